@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+
+export interface AccountRow {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  password_hash: string | null;
+  name: string | null;
+  status: 'active' | 'disabled';
+  created_at: Date;
+  updated_at: Date;
+  last_login_at: Date | null;
+}
+
+export type NewAccount = Pick<AccountRow, 'id' | 'email' | 'email_verified' | 'password_hash' | 'name'>;
+
+export function createAccountQueries(db: Knex) {
+  const accounts = () => db<AccountRow>('accounts');
+  return {
+    findAccountById: (id: string) => accounts().where({ id }).first(),
+    findAccountByEmail: (email: string) => accounts().whereRaw('lower(email) = lower(?)', [email]).first(),
+    async insertAccount(account: NewAccount): Promise<AccountRow> {
+      const [row] = await accounts().insert(account).returning('*');
+      return row as AccountRow;
+    },
+    updateAccountStatus: (id: string, status: AccountRow['status']) =>
+      accounts().where({ id }).update({ status, updated_at: db.fn.now() as unknown as Date }),
+    updatePasswordHash: (id: string, passwordHash: string) =>
+      accounts().where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() as unknown as Date }),
+    recordLogin: (id: string, at: Date) => accounts().where({ id }).update({ last_login_at: at }),
+    async countAccounts(): Promise<number> {
+      const row = await accounts().count<{ count: string | number }[]>({ count: '*' }).first();
+      return Number(row?.count ?? 0);
+    },
+  };
+}
+
+export type AccountQueries = ReturnType<typeof createAccountQueries>;

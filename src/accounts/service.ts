@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { AppError, conflict, notFound } from '../errors/app-error.js';
+import type { Clock } from '../shared/clock.js';
+import { newUuid } from '../shared/ids.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { AccountQueries, AccountRow } from './queries.js';
+
+export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password';
+
+export type AuthenticationResult =
+  | { ok: true; account: AccountRow }
+  | { ok: false; reason: LoginFailureReason; account?: AccountRow };
+
+export interface NewAccountInput {
+  email: string;
+  name?: string;
+  password?: string;
+  emailVerified?: boolean;
+}
+
+/** The longest password accepted (in code points); beyond it a request is rejected, not truncated. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+const emailSchema = z.email().max(254);
+
+export function createAccountService(deps: { queries: AccountQueries; hasher: PasswordHasher; clock: Clock }) {
+  const { queries, hasher, clock } = deps;
+
+  return {
+    findById: (id: string) => queries.findAccountById(id),
+    findByEmail: (email: string) => queries.findAccountByEmail(email),
+    countAccounts: () => queries.countAccounts(),
+
+    async createAccount(input: NewAccountInput): Promise<AccountRow> {
+      const email = normalizeEmail(input.email);
+      if (await queries.findAccountByEmail(email)) throw conflict('an account with this email already exists');
+      if (input.password !== undefined) assertPasswordAcceptable(input.password);
+      return queries.insertAccount({
+        id: newUuid(),
+        email,
+        email_verified: input.emailVerified ?? false,
+        name: input.name?.trim() || null,
+        password_hash: input.password === undefined ? null : await hasher.hash(input.password),
+      });
+    },
+
+    /**
+     * Checks an email and password. Every failure path spends one bcrypt comparison, so an unknown
+     * email, a disabled account and a wrong password take about the same time; the reason is for the
+     * event log only, never for the person signing in.
+     */
+    async authenticate(emailInput: string, password: string): Promise<AuthenticationResult> {
+      const account = await queries.findAccountByEmail(emailInput.trim());
+      if (!account?.password_hash) {
+        await hasher.decoyVerify(password);
+        return account ? { ok: false, reason: 'no_password', account } : { ok: false, reason: 'unknown_account' };
+      }
+      const matches = await hasher.verify(password, account.password_hash);
+      if (!matches) return { ok: false, reason: 'wrong_password', account };
+      if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
+      if (hasher.needsRehash(account.password_hash)) {
+        await queries.updatePasswordHash(account.id, await hasher.hash(password));
+      }
+      await queries.recordLogin(account.id, clock.now());
+      return { ok: true, account };
+    },
+
+    async setStatusByEmail(email: string, status: AccountRow['status']): Promise<AccountRow> {
+      const account = await queries.findAccountByEmail(email.trim());
+      if (!account) throw notFound('no account with this email');
+      await queries.updateAccountStatus(account.id, status);
+      return { ...account, status };
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+export function normalizeEmail(email: string): string {
+  const trimmed = email.trim();
+  const parsed = emailSchema.safeParse(trimmed);
+  if (!parsed.success) throw new AppError('INVALID_EMAIL', 400, 'email is not a valid address', { details: { field: 'email' } });
+  return trimmed;
+}
+
+function assertPasswordAcceptable(password: string): void {
+  const length = [...password].length;
+  if (length < 8) throw new AppError('WEAK_PASSWORD', 400, 'password must have at least 8 characters', { details: { field: 'password' } });
+  if (length > MAX_PASSWORD_LENGTH) {
+    throw new AppError('PASSWORD_TOO_LONG', 400, `password must have at most ${MAX_PASSWORD_LENGTH} characters`, { details: { field: 'password' } });
+  }
+}

@@ -1,0 +1,53 @@
+import Koa from 'koa';
+import type { Context } from 'koa';
+import type { Container } from './container.js';
+import { errorHandler } from './http/error-handler.js';
+import { createHealthRouter } from './http/health-routes.js';
+import { requestContext } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createAssetRouter } from './http/static-assets.js';
+import { createInteractionRouter } from './interactions/routes.js';
+
+export interface AppOptions {
+  /** Whether this instance still takes traffic; turns false when shutdown starts. */
+  accepting?: () => boolean;
+}
+
+const PAGE_PREFIXES = ['/interaction', '/account'];
+
+/** Builds the HTTP application: middleware order and mounts, no listen(). */
+export function buildApp(container: Container, options: AppOptions = {}): Koa {
+  const { config } = container;
+  const app = new Koa({ proxy: config.trustProxy, keys: [container.cookieKey] });
+  const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
+  const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
+
+  app.use(requestContext(container.logger));
+  app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
+  app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
+
+  for (const router of [
+    createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
+    createAssetRouter(),
+    createInteractionRouter({
+      provider: () => container.providers.current(),
+      accounts: container.accounts,
+      clients: container.clients,
+      audit: container.audit,
+      render: container.render,
+      secureCookies: config.secureCookies,
+    }),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
+  // Everything else is the OpenID Connect protocol, served by oidc-provider.
+  app.use(async (ctx) => {
+    ctx.respond = false;
+    await container.providers.handle(ctx.req, ctx.res);
+  });
+
+  app.on('error', (error: Error) => container.logger.debug({ err: error }, 'koa error event'));
+  return app;
+}

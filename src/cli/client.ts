@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import type { ClientType } from '../clients/queries.js';
+import type { Command } from './context.js';
+import { UsageError } from './context.js';
+
+const TYPES: ClientType[] = ['web', 'spa', 'native', 'machine'];
+
+export const createClient: Command = async (context, { args }) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      name: { type: 'string' },
+      type: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      'first-party': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.name || !values.type) throw new UsageError('client create needs --name and --type (web, spa, native or machine)');
+  if (!TYPES.includes(values.type as ClientType)) throw new UsageError(`--type must be one of ${TYPES.join(', ')}`);
+  const { client, clientSecret } = await context.clients.createClient({
+    name: values.name,
+    type: values.type as ClientType,
+    redirectUris: values['redirect-uri'] ?? [],
+    postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    scope: values.scope,
+    firstParty: values['first-party'] ?? false,
+  });
+  await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
+  const lines = [`client_id:     ${client.client_id}`];
+  if (clientSecret) lines.push(`client_secret: ${clientSecret}`, 'Store the secret now: it is kept only as a hash and cannot be shown again.');
+  return { data: { client_id: client.client_id, client_secret: clientSecret, name: client.name, type: client.type, ...client.metadata }, text: lines.join('\n') };
+};
+
+export const listClients: Command = async (context) => {
+  const clients = await context.clients.listClients();
+  const data = clients.map((client) => ({
+    client_id: client.client_id,
+    name: client.name,
+    type: client.type,
+    first_party: client.first_party,
+    redirect_uris: client.metadata.redirect_uris,
+    created_at: client.created_at,
+  }));
+  const text = data.length ? data.map((client) => `${client.client_id}  ${client.type.padEnd(7)}  ${client.name}`).join('\n') : 'No clients yet.';
+  return { data, text };
+};
+
+export const deleteClient: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const clientId = positionals[0];
+  if (!clientId) throw new UsageError('client delete needs the client id');
+  await context.clients.deleteClient(clientId);
+  await context.audit.record({ type: 'client.deleted', actor: { type: 'system', id: 'cli' }, clientId });
+  return { data: { client_id: clientId, deleted: true }, text: `Deleted client ${clientId}.` };
+};

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config/load.js';
+import { buildServices } from '../container.js';
+import { openDatabase } from '../storage/database.js';
+import { DataDirBusyError } from '../storage/data-dir-lock.js';
+import { migrateToLatest } from '../storage/migrate.js';
+import { systemClock } from '../shared/clock.js';
+import { USAGE } from './commands.js';
+import { CONTROL_SOCKET_NAME } from './control-socket.js';
+import { runRemote } from './remote.js';
+import { runCommand, type CommandResult } from './run.js';
+
+/** The `idp` command. */
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let config: Config;
+  try {
+    ({ config } = loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
+  const result = await execute(config, argv, stdin);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
+}
+
+async function execute(config: Config, argv: string[], stdin?: string): Promise<CommandResult> {
+  let database;
+  try {
+    database = await openDatabase(config, 'cli');
+  } catch (error) {
+    // Embedded mode with the server running: PGlite is the server's, so ask the server.
+    const socket = join(config.dataDir, CONTROL_SOCKET_NAME);
+    if (error instanceof DataDirBusyError && error.holderRole === 'server' && existsSync(socket)) return runRemote(socket, argv, stdin);
+    if (error instanceof DataDirBusyError) {
+      return { exitCode: 1, stdout: '', stderr: `Error: ${error.message}; try again when it has finished.\n` };
+    }
+    throw error;
+  }
+  try {
+    await migrateToLatest(database.db, { schema: config.database.schema, singleConnection: database.kind === 'pglite' });
+    const services = buildServices({ config, db: database.db, clock: systemClock });
+    return await runCommand({ ...services, config, db: database.db, databaseKind: database.kind }, argv, stdin);
+  } finally {
+    await database.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`Error: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

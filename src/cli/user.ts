@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import type { Command } from './context.js';
+import { UsageError } from './context.js';
+
+export const createUser: Command = async (context, { args, stdin }) => {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean' }, verified: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.email) throw new UsageError('user create needs --email');
+  let password: string | undefined;
+  if (values['password-stdin']) {
+    // Only the trailing newline of `echo` or a here-string is dropped: spaces are part of a password.
+    password = (stdin ?? '').replace(/\r?\n$/, '');
+    if (!password) throw new UsageError('--password-stdin was given but standard input was empty');
+  }
+  const account = await context.accounts.createAccount({ email: values.email, name: values.name, password, emailVerified: values.verified ?? false });
+  await context.audit.record({ type: 'account.created', actor: { type: 'system', id: 'cli' }, accountId: account.id, detail: { via: 'cli' } });
+  return {
+    data: { id: account.id, email: account.email, name: account.name, status: account.status, has_password: Boolean(password) },
+    text: `Created account ${account.email} (${account.id})${password ? '' : ' without a password'}.`,
+  };
+};
+
+export const disableUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user disable needs the account email');
+  const account = await context.accounts.setStatusByEmail(email, 'disabled');
+  await context.audit.record({ type: 'account.disabled', actor: { type: 'system', id: 'cli' }, accountId: account.id });
+  return { data: { id: account.id, email: account.email, status: 'disabled' }, text: `Disabled ${account.email}. Its sessions and refresh tokens stop working now.` };
+};

@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+
+export type ClientType = 'web' | 'spa' | 'native' | 'machine';
+
+export interface ClientRow {
+  client_id: string;
+  name: string;
+  type: ClientType;
+  secret_hash: string | null;
+  first_party: boolean;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function createClientQueries(db: Knex) {
+  const clients = () => db<ClientRow>('clients');
+  return {
+    findClientById: (clientId: string) => clients().where({ client_id: clientId }).first(),
+    listClients: () => clients().orderBy([{ column: 'created_at' }, { column: 'client_id' }]),
+    async insertClient(row: Omit<ClientRow, 'created_at' | 'updated_at'>): Promise<ClientRow> {
+      const [inserted] = await clients().insert(row).returning('*');
+      return inserted as ClientRow;
+    },
+    deleteClient: (clientId: string) => clients().where({ client_id: clientId }).delete(),
+  };
+}
+
+export type ClientQueries = ReturnType<typeof createClientQueries>;

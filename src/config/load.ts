@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { environmentSchema, type Environment } from './schema.js';
+import { loadOrCreateEmbeddedSecret } from './server-secret.js';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+export type ShortLivedStoreKind = 'redis' | 'sql';
+
+export interface Config {
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  database: { kind: DatabaseKind; url?: string; schema?: string; poolMax: number; statementTimeoutMs: number };
+  redis: { url?: string; keyPrefix: string; commandTimeoutMs: number };
+  shortLivedStore: ShortLivedStoreKind;
+  /** Newest first. Older entries still decrypt what they encrypted, so a secret can be rotated. */
+  serverSecrets: string[];
+  logLevel: Environment['LOG_LEVEL'];
+  bcryptCost: number;
+  product: { name: string; logoUrl?: string };
+  bootstrapAdmin?: { email: string; password?: string };
+  tokens: {
+    accessTokenTtl: number;
+    accessTokenAlg: 'ES256' | 'RS256';
+    idTokenTtl: number;
+    refreshTokenTtl: number;
+    sessionTtl: number;
+    interactionTtl: number;
+  };
+  keyRefreshIntervalMs: number;
+  shutdownTimeoutMs: number;
+  secureCookies: boolean;
+  /** Believe X-Forwarded-* headers: only when a reverse proxy in front sets them. */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  /** Messages to log once a logger exists: insecure or generated settings. */
+  warnings: string[];
+}
+
+/** Parses the environment once; a bad value throws a ConfigError that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const parsed = environmentSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const dataDir = resolve(e.DATA_DIR);
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+
+  let serverSecrets = e.SERVER_SECRET;
+  if (!serverSecrets) {
+    if (e.DATABASE_URL) {
+      throw new ConfigError('SERVER_SECRET: required when DATABASE_URL is set, so that every instance shares it');
+    }
+    const generated = loadOrCreateEmbeddedSecret(dataDir);
+    serverSecrets = generated.secrets;
+    warnings.push(
+      `SERVER_SECRET is not set: using the secret generated in ${generated.path}. ` +
+        'Back it up with the data folder; set SERVER_SECRET in production.',
+    );
+  }
+  if (!issuer.startsWith('https://')) {
+    warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
+  }
+
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    dataDir,
+    database: {
+      kind: e.DATABASE_URL ? 'postgres' : 'pglite',
+      url: e.DATABASE_URL,
+      schema: e.DATABASE_SCHEMA,
+      poolMax: e.DATABASE_POOL_MAX,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    shortLivedStore: e.REDIS_URL ? 'redis' : 'sql',
+    serverSecrets,
+    logLevel: e.LOG_LEVEL,
+    bcryptCost: e.BCRYPT_COST,
+    product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL },
+    bootstrapAdmin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    tokens: {
+      accessTokenTtl: e.ACCESS_TOKEN_TTL,
+      accessTokenAlg: e.ACCESS_TOKEN_ALG,
+      idTokenTtl: e.ID_TOKEN_TTL,
+      refreshTokenTtl: e.REFRESH_TOKEN_TTL,
+      sessionTtl: e.SESSION_TTL,
+      interactionTtl: e.INTERACTION_TTL,
+    },
+    keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    secureCookies: issuer.startsWith('https://'),
+    trustProxy: e.TRUST_PROXY,
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+/** Describes the storage mode in one line for the start-up log. */
+export function describeStorage(config: Config): string {
+  const database = config.database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  const shortLived = config.shortLivedStore === 'redis' ? 'Redis (REDIS_URL)' : 'the SQL database (no REDIS_URL)';
+  return `accounts and grants in ${database}; sessions and short-lived tokens in ${shortLived}`;
+}
+
+function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`).join('; ');
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+
+/**
+ * Every environment variable the server reads. The README's configuration table mirrors this schema;
+ * each default is the value a newcomer gets on `npm start`.
+ */
+export const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().max(64).default('idp:'),
+  REDIS_COMMAND_TIMEOUT_MS: milliseconds(2000),
+  SERVER_SECRET: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
+    .optional(),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(16).default(12),
+  PRODUCT_NAME: z.string().min(1).max(80).default('Identity'),
+  PRODUCT_LOGO_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ACCESS_TOKEN_TTL: seconds(900),
+  ACCESS_TOKEN_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  ID_TOKEN_TTL: seconds(3600),
+  REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  INTERACTION_TTL: seconds(3600),
+  KEY_REFRESH_INTERVAL_MS: milliseconds(30_000),
+  SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;

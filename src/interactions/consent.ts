@@ -1,0 +1,39 @@
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+interface ConsentDetails {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+}
+
+/** What the consent page lists: the scopes and APIs still missing from the account's grant. */
+export function describeConsent(interaction: Interaction): { scopes: string[]; resources: string[] } {
+  const details = interaction.prompt.details as ConsentDetails;
+  return {
+    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid'),
+    resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) =>
+      scopes.length ? `${resource} (${scopes.join(', ')})` : resource,
+    ),
+  };
+}
+
+/** Adds everything the request asks for to the account's grant for this client and saves it. */
+export async function grantRequestedAccess(provider: Provider, interaction: Interaction): Promise<InteractionResults> {
+  const accountId = interaction.session?.accountId;
+  if (!accountId) throw new Error('consent without a signed-in account');
+  const clientId = String(interaction.params.client_id);
+  const grant = interaction.grantId
+    ? ((await provider.Grant.find(interaction.grantId)) ?? new provider.Grant({ accountId, clientId }))
+    : new provider.Grant({ accountId, clientId });
+  const details = interaction.prompt.details as ConsentDetails;
+  if (details.missingOIDCScope?.length) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (details.missingOIDCClaims?.length) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  return { consent: { grantId } };
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootstrapFirstAdmin } from './accounts/bootstrap.js';
+import { startControlSocket } from './cli/control-socket.js';
+import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
+import { buildContainer } from './container.js';
+import { startHttpServer } from './server.js';
+import { createLogger, type Logger } from './shared/logger.js';
+
+/** Process entry: config → container → app → listen; SIGTERM drains. */
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
+  logger.info({ storage: describeStorage(config) }, `storage: ${describeStorage(config)}`);
+
+  const container = await buildContainer(config, { logger });
+  if (container.createdKeys.length) logger.info({ kids: container.createdKeys }, 'created signing keys');
+  const admin = await bootstrapFirstAdmin(container.accounts, config.bootstrapAdmin);
+  const http = await startHttpServer(container, { port: config.port, host: config.host });
+  const control = container.databaseKind === 'pglite' ? await startControlSocket(container) : undefined;
+  container.startBackgroundTasks();
+
+  logger.info({ issuer: config.issuer, port: http.port }, `identity provider listening on ${config.issuer}`);
+  if (admin) announceAdmin(admin, config, logger);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    hardStop.unref();
+    await http.drain();
+    await control?.close();
+    await container.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Tells the operator how to sign in the first time. A generated password is shown only on an
+ * interactive terminal; otherwise (containers, log collectors) it goes to a file readable by the
+ * owner alone, so it never lands in log storage.
+ */
+function announceAdmin(admin: { email: string; generatedPassword?: string }, config: Config, logger: Logger): void {
+  let passwordLine = '    password: the ADMIN_PASSWORD you set';
+  if (admin.generatedPassword && process.stdout.isTTY) {
+    passwordLine = `    password: ${admin.generatedPassword}   (shown once: change it, or set ADMIN_PASSWORD before the first start)`;
+  } else if (admin.generatedPassword) {
+    const path = join(config.dataDir, 'initial-admin-password');
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${admin.generatedPassword}\n`, { mode: 0o600 });
+    passwordLine = `    password: in ${path} (readable by this user only)`;
+  }
+  logger.info({ email: admin.email }, 'created the first administrator account');
+  const lines = [
+    '',
+    '  First start: an administrator account was created.',
+    `    email:    ${admin.email}`,
+    passwordLine,
+    '  Register a client:  npx idp client create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
+    `  Discovery:          ${config.issuer}/.well-known/openid-configuration`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { GRANT_BOUND_MODELS, payloadForStorage, payloadFromStorage, storageKeyFor } from './stored-id.js';
+
+/**
+ * Sets the record, its secondary indexes and their TTLs in one step. A grant's index lives as long
+ * as its longest-lived member, so it is only ever extended.
+ * KEYS: record, grant index, uid index, user-code index
+ * ARGV: payload JSON, ttl seconds (0 = none), record key without prefix, then '1' or '0' for each
+ * index in use (ioredis prefixes every key, so an unused index cannot be signalled by an empty name)
+ */
+const UPSERT_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+if ARGV[4] == '1' then
+  local current = redis.call('TTL', KEYS[2])
+  redis.call('SADD', KEYS[2], ARGV[3])
+  if ttl == 0 then redis.call('PERSIST', KEYS[2])
+  elseif current == -2 or (current >= 0 and current < ttl) then redis.call('EXPIRE', KEYS[2], ttl) end
+end
+for i = 3, 4 do
+  if ARGV[i + 2] == '1' then
+    redis.call('SET', KEYS[i], ARGV[3])
+    if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
+  end
+end
+return 1
+`;
+
+/** Marks a record consumed unless it already was: 1 = now consumed, 0 = replay, -1 = missing. */
+const CONSUME_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
+`;
+
+/** Deletes every member of a grant's index and the index itself. */
+const REVOKE_SCRIPT = `
+local members = redis.call('SMEMBERS', KEYS[1])
+for _, member in ipairs(members) do redis.call('DEL', ARGV[1] .. member) end
+redis.call('DEL', KEYS[1])
+return #members
+`;
+
+/**
+ * oidc-provider's short-lived models in Redis (ioredis). Each record is a hash with the payload and,
+ * once consumed, the consumption time. The key prefix set on the client applies to every key.
+ */
+export function createRedisAdapter(redis: Redis, model: string): Adapter {
+  const recordKey = (hashedId: string) => `oidc:${model}:${hashedId}`;
+  const uidKey = (uid: string) => `oidc:${model}:uid:${uid}`;
+  const userCodeKey = (userCode: string) => `oidc:${model}:usercode:${userCode}`;
+  const grantKey = (grantId: string) => `oidc:grant:${grantId}`;
+  const prefix = redis.options.keyPrefix ?? '';
+
+  async function readRecord(key: string, id: string | undefined): Promise<AdapterPayload | undefined> {
+    const [payload, consumed] = await redis.hmget(key, 'payload', 'consumed');
+    if (!payload) return undefined;
+    return payloadFromStorage(JSON.parse(payload) as AdapterPayload, id, consumed ? Number(consumed) : undefined);
+  }
+
+  async function readIndexed(indexKey: string): Promise<AdapterPayload | undefined> {
+    const key = await redis.get(indexKey);
+    return key ? readRecord(key, undefined) : undefined;
+  }
+
+  return {
+    async upsert(id, payload, expiresIn) {
+      const key = recordKey(storageKeyFor(id));
+      const grantId = GRANT_BOUND_MODELS.has(model) ? payload.grantId : undefined;
+      const flag = (value: unknown) => (value ? '1' : '0');
+      // Index values are stored without the client's prefix: ioredis adds it again when they are used as keys.
+      await redis.eval(
+        UPSERT_SCRIPT,
+        4,
+        key,
+        grantKey(grantId ?? '-'),
+        uidKey(payload.uid ?? '-'),
+        userCodeKey(payload.userCode ?? '-'),
+        JSON.stringify(payloadForStorage(payload)),
+        String(expiresIn ?? 0),
+        key,
+        flag(grantId),
+        flag(payload.uid),
+        flag(payload.userCode),
+      );
+    },
+
+    find: (id) => readRecord(recordKey(storageKeyFor(id)), id),
+    findByUid: (uid) => readIndexed(uidKey(uid)),
+    findByUserCode: (userCode) => readIndexed(userCodeKey(userCode)),
+
+    async consume(id) {
+      const result = await redis.eval(CONSUME_SCRIPT, 1, recordKey(storageKeyFor(id)), String(Math.floor(Date.now() / 1000)));
+      if (result === 0) throw new errors.InvalidGrant(`${model} already consumed`);
+    },
+
+    async destroy(id) {
+      await redis.del(recordKey(storageKeyFor(id)));
+    },
+
+    async revokeByGrantId(grantId) {
+      await redis.eval(REVOKE_SCRIPT, 1, grantKey(grantId), prefix);
+    },
+  };
+}

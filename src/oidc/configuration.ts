@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Configuration, JWK, KoaContextWithOIDC } from 'oidc-provider';
+import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
+import type { AccountService } from '../accounts/service.js';
+import type { Config } from '../config/load.js';
+import type { RenderPage } from '../http/views.js';
+import type { ResourceService } from '../rbac/resource-service.js';
+import type { AdapterFactory } from './adapters/types.js';
+import { createFindAccount } from './find-account.js';
+import { createProviderPages } from './pages.js';
+import { createResourceServerInfo } from './resource-servers.js';
+
+export interface ProviderSecrets {
+  jwks: JWK[];
+  cookieKeys: string[];
+  pairwiseSalt: string;
+}
+
+export interface ConfigurationDeps {
+  config: Config;
+  accounts: AccountService;
+  resources: ResourceService;
+  adapterFactory: AdapterFactory;
+  render: RenderPage;
+  secrets: ProviderSecrets;
+}
+
+/**
+ * oidc-provider configured to the security baseline in DESIGN.md: code flow only, PKCE S256 for every
+ * client, exact redirect URIs, rotating refresh tokens, RFC 8707 resources with RFC 9068 JWTs,
+ * introspection and revocation behind client authentication, RP-initiated logout.
+ */
+export function buildProviderConfiguration(deps: ConfigurationDeps): Configuration {
+  const { config, secrets } = deps;
+  const pages = createProviderPages(deps.render);
+  const tokens = config.tokens;
+
+  return {
+    adapter: deps.adapterFactory as unknown as Configuration['adapter'],
+    findAccount: createFindAccount(deps.accounts),
+    jwks: { keys: secrets.jwks },
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+    },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      createHash('sha256').update(`${client.sectorIdentifier}\0${accountId}\0${secrets.pairwiseSalt}`).digest('base64url'),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // RFC 7662 §2.1: the caller must authenticate; a public client cannot.
+        allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: createResourceServerInfo(deps.resources, tokens.accessTokenAlg, tokens.accessTokenTtl),
+      },
+    },
+    // Refresh tokens for every client allowed the grant; without offline_access they end with the session.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    revokeGrantPolicy: async () => true,
+    conformIdTokenClaims: true,
+    interactions: { url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+    renderError: pages.renderError,
+    ttl: {
+      AccessToken: tokens.accessTokenTtl,
+      AuthorizationCode: 60,
+      ClientCredentials: tokens.accessTokenTtl,
+      IdToken: tokens.idTokenTtl,
+      Interaction: tokens.interactionTtl,
+      Session: tokens.sessionTtl,
+      Grant: tokens.refreshTokenTtl,
+      RefreshToken: tokens.refreshTokenTtl,
+    },
+  };
+}

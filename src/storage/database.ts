@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Config } from '../config/load.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+
+export interface Database {
+  db: Knex;
+  kind: Config['database']['kind'];
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite in the data folder. */
+export async function openDatabase(config: Config, role: 'server' | 'cli' = 'server'): Promise<Database> {
+  if (config.database.kind === 'postgres') return openPostgres(config);
+  const lock = acquireDataDirLock(config.dataDir, role);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const directory = join(config.dataDir, 'pg');
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const pglite = await PGlite.create(directory);
+    return wrapPglite(pglite, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function openPostgres(config: Config): Database {
+  const { url, schema, poolMax, statementTimeoutMs } = config.database;
+  const db = knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 1000,
+      connectionTimeoutMillis: statementTimeoutMs,
+      application_name: 'idp',
+    },
+    searchPath: schema ? [schema] : undefined,
+    pool: { min: 0, max: poolMax, acquireTimeoutMillis: statementTimeoutMs },
+    acquireConnectionTimeout: statementTimeoutMs,
+  });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Wraps an already started PGlite in knex. The instance is handed over through a function because
+ * knex deep-copies plain connection objects, which breaks PGlite.
+ */
+export async function wrapPglite(pglite: PGlite, lock?: DataDirLock): Promise<Database> {
+  const { default: ClientPgLite } = await import('knex-pglite');
+  const db = knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    dialect: 'postgres',
+    connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
+  });
+  return {
+    db,
+    kind: 'pglite',
+    async close() {
+      await db.destroy(); // knex-pglite closes the PGlite instance itself
+      if (!pglite.closed) await pglite.close();
+      lock?.release();
+    },
+  };
+}
