@@ -1,0 +1,78 @@
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { buildContainer, type Container } from '../../src/container.js';
+import { startHttpServer, type RunningServer } from '../../src/server.js';
+import type { Clock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { openTestDatabase, usingRedis, type TestDatabase } from './database.js';
+import { openTestRedis, type TestRedis } from './redis.js';
+
+export const TEST_SERVER_SECRET = 'test-server-secret-that-is-long-enough-0123456789';
+
+export interface TestServer {
+  issuer: string;
+  container: Container;
+  http: RunningServer;
+  testDatabase: TestDatabase;
+  testRedis?: TestRedis;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real application on a random port, on this file's own database (and Redis when REDIS_URL is
+ * set), with bcrypt at its lowest cost so logins are quick.
+ */
+export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase } = {}): Promise<TestServer> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'idp-test-'));
+  const testDatabase = options.testDatabase ?? (await openTestDatabase());
+  const testRedis = usingRedis() ? await openTestRedis() : undefined;
+  const { config } = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: issuer,
+    DATA_DIR: dataDir,
+    SERVER_SECRET: TEST_SERVER_SECRET,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: testDatabase.schema } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: testRedis!.prefix } : {}),
+    ...options.env,
+  });
+  const container = await buildContainer(config, {
+    database: testDatabase.database,
+    redis: testRedis?.redis ?? null,
+    clock: options.clock,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
+  const http = await startHttpServer(container, { port, host: '127.0.0.1' });
+  return {
+    issuer,
+    container,
+    http,
+    testDatabase,
+    testRedis,
+    async close() {
+      await http.drain();
+      await container.close();
+      await testRedis?.destroy();
+      if (!options.testDatabase) await testDatabase.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
