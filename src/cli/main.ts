@@ -6,7 +6,7 @@ import { openDatabase } from '../storage/database.js';
 import { DataDirBusyError } from '../storage/data-dir-lock.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { systemClock } from '../shared/clock.js';
-import { USAGE } from './commands.js';
+import { resolveCommand, USAGE } from './commands.js';
 import { CONTROL_SOCKET_NAME } from './control-socket.js';
 import { runRemote } from './remote.js';
 import { runCommand, type CommandResult } from './run.js';
@@ -26,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  }
+  if (!resolveCommand(argv.filter((arg) => arg !== '--json'))) {
+    process.stderr.write(`Unknown command.\n\n${USAGE}\n`);
+    return 2;
   }
   const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
   const result = await execute(config, argv, stdin);
@@ -48,7 +52,10 @@ async function execute(config: Config, argv: string[], stdin?: string): Promise<
     throw error;
   }
   try {
-    await migrateToLatest(database.db, { schema: config.database.schema, singleConnection: database.kind === 'pglite' });
+    // Every other command can be the first thing run on a new database, so it brings the schema up to date first.
+    if (argv[0] !== 'migrate') {
+      await migrateToLatest(database.db, { schema: config.database.schema, singleConnection: database.kind === 'pglite' });
+    }
     const services = buildServices({ config, db: database.db, clock: systemClock });
     return await runCommand({ ...services, config, db: database.db, databaseKind: database.kind }, argv, stdin);
   } finally {

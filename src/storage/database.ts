@@ -51,8 +51,16 @@ function openPostgres(config: Config): Database {
  */
 export async function wrapPglite(pglite: PGlite, lock?: DataDirLock): Promise<Database> {
   const { default: ClientPgLite } = await import('knex-pglite');
+  const Base = ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: { method?: string }, runner: unknown): unknown };
+  // knex-pglite names the DELETE command after knex's `del` method, so knex's pg dialect returns the
+  // raw result instead of the row count for deletes. Renaming the method restores the count.
+  class PgliteClient extends Base {
+    override processResponse(obj: { method?: string }, runner: unknown) {
+      return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+    }
+  }
   const db = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: PgliteClient as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
   });
