@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   const control = container.databaseKind === 'pglite' ? await startControlSocket(container) : undefined;
   container.startBackgroundTasks();
 
-  logger.info({ issuer: config.issuer, port: http.port }, `identity provider listening on ${config.issuer}`);
   if (admin) announceAdmin(admin, config, logger);
+  logger.info({ issuer: config.issuer, port: http.port }, `identity provider listening on ${config.issuer}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
