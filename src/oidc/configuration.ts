@@ -76,7 +76,11 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
         // RFC 7662 §2.1: the caller must authenticate; a public client cannot.
         allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.1: a client may revoke only tokens issued to it.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

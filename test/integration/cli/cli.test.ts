@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { runCli, startServerProcess, type ServerProcess } from '../../support/processes.js';
 import { TEST_SERVER_SECRET } from '../../support/server.js';
+
+// Each step spawns a process that loads the app and opens the database: minutes on a busy 2-core machine.
+jest.setTimeout(240_000);
 
 const json = (stdout: string) => JSON.parse(stdout);
 

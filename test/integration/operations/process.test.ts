@@ -1,8 +1,11 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../../support/processes.js';
+
+// Each step spawns a process that loads the app and opens the database: minutes on a busy 2-core machine.
+jest.setTimeout(240_000);
 
 describe('the server process (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-process-'));
