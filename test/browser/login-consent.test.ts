@@ -65,6 +65,7 @@ describeInBrowser('login → consent → redirect in Chromium', () => {
 
     await page.getByRole('heading', { name: 'Allow access?' }).waitFor();
     expect(await page.locator('.lead').textContent()).toContain('Acme Notes');
+    expect(await page.locator('.permissions li').allTextContents()).toEqual(['See your email address', 'See your name']);
     await page.getByRole('button', { name: 'Allow' }).click();
 
     const tokens = await redeemAtCallback(page, start);
