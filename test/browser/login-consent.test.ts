@@ -99,13 +99,28 @@ describeInBrowser('login → consent → redirect in Chromium', () => {
     expect(response!.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     expect(response!.headers()['x-frame-options']).toBe('DENY');
 
-    // Another site embeds the login page: Chromium must not render it inside the frame.
-    const problems = collectConsoleProblems(page);
+    // Another site embeds the login page: Chromium says why it refuses, and the frame stays empty.
+    const refusal = page.waitForEvent('console', (message) => /frame-ancestors 'none'|X-Frame-Options/.test(message.text()));
     await page.goto(site.framingPageUrl(loginUrl));
+    await refusal;
     const frame = await (await page.$('iframe'))!.contentFrame();
-    await frame!.waitForLoadState();
     expect(await frame!.locator('#password').count()).toBe(0);
-    expect(problems.join('\n')).toMatch(/frame-ancestors 'none'|X-Frame-Options/);
+    await page.close();
+  });
+
+  it('returns access_denied to the app when the person denies', async () => {
+    const page = await browser.newPage();
+    const start = await authorize();
+    await page.goto(start.url.href);
+    await page.getByLabel('Email').fill(alice.email);
+    await page.getByLabel('Password').fill(alice.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL((url) => url.href.startsWith(site.callbackUrl));
+    const callback = new URL(page.url());
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('state')).toBe(start.state);
+    expect(callback.searchParams.get('code')).toBeNull();
     await page.close();
   });
 

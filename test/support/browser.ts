@@ -17,7 +17,8 @@ const hasChromium = existsSync(CHROMIUM_PATH);
  */
 export function describeInBrowser(title: string, body: () => void): void {
   if (hasChromium) return describe(title, body);
-  console.warn(`Browser tests skipped: ${CHROMIUM_PATH} is not installed (apt-get install chromium).`);
+  // Straight to stderr: jest drops buffered console output of a suite in which every test is skipped.
+  process.stderr.write(`\n  Browser tests skipped: ${CHROMIUM_PATH} is not installed (apt-get install chromium).\n\n`);
   describe.skip(`${title} (skipped: ${CHROMIUM_PATH} not installed)`, body);
 }
 
