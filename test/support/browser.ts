@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,7 +14,7 @@ const hasChromium = existsSync(CHROMIUM_PATH);
 
 /**
  * `describe` for browser tests. Without Chromium the block is skipped, and both its title and a
- * warning say why, so a skipped run is never mistaken for a passing one. CI installs Chromium.
+ * line on stderr say why, so a skipped run is never mistaken for a passing one. CI installs Chromium.
  */
 export function describeInBrowser(title: string, body: () => void): void {
   if (hasChromium) return describe(title, body);
@@ -44,7 +45,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Screenshots are artifacts for people to look at (gitignored), not golden images to compare. */
-export const ARTIFACTS_DIRECTORY = join(process.cwd(), 'test-artifacts', 'browser');
+export const ARTIFACTS_DIRECTORY = fileURLToPath(new URL('../../test-artifacts/browser', import.meta.url));
 
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS_DIRECTORY, { recursive: true });
