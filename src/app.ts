@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Context } from 'koa';
 import type { Container } from './container.js';
+import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
@@ -18,10 +19,12 @@ const PAGE_PREFIXES = ['/interaction', '/account'];
 /** Builds the HTTP application: middleware order and mounts, no listen(). */
 export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const { config } = container;
-  const app = new Koa({ proxy: config.trustProxy, keys: [container.cookieKey] });
+  // proxy: true is safe because clientAddress() strips forwarded headers from untrusted peers.
+  const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
 
+  app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
@@ -36,6 +39,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       audit: container.audit,
       render: container.render,
       secureCookies: config.secureCookies,
+      loginProtection: container.loginProtection,
     }),
   ]) {
     app.use(router.routes());

@@ -13,6 +13,10 @@ import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { createLoginProtection } from './ratelimit/login-protection.js';
+import { createMailLimit } from './ratelimit/mail-limit.js';
+import { createLimiterFactory } from './ratelimit/store.js';
+import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
 import { createResourceQueries } from './rbac/queries.js';
 import { createResourceService } from './rbac/resource-service.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -33,10 +37,15 @@ export interface ContainerOptions {
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
-export function buildServices(deps: { config: Config; db: Database['db']; clock: Clock; hasher?: PasswordHasher }) {
+export function buildServices(deps: { config: Config; db: Database['db']; redis?: Redis; clock: Clock; hasher?: PasswordHasher }) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
+  const limiterFactory = createLimiterFactory(deps.redis);
   return {
+    limiterFactory,
+    loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
+    mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
+    mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     accounts: createAccountService({ queries: createAccountQueries(db), hasher, clock }),
     clients: createClientService({ queries: createClientQueries(db) }),
     resources: createResourceService({ queries: createResourceQueries(db) }),
@@ -69,7 +78,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     throw error;
   }
 
-  const services = buildServices({ config, db, clock, hasher: options.hasher });
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
   const { accounts, clients, resources, audit, keys } = services;
   const createdKeys = await keys.ensureSigningKeys();
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
@@ -86,7 +95,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     keys,
     audit,
     logger,
-    trustProxy: config.trustProxy,
+    limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -98,11 +107,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     db,
     databaseKind: database.kind,
     redis,
-    accounts,
-    clients,
-    resources,
-    audit,
-    keys,
+    ...services,
     createdKeys,
     render,
     cookieKey,

@@ -10,6 +10,7 @@ export interface AccountRow {
   created_at: Date;
   updated_at: Date;
   last_login_at: Date | null;
+  locked_at: Date | null;
 }
 
 export type NewAccount = Pick<AccountRow, 'id' | 'email' | 'email_verified' | 'password_hash' | 'name'>;
@@ -28,6 +29,9 @@ export function createAccountQueries(db: Knex) {
     updatePasswordHash: (id: string, passwordHash: string) =>
       accounts().where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() as unknown as Date }),
     recordLogin: (id: string, at: Date) => accounts().where({ id }).update({ last_login_at: at }),
+    lockAccount: (id: string, at: Date) => accounts().where({ id }).whereNull('locked_at').update({ locked_at: at }),
+    unlockAccount: (id: string) => accounts().where({ id }).whereNotNull('locked_at').update({ locked_at: null }),
+    listLockedAccounts: () => accounts().whereNotNull('locked_at').orderBy([{ column: 'locked_at' }, { column: 'id' }]),
     async countAccounts(): Promise<number> {
       const row = await accounts().count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);

@@ -5,7 +5,7 @@ import { newUuid } from '../shared/ids.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { AccountQueries, AccountRow } from './queries.js';
 
-export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password';
+export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'locked' | 'no_password';
 
 export type AuthenticationResult =
   | { ok: true; account: AccountRow }
@@ -58,12 +58,27 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       const matches = await hasher.verify(password, account.password_hash);
       if (!matches) return { ok: false, reason: 'wrong_password', account };
       if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
+      if (account.locked_at) return { ok: false, reason: 'locked', account };
       if (hasher.needsRehash(account.password_hash)) {
         await queries.updatePasswordHash(account.id, await hasher.hash(password));
       }
       await queries.recordLogin(account.id, clock.now());
       return { ok: true, account };
     },
+
+    /** Locks an account after too many failed sign-ins; returns false if it already was. */
+    async lock(accountId: string): Promise<boolean> {
+      return (await queries.lockAccount(accountId, clock.now())) > 0;
+    },
+
+    async unlockByEmail(email: string): Promise<AccountRow> {
+      const account = await queries.findAccountByEmail(email.trim());
+      if (!account) throw notFound('no account with this email');
+      await queries.unlockAccount(account.id);
+      return { ...account, locked_at: null };
+    },
+
+    listLocked: () => queries.listLockedAccounts(),
 
     async setStatusByEmail(email: string, status: AccountRow['status']): Promise<AccountRow> {
       const account = await queries.findAccountByEmail(email.trim());

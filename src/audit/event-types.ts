@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   'account.created',
   'account.disabled',
   'account.enabled',
+  'account.locked',
+  'account.unlocked',
   'client.created',
   'client.deleted',
   'keys.rotated',

@@ -3,7 +3,7 @@ import type { Command } from './context.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
 import { createResource, listResources } from './resource.js';
-import { createUser, disableUser } from './user.js';
+import { createUser, disableUser, listLockedUsers, unlockUser } from './user.js';
 
 /** Every `idp` verb, by its words on the command line. */
 export const COMMANDS: Record<string, Command> = {
@@ -13,6 +13,8 @@ export const COMMANDS: Record<string, Command> = {
   'client delete': deleteClient,
   'user create': createUser,
   'user disable': disableUser,
+  'user unlock': unlockUser,
+  'user locked': listLockedUsers,
   'keys rotate': rotateKeys,
   'resource create': createResource,
   'resource list': listResources,
@@ -26,6 +28,8 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
+  user unlock EMAIL                         unlock an account locked by failed sign-ins
+  user locked                               list locked accounts
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
   resource create --identifier URI [--name N] [--scope S]... [--token-ttl SECONDS] [--opaque]
   resource list

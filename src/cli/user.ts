@@ -31,3 +31,22 @@ export const disableUser: Command = async (context, { args }) => {
   await context.audit.record({ type: 'account.disabled', actor: { type: 'system', id: 'cli' }, accountId: account.id });
   return { data: { id: account.id, email: account.email, status: 'disabled' }, text: `Disabled ${account.email}. Its sessions and refresh tokens stop working now.` };
 };
+
+export const unlockUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user unlock needs the account email');
+  const account = await context.accounts.unlockByEmail(email);
+  await context.loginProtection.reset(account.email);
+  await context.audit.record({ type: 'account.unlocked', actor: { type: 'system', id: 'cli' }, accountId: account.id });
+  return { data: { id: account.id, email: account.email, locked: false }, text: `Unlocked ${account.email}; its failed-attempt count is cleared.` };
+};
+
+export const listLockedUsers: Command = async (context) => {
+  const accounts = await context.accounts.listLocked();
+  const data = accounts.map((account) => ({ id: account.id, email: account.email, locked_at: account.locked_at }));
+  return {
+    data,
+    text: data.length ? data.map((account) => `${account.email}  locked since ${new Date(account.locked_at!).toISOString()}`).join('\n') : 'No locked accounts.',
+  };
+};

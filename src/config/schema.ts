@@ -25,7 +25,24 @@ export const environmentSchema = z.object({
     .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
     .optional(),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/, 'IP addresses, CIDR ranges, or loopback/linklocal/uniquelocal'))),
+  LOGIN_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_DELAY_BASE_SECONDS: seconds(30),
+  LOGIN_DELAY_MAX_SECONDS: seconds(900),
+  LOGIN_LOCKOUT_AFTER_FAILURES: z.coerce.number().int().min(2).max(99).default(30),
+  LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().positive().default(100),
+  LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_ATTEMPT_WINDOW_SECONDS: seconds(900),
+  MFA_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  TOKEN_AUTH_FAILURE_COST: z.coerce.number().int().min(1).max(1000).default(20),
+  MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
+  MAIL_REQUESTS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
+  API_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_COST: z.coerce.number().int().min(4).max(16).default(12),
   PRODUCT_NAME: z.string().min(1).max(80).default('Identity'),

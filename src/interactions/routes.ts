@@ -13,6 +13,7 @@ import { csrfToken, requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { RenderPage } from '../http/views.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { describeConsent, grantRequestedAccess } from './consent.js';
 
 const loginForm = z.object({
@@ -24,6 +25,12 @@ const loginForm = z.object({
 /** One message for every login failure: which check failed is recorded in the event log only. */
 const LOGIN_FAILED = 'The email or password is not correct.';
 
+function tooManyAttempts(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${minutes} minutes`;
+  return `Too many sign-in attempts. Please wait ${wait}, then try again.`;
+}
+
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export interface InteractionDeps {
@@ -33,6 +40,7 @@ export interface InteractionDeps {
   audit: AuditRecorder;
   render: RenderPage;
   secureCookies: boolean;
+  loginProtection: LoginProtection;
 }
 
 /** The hosted login and consent pages that oidc-provider sends the browser to. */
@@ -107,19 +115,45 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const form = parseInput(loginForm, ctx.request.body);
     const clientId = String(interaction.params.client_id);
     const origin = requestOriginOf(ctx.req);
+    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
+    if (!decision.allowed) {
+      await deps.audit.record({
+        type: 'login.failed',
+        outcome: 'failure',
+        clientId,
+        origin,
+        detail: { reason: 'throttled', limit: decision.reason, retryAfter: decision.retryAfter },
+      });
+      ctx.status = 429;
+      ctx.set('Retry-After', String(decision.retryAfter));
+      return renderLogin(ctx, interaction, { error: tooManyAttempts(decision.retryAfter), email: form.email });
+    }
     const result = await deps.accounts.authenticate(form.email, form.password);
     if (!result.ok) {
+      const failure = await deps.loginProtection.recordFailure(form.email);
+      if (failure.lockNow && result.account && (await deps.accounts.lock(result.account.id))) {
+        await deps.audit.record({
+          type: 'account.locked',
+          outcome: 'failure',
+          actor: { type: 'system' },
+          accountId: result.account.id,
+          origin,
+          detail: { consecutiveFailures: failure.consecutiveFailures },
+        });
+      }
       await deps.audit.record({
         type: 'login.failed',
         outcome: 'failure',
         accountId: result.account?.id,
         clientId,
         origin,
-        detail: { reason: result.reason },
+        detail: { reason: result.reason, consecutiveFailures: failure.consecutiveFailures },
       });
+      // A locked account gets exactly the wrong-password answer: lockout must not reveal accounts.
       ctx.status = 401;
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, email: form.email });
     }
+    await deps.loginProtection.recordSuccess(form.email);
     await deps.audit.record({ type: 'login.succeeded', accountId: result.account.id, clientId, origin, detail: { amr: ['pwd'] } });
     return finish(ctx, { login: { accountId: result.account.id, amr: ['pwd'], remember: true } }, false);
   });

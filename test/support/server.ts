@@ -36,12 +36,14 @@ export async function freePort(): Promise<number> {
  * The real application on a random port, on this file's own database (and Redis when REDIS_URL is
  * set), with bcrypt at its lowest cost so logins are quick.
  */
-export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis } = {},
+): Promise<TestServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-test-'));
   const testDatabase = options.testDatabase ?? (await openTestDatabase());
-  const testRedis = usingRedis() ? await openTestRedis() : undefined;
+  const testRedis = options.testRedis ?? (usingRedis() ? await openTestRedis() : undefined);
   const { config } = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -70,7 +72,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     async close() {
       await http.drain();
       await container.close();
-      await testRedis?.destroy();
+      if (!options.testRedis) await testRedis?.destroy();
       if (!options.testDatabase) await testDatabase.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },
