@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLoginProtection } from '../../../src/ratelimit/login-protection.js';
+import { createMailLimit } from '../../../src/ratelimit/mail-limit.js';
 import { createLimiterFactory } from '../../../src/ratelimit/store.js';
 import { openTestDatabase, usingRedis, type TestDatabase } from '../../support/database.js';
 import { openTestRedis, type TestRedis } from '../../support/redis.js';
@@ -64,5 +65,24 @@ describe('rate-limit store outage', () => {
     expect(await protection.beforeAttempt('203.0.113.2', 'a@example.com')).toEqual({ allowed: true });
     expect(await protection.beforeAttempt('203.0.113.2', 'b@example.com')).toEqual({ allowed: true });
     expect(await protection.beforeAttempt('203.0.113.2', 'c@example.com')).toMatchObject({ allowed: false, reason: 'ip' });
+  });
+});
+
+describe('mail endpoint limits', () => {
+  it('limits per address and per IP', async () => {
+    const { config } = loadConfig({
+      SERVER_SECRET: TEST_SERVER_SECRET,
+      DATA_DIR: '/tmp/unused-idp-test',
+      MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: '2',
+      MAIL_REQUESTS_PER_IP_PER_HOUR: '3',
+    });
+    const limit = createMailLimit(createLimiterFactory(undefined), config.rateLimits);
+    await limit.check('one@example.com', '203.0.113.9');
+    await limit.check('ONE@example.com', '203.0.113.10');
+    await expect(limit.check('one@example.com', '203.0.113.11')).rejects.toMatchObject({ status: 429, headers: { 'Retry-After': expect.any(String) } });
+    await limit.check('two@example.com', '203.0.113.12');
+    await limit.check('three@example.com', '203.0.113.12');
+    await limit.check('four@example.com', '203.0.113.12');
+    await expect(limit.check('five@example.com', '203.0.113.12')).rejects.toMatchObject({ status: 429 });
   });
 });
