@@ -18,7 +18,7 @@ import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
 import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
 import { createResourceQueries } from './rbac/queries.js';
-import { createResourceService } from './rbac/resource-service.js';
+import { createResourceService, MAX_RESOURCE_TOKEN_TTL } from './rbac/resource-service.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -54,7 +54,9 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
       queries: createKeyQueries(db),
       serverSecrets: config.serverSecrets,
       clock,
-      retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 300,
+      // Longest lifetime of anything a key signs: ID tokens, default access tokens, or a resource's
+      // own access-token TTL (at most a day), plus clock skew.
+      retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
   };
 }

@@ -39,6 +39,12 @@ export function createClientService(deps: { queries: ClientQueries }) {
           details: { field: 'redirectUris' },
         });
       }
+      // Browser-based clients can only be redirected to web URLs; native apps may use their own scheme.
+      if (profile.applicationType === 'web' && registration.redirectUris.some((uri) => !/^https?:/.test(uri))) {
+        throw new AppError('INVALID_CLIENT_METADATA', 400, `a ${registration.type} client's redirect URIs must be http(s) URLs`, {
+          details: { field: 'redirectUris' },
+        });
+      }
       if (!profile.needsRedirectUri && registration.redirectUris.length > 0) {
         throw new AppError('INVALID_CLIENT_METADATA', 400, 'a machine client has no redirect URIs', { details: { field: 'redirectUris' } });
       }

@@ -79,6 +79,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
         'Back it up with the data folder; set SERVER_SECRET in production.',
     );
   }
+  if (e.ADMIN_PASSWORD && !e.ADMIN_EMAIL) throw new ConfigError('ADMIN_PASSWORD: set ADMIN_EMAIL too, or leave both unset');
+  // This server speaks plain HTTP: an https issuer means TLS ends at a proxy in front, whose
+  // X-Forwarded-Proto must be believed, or no secure cookie could ever be set.
+  if (issuer.startsWith('https://') && e.TRUSTED_PROXIES.length === 0) {
+    throw new ConfigError('TRUSTED_PROXIES: ISSUER is https, so TLS ends at a proxy; list its address (or a range such as 10.0.0.0/8, or "uniquelocal")');
+  }
   if (!issuer.startsWith('https://')) {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
   }

@@ -3,12 +3,15 @@ import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
 import type { ApiResourceRow, ResourceQueries } from './queries.js';
 
+/** The longest access-token lifetime a resource may ask for; signing keys are kept at least this long. */
+export const MAX_RESOURCE_TOKEN_TTL = 86_400;
+
 const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'a scope token without spaces or quotes');
 const resourceSchema = z.object({
   identifier: z.url().refine((value) => !value.includes('#'), 'must not contain a fragment'),
   name: z.string().trim().min(1).max(120).optional(),
   scopes: z.array(scopeToken).max(200).default([]),
-  accessTokenTtl: z.number().int().positive().max(86_400).optional(),
+  accessTokenTtl: z.number().int().positive().max(MAX_RESOURCE_TOKEN_TTL).optional(),
   tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
 });
 
