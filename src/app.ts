@@ -40,6 +40,11 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       render: container.render,
       secureCookies: config.secureCookies,
       loginProtection: container.loginProtection,
+      mfaProtection: container.mfaProtection,
+      mfa: container.mfa,
+      mfaPolicy: container.mfaPolicy,
+      pendingLogins: container.pendingLogins,
+      clock: container.clock,
     }),
   ]) {
     app.use(router.routes());

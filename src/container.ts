@@ -9,6 +9,10 @@ import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
 import { createRenderer } from './http/views.js';
 import { createKeyQueries } from './keys/queries.js';
+import { createPendingLogins } from './mfa/pending-login.js';
+import { createMfaPolicy } from './mfa/policy.js';
+import { createMfaQueries } from './mfa/queries.js';
+import { createMfaService } from './mfa/service.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
@@ -46,6 +50,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
     loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
+    mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
     accounts: createAccountService({ queries: createAccountQueries(db), hasher, clock }),
     clients: createClientService({ queries: createClientQueries(db) }),
     resources: createResourceService({ queries: createResourceQueries(db) }),
@@ -86,14 +91,11 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
 
+  const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients });
+  const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const providers: ProviderHolder = await createProviderHolder({
-    base: {
-      config,
-      accounts,
-      resources,
-      render,
-      adapterFactory: createAdapterFactory({ db, redis, clients, clock }),
-    },
+    base: { config, accounts, resources, render, adapterFactory, mfaPolicy },
     keys,
     audit,
     logger,
@@ -110,6 +112,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     databaseKind: database.kind,
     redis,
     ...services,
+    mfaPolicy,
+    pendingLogins,
     createdKeys,
     render,
     cookieKey,

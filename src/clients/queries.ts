@@ -8,6 +8,7 @@ export interface ClientRow {
   type: ClientType;
   secret_hash: string | null;
   first_party: boolean;
+  require_mfa: boolean;
   metadata: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;

@@ -13,6 +13,7 @@ const registrationSchema = z.object({
   postLogoutRedirectUris: z.array(redirectUri).max(20).default([]),
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
+  requireMfa: z.boolean().default(false),
 });
 
 export interface CreatedClient {
@@ -24,7 +25,7 @@ export interface CreatedClient {
 export function createClientService(deps: { queries: ClientQueries }) {
   const { queries } = deps;
   return {
-    async createClient(input: ClientRegistration & { firstParty?: boolean }): Promise<CreatedClient> {
+    async createClient(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }): Promise<CreatedClient> {
       const parsed = registrationSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -55,6 +56,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
         type: registration.type,
         secret_hash: clientSecret ? sha256(clientSecret) : null,
         first_party: registration.firstParty,
+        require_mfa: registration.requireMfa,
         metadata: buildClientMetadata(registration),
       });
       return { client, clientSecret };

@@ -9,6 +9,8 @@ import type { AdapterFactory } from './adapters/types.js';
 import { createFindAccount } from './find-account.js';
 import { createProviderPages } from './pages.js';
 import { createResourceServerInfo } from './resource-servers.js';
+import { buildInteractionPolicy } from './interaction-policy.js';
+import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -17,6 +19,7 @@ export interface ProviderSecrets {
 }
 
 export interface ConfigurationDeps {
+  mfaPolicy: MfaPolicy;
   config: Config;
   accounts: AccountService;
   resources: ResourceService;
@@ -99,7 +102,11 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     rotateRefreshToken: true,
     revokeGrantPolicy: async () => true,
     conformIdTokenClaims: true,
-    interactions: { url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy(deps.mfaPolicy),
+    },
+    acrValues: SUPPORTED_ACR_VALUES,
     renderError: pages.renderError,
     ttl: {
       AccessToken: tokens.accessTokenTtl,

@@ -52,6 +52,9 @@ export async function startTestServer(
     SERVER_SECRET: TEST_SERVER_SECRET,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    // Tests sign the same people in over and over from 127.0.0.1; the throughput caps have tests of their own.
+    LOGIN_ATTEMPTS_PER_IP: '100000',
+    LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: '100000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: testDatabase.schema } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: testRedis!.prefix } : {}),
     ...options.env,

@@ -37,7 +37,7 @@ describe('login throttling per account', () => {
     expect(during.status).toBe(429);
     expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(25);
     expect(Number(during.headers.get('retry-after'))).toBeLessThanOrEqual(30);
-    expect(alertOf(during)).toContain('Too many sign-in attempts');
+    expect(alertOf(during)).toContain('Too many attempts');
     // The next failure (after the wait) doubles it: simulate the wait ending by clearing only the wait.
     const protection = server.container.loginProtection;
     const next = await protection.recordFailure('delay@example.com');
