@@ -5,6 +5,15 @@ const milliseconds = (fallback: number) => z.coerce.number().int().positive().de
 /** A URL with one of the given schemes; Zod's own message ("Invalid URL") does not say which. */
 const urlOf = (schemes: string, protocol: RegExp) => z.url({ protocol, error: `must be a ${schemes} URL` });
 
+function isBareOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['', '/'].includes(url.pathname) && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Every environment variable the server reads. The README's configuration table mirrors this schema;
  * each default is the value a newcomer gets on `npm start`.
@@ -13,7 +22,7 @@ export const environmentSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   ISSUER: urlOf('http(s)://', /^https?$/)
-    .refine((value) => ['', '/'].includes(new URL(value).pathname) && !new URL(value).search && !new URL(value).hash, 'must be an origin without a path, query or fragment')
+    .refine(isBareOrigin, 'must be an origin without a path, query or fragment')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: urlOf('postgres:// or postgresql://', /^postgres(ql)?$/).optional(),

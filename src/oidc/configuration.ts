@@ -47,7 +47,14 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       long: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
     },
-    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    claims: {
+      sid: null,
+      iss: null,
+      ...Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+      // How the user authenticated (OIDC Core §2) goes in every ID token, not only when asked for:
+      // relying parties must be able to see whether a second factor was used.
+      openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr', 'auth_time'],
+    },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     responseTypes: ['code'],
     pkce: { required: () => true },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSqlAdapter, purgeExpiredModels } from '../../../src/oidc/adapters/sql-adapter.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { accessToken, newId } from './payloads.js';
 
 

@@ -6,7 +6,7 @@ import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { pgliteTemplatePath } from '../../support/pglite-template.js';
 import type { ContractStore } from './contract-store.js';
 import { dumpOidcModels } from './raw-dump.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 /**
  * The global setup only prepares the migrated PGlite template in embedded mode, but the PGlite

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bcryptCost: 12,
       secureCookies: false,
-      trustProxy: false,
+      trustedProxies: [],
       tokens: { accessTokenTtl: 900, accessTokenAlg: 'ES256', refreshTokenTtl: 2_592_000 },
     });
     expect(warnings.join('\n')).toContain('not https');
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
 
   it('derives the issuer from PORT, drops a trailing slash, and marks cookies Secure on https', () => {
     expect(loadConfig({ SERVER_SECRET: SECRET, PORT: '8080' }).config.issuer).toBe('http://localhost:8080');
-    const { config, warnings } = loadConfig({ SERVER_SECRET: SECRET, ISSUER: 'https://id.example.com/' });
+    const { config, warnings } = loadConfig({ SERVER_SECRET: SECRET, ISSUER: 'https://id.example.com/', TRUSTED_PROXIES: '10.0.0.0/8' });
     expect(config.issuer).toBe('https://id.example.com');
     expect(config.secureCookies).toBe(true);
     expect(warnings.join('\n')).not.toContain('not https');
@@ -114,5 +114,15 @@ describe('loadConfig', () => {
       const { message } = configErrorFor(env);
       for (const secret of secrets) expect(message).not.toContain(secret);
     }
+  });
+});
+
+describe('loadConfig: deployment mistakes caught at start', () => {
+  it('refuses an https issuer without a trusted proxy, an issuer with a path, and ADMIN_PASSWORD alone', () => {
+    expect(() => loadConfig({ SERVER_SECRET: SECRET, ISSUER: 'https://id.example.com' })).toThrow(/TRUSTED_PROXIES/);
+    expect(() => loadConfig({ SERVER_SECRET: SECRET, ISSUER: 'http://id.example.com/idp' })).toThrow(/ISSUER: must be an origin/);
+    expect(() => loadConfig({ SERVER_SECRET: SECRET, ISSUER: 'not a url' })).toThrow(/ISSUER/);
+    expect(() => loadConfig({ SERVER_SECRET: SECRET, ADMIN_PASSWORD: 'long enough password' })).toThrow(/ADMIN_PASSWORD/);
+    expect(() => loadConfig({ SERVER_SECRET: SECRET, TRUSTED_PROXIES: 'example.com' })).toThrow(/TRUSTED_PROXIES/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/shared/clock.js';
+import type { Clock } from '../../src/shared/clock.js';
 
 /** A clock that only moves when told to, so expiry is tested without sleeping. */
 export class ManualClock implements Clock {
