@@ -3,7 +3,7 @@ import type { Command } from './context.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
 import { createResource, listResources } from './resource.js';
-import { createUser, disableUser, listLockedUsers, unlockUser } from './user.js';
+import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
 
 /** Every `idp` verb, by its words on the command line. */
 export const COMMANDS: Record<string, Command> = {
@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   'user disable': disableUser,
   'user unlock': unlockUser,
   'user locked': listLockedUsers,
+  'user reset-mfa': resetUserMfa,
   'keys rotate': rotateKeys,
   'resource create': createResource,
   'resource list': listResources,
@@ -30,6 +31,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   user disable EMAIL
   user unlock EMAIL                         unlock an account locked by failed sign-ins
   user locked                               list locked accounts
+  user reset-mfa EMAIL                      remove an account's second factor and recovery codes
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
   resource create --identifier URI [--name N] [--scope S]... [--token-ttl SECONDS] [--opaque]
   resource list

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AppError } from '../errors/app-error.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
@@ -48,5 +49,21 @@ export const listLockedUsers: Command = async (context) => {
   return {
     data,
     text: data.length ? data.map((account) => `${account.email}  locked since ${new Date(account.locked_at!).toISOString()}`).join('\n') : 'No locked accounts.',
+  };
+};
+
+export const resetUserMfa: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user reset-mfa needs the account email');
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const removed = await context.mfa.removeAll(account.id);
+  await context.audit.record({ type: 'mfa.reset', actor: { type: 'system', id: 'cli' }, accountId: account.id, detail: { hadFactor: removed } });
+  return {
+    data: { id: account.id, email: account.email, mfa_reset: true, had_factor: removed },
+    text: removed
+      ? `Removed the second factor and recovery codes of ${account.email}. If MFA is required for them, they enroll again at the next sign-in.`
+      : `${account.email} had no second factor.`,
   };
 };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { runCommand } from '../../../src/cli/run.js';
 import { ACR_MFA } from '../../../src/mfa/policy.js';
 import { epochSeconds } from '../../../src/shared/clock.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -152,6 +153,20 @@ describe('TOTP second factor', () => {
     step = await passwordStep(relaxed, 'carol@example.com', PASSWORD);
     const meanwhile = await submitCode(step.agent, step.page, await currentCode(secret, clock));
     expect(meanwhile.status).toBe(429);
+  });
+
+  it('lets an admin reset the MFA of a user with the CLI, after which the factor is gone', async () => {
+    const result = await runCommand(server.container, ['user', 'reset-mfa', 'carol@example.com', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ email: 'carol@example.com', had_factor: true });
+    const carol = (await server.container.accounts.findByEmail('carol@example.com'))!;
+    expect(await server.container.mfa.status(carol.id)).toEqual({ totpEnrolled: false, recoveryCodesRemaining: 0 });
+    await server.container.mfaProtection.reset(carol.id);
+    const relaxedLogin = await passwordStep(relaxed, 'carol@example.com', PASSWORD);
+    expect(isChallenge(relaxedLogin.page)).toBe(false);
+    const strictLogin = await passwordStep(strict, 'carol@example.com', PASSWORD);
+    expect(isEnrollment(strictLogin.page)).toBe(true);
+    expect(await server.container.db('events').where({ type: 'mfa.reset', account_id: carol.id })).toHaveLength(1);
   });
 
   it('advertises its acr values in discovery', async () => {
