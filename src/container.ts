@@ -13,8 +13,8 @@ import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
-import { createResourceQueries } from './rbac/queries.js';
-import { createResourceService } from './rbac/resource-service.js';
+import { createRbacServices } from './rbac/services.js';
+import { ensureSystemResources } from './rbac/system-resources.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -36,11 +36,22 @@ export interface ContainerOptions {
 export function buildServices(deps: { config: Config; db: Database['db']; clock: Clock; hasher?: PasswordHasher }) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
+  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
+  const clients = createClientService({ queries: createClientQueries(db) });
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
   return {
-    accounts: createAccountService({ queries: createAccountQueries(db), hasher, clock }),
-    clients: createClientService({ queries: createClientQueries(db) }),
-    resources: createResourceService({ queries: createResourceQueries(db) }),
-    audit: createAuditRecorder({ queries: createEventQueries(db), clock }),
+    accounts,
+    clients,
+    audit,
+    ...createRbacServices({
+      db,
+      audit,
+      clock,
+      directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
+      // A change made by another process reaches the check endpoint within a second, and never later
+      // than one access-token lifetime even if the generation counter were missed.
+      accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
+    }),
     keys: createKeyService({
       queries: createKeyQueries(db),
       serverSecrets: config.serverSecrets,
@@ -70,8 +81,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   }
 
   const services = buildServices({ config, db, clock, hasher: options.hasher });
-  const { accounts, clients, resources, audit, keys } = services;
+  const { accounts, clients, resources, access, audit, keys } = services;
   const createdKeys = await keys.ensureSigningKeys();
+  const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
 
@@ -80,6 +92,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       config,
       accounts,
       resources,
+      access,
       render,
       adapterFactory: createAdapterFactory({ db, redis, clients, clock }),
     },
@@ -98,11 +111,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     db,
     databaseKind: database.kind,
     redis,
-    accounts,
-    clients,
-    resources,
-    audit,
-    keys,
+    ...services,
+    systemApis,
     createdKeys,
     render,
     cookieKey,

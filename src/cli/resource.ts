@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLI_ACTOR } from '../audit/changes.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
@@ -17,20 +18,23 @@ export const createResource: Command = async (context, { args }) => {
   if (!values.identifier) throw new UsageError('resource create needs --identifier (the audience URI, e.g. https://api.example.com)');
   const ttl = values['token-ttl'] === undefined ? undefined : Number(values['token-ttl']);
   if (ttl !== undefined && !Number.isInteger(ttl)) throw new UsageError('--token-ttl must be a whole number of seconds');
-  const resource = await context.resources.createResource({
-    identifier: values.identifier,
-    name: values.name,
-    scopes: (values.scope ?? []).flatMap((scope) => scope.split(' ')).filter(Boolean),
-    accessTokenTtl: ttl,
-    tokenFormat: values.opaque ? 'opaque' : 'jwt',
-  });
-  return { data: resource, text: `Created API resource ${resource.identifier} with scopes: ${resource.scopes.join(' ') || '(none)'}.` };
+  const resource = await context.resources.createResource(
+    {
+      identifier: values.identifier,
+      name: values.name,
+      permissions: [...new Set((values.scope ?? []).flatMap((scope) => scope.split(' ')).filter(Boolean))].map((name) => ({ name })),
+      accessTokenTtl: ttl,
+      tokenFormat: values.opaque ? 'opaque' : 'jwt',
+    },
+    CLI_ACTOR,
+  );
+  return { data: resource, text: `Created API resource ${resource.identifier} with permissions: ${resource.permissions.map((p) => p.name).join(' ') || '(none)'}.` };
 };
 
 export const listResources: Command = async (context) => {
   const resources = await context.resources.listResources();
   return {
     data: resources,
-    text: resources.length ? resources.map((resource) => `${resource.identifier}  ${resource.scopes.join(' ')}`).join('\n') : 'No API resources yet.',
+    text: resources.length ? resources.map((resource) => `${resource.identifier}  ${resource.name}`).join('\n') : 'No API resources yet.',
   };
 };

@@ -4,10 +4,13 @@ import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Config } from '../config/load.js';
 import type { RenderPage } from '../http/views.js';
+import type { AccessService } from '../rbac/access-service.js';
 import type { ResourceService } from '../rbac/resource-service.js';
 import type { AdapterFactory } from './adapters/types.js';
 import { createFindAccount } from './find-account.js';
 import { createProviderPages } from './pages.js';
+import { createAuthorizationClaims, RBAC_CLAIMS_BY_SCOPE, RBAC_SCOPES } from './rbac-claims.js';
+import { createExtraTokenClaims } from './rbac-tokens.js';
 import { createResourceServerInfo } from './resource-servers.js';
 
 export interface ProviderSecrets {
@@ -20,6 +23,7 @@ export interface ConfigurationDeps {
   config: Config;
   accounts: AccountService;
   resources: ResourceService;
+  access: AccessService;
   adapterFactory: AdapterFactory;
   render: RenderPage;
   secrets: ProviderSecrets;
@@ -37,15 +41,16 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
 
   return {
     adapter: deps.adapterFactory as unknown as Configuration['adapter'],
-    findAccount: createFindAccount(deps.accounts),
+    findAccount: createFindAccount(deps.accounts, createAuthorizationClaims(deps.access)),
     jwks: { keys: secrets.jwks },
     cookies: {
       keys: secrets.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
     },
-    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    claims: mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE),
+    scopes: ['openid', 'offline_access', 'email', 'profile', ...RBAC_SCOPES],
+    extraTokenClaims: createExtraTokenClaims(deps.access),
     responseTypes: ['code'],
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -87,7 +92,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: async () => true,
-        getResourceServerInfo: createResourceServerInfo(deps.resources, tokens.accessTokenAlg, tokens.accessTokenTtl),
+        getResourceServerInfo: createResourceServerInfo(deps, tokens.accessTokenAlg, tokens.accessTokenTtl),
       },
     },
     // Refresh tokens for every client allowed the grant; without offline_access they end with the session.
@@ -108,4 +113,12 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       RefreshToken: tokens.refreshTokenTtl,
     },
   };
+}
+
+function mergeClaims(...sources: Record<string, readonly string[]>[]): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const source of sources) {
+    for (const [scope, claims] of Object.entries(source)) merged[scope] = [...new Set([...(merged[scope] ?? []), ...claims])];
+  }
+  return merged;
 }
