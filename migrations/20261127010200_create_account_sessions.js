@@ -1,7 +1,7 @@
-// An index of signed-in browser sessions by account, so an operator can list and end them. The
-// sessions themselves stay where oidc-provider keeps them (Redis or SQL); this holds only their
-// `uid` (not the cookie value) and timestamps. Grants are always in SQL: an expression index finds an
-// account's grants.
+// Indexes of signed-in browser sessions and of grants by account, so an operator can list and end
+// them. The sessions and grants themselves stay where oidc-provider keeps them; these tables hold the
+// session's `uid` (not its cookie value), the grant id (already stored in clear beside every token
+// issued under it), the client and timestamps.
 export async function up(knex) {
   for (const statement of [
     `create table account_sessions (
@@ -12,8 +12,15 @@ export async function up(knex) {
       client_ids text[] not null default '{}',
       updated_at timestamptz not null default now()
     )`,
-    `create index account_sessions_account on account_sessions (account_id, expires_at)`,
-    `create index oidc_models_grant_account on oidc_models ((payload ->> 'accountId')) where model = 'Grant'`,
+    `create index account_sessions_account on account_sessions (account_id)`,
+    `create table account_grants (
+      grant_id text primary key,
+      account_id uuid not null,
+      client_id text not null,
+      expires_at timestamptz,
+      created_at timestamptz not null default now()
+    )`,
+    `create index account_grants_account on account_grants (account_id)`,
   ]) {
     await knex.raw(statement);
   }
@@ -21,7 +28,7 @@ export async function up(knex) {
 
 export async function down(knex) {
   for (const statement of [
-    `drop index oidc_models_grant_account`,
+    `drop table account_grants`,
     `drop table account_sessions`,
   ]) {
     await knex.raw(statement);

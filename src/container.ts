@@ -12,9 +12,13 @@ import { createKeyQueries } from './keys/queries.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
+import { createAccountSessions } from './oidc/account-sessions.js';
+import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
 import { ensureSystemResources } from './rbac/system-resources.js';
+import { createSessionQueries } from './sessions/queries.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -86,6 +90,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
+  const accountSessions = createAccountSessions({
+    queries: createSessionQueries(db),
+    removeSession: createSessionRemover({ db, redis }),
+    clock,
+    logger,
+  });
+  const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
 
   const providers: ProviderHolder = await createProviderHolder({
     base: {
@@ -100,6 +111,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     audit,
     logger,
     trustProxy: config.trustProxy,
+    configure: (provider) => accountSessions.track(provider),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -113,6 +125,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     redis,
     ...services,
     systemApis,
+    accountSessions,
+    apiGuard,
     createdKeys,
     render,
     cookieKey,
@@ -123,6 +137,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       providers.startKeyWatch(config.keyRefreshIntervalMs);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
+        accountSessions.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
       }, 10 * 60_000);
       purgeTimer.unref();
     },

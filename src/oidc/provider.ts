@@ -28,6 +28,8 @@ export async function createProviderHolder(deps: {
   audit: AuditRecorder;
   logger: Logger;
   trustProxy: boolean;
+  /** Further set-up of every provider built (the first, and each after a key change). */
+  configure?: (provider: Provider) => void;
 }): Promise<ProviderHolder> {
   const [cookieKey, pairwiseSalt] = await Promise.all([deps.keys.sharedSecret('cookie-key'), deps.keys.sharedSecret('pairwise-salt')]);
 
@@ -41,6 +43,7 @@ export async function createProviderHolder(deps: {
     compareHashedClientSecrets(provider);
     auditProviderEvents(provider, deps.audit);
     provider.on('server_error', (_ctx, error: Error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
+    deps.configure?.(provider);
     return { provider, callback: provider.callback(), fingerprint: keySet.fingerprint };
   };
 

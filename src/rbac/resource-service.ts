@@ -5,6 +5,7 @@ import { newUuid } from '../shared/ids.js';
 import type { PageRequest } from '../storage/pagination.js';
 import type { RbacQueries } from './queries.js';
 import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
+import { isUuid } from './subjects.js';
 
 export interface PermissionInput {
   name: string;
@@ -45,7 +46,7 @@ export function createResourceService(deps: { queries: RbacQueries; audit: Audit
   const changed = deps.onChange ?? (() => undefined);
 
   async function requireResource(id: string): Promise<ApiResourceRow> {
-    const resource = await queries.findResourceById(id);
+    const resource = isUuid(id) ? await queries.findResourceById(id) : undefined;
     if (!resource) throw resourceNotFound();
     return resource;
   }
@@ -142,7 +143,7 @@ export function createResourceService(deps: { queries: RbacQueries; audit: Audit
     },
 
     async getPermission(resourceId: string, permissionId: string): Promise<PermissionRow> {
-      const permission = await queries.findPermissionById(permissionId);
+      const permission = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
       if (!permission || permission.resource_id !== resourceId) throw permissionNotFound();
       return permission;
     },
@@ -172,7 +173,7 @@ export function createResourceService(deps: { queries: RbacQueries; audit: Audit
 
     async updatePermission(resourceId: string, permissionId: string, changes: Partial<PermissionInput>, actor: Actor): Promise<PermissionRow> {
       const resource = await requireResource(resourceId);
-      const before = await queries.findPermissionById(permissionId);
+      const before = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
       if (!before || before.resource_id !== resourceId) throw permissionNotFound();
       assertNotSystem(resource);
       if (changes.name !== undefined && changes.name !== before.name && (await queries.findPermissionByName(resourceId, changes.name))) {
@@ -195,7 +196,7 @@ export function createResourceService(deps: { queries: RbacQueries; audit: Audit
 
     async deletePermission(resourceId: string, permissionId: string, actor: Actor): Promise<void> {
       const resource = await requireResource(resourceId);
-      const before = await queries.findPermissionById(permissionId);
+      const before = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
       if (!before || before.resource_id !== resourceId) throw permissionNotFound();
       assertNotSystem(resource);
       await queries.deletePermission(permissionId);
