@@ -46,35 +46,43 @@ export interface AccountGrantView {
 export function createAccountSessions(deps: { queries: SessionQueries; removeSession: SessionRemover; clock: Clock; logger: Logger }) {
   const { queries } = deps;
   const warn = (error: unknown) => deps.logger.warn({ err: error }, 'could not update the account session index');
+  // Event listeners cannot hold up the response; listings wait for index writes still under way here.
+  const pending = new Set<Promise<unknown>>();
+  const track = (write: Promise<unknown>) => {
+    const settled = write.catch(warn).finally(() => pending.delete(settled));
+    pending.add(settled);
+  };
+  const settle = () => Promise.allSettled([...pending]);
 
   return {
     /** Subscribes to a provider's session and grant events (each new provider after a key rotation too). */
     track(provider: Provider): void {
       provider.on('session.saved', (session: SavedSession) => {
         if (!session.accountId) return;
-        queries
-          .upsertSession({
+        track(
+          queries.upsertSession({
             uid: session.uid,
             account_id: session.accountId,
             login_at: fromEpoch(session.loginTs),
             expires_at: fromEpoch(session.exp),
             client_ids: Object.keys(session.authorizations ?? {}),
-          })
-          .catch(warn);
+          }),
+        );
       });
       provider.on('session.destroyed', (session: SavedSession) => {
-        queries.deleteSession(session.uid).catch(warn);
+        track(queries.deleteSession(session.uid));
       });
       provider.on('grant.saved', (grant: SavedGrant) => {
         if (!grant.accountId || !grant.clientId) return;
-        queries.upsertGrant({ grant_id: grant.jti, account_id: grant.accountId, client_id: grant.clientId, expires_at: fromEpoch(grant.exp) }).catch(warn);
+        track(queries.upsertGrant({ grant_id: grant.jti, account_id: grant.accountId, client_id: grant.clientId, expires_at: fromEpoch(grant.exp) }));
       });
       provider.on('grant.destroyed', (grant: SavedGrant) => {
-        queries.deleteGrant(grant.jti).catch(warn);
+        track(queries.deleteGrant(grant.jti));
       });
     },
 
     async listSessions(provider: Provider, accountId: string): Promise<AccountSessionView[]> {
+      await settle();
       const rows = await queries.listSessions(accountId, deps.clock.now());
       const live: AccountSessionView[] = [];
       for (const row of rows) {
@@ -96,6 +104,7 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
     },
 
     async listGrants(provider: Provider, accountId: string): Promise<AccountGrantView[]> {
+      await settle();
       const rows = await queries.listGrants(accountId, deps.clock.now());
       const live: AccountGrantView[] = [];
       for (const row of rows) {
