@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 import { exchangeCode, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
 import { defineApi, defineRole, TEST_ACTOR } from '../../support/rbac.js';
 import { clientCredentials, verifyAccessToken } from '../../support/tokens.js';
+import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 
 const API = 'https://invoices.example.com';
 const alice = { email: 'alice@example.com', password: 'correct horse battery staple' };
@@ -15,6 +16,7 @@ describe('groups, roles and permissions in tokens', () => {
   let ids: Record<string, string>;
   let writerRoleId: string;
   let financeId: string;
+  let admin: ApiClient;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -31,6 +33,7 @@ describe('groups, roles and permissions in tokens', () => {
     await container.groups.addMember(accounting.id, { type: 'account', id: aliceId }, TEST_ACTOR);
     await container.roles.assign(reader.id, { type: 'group', id: finance.id }, TEST_ACTOR);
     web = await registerClient(server.issuer, server.container, { firstParty: true });
+    admin = await bootstrapAdmin(server);
   });
   afterAll(() => server.close());
 
@@ -77,17 +80,27 @@ describe('groups, roles and permissions in tokens', () => {
     const first = await exchangeCode(web, start, callback.url);
     expect((await verifyAccessToken(server.issuer, first.access_token, API)).permissions).toEqual(['invoices:read']);
 
-    await server.container.roles.assign(writerRoleId, { type: 'account', id: aliceId }, TEST_ACTOR);
+    expect((await admin.call('PUT', `/admin/api/v1/accounts/${aliceId}/roles/${writerRoleId}`)).status).toBe(204);
     const second = await oidc.refreshTokenGrant(web.config, first.refresh_token!);
     expect(second.scope).toBe('invoices:read invoices:write');
     expect(second.claims()?.roles).toEqual(['invoice-reader', 'invoice-writer']);
     const access = await verifyAccessToken(server.issuer, second.access_token, API);
     expect(access).toMatchObject({ scope: 'invoices:read invoices:write', permissions: ['invoices:read', 'invoices:write'] });
 
-    await server.container.roles.unassign(writerRoleId, { type: 'account', id: aliceId }, TEST_ACTOR);
+    expect((await admin.call('DELETE', `/admin/api/v1/accounts/${aliceId}/roles/${writerRoleId}`)).status).toBe(204);
     const third = await oidc.refreshTokenGrant(web.config, second.refresh_token!);
     expect(third.claims()?.roles).toEqual(['invoice-reader']);
     expect(await verifyAccessToken(server.issuer, third.access_token, API)).toMatchObject({ scope: 'invoices:read', permissions: ['invoices:read'] });
+  });
+
+  it('shows a membership change in the next ID token and userinfo (admin API)', async () => {
+    const audit = (await admin.call('POST', '/admin/api/v1/groups', { name: 'auditors' })).body;
+    expect((await admin.call('PUT', `/admin/api/v1/groups/${audit.id}/members/accounts/${aliceId}`)).status).toBe(204);
+    const { start, callback } = await signIn(web, alice, { scope: 'openid groups' });
+    const tokens = await exchangeCode(web, start, callback.url);
+    expect(tokens.claims()?.groups).toEqual(['accounting', 'auditors', 'finance']);
+    expect((await admin.call('DELETE', `/admin/api/v1/groups/${audit.id}/members/accounts/${aliceId}`)).status).toBe(204);
+    expect((await oidc.fetchUserInfo(web.config, tokens.access_token, aliceId)).groups).toEqual(['accounting', 'finance']);
   });
 
   it('refuses with invalid_scope when none of the requested permissions is held', async () => {
@@ -138,7 +151,7 @@ describe('groups, roles and permissions in tokens', () => {
     });
 
     it('shows a removed permission in the next token', async () => {
-      await server.container.roles.removePermission(roleId, ids['invoices:approve'], TEST_ACTOR);
+      expect((await admin.call('DELETE', `/admin/api/v1/roles/${roleId}/permissions/${ids['invoices:approve']}`)).status).toBe(204);
       const tokens = await clientCredentials(machine, API);
       expect(tokens.scope).toBeUndefined();
       expect((await verifyAccessToken(server.issuer, tokens.access_token, API)).permissions).toEqual(['invoices:read']);
