@@ -22,6 +22,8 @@ export interface ApiGuardDeps {
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops'] as const;
 const KEY_RELOAD_INTERVAL_MS = 5000;
+/** Verified tokens remembered until they expire: APIs send the same token for its whole lifetime. */
+const MAX_VERIFIED_TOKENS = 1000;
 
 /** RFC 6750 §3: the challenge that goes with a 401 or 403. */
 function challenge(realm: string, error?: string, extra: Record<string, string> = {}) {
@@ -39,6 +41,9 @@ function challenge(realm: string, error?: string, extra: Record<string, string> 
 export function createApiGuard(deps: ApiGuardDeps) {
   let keySet: JWTVerifyGetKey | undefined;
   let loadedAt = Number.NEGATIVE_INFINITY;
+  // A signature check is the largest cost of a warm permission check. A token is immutable, so its
+  // verification holds until it expires (checked against the clock on every use).
+  const verified = new Map<string, { caller: ApiCaller; audience: string; expiresAt: number }>();
 
   async function reloadKeys(): Promise<JWTVerifyGetKey> {
     const keys = (await deps.loadSigningKeys()).map((jwk) => {
@@ -72,6 +77,8 @@ export function createApiGuard(deps: ApiGuardDeps) {
         headers: { 'WWW-Authenticate': challenge(audience) },
       });
     }
+    const known = verified.get(match[1]);
+    if (known && known.audience === audience && known.expiresAt > deps.clock.now().getTime()) return known.caller;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(match[1], getKey, {
@@ -89,7 +96,10 @@ export function createApiGuard(deps: ApiGuardDeps) {
     const clientId = String(payload.client_id);
     const subject: Subject = payload.sub === clientId ? { type: 'client', id: clientId } : { type: 'account', id: String(payload.sub) };
     const scopes = typeof payload.scope === 'string' ? new Set(payload.scope.split(' ')) : undefined;
-    return { subject, clientId, scopes };
+    const caller = { subject, clientId, scopes };
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+    verified.set(match[1], { caller, audience, expiresAt: (payload.exp as number) * 1000 });
+    return caller;
   }
 
   return {
