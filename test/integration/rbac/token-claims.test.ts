@@ -150,6 +150,22 @@ describe('groups, roles and permissions in tokens', () => {
       await expect(clientCredentials(machine, API, 'invoices:write')).rejects.toMatchObject({ error: 'invalid_scope' });
     });
 
+    it('carries the permissions of an opaque token in its introspection', async () => {
+      const OPAQUE = 'https://opaque.example.com';
+      const { ids: opaqueIds } = await defineApi(server.container, OPAQUE, ['reports:run']);
+      await server.container.resources.updateResource((await server.container.resources.findResourceByIdentifier(OPAQUE))!.id, { tokenFormat: 'opaque' }, TEST_ACTOR);
+      await server.container.roles.addPermissions(roleId, [opaqueIds['reports:run']], TEST_ACTOR);
+      const tokens = await clientCredentials(machine, OPAQUE, 'reports:run');
+      expect(tokens.access_token.split('.')).toHaveLength(1);
+      expect(await oidc.tokenIntrospection(machine.config, tokens.access_token)).toMatchObject({
+        active: true,
+        aud: OPAQUE,
+        scope: 'reports:run',
+        permissions: ['reports:run'],
+        client_id: machine.clientId,
+      });
+    });
+
     it('shows a removed permission in the next token', async () => {
       expect((await admin.call('DELETE', `/admin/api/v1/roles/${roleId}/permissions/${ids['invoices:approve']}`)).status).toBe(204);
       const tokens = await clientCredentials(machine, API);
