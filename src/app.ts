@@ -8,6 +8,8 @@ import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
+import { createAdminRouter, notFoundUnder } from './admin/routes.js';
+import { createCheckRouter } from './rbac/check-routes.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -46,10 +48,19 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       pendingLogins: container.pendingLogins,
       clock: container.clock,
     }),
+    createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
+    createAdminRouter({
+      ...container,
+      provider: () => container.providers.current(),
+      guard: container.apiGuard,
+      audience: container.systemApis.admin.identifier,
+      issuer: config.issuer,
+    }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  app.use(notFoundUnder(['/admin/api', '/api/authz']));
 
   // Everything else is the OpenID Connect protocol, served by oidc-provider.
   app.use(async (ctx) => {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export interface AccountRow {
   id: string;
@@ -32,6 +33,16 @@ export function createAccountQueries(db: Knex) {
     lockAccount: (id: string, at: Date) => accounts().where({ id }).whereNull('locked_at').update({ locked_at: at }),
     unlockAccount: (id: string) => accounts().where({ id }).whereNotNull('locked_at').update({ locked_at: null }),
     listLockedAccounts: () => accounts().whereNotNull('locked_at').orderBy([{ column: 'locked_at' }, { column: 'id' }]),
+    listAccountsPage(page: PageRequest, filter: { email?: string } = {}) {
+      const query = accounts().select('accounts.*');
+      if (filter.email) query.whereRaw('lower(email) = lower(?)', [filter.email]);
+      return keysetPage<AccountRow>(db, query, { ...page, table: 'accounts' });
+    },
+    async updateAccount(id: string, changes: Partial<Pick<AccountRow, 'email' | 'name' | 'email_verified' | 'status'>>): Promise<AccountRow | undefined> {
+      const [row] = await accounts().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
+      return row as AccountRow | undefined;
+    },
+    deleteAccount: (id: string) => accounts().where({ id }).delete(),
     async countAccounts(): Promise<number> {
       const row = await accounts().count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
+import type { PageRequest } from '../storage/pagination.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { AccountQueries, AccountRow } from './queries.js';
 
@@ -79,6 +80,29 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
     },
 
     listLocked: () => queries.listLockedAccounts(),
+
+    listAccountsPage: (page: PageRequest, filter: { email?: string } = {}) => queries.listAccountsPage(page, filter),
+
+    /** Changes an account's profile or status (admin API); a taken email is a 409. */
+    async updateAccount(id: string, changes: { email?: string; name?: string | null; emailVerified?: boolean; status?: AccountRow['status'] }): Promise<AccountRow> {
+      const email = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+      if (email !== undefined) {
+        const holder = await queries.findAccountByEmail(email);
+        if (holder && holder.id !== id) throw conflict('an account with this email already exists');
+      }
+      const updated = await queries.updateAccount(id, {
+        ...(email !== undefined ? { email } : {}),
+        ...(changes.name !== undefined ? { name: changes.name?.trim() || null } : {}),
+        ...(changes.emailVerified !== undefined ? { email_verified: changes.emailVerified } : {}),
+        ...(changes.status !== undefined ? { status: changes.status } : {}),
+      });
+      if (!updated) throw notFound('no account with this id');
+      return updated;
+    },
+
+    async deleteAccount(id: string): Promise<void> {
+      if (!(await queries.deleteAccount(id))) throw notFound('no account with this id');
+    },
 
     async setStatusByEmail(email: string, status: AccountRow['status']): Promise<AccountRow> {
       const account = await queries.findAccountByEmail(email.trim());

@@ -2,7 +2,21 @@ import { createClient, deleteClient, listClients } from './client.js';
 import type { Command } from './context.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
-import { createResource, listResources } from './resource.js';
+import { bootstrapAdmin } from './admin.js';
+import { createGroup, deleteGroup, listGroups, showGroup } from './group.js';
+import { addMember, listMembers, removeMember } from './member.js';
+import { addPermission, listPermissions, removePermission } from './permission.js';
+import { createResource, deleteResource, listResources, showResource } from './resource.js';
+import {
+  addRolePermissions,
+  assignRole,
+  createRole,
+  deleteRole,
+  listRoles,
+  removeRolePermission,
+  showRole,
+  unassignRole,
+} from './role.js';
 import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -19,6 +33,27 @@ export const COMMANDS: Record<string, Command> = {
   'keys rotate': rotateKeys,
   'resource create': createResource,
   'resource list': listResources,
+  'resource show': showResource,
+  'resource delete': deleteResource,
+  'permission add': addPermission,
+  'permission list': listPermissions,
+  'permission remove': removePermission,
+  'role create': createRole,
+  'role list': listRoles,
+  'role show': showRole,
+  'role delete': deleteRole,
+  'role add-permission': addRolePermissions,
+  'role remove-permission': removeRolePermission,
+  'role assign': assignRole,
+  'role unassign': unassignRole,
+  'group create': createGroup,
+  'group list': listGroups,
+  'group show': showGroup,
+  'group delete': deleteGroup,
+  'member add': addMember,
+  'member remove': removeMember,
+  'member list': listMembers,
+  'admin bootstrap': bootstrapAdmin,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
@@ -33,8 +68,15 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   user locked                               list locked accounts
   user reset-mfa EMAIL                      remove an account's second factor and recovery codes
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
-  resource create --identifier URI [--name N] [--scope S]... [--token-ttl SECONDS] [--opaque]
-  resource list
+  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque]
+  resource list | show URI | delete URI
+  permission add URI NAME [--description D] | list URI | remove URI NAME
+  role create NAME [--description D] | list | show NAME | delete NAME
+  role add-permission NAME --resource URI PERMISSION... | remove-permission NAME --resource URI PERMISSION
+  role assign NAME (--user EMAIL | --group NAME | --client CLIENT_ID) | unassign NAME (...)
+  group create NAME [--description D] | list | show NAME | delete NAME
+  member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
+  admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
 
 --json prints machine-readable output. The CLI reads the same environment as the server
 (DATABASE_URL, DATA_DIR, SERVER_SECRET, ...). In embedded mode, while the server runs, commands

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export type ClientType = 'web' | 'spa' | 'native' | 'machine';
 
@@ -24,6 +25,12 @@ export function createClientQueries(db: Knex) {
       return inserted as ClientRow;
     },
     deleteClient: (clientId: string) => clients().where({ client_id: clientId }).delete(),
+    listClientsPage: (page: PageRequest) =>
+      keysetPage<ClientRow>(db, clients().select('clients.*'), { ...page, table: 'clients', idColumn: 'client_id', uuidIds: false }),
+    async updateClient(clientId: string, changes: Partial<Pick<ClientRow, 'name' | 'first_party' | 'metadata' | 'secret_hash'>>): Promise<ClientRow | undefined> {
+      const [row] = await clients().where({ client_id: clientId }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
+      return row as ClientRow | undefined;
+    },
   };
 }
 
