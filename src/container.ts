@@ -116,7 +116,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
-  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const providers: ProviderHolder = await createProviderHolder({
     base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },

@@ -33,9 +33,10 @@ export function createAccountQueries(db: Knex) {
     lockAccount: (id: string, at: Date) => accounts().where({ id }).whereNull('locked_at').update({ locked_at: at }),
     unlockAccount: (id: string) => accounts().where({ id }).whereNotNull('locked_at').update({ locked_at: null }),
     listLockedAccounts: () => accounts().whereNotNull('locked_at').orderBy([{ column: 'locked_at' }, { column: 'id' }]),
-    listAccountsPage(page: PageRequest, filter: { email?: string } = {}) {
+    listAccountsPage(page: PageRequest, filter: { email?: string; locked?: boolean } = {}) {
       const query = accounts().select('accounts.*');
       if (filter.email) query.whereRaw('lower(email) = lower(?)', [filter.email]);
+      if (filter.locked !== undefined) query[filter.locked ? 'whereNotNull' : 'whereNull']('locked_at');
       return keysetPage<AccountRow>(db, query, { ...page, table: 'accounts' });
     },
     async updateAccount(id: string, changes: Partial<Pick<AccountRow, 'email' | 'name' | 'email_verified' | 'status'>>): Promise<AccountRow | undefined> {

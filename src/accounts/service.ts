@@ -79,9 +79,14 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       return { ...account, locked_at: null };
     },
 
+    /** Unlocks by id; returns whether the account was locked. */
+    async unlock(accountId: string): Promise<boolean> {
+      return (await queries.unlockAccount(accountId)) > 0;
+    },
+
     listLocked: () => queries.listLockedAccounts(),
 
-    listAccountsPage: (page: PageRequest, filter: { email?: string } = {}) => queries.listAccountsPage(page, filter),
+    listAccountsPage: (page: PageRequest, filter: { email?: string; locked?: boolean } = {}) => queries.listAccountsPage(page, filter),
 
     /** Changes an account's profile or status (admin API); a taken email is a 409. */
     async updateAccount(id: string, changes: { email?: string; name?: string | null; emailVerified?: boolean; status?: AccountRow['status'] }): Promise<AccountRow> {

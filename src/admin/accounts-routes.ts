@@ -4,7 +4,7 @@ import { isUuid } from '../rbac/subjects.js';
 import type { AdminDeps } from './deps.js';
 import { presentAccount } from './present.js';
 import { listSchema, pageOf, pageSchema, route, type AdminRoute } from './route-kit.js';
-import { accountQuery, accountSchema, createAccountSchema, grantSchema, roleAssignmentSchema, sessionSchema, updateAccountSchema } from './schemas.js';
+import { accountQuery, accountSchema, createAccountSchema, grantSchema, mfaResetSchema, roleAssignmentSchema, sessionSchema, updateAccountSchema } from './schemas.js';
 
 export function accountRoutes(deps: AdminDeps): AdminRoute[] {
   const requireAccount = async (id: string) => {
@@ -17,7 +17,8 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
   return [
     route({
       method: 'get', path: '/accounts', tag: 'accounts', summary: 'List accounts', query: accountQuery, response: pageSchema(accountSchema),
-      handler: async ({ query }) => pageOf(await deps.accounts.listAccountsPage(query, { email: query.email }), presentAccount),
+      handler: async ({ query }) =>
+        pageOf(await deps.accounts.listAccountsPage(query, { email: query.email, locked: query.locked === undefined ? undefined : query.locked === 'true' }), presentAccount),
     }),
     route({
       method: 'post', path: '/accounts', tag: 'accounts', summary: 'Create an account', body: createAccountSchema, status: 201, response: accountSchema,
@@ -61,6 +62,25 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
           type: 'account.deleted', actor, target: record(account), accountId: account.id,
           changes: diffFields(presentAccount(account), undefined, { ignore: ['id', 'last_login_at'] }),
         });
+      },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/unlock', tag: 'accounts', summary: 'Unlock an account locked by failed sign-ins, and clear its failure count', response: accountSchema,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const wasLocked = await deps.accounts.unlock(account.id);
+        await deps.loginProtection.reset(account.email);
+        await recordChange(deps.audit, { type: 'account.unlocked', actor, target: record(account), accountId: account.id, detail: { wasLocked } });
+        return presentAccount({ ...account, locked_at: null });
+      },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/mfa/reset', tag: 'accounts', summary: "Remove an account's second factor and recovery codes", response: mfaResetSchema,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const hadFactor = await deps.mfa.removeAll(account.id);
+        await recordChange(deps.audit, { type: 'mfa.reset', actor, target: record(account), accountId: account.id, detail: { hadFactor } });
+        return { had_factor: hadFactor };
       },
     }),
     route({

@@ -1,5 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
+import type { MfaService } from '../mfa/service.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { AccountSessions } from '../oidc/account-sessions.js';
@@ -21,4 +23,6 @@ export interface AdminDeps {
   audit: AuditRecorder;
   accountSessions: AccountSessions;
   provider: () => Provider;
+  loginProtection: LoginProtection;
+  mfa: MfaService;
 }

@@ -16,6 +16,7 @@ export function presentClient(client: ClientRow) {
     name: client.name,
     type: client.type,
     first_party: client.first_party,
+    require_mfa: client.require_mfa,
     redirect_uris: metadata.redirect_uris ?? [],
     post_logout_redirect_uris: metadata.post_logout_redirect_uris ?? [],
     grant_types: metadata.grant_types ?? [],

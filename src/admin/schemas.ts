@@ -37,6 +37,7 @@ export const accountSchema = z
     created_at: timestamp,
     updated_at: timestamp,
     last_login_at: optionalTimestamp,
+    locked_at: optionalTimestamp.meta({ description: 'Set while the account is locked by failed sign-ins' }),
   })
   .meta({ id: 'Account' });
 export const createAccountSchema = z.strictObject({
@@ -57,7 +58,9 @@ export const accountQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
   email: z.string().max(254).optional().meta({ description: 'Exact email (case-insensitive).' }),
+  locked: z.enum(['true', 'false']).optional().meta({ description: 'Only locked (true) or unlocked (false) accounts.' }),
 });
+export const mfaResetSchema = z.object({ had_factor: z.boolean() }).meta({ id: 'MfaReset' });
 export const sessionSchema = z
   .object({ uid: z.string(), login_at: optionalTimestamp, expires_at: optionalTimestamp, client_ids: z.array(z.string()) })
   .meta({ id: 'Session' });
@@ -80,6 +83,7 @@ export const clientSchema = z
     name: z.string(),
     type: clientTypeSchema,
     first_party: z.boolean(),
+    require_mfa: z.boolean(),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
     grant_types: z.array(z.string()),
@@ -99,6 +103,7 @@ export const createClientSchema = z.strictObject({
   post_logout_redirect_uris: z.array(redirectUri).max(20).default([]),
   scope: scopeString.optional(),
   first_party: z.boolean().default(false),
+  require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -107,6 +112,7 @@ export const updateClientSchema = z
     post_logout_redirect_uris: z.array(redirectUri).max(20).optional(),
     scope: scopeString.nullable().optional(),
     first_party: z.boolean().optional(),
+    require_mfa: z.boolean().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });
@@ -170,9 +176,12 @@ export const updateRoleSchema = z
 export const roleAssignmentSchema = z
   .object({ role_id: z.uuid(), role: z.string(), subject_type: z.enum(['account', 'group', 'client']), subject_id: z.string(), created_at: timestamp })
   .meta({ id: 'RoleAssignment' });
-export const groupSchema = roleSchema.meta({ id: 'Group' });
-export const createGroupSchema = z.strictObject({ name: nameSchema, description: descriptionSchema.optional() });
-export const updateGroupSchema = updateRoleSchema;
+const requireMfaSchema = z.boolean().meta({ description: 'Members must sign in with a second factor' });
+export const groupSchema = roleSchema.extend({ require_mfa: requireMfaSchema }).meta({ id: 'Group' });
+export const createGroupSchema = z.strictObject({ name: nameSchema, description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() });
+export const updateGroupSchema = z
+  .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const memberSchema = z
   .object({ type: z.enum(['account', 'group']), id: z.uuid(), name: z.string(), added_at: timestamp })
   .meta({ id: 'Member' });

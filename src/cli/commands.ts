@@ -74,7 +74,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   role create NAME [--description D] | list | show NAME | delete NAME
   role add-permission NAME --resource URI PERMISSION... | remove-permission NAME --resource URI PERMISSION
   role assign NAME (--user EMAIL | --group NAME | --client CLIENT_ID) | unassign NAME (...)
-  group create NAME [--description D] | list | show NAME | delete NAME
+  group create NAME [--description D] [--require-mfa] | list | show NAME | delete NAME
   member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
   admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
 

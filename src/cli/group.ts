@@ -6,9 +6,9 @@ import type { Command } from './context.js';
 import { everything, groupNamed, onePositional } from './lookup.js';
 
 export const createGroup: Command = async (context, { args }) => {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' } }, strict: true });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' }, 'require-mfa': { type: 'boolean' } }, strict: true });
   const name = parseInput(nameSchema, onePositional(positionals, 'group create needs the group name'));
-  const group = await context.groups.createGroup({ name, description: values.description }, CLI_ACTOR);
+  const group = await context.groups.createGroup({ name, description: values.description, require_mfa: values['require-mfa'] }, CLI_ACTOR);
   return { data: group, text: `Created group ${group.name}.` };
 };
 

@@ -79,7 +79,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
      */
     async updateClient(
       clientId: string,
-      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope'>> & { firstParty?: boolean },
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope'>> & { firstParty?: boolean; requireMfa?: boolean },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
       if (!current) throw notFound('no client with this id');
@@ -91,11 +91,13 @@ export function createClientService(deps: { queries: ClientQueries }) {
         postLogoutRedirectUris: changes.postLogoutRedirectUris ?? metadata.post_logout_redirect_uris ?? [],
         scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
         firstParty: changes.firstParty ?? current.first_party,
+        requireMfa: changes.requireMfa ?? current.require_mfa,
       };
       const registration = validateRegistration(merged);
       const updated = await queries.updateClient(clientId, {
         name: registration.name,
         first_party: registration.firstParty,
+        require_mfa: registration.requireMfa,
         metadata: buildClientMetadata(registration),
       });
       if (!updated) throw notFound('no client with this id');

@@ -55,6 +55,7 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
     },
     /** Names of the groups the account is in, directly or through nested groups. */
     groupNames: (accountId: string) => (isUuid(accountId) ? queries.findGroupNames(accountId) : Promise.resolve([])),
+    groupsRequireMfa: (accountId: string) => (isUuid(accountId) ? queries.anyGroupRequiresMfa(accountId) : Promise.resolve(false)),
     /** Names of the roles the account holds, directly or through its groups. */
     roleNames: (accountId: string) => (isUuid(accountId) ? queries.findRoleNames(accountId) : Promise.resolve([])),
 

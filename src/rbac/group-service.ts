@@ -10,6 +10,8 @@ import { isUuid, requireAccount, type SubjectDirectory } from './subjects.js';
 export interface GroupInput {
   name: string;
   description?: string | null;
+  /** Members must sign in with a second factor. */
+  require_mfa?: boolean;
 }
 
 export interface Member {
@@ -45,7 +47,7 @@ export function createGroupService(deps: { queries: RbacQueries; audit: AuditRec
 
     async createGroup(input: GroupInput, actor: Actor): Promise<GroupRow> {
       if (await queries.findGroupByName(input.name)) throw conflict('a group with this name already exists');
-      const group = await queries.insertGroup({ id: newUuid(), name: input.name, description: input.description ?? null });
+      const group = await queries.insertGroup({ id: newUuid(), name: input.name, description: input.description ?? null, require_mfa: input.require_mfa ?? false });
       changed();
       await recordChange(audit, {
         type: 'group.created',

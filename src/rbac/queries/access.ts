@@ -72,6 +72,15 @@ export function createAccessQueries(db: Knex) {
       return rowsOf<{ name: string }>(result).map((row) => row.name);
     },
 
+    /** Whether any group of the account, direct or through nesting, requires a second factor. */
+    async anyGroupRequiresMfa(accountId: string): Promise<boolean> {
+      const result = await db.raw(
+        `with recursive ${MEMBER_OF} select 1 from member_of m join groups g on g.id = m.group_id where g.require_mfa limit 1`,
+        [accountId],
+      );
+      return rowsOf(result).length > 0;
+    },
+
     async findRoleNames(accountId: string): Promise<string[]> {
       const result = await db.raw(
         `with recursive ${MEMBER_OF}, ${HELD_ROLES} select distinct r.name from held h join roles r on r.id = h.role_id order by r.name`,

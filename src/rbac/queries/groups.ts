@@ -5,6 +5,7 @@ export interface GroupRow {
   id: string;
   name: string;
   description: string | null;
+  require_mfa: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -32,7 +33,7 @@ export function createGroupQueries(db: Knex) {
       const [inserted] = await groups().insert(row).returning('*');
       return inserted as GroupRow;
     },
-    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description'>>) {
+    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description' | 'require_mfa'>>) {
       const [updated] = await groups().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return updated as GroupRow | undefined;
     },

@@ -92,6 +92,7 @@ describe('admin API', () => {
         created_at: expect.any(String),
         updated_at: expect.any(String),
         last_login_at: null,
+        locked_at: null,
       });
       const danaId = account.body.id;
       expect((await call('PUT', `${V1}/groups/${emea.body.id}/members/accounts/${danaId}`)).status).toBe(204);
@@ -200,6 +201,16 @@ describe('admin API', () => {
       expect((await call('DELETE', `${V1}/accounts/${erinId}/sessions/${sessions.body.items[0].uid}`)).status).toBe(204);
       expect((await call('GET', `${V1}/accounts/${erinId}/sessions`)).body.items).toHaveLength(1);
       expect((await call('DELETE', `${V1}/accounts/${erinId}/sessions`)).status).toBe(204);
+      // Unlock and MFA reset: lockout and second factors are managed here as well as with the CLI.
+      await server.container.accounts.lock(erinId);
+      expect((await call('GET', `${V1}/accounts?locked=true`)).body.items.map((item: { id: string }) => item.id)).toEqual([erinId]);
+      const unlocked = await call('POST', `${V1}/accounts/${erinId}/unlock`);
+      expect(unlocked.status).toBe(200);
+      expect(unlocked.body.locked_at).toBeNull();
+      expect((await call('GET', `${V1}/accounts?locked=true`)).body.items).toEqual([]);
+      const reset = await call('POST', `${V1}/accounts/${erinId}/mfa/reset`);
+      expect(reset).toMatchObject({ status: 200, body: { had_factor: false } });
+      expect((await call('POST', `${V1}/accounts/00000000-0000-4000-8000-000000000000/unlock`)).status).toBe(404);
       expect((await call('GET', `${V1}/accounts/${erinId}/sessions`)).body.items).toEqual([]);
       // A browser whose session ended is asked to sign in again.
       const again = await first.agent.request((await startAuthorization(web, { prompt: 'none' })).url.href);

@@ -175,3 +175,27 @@ describe('TOTP second factor', () => {
     expect(epochSeconds(clock)).toBeGreaterThan(0);
   });
 });
+
+describe('MFA required by a group', () => {
+  const clock = new ManualClock(Date.now());
+  let server: TestServer;
+  let web: RegisteredClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({ clock });
+    web = await registerClient(server.issuer, server.container);
+    const account = await server.container.accounts.createAccount({ email: 'grace@example.com', password: PASSWORD });
+    const actor = { type: 'system' as const, id: 'test' };
+    const admins = await server.container.groups.createGroup({ name: 'admins', require_mfa: true }, actor);
+    const ops = await server.container.groups.createGroup({ name: 'ops' }, actor);
+    // Nested: grace is in ops, and ops is inside admins.
+    await server.container.groups.addMember(ops.id, { type: 'account', id: account.id }, actor);
+    await server.container.groups.addMember(admins.id, { type: 'group', id: ops.id }, actor);
+  });
+  afterAll(() => server.close());
+
+  it('takes members of a group that requires MFA (through nesting) through enrollment, on any client', async () => {
+    const { page } = await passwordStep(web, 'grace@example.com', PASSWORD);
+    expect(isEnrollment(page)).toBe(true);
+  });
+});

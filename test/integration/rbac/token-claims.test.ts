@@ -49,6 +49,9 @@ describe('groups, roles and permissions in tokens', () => {
       exp: expect.any(Number),
       iat: expect.any(Number),
       nonce: start.nonce,
+      acr: 'urn:idp:acr:pwd',
+      amr: ['pwd'],
+      auth_time: expect.any(Number),
       groups: ['accounting', 'finance'],
       roles: ['invoice-reader'],
     });
