@@ -8,6 +8,7 @@ import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
+import { createAccountPages } from './accounts/routes/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -23,6 +24,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
+  const accountPages = createAccountPages(container);
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
@@ -40,7 +42,10 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       render: container.render,
       secureCookies: config.secureCookies,
       loginProtection: container.loginProtection,
+      clock: container.clock,
+      accountPages: accountPages.interaction,
     }),
+    ...accountPages.routers,
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
+import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
+import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
@@ -42,6 +44,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
   return {
+    hasher,
     limiterFactory,
     loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
@@ -83,6 +86,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const createdKeys = await keys.ensureSigningKeys();
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
+  const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
+  const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 
   const providers: ProviderHolder = await createProviderHolder({
     base: {
@@ -96,7 +101,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
+    configure: (provider) => sessionIndex.track(provider),
   });
+  const lifecycle = buildAccountLifecycle({ config, db, clock, logger, ...services, sessionIndex, provider: () => providers.current(), consoleClientId });
 
   let purgeTimer: NodeJS.Timeout | undefined;
 
@@ -112,17 +119,25 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     render,
     cookieKey,
     providers,
+    sessionIndex,
+    consoleClientId,
+    ...lifecycle,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
       providers.startKeyWatch(config.keyRefreshIntervalMs);
+      lifecycle.mailWorker.start();
+      logger.info({ mail: lifecycle.mailTransport.description }, `mail: ${lifecycle.mailTransport.description}`);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
+        sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
       purgeTimer.unref();
     },
     async close() {
       providers.stop();
+      await lifecycle.mailWorker.stop();
       if (purgeTimer) clearInterval(purgeTimer);
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();

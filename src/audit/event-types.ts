@@ -23,6 +23,17 @@ export const EVENT_TYPES = [
   'client.deleted',
   'keys.rotated',
   'keys.created',
+  // Account lifecycle (docs/accounts.md): sign-up, verification, reset, the account page.
+  'account.signup_duplicate',
+  'account.verification_sent',
+  'account.email_verified',
+  'account.password_reset_requested',
+  'account.password_reset',
+  'account.password_changed',
+  'account.email_change_requested',
+  'account.email_changed',
+  'account.profile_updated',
+  'session.revoked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -13,6 +13,7 @@ const registrationSchema = z.object({
   postLogoutRedirectUris: z.array(redirectUri).max(20).default([]),
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
+  requireVerifiedEmail: z.boolean().default(false),
 });
 
 export interface CreatedClient {

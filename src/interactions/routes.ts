@@ -14,7 +14,9 @@ import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { RenderPage } from '../http/views.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
+import { epochSeconds, systemClock, type Clock } from '../shared/clock.js';
 import { describeConsent, grantRequestedAccess } from './consent.js';
+import { needsVerifiedEmail } from './verify-email.js';
 
 const loginForm = z.object({
   csrf: z.string().max(256),
@@ -41,6 +43,13 @@ export interface InteractionDeps {
   render: RenderPage;
   secureCookies: boolean;
   loginProtection: LoginProtection;
+  /** The login time put in the session (so account pages judge "recent" by the same clock). */
+  clock?: Clock;
+  /** Links to sign-up and password reset, and the page for a client that needs a verified email. */
+  accountPages?: {
+    signupEnabled: () => boolean;
+    verifyRequired: (ctx: Context, interaction: Interaction) => Promise<void>;
+  };
 }
 
 /** The hosted login and consent pages that oidc-provider sends the browser to. */
@@ -85,12 +94,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       abortUrl: `/interaction/${interaction.uid}/abort`,
       email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
       error: extra.error,
+      forgotUrl: deps.accountPages ? '/account/forgot' : undefined,
+      signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
     });
   }
 
   router.get('/:uid', async (ctx) => {
     const interaction = await loadInteraction(ctx);
     ctx.set('Cache-Control', 'no-store');
+    if (deps.accountPages && needsVerifiedEmail(interaction)) return deps.accountPages.verifyRequired(ctx, interaction);
     if (interaction.prompt.name === 'login') return renderLogin(ctx, interaction);
     if (interaction.prompt.name !== 'consent') throw new AppError('UNSUPPORTED_PROMPT', 400, 'This sign-in step is not supported.');
     const client = await clientNameOf(interaction);
@@ -155,7 +167,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
     await deps.loginProtection.recordSuccess(form.email);
     await deps.audit.record({ type: 'login.succeeded', accountId: result.account.id, clientId, origin, detail: { amr: ['pwd'] } });
-    return finish(ctx, { login: { accountId: result.account.id, amr: ['pwd'], remember: true } }, false);
+    const ts = epochSeconds(deps.clock ?? systemClock);
+    return finish(ctx, { login: { accountId: result.account.id, amr: ['pwd'], remember: true, ts } }, false);
   });
 
   router.post('/:uid/confirm', forms, requireCsrf(), async (ctx) => {

@@ -9,6 +9,7 @@ import type { AdapterFactory } from './adapters/types.js';
 import { createFindAccount } from './find-account.js';
 import { createProviderPages } from './pages.js';
 import { createResourceServerInfo } from './resource-servers.js';
+import { buildInteractionPolicy, extraClientMetadata } from './verified-email.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -99,7 +100,11 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     rotateRefreshToken: true,
     revokeGrantPolicy: async () => true,
     conformIdTokenClaims: true,
-    interactions: { url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy(deps.accounts),
+    },
+    extraClientMetadata: extraClientMetadata as Configuration['extraClientMetadata'],
     renderError: pages.renderError,
     ttl: {
       AccessToken: tokens.accessTokenTtl,

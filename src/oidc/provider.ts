@@ -29,6 +29,8 @@ export async function createProviderHolder(deps: {
   logger: Logger;
   /** Installs the token endpoint's rate limit on each provider built. */
   limitTokens?: (provider: Provider) => void;
+  /** Further set-up of every provider built (the first, and each after a key change). */
+  configure?: (provider: Provider) => void;
 }): Promise<ProviderHolder> {
   const [cookieKey, pairwiseSalt] = await Promise.all([deps.keys.sharedSecret('cookie-key'), deps.keys.sharedSecret('pairwise-salt')]);
 
@@ -44,6 +46,7 @@ export async function createProviderHolder(deps: {
     deps.limitTokens?.(provider);
     auditProviderEvents(provider, deps.audit);
     provider.on('server_error', (_ctx, error: Error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
+    deps.configure?.(provider);
     return { provider, callback: provider.callback(), fingerprint: keySet.fingerprint };
   };
 
