@@ -42,13 +42,19 @@ export async function startAccountServer(options: { env?: Record<string, string>
   };
 }
 
-/** Posts the first form on the page whose action contains `fragment`, with its CSRF token and `fields`. */
+/**
+ * Posts the first form on the page whose action (or a button's formaction) contains `fragment`,
+ * with its hidden fields (the CSRF token) and `fields`, as a browser would.
+ */
 export function submit(agent: UserAgent, page: Page, fragment: string, fields: Record<string, string> = {}): Promise<Page> {
-  const hidden: Record<string, string> = {};
-  const form = new RegExp(`<form[^>]*action="([^"]*${fragment}[^"]*)"[^>]*>([\\s\\S]*?)</form>`).exec(page.body);
-  if (!form) throw new Error(`no form posting to ${fragment} in ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);
-  for (const match of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[match[1]] = match[2].replaceAll('&amp;', '&');
-  return agent.request(new URL(form[1].replaceAll('&amp;', '&'), page.url).href, { form: { ...hidden, ...fields } });
+  for (const form of page.body.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
+    const target = form[1].includes(fragment) ? form[1] : /formaction="([^"]*)"/.exec(form[2])?.[1];
+    if (!target?.includes(fragment)) continue;
+    const hidden: Record<string, string> = {};
+    for (const match of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[match[1]] = match[2].replaceAll('&amp;', '&');
+    return agent.request(new URL(target.replaceAll('&amp;', '&'), page.url).href, { form: { ...hidden, ...fields } });
+  }
+  throw new Error(`no form posting to ${fragment} in ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);
 }
 
 export async function signUp(agent: UserAgent, issuer: string, fields: { email: string; name: string; password: string }, path = '/account/signup'): Promise<Page> {
