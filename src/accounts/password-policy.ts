@@ -82,11 +82,11 @@ export function createPasswordPolicy(rules: Config['passwordPolicy']) {
       if (new Set(lowered).size <= 3) {
         return { ok: false, problem: 'repetitive', message: 'This password repeats the same few characters. Choose one that is harder to guess.' };
       }
-      // Made of context words: what is left after removing them all is too short to protect anything.
+      // Made of context words: what is left after removing them is too short, or itself a common password.
       const folded = fold(normalized);
       let rest = folded;
       for (const word of contextWords(context)) rest = rest.replaceAll(word, '');
-      if (rest !== folded && [...rest].length < 6) {
+      if (rest !== folded && ([...rest].length < 6 || COMMON.has(rest))) {
         return {
           ok: false,
           problem: 'context',
