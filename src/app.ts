@@ -10,6 +10,7 @@ import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { createCheckRouter } from './rbac/check-routes.js';
+import { federationRouters } from './federation/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -47,7 +48,9 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       mfaPolicy: container.mfaPolicy,
       pendingLogins: container.pendingLogins,
       clock: container.clock,
+      federation: container.federation.login,
     }),
+    ...federationRouters(container),
     createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
     createAdminRouter({
       ...container,

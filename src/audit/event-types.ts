@@ -56,6 +56,15 @@ export const EVENT_TYPES = [
   'group.member_removed',
   'object_grant.created',
   'object_grant.deleted',
+  // Federation (src/federation): sign-in through upstream providers and their connections.
+  'federation.login_succeeded',
+  'federation.login_failed',
+  'federation.linked',
+  'federation.unlinked',
+  'federation.connection_created',
+  'federation.connection_updated',
+  'federation.connection_deleted',
+  'federation.client_policy_set',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

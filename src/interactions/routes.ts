@@ -40,6 +40,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       abortUrl: `/interaction/${interaction.uid}/abort`,
       email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
       error: extra.error,
+      connections: deps.federation ? await deps.federation.loginOptions(interaction) : [],
     });
   }
 
@@ -74,6 +75,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const form = parseInput(loginForm, ctx.request.body);
     const clientId = String(interaction.params.client_id);
     const origin = requestOriginOf(ctx.req);
+    // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
+    if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
     const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
     if (!decision.allowed) {
       await deps.audit.record({
