@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { ConnectionService } from '../federation/connection-service.js';
 import type { AccountSessions } from '../oidc/account-sessions.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
@@ -21,4 +22,5 @@ export interface AdminDeps {
   audit: AuditRecorder;
   accountSessions: AccountSessions;
   provider: () => Provider;
+  connections: ConnectionService;
 }
