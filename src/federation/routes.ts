@@ -87,16 +87,6 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     return mfaDone;
   }
 
-  // "Continue with …" on the login page.
-  router.post('/interaction/:uid/federation/:slug', steps.forms, requireCsrf(), async (ctx) => {
-    const interaction = await steps.load(ctx, 'login');
-    parseInput(csrfOnly, ctx.request.body);
-    const connection = await deps.federationLogin.offeredConnection(interaction, ctx.params.slug);
-    if (!connection) throw new AppError('CONNECTION_NOT_OFFERED', 404, 'This sign-in option is not available for this application.');
-    await deps.pendingLogins.remove(interaction.uid);
-    await deps.federationLogin.start(ctx, connection, { purpose: 'login', interactionUid: interaction.uid, clientId: String(interaction.params.client_id) });
-  });
-
   router.get('/federation/callback/:slug', async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const bound = ctx.cookies.get(STATE_COOKIE, { signed: true });
@@ -228,6 +218,17 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     const mfaDone = await signedIn(ctx, connection, outcome.profile, outcome.accountId, { linked: true, clientId });
     await stores.removeOutcome(interaction.uid);
     return finishSignIn(ctx, interaction, outcome.accountId, [AMR_FEDERATED, 'pwd'], mfaDone);
+  });
+
+  // Registered last: /federation/link and /federation/continue above are steps, not connections.
+  // "Continue with …" on the login page.
+  router.post('/interaction/:uid/federation/:slug', steps.forms, requireCsrf(), async (ctx) => {
+    const interaction = await steps.load(ctx, 'login');
+    parseInput(csrfOnly, ctx.request.body);
+    const connection = await deps.federationLogin.offeredConnection(interaction, ctx.params.slug);
+    if (!connection) throw new AppError('CONNECTION_NOT_OFFERED', 404, 'This sign-in option is not available for this application.');
+    await deps.pendingLogins.remove(interaction.uid);
+    await deps.federationLogin.start(ctx, connection, { purpose: 'login', interactionUid: interaction.uid, clientId: String(interaction.params.client_id) });
   });
 
   return router;

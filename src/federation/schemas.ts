@@ -14,7 +14,11 @@ const upstreamUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2000)
   .refine(isSecureOrLoopback, 'must be https (http is accepted only for localhost)');
-export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, at most 40');
+/** `link` and `continue` name steps under /interaction/:uid/federation/, so no connection may take them. */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, at most 40')
+  .refine((slug) => !['link', 'continue'].includes(slug), 'is reserved');
 const claimPath = z.string().regex(/^[A-Za-z0-9_:\-]+(\.[A-Za-z0-9_:\-]+)*$/, 'a claim name, or a dot path such as realm_access.roles').max(200);
 const domain = z
   .string()

@@ -150,7 +150,9 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
           });
         }
         if (error instanceof AppError) throw error;
-        throw new UpstreamError('verification_failed', (error as Error).message.slice(0, 300));
+        // openid-client's own message is generic; its cause says which check failed (iss, nonce, …).
+        const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+        throw new UpstreamError('verification_failed', `${(error as Error).message}${cause}`.slice(0, 300));
       }
       return profileFromClaims(connection, claims);
     },
