@@ -11,6 +11,7 @@ import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
+import { federationRouters } from './federation/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -50,7 +51,9 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       pendingLogins: container.pendingLogins,
       clock: container.clock,
       accountPages: accountPages.interaction,
+      federation: container.federation.login,
     }),
+    ...federationRouters(container),
     createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
     createAdminRouter({
       ...container,

@@ -9,6 +9,10 @@ import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
+import { createConnectionService } from './federation/connection-service.js';
+import { buildFederation } from './federation/index.js';
+import { createFederationQueries } from './federation/queries.js';
+import { SecretBox } from './shared/secret-box.js';
 import { createRenderer } from './http/views.js';
 import { createKeyQueries } from './keys/queries.js';
 import { createPendingLogins } from './mfa/pending-login.js';
@@ -55,7 +59,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
   const clients = createClientService({ queries: createClientQueries(db) });
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
-  return {
+  const services = {
     accounts,
     clients,
     audit,
@@ -81,6 +85,17 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
       // Longest lifetime of anything a key signs: ID tokens, default access tokens, or a resource's
       // own access-token TTL (at most a day), plus clock skew.
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
+    }),
+  };
+  return {
+    ...services,
+    /** Upstream identity providers (src/federation); their client secrets are sealed at rest. */
+    connections: createConnectionService({
+      queries: createFederationQueries(db),
+      audit,
+      box: new SecretBox(config.serverSecrets, 'federation-client-secret'),
+      findGroup: (id) => services.groups.requireGroup(id).catch(() => undefined),
+      findClient: (id) => clients.findClient(id),
     }),
   };
 }
@@ -123,6 +138,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
+  const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const providers: ProviderHolder = await createProviderHolder({
     base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },
     keys,
@@ -158,6 +174,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     ...services,
     mfaPolicy,
     pendingLogins,
+    federation,
     systemApis,
     accountSessions,
     apiGuard,

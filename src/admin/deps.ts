@@ -4,6 +4,7 @@ import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { ConnectionService } from '../federation/connection-service.js';
 import type { AccountSessions } from '../oidc/account-sessions.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
@@ -25,4 +26,5 @@ export interface AdminDeps {
   provider: () => Provider;
   loginProtection: LoginProtection;
   mfa: MfaService;
+  connections: ConnectionService;
 }

@@ -5,6 +5,7 @@ import { jsonBody } from '../http/json-body.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import { accountRoutes } from './accounts-routes.js';
 import { clientRoutes } from './clients-routes.js';
+import { connectionRoutes } from './connections-routes.js';
 import type { AdminDeps } from './deps.js';
 import { groupRoutes } from './groups-routes.js';
 import { objectGrantRoutes } from './object-grants-routes.js';
@@ -15,8 +16,8 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 
 export { ADMIN_PREFIX };
 
-export function adminRoutes(deps: AdminDeps): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps)];
+export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -66,6 +66,15 @@ export const EVENT_TYPES = [
   'account.email_change_requested',
   'account.email_changed',
   'account.profile_updated',
+  // Federation (src/federation): sign-in through upstream providers and their connections.
+  'federation.login_succeeded',
+  'federation.login_failed',
+  'federation.linked',
+  'federation.unlinked',
+  'federation.connection_created',
+  'federation.connection_updated',
+  'federation.connection_deleted',
+  'federation.client_policy_set',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,4 +1,5 @@
 import { createClient, deleteClient, listClients } from './client.js';
+import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
@@ -54,6 +55,10 @@ export const COMMANDS: Record<string, Command> = {
   'member remove': removeMember,
   'member list': listMembers,
   'admin bootstrap': bootstrapAdmin,
+  'connection add': addConnection,
+  'connection list': listConnections,
+  'connection show': showConnection,
+  'connection delete': deleteConnection,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
@@ -77,6 +82,10 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   group create NAME [--description D] [--require-mfa] | list | show NAME | delete NAME
   member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
   admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
+  connection add (--preset google|github | --slug S --issuer URL | --slug S --kind oauth2 --authorization-endpoint U
+                 --token-endpoint U --userinfo-endpoint U --subject-claim C) --client-id ID [--client-secret-stdin]
+                 [--name N] [--scopes S] [--domain D]... [--groups-claim C] [--map-group UPSTREAM=GROUP]... [--no-jit] [--trust-mfa]
+  connection list | show SLUG | delete SLUG     upstream identity providers (docs/federation.md)
 
 --json prints machine-readable output. The CLI reads the same environment as the server
 (DATABASE_URL, DATA_DIR, SERVER_SECRET, ...). In embedded mode, while the server runs, commands

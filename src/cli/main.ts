@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command.\n\n${USAGE}\n`);
     return 2;
   }
-  const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
+  const stdin = argv.includes('--password-stdin') || argv.includes('--client-secret-stdin') ? await readStdin() : undefined;
   const result = await execute(config, argv, stdin);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);

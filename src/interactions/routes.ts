@@ -43,6 +43,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       error: extra.error,
       forgotUrl: deps.accountPages ? '/account/forgot' : undefined,
       signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
+      connections: deps.federation ? await deps.federation.loginOptions(interaction) : [],
     });
   }
 
@@ -78,6 +79,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const form = parseInput(loginForm, ctx.request.body);
     const clientId = String(interaction.params.client_id);
     const origin = requestOriginOf(ctx.req);
+    // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
+    if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
     const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
     if (!decision.allowed) {
       await deps.audit.record({

@@ -5,6 +5,7 @@ import { errors as oidcErrors, type InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { FederationLogin } from '../federation/login.js';
 import { AppError } from '../errors/app-error.js';
 import { csrfToken } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
@@ -35,6 +36,8 @@ export interface InteractionDeps {
     signupEnabled: () => boolean;
     verifyRequired: (ctx: Context, interaction: Interaction) => Promise<void>;
   };
+  /** Upstream providers on the login page ("Continue with …", home-realm discovery); see src/federation. */
+  federation?: FederationLogin;
 }
 
 export interface CompletedLogin {

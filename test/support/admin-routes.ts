@@ -30,6 +30,8 @@ export const VALID_BODIES: Record<string, unknown> = {
   'PATCH /resources/:resourceId/permissions/:permissionId': { description: 'Read things' },
   'PATCH /roles/:roleId': { description: 'Changed' },
   'PATCH /groups/:groupId': { description: 'Changed' },
+  'PATCH /connections/:connectionId': { display_name: 'Renamed' },
+  'PUT /clients/:clientId/connections': { connection_ids: null },
 };
 
 /** For each route that takes input: one invalid request and the field the 400 must name. */
@@ -53,4 +55,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'PATCH /groups/:groupId': { body: { name: '   ' }, field: 'name' },
   'GET /object-grants': { query: 'account_id=nope', field: 'account_id' },
   'POST /object-grants': { body: { subject_type: 'client', subject_id: 'x', permission_id: randomUUID(), object: 'document:1' }, field: 'subject_type' },
+  'POST /connections': { body: { slug: 'Not A Slug', client_id: 'x' }, field: 'slug' },
+  'PATCH /connections/:connectionId': { body: { issuer: 'http://idp.example.com' }, field: 'issuer' },
+  'PUT /clients/:clientId/connections': { body: { connection_ids: ['nope'] }, field: 'connection_ids.0' },
 };

@@ -220,6 +220,40 @@ describe('admin API', () => {
       expect((await call('GET', `${V1}/accounts/${erinId}`)).status).toBe(404);
     });
 
+    it('manages upstream connections and which of them a client offers, never showing their secrets', async () => {
+      const group = await call('POST', `${V1}/groups`, { name: 'upstream-admins' });
+      const created = await call('POST', `${V1}/connections`, {
+        slug: 'acme',
+        display_name: 'Acme SSO',
+        issuer: 'https://login.acme.example',
+        client_id: 'our-id-at-acme',
+        client_secret: 'acme-upstream-secret',
+        domains: ['acme.example'],
+        groups_claim: 'groups',
+        group_map: { admins: group.body.id },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ slug: 'acme', kind: 'oidc', has_client_secret: true, redirect_uri: `${server.issuer}/federation/callback/acme` });
+      expect(JSON.stringify(created.body)).not.toContain('acme-upstream-secret');
+      const github = await call('POST', `${V1}/connections`, { preset: 'github', client_id: 'gh-id', client_secret: 'gh-secret' });
+      expect(github.body).toMatchObject({ slug: 'github', kind: 'oauth2', userinfo_endpoint: 'https://api.github.com/user' });
+      expect((await call('POST', `${V1}/connections`, { preset: 'github', client_id: 'again' })).status).toBe(409);
+      expect((await call('POST', `${V1}/connections`, { slug: 'other', issuer: 'https://other.example', client_id: 'x', domains: ['acme.example'] })).status).toBe(409);
+      expect((await call('POST', `${V1}/connections`, { slug: 'plain', kind: 'oauth2', client_id: 'x', authorization_endpoint: 'https://p.example/authorize' })).body).toMatchObject({ status: 400, field: 'token_endpoint' });
+      expect((await call('GET', `${V1}/connections`)).body.items.map((c: { slug: string }) => c.slug)).toEqual(['acme', 'github']);
+      expect((await call('GET', `${V1}/connections/${created.body.id}`)).body.display_name).toBe('Acme SSO');
+      expect((await call('PATCH', `${V1}/connections/${created.body.id}`, { enabled: false, client_secret: 'rotated-upstream-secret' })).body).toMatchObject({ enabled: false });
+      const web = await call('POST', `${V1}/clients`, { name: 'Federated app', type: 'web', redirect_uris: ['https://app.example/cb'] });
+      expect((await call('GET', `${V1}/clients/${web.body.client_id}/connections`)).body).toEqual({ client_id: web.body.client_id, connection_ids: null });
+      expect((await call('PUT', `${V1}/clients/${web.body.client_id}/connections`, { connection_ids: [github.body.id] })).body.connection_ids).toEqual([github.body.id]);
+      expect((await call('PUT', `${V1}/clients/${web.body.client_id}/connections`, { connection_ids: [crypto.randomUUID()] })).status).toBe(400);
+      expect((await call('DELETE', `${V1}/connections/${github.body.id}`)).status).toBe(204);
+      const row = await server.container.db('federation_connections').where({ id: created.body.id }).first();
+      expect(row.client_secret_sealed).toMatch(/^v1\./);
+      const stored = JSON.stringify([row, await server.container.db('events').select('*')]);
+      for (const secret of ['acme-upstream-secret', 'rotated-upstream-secret', 'gh-secret']) expect(stored).not.toContain(secret);
+    });
+
     it('paginates with a stable order and no repeats', async () => {
       for (let index = 0; index < 5; index += 1) await call('POST', `${V1}/groups`, { name: `team-${index}` });
       const seen: string[] = [];
