@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './storage/redis.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
@@ -8,6 +8,9 @@ import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
 import { createRenderer } from './http/views.js';
+import { countAuditedOutcomes } from './metrics/audit.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
+import { watchStorage } from './metrics/storage.js';
 import { createKeyQueries } from './keys/queries.js';
 import { createPendingLogins } from './mfa/pending-login.js';
 import { createMfaPolicy } from './mfa/policy.js';
@@ -43,6 +46,7 @@ export interface ContainerOptions {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  metrics?: Metrics;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -102,7 +106,11 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   }
 
   const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
-  const { accounts, clients, resources, access, audit, keys } = services;
+  const { accounts, clients, resources, access, keys } = services;
+  const metrics = options.metrics ?? createMetrics();
+  const unwatchStorage = watchStorage(metrics, { db, redis });
+  // Logins, MFA outcomes and tokens issued are counted from their audit events, once stored.
+  const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
@@ -137,6 +145,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     databaseKind: database.kind,
     redis,
     ...services,
+    audit,
+    metrics,
     mfaPolicy,
     pendingLogins,
     systemApis,
@@ -158,6 +168,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
     async close() {
       providers.stop();
+      unwatchStorage();
       if (purgeTimer) clearInterval(purgeTimer);
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();
