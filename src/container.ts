@@ -92,7 +92,7 @@ export type Services = ReturnType<typeof buildServices>;
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await openDatabase(config));
+  const database = options.database ?? (await openDatabase(config, 'server', logger));
   const db = database.db;
   let redis: Redis | undefined;
   try {

@@ -14,6 +14,7 @@ const MESSAGES = [
   /^Connection terminated/i, // pg: server went away or connect timeout
   /Query read timeout/i, // pg query_timeout
   /timeout exceeded when trying to connect/i,
+  /^timeout expired$/, // pg connectionTimeoutMillis
   /not queryable/i,
   /^Connection is closed/i, // ioredis
   /Stream isn't writeable/i, // ioredis with enableOfflineQueue: false
