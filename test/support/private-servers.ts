@@ -141,3 +141,47 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     },
   };
 }
+
+export interface PrivateRedisCluster {
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Three redis-server processes in cluster mode (masters only), joined with `redis-cli --cluster
+ * create`, each in its own temporary folder for its nodes.conf.
+ */
+export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children = ports.map((port) =>
+    spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], {
+      cwd: dir,
+      stdio: 'ignore',
+    }),
+  );
+  const stop = async () => {
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) await waitFor(`cluster node ${port}`, () => portAnswers(port));
+    const cli = REDIS_SERVER!.replace(/redis-server$/, 'redis-cli');
+    const created = spawnSync(cli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    await waitFor('cluster_state:ok', () =>
+      ports.every((port) => spawnSync(cli, ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok')),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ports, stop };
+}
