@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { startMetricsServer } from '../../../src/server.js';
@@ -10,6 +10,10 @@ import { exchangeCode, registerClient, signIn, startAuthorization, type Register
 import { startRoundRobinProxy, type RoundRobinProxy } from '../../support/round-robin-proxy.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent } from '../../support/user-agent.js';
+
+// Two instances (and, in embedded mode, a PGlite that blocks the event loop while it starts) on a
+// busy 2-core machine: set-up alone can take a minute.
+jest.setTimeout(180_000);
 
 const alice = { email: 'alice@example.com', password: 'correct horse battery staple' };
 const API = 'https://api.example.test';
