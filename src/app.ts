@@ -9,6 +9,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
+import { metricsMiddleware } from './metrics/http.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
 import { federationRouters } from './federation/index.js';
@@ -31,6 +32,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
+  app.use(metricsMiddleware(container.metrics));
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
@@ -14,6 +14,9 @@ import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
 import { SecretBox } from './shared/secret-box.js';
 import { createRenderer } from './http/views.js';
+import { countAuditedOutcomes } from './metrics/audit.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
+import { watchStorage } from './metrics/storage.js';
 import { createKeyQueries } from './keys/queries.js';
 import { createPendingLogins } from './mfa/pending-login.js';
 import { createMfaPolicy } from './mfa/policy.js';
@@ -49,6 +52,7 @@ export interface ContainerOptions {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  metrics?: Metrics;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -106,7 +110,7 @@ export type Services = ReturnType<typeof buildServices>;
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await openDatabase(config));
+  const database = options.database ?? (await openDatabase(config, 'server', logger));
   const db = database.db;
   let redis: Redis | undefined;
   try {
@@ -120,7 +124,11 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   }
 
   const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
-  const { accounts, clients, resources, access, audit, keys } = services;
+  const { accounts, clients, resources, access, keys } = services;
+  const metrics = options.metrics ?? createMetrics();
+  const unwatchStorage = watchStorage(metrics, { db, redis });
+  // Logins, MFA outcomes and tokens issued are counted from their audit events, once stored.
+  const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
@@ -172,6 +180,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     databaseKind: database.kind,
     redis,
     ...services,
+    audit,
+    metrics,
     mfaPolicy,
     pendingLogins,
     federation,
@@ -202,6 +212,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     async close() {
       providers.stop();
       await lifecycle.mailWorker.stop();
+      unwatchStorage();
       if (purgeTimer) clearInterval(purgeTimer);
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config/load.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../storage/redis.js';
 import { buildServices } from '../container.js';
 import { connectRedis, openRedis } from '../storage/redis.js';
 import { openDatabase } from '../storage/database.js';

@@ -12,7 +12,8 @@ export interface Config {
   issuer: string;
   dataDir: string;
   database: { kind: DatabaseKind; url?: string; schema?: string; poolMax: number; statementTimeoutMs: number };
-  redis: { url?: string; keyPrefix: string; commandTimeoutMs: number };
+  /** `url` is one URL, or a comma-separated list of sentinels or cluster seed nodes (see `mode`). */
+  redis: { url?: string; mode: 'standalone' | 'sentinel' | 'cluster'; sentinelName: string; keyPrefix: string; commandTimeoutMs: number };
   shortLivedStore: ShortLivedStoreKind;
   /** Newest first. Older entries still decrypt what they encrypted, so a secret can be rotated. */
   serverSecrets: string[];
@@ -30,6 +31,10 @@ export interface Config {
   };
   keyRefreshIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** How long a draining instance keeps serving, unready, before it closes its listener. */
+  shutdownDrainDelayMs: number;
+  /** Prometheus endpoint on its own listener; undefined when METRICS_PORT is not set. */
+  metrics?: { port: number; host: string };
   secureCookies: boolean;
   /** Addresses whose X-Forwarded-* headers are believed (proxy-addr syntax); empty trusts none. */
   trustedProxies: string[];
@@ -101,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
   }
 
+  if (e.METRICS_PORT !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(e.METRICS_HOST)) {
+    warnings.push(`METRICS_HOST ${e.METRICS_HOST}: /metrics has no authentication; keep port ${e.METRICS_PORT} reachable by the scraper only.`);
+  }
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -113,7 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       poolMax: e.DATABASE_POOL_MAX,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: e.REDIS_URL,
+      mode: e.REDIS_MODE,
+      sentinelName: e.REDIS_SENTINEL_NAME,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    },
     shortLivedStore: e.REDIS_URL ? 'redis' : 'sql',
     serverSecrets,
     logLevel: e.LOG_LEVEL,
@@ -130,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     },
     keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     secureCookies: issuer.startsWith('https://'),
     trustedProxies: e.TRUSTED_PROXIES,
     rateLimits: {

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { compareHashedClientSecrets } from './client-secret.js';
 import { buildProviderConfiguration, type ConfigurationDeps } from './configuration.js';
 import { auditProviderEvents } from './events.js';
+import { answerOutagesWith503 } from './outages.js';
 
 export interface ProviderHolder {
   /** The provider serving requests now; replaced when the signing keys change. */
@@ -31,6 +32,8 @@ export async function createProviderHolder(deps: {
   limitTokens?: (provider: Provider) => void;
   /** Further set-up of every provider built (the first, and each after a key change). */
   configure?: (provider: Provider) => void;
+  /** Told of each store outage that turned a protocol request into a 503 (metrics). */
+  onOutage?: (error: unknown) => void;
 }): Promise<ProviderHolder> {
   const [cookieKey, pairwiseSalt] = await Promise.all([deps.keys.sharedSecret('cookie-key'), deps.keys.sharedSecret('pairwise-salt')]);
 
@@ -42,6 +45,7 @@ export async function createProviderHolder(deps: {
     );
     // Forwarded headers reach the provider only from trusted proxies (see http/client-address.ts).
     provider.proxy = true;
+    answerOutagesWith503(provider, deps.onOutage);
     compareHashedClientSecrets(provider);
     deps.limitTokens?.(provider);
     auditProviderEvents(provider, deps.audit);
