@@ -149,7 +149,8 @@ export const SILENT: Scenario = {
           headers: { cookie: browser.cookieHeader() },
           expect: [303],
           onResponse(_status, _body, context, headers) {
-            const location = String(headers.location ?? '');
+            const name = Object.keys(headers).find((key) => key.toLowerCase() === 'location');
+            const location = name ? String(headers[name]) : '';
             context.code = /[?&]code=([^&]+)/.exec(location)?.[1];
           },
         },
