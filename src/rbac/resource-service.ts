@@ -3,7 +3,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
 import type { PageRequest } from '../storage/pagination.js';
-import type { AccessCache } from './access-cache.js';
+import { getUnlessMissing, type AccessCache } from './access-cache.js';
 import type { RbacQueries } from './queries.js';
 import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
 import { isUuid } from './subjects.js';
@@ -38,10 +38,7 @@ export interface SystemResource {
 }
 
 const resourceNotFound = () => notFound('no API resource with this id');
-/** Thrown by the cache's loader for an unknown identifier, so that the miss is not stored. */
-export const UNKNOWN_RESOURCE = new Error('unknown resource');
-
-type ResourceWithPermissions = NonNullable<Awaited<ReturnType<RbacQueries['findResourceWithPermissions']>>>;
+export type ResourceWithPermissions = NonNullable<Awaited<ReturnType<RbacQueries['findResourceWithPermissions']>>>;
 
 const permissionNotFound = () => notFound('no permission with this id on this API resource');
 
@@ -77,12 +74,7 @@ export function createResourceService(deps: {
      */
     async findByIdentifier(identifier: string): Promise<ResourceWithPermissions | undefined> {
       if (!deps.tokenLookupCache) return queries.findResourceWithPermissions(identifier);
-      try {
-        return await deps.tokenLookupCache.get(identifier);
-      } catch (error) {
-        if (error === UNKNOWN_RESOURCE) return undefined;
-        throw error;
-      }
+      return getUnlessMissing(deps.tokenLookupCache, identifier);
     },
     findResourceByIdentifier: (identifier: string) => queries.findResourceByIdentifier(identifier),
     listResources: () => queries.listResources(),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AuditRecorder } from '../../../src/audit/recorder.js';
-import { createAccessCache } from '../../../src/rbac/access-cache.js';
+import { createAccessCache, MISSING } from '../../../src/rbac/access-cache.js';
 import type { RbacQueries } from '../../../src/rbac/queries.js';
-import { createResourceService, UNKNOWN_RESOURCE } from '../../../src/rbac/resource-service.js';
+import { createResourceService } from '../../../src/rbac/resource-service.js';
 
 /** The token endpoint's resource lookup, read through the cache as createRbacServices wires it. */
 function setup() {
@@ -15,7 +15,7 @@ function setup() {
     },
   } as unknown as RbacQueries;
   const cache = createAccessCache({
-    load: async (identifier: string) => (await queries.findResourceWithPermissions(identifier)) ?? Promise.reject(UNKNOWN_RESOURCE),
+    load: async (identifier: string) => (await queries.findResourceWithPermissions(identifier)) ?? Promise.reject(MISSING),
     readGeneration: async () => '1',
     clock: { now: () => new Date(0) },
     pollIntervalMs: 1000,
