@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     otherProcessesCores: round(Math.max(0, busyCores - ownCpuMs / elapsedMs)),
   };
   const result = { date: new Date().toISOString(), quick: QUICK, storage, bcryptCost: config.bcryptCost, passes: PASSES, seconds: SECONDS, connections: CONNECTIONS, machine, elapsedSeconds: Math.round(elapsedMs / 1000), rows, redis };
-  const resultsDir = join(ROOT, 'bench', 'results');
+  const resultsDir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${result.date.replaceAll(':', '-').replace(/\..*/, '')}${QUICK ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
