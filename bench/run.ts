@@ -151,10 +151,9 @@ async function main(): Promise<void> {
       [ours, ourTarget],
       [baseline, baseTarget],
     ];
-    for (const scenario of [CC_ES256, CC_OPAQUE, INTROSPECTION, REFRESH, SILENT]) {
+    for (const scenario of [CC_ES256, CC_OPAQUE, INTROSPECTION, REFRESH, SILENT, CHECK]) {
       if (wanted(scenario.id)) rows.push(await runScenario(scenario, both()));
     }
-    if (wanted(CHECK.id)) rows.push(await runScenario(CHECK, [[ours, ourTarget]]));
 
     if (wanted('token-p99-at-70')) rows.push(await tokenLatencyAt70(rows, ours, ourTarget));
     if (wanted('auth-code-flow')) rows.push(await passwordFlows(config.bcryptCost, ourTarget, baseTarget, ours, baseline));
