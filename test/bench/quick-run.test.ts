@@ -31,7 +31,7 @@ describe('npm run bench -- --quick', () => {
     if (code !== 0) throw new Error(`bench exited with ${code}:\n${stderr.slice(-3000)}`);
 
     expect(stderr).toMatch(/storage: accounts and grants in (PostgreSQL|embedded PGlite)/);
-    expect(stdout).toContain('| scenario | rate ours / baseline | ratio (median of pairs) | p50 ms | p99 ms | errors | server RSS MiB | server CPU ms/req | target | met |');
+    expect(stdout).toContain('| scenario | rate ours / baseline | ratio (median of pairs) | CPU-time ratio | p50 ms | p99 ms | errors | server RSS MiB | server CPU ms/req | target | met |');
     for (const title of [
       'client credentials, JWT access token, ES256',
       'client credentials, JWT access token, RS256',
@@ -48,7 +48,7 @@ describe('npm run bench -- --quick', () => {
       expect(stdout).toContain(`| ${title}`);
     }
     const rows = stdout.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| scenario') && !line.startsWith('|---'));
-    for (const row of rows) expect(row.split('|').length).toBe(12);
+    for (const row of rows) expect(row.split('|').length).toBe(13);
 
     const files = readdirSync(resultsDir).filter((name) => name.endsWith('-quick.json'));
     expect(files).toHaveLength(1);
