@@ -40,7 +40,7 @@ describe('npm run bench -- --quick', () => {
       'refresh-token grant with rotation',
       'prompt=none silent re-authorization',
       'permission check endpoint',
-      'token endpoint at 70% of peak',
+      'token endpoint at 70% of its own peak',
       'authorization code + PKCE with password login',
       'Redis memory per 10,000 sessions',
       'errors in any scenario',
