@@ -14,7 +14,7 @@ import { fullFlow, silentFlow } from './lib/browser-flow.js';
 import { freePort } from './lib/processes.js';
 
 const port = await freePort();
-const run = `scratch_${randomBytes(3).toString('hex')}`;
+const run = `bench_rt_${randomBytes(3).toString('hex')}`;
 const env: Record<string, string> = { DATABASE_POOL_MAX: '10', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, SERVER_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', DATABASE_SCHEMA: run, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `${run}:`, BCRYPT_COST: '4', LOG_LEVEL: 'warn' };
 const fixtures = await prepareOurServer(env);
 const { config } = loadConfig(env);
@@ -37,4 +37,13 @@ const r = await fetch(`${target.origin}/token/introspection`, { method: 'POST', 
 const { browser, tokens } = await fullFlow(target); show('full flow');
 const t2 = await silentFlow(target, browser); show('silent flow');
 const rr = await fetch(`${target.origin}/token`, { method: 'POST', headers: { authorization: basicAuth(target.web), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(t2.refresh_token) }) }); console.log(rr.status); await rr.text(); show('refresh');
-await http.drain(); await container.db.raw('drop schema ?? cascade', [run]); await container.close();
+await http.drain();
+await container.db.raw('drop schema ?? cascade', [run]);
+for (let cursor = '0'; ; ) {
+  // SCAN ignores the client's key prefix, so match on the full prefixed name and delete without it.
+  const [next, keys] = await redis.scan(cursor, 'MATCH', `${run}:*`, 'COUNT', 500);
+  if (keys.length) await redis.del(...keys.map((key) => key.slice(`${run}:`.length)));
+  cursor = next;
+  if (cursor === '0') break;
+}
+await container.close();
