@@ -61,8 +61,18 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
-  const clients = createClientService({ queries: createClientQueries(db) });
+  const clientQueries = createClientQueries(db);
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
+  const rbac = createRbacServices({
+    db,
+    audit,
+    clock,
+    directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
+    // A change made by another process reaches the check endpoint within a second, and never later
+    // than one access-token lifetime even if the generation counter were missed.
+    accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
+  });
+  const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
   const services = {
     accounts,
     clients,
@@ -73,15 +83,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
-    ...createRbacServices({
-      db,
-      audit,
-      clock,
-      directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
-      // A change made by another process reaches the check endpoint within a second, and never later
-      // than one access-token lifetime even if the generation counter were missed.
-      accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
-    }),
+    ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
       serverSecrets: config.serverSecrets,

@@ -5,6 +5,7 @@ import { newClientId, newSecretToken } from '../shared/ids.js';
 import { buildClientMetadata, CLIENT_TYPE_PROFILES, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
 import type { PageRequest } from '../storage/pagination.js';
+import { getUnlessMissing, type AccessCache } from '../rbac/access-cache.js';
 
 const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).refine((value) => !value.includes('#'), 'must not contain a fragment');
 const registrationSchema = z.object({
@@ -52,8 +53,17 @@ export interface CreatedClient {
   clientSecret?: string;
 }
 
-export function createClientService(deps: { queries: ClientQueries }) {
-  const { queries } = deps;
+export function createClientService(deps: {
+  queries: ClientQueries;
+  /**
+   * Read-through cache for lookups by id (oidc-provider asks for the client on every protocol
+   * request). Cleared here on every change; changes made by other processes bump the database's
+   * generation (see the clients trigger), which the cache polls.
+   */
+  lookupCache?: AccessCache<ClientRow>;
+}) {
+  const { queries, lookupCache } = deps;
+  const changed = () => lookupCache?.invalidate();
   return {
     async createClient(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }): Promise<CreatedClient> {
       const registration = validateRegistration(input);
@@ -70,7 +80,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
       });
       return { client, clientSecret };
     },
-    findClient: (clientId: string) => queries.findClientById(clientId),
+    findClient: (clientId: string) => (lookupCache ? getUnlessMissing(lookupCache, clientId) : queries.findClientById(clientId)),
     listClients: () => queries.listClients(),
     listClientsPage: (page: PageRequest) => queries.listClientsPage(page),
 
@@ -105,6 +115,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
         require_mfa: registration.requireMfa,
         metadata: buildClientMetadata(registration),
       });
+      changed();
       if (!updated) throw notFound('no client with this id');
       return updated;
     },
@@ -118,12 +129,14 @@ export function createClientService(deps: { queries: ClientQueries }) {
       }
       const clientSecret = newSecretToken();
       const client = await queries.updateClient(clientId, { secret_hash: sha256(clientSecret) });
+      changed();
       if (!client) throw notFound('no client with this id');
       return { client, clientSecret };
     },
 
     async deleteClient(clientId: string): Promise<void> {
       const deleted = await queries.deleteClient(clientId);
+      changed();
       if (!deleted) throw notFound('no client with this id');
     },
   };
