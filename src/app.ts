@@ -47,6 +47,8 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       mfaPolicy: container.mfaPolicy,
       pendingLogins: container.pendingLogins,
       clock: container.clock,
+      rememberMe: config.sessions.rememberMe,
+      claimsMapping: () => container.providers.claimsMapping(),
     }),
     createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
     createAdminRouter({

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
+import { createAttributeQueries } from './attributes/queries.js';
+import { createAttributeService } from './attributes/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createClientQueries } from './clients/queries.js';
@@ -19,6 +21,7 @@ import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createAccountSessions } from './oidc/account-sessions.js';
 import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
@@ -46,7 +49,15 @@ export interface ContainerOptions {
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
-export function buildServices(deps: { config: Config; db: Database['db']; redis?: Redis; clock: Clock; hasher?: PasswordHasher }) {
+export function buildServices(deps: {
+  config: Config;
+  db: Database['db'];
+  redis?: Redis;
+  clock: Clock;
+  hasher?: PasswordHasher;
+  /** Called after a change to the attribute schema or claim scopes (the server reloads its provider). */
+  onSchemaChange?: () => Promise<unknown>;
+}) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
@@ -55,6 +66,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
   return {
     accounts,
+    attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
     clients,
     audit,
     limiterFactory,
@@ -101,7 +113,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     throw error;
   }
 
-  const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
+  // The provider holder exists only once the services do; a schema change refreshes it at once.
+  let providers: ProviderHolder | undefined;
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher, onSchemaChange: async () => providers?.refresh() });
   const { accounts, clients, resources, access, audit, keys } = services;
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
@@ -118,14 +132,25 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
-  const providers: ProviderHolder = await createProviderHolder({
-    base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },
+  const sessionPolicy = createSessionPolicy({ config, clock, logger });
+  providers = await createProviderHolder({
+    base: {
+      config, accounts, resources, access, render, adapterFactory, mfaPolicy,
+      attributes: services.attributes,
+      loginChecks: sessionPolicy.checks(),
+      sessionTtl: sessionPolicy.ttl,
+    },
+    loadClaimsMapping: () => services.attributes.claimsMapping(),
     keys,
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
-    configure: (provider) => accountSessions.track(provider),
+    configure: (provider) => {
+      sessionPolicy.install(provider);
+      accountSessions.track(provider);
+    },
   });
+  const providerHolder: ProviderHolder = providers;
 
   let purgeTimer: NodeJS.Timeout | undefined;
 
@@ -145,11 +170,12 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     createdKeys,
     render,
     cookieKey,
-    providers,
+    sessionPolicy,
+    providers: providerHolder,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
-      providers.startKeyWatch(config.keyRefreshIntervalMs);
+      providerHolder.startKeyWatch(config.keyRefreshIntervalMs);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
         accountSessions.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
@@ -157,7 +183,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       purgeTimer.unref();
     },
     async close() {
-      providers.stop();
+      providerHolder.stop();
       if (purgeTimer) clearInterval(purgeTimer);
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();

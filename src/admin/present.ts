@@ -10,7 +10,7 @@ export function presentAccount(account: AccountRow) {
 }
 
 export function presentClient(client: ClientRow) {
-  const metadata = client.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; grant_types?: string[]; scope?: string };
+  const metadata = client.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; grant_types?: string[]; scope?: string; default_max_age?: number };
   return {
     client_id: client.client_id,
     name: client.name,
@@ -21,6 +21,7 @@ export function presentClient(client: ClientRow) {
     post_logout_redirect_uris: metadata.post_logout_redirect_uris ?? [],
     grant_types: metadata.grant_types ?? [],
     scope: metadata.scope ?? null,
+    default_max_age: metadata.default_max_age ?? null,
     created_at: client.created_at,
     updated_at: client.updated_at,
   };

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../errors/app-error.js';
 import { jsonBody } from '../http/json-body.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import { accountRoutes } from './accounts-routes.js';
+import { attributeRoutes } from './attributes-routes.js';
 import { clientRoutes } from './clients-routes.js';
 import type { AdminDeps } from './deps.js';
 import { groupRoutes } from './groups-routes.js';
@@ -16,7 +17,7 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps)];
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...attributeRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -56,6 +56,13 @@ export const EVENT_TYPES = [
   'group.member_removed',
   'object_grant.created',
   'object_grant.deleted',
+  // Profile schema (attributes and custom claim scopes).
+  'attribute.created',
+  'attribute.updated',
+  'attribute.deleted',
+  'scope.created',
+  'scope.updated',
+  'scope.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -16,6 +16,7 @@ export const createClient: Command = async (context, { args }) => {
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'max-age': { type: 'string' },
     },
     strict: true,
   });
@@ -27,6 +28,7 @@ export const createClient: Command = async (context, { args }) => {
     redirectUris: values['redirect-uri'] ?? [],
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
     scope: values.scope,
+    defaultMaxAge: values['max-age'] === undefined ? undefined : Number(values['max-age']),
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
   });

@@ -24,6 +24,8 @@ export interface ClientRegistration {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   scope?: string;
+  /** OIDC Registration `default_max_age`: sign-ins older than this (seconds) must sign in again here. */
+  defaultMaxAge?: number;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -38,5 +40,6 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     post_logout_redirect_uris: input.postLogoutRedirectUris,
     token_endpoint_auth_method: profile.confidential ? 'client_secret_basic' : 'none',
     ...(input.scope ? { scope: input.scope } : {}),
+    ...(input.defaultMaxAge !== undefined ? { default_max_age: input.defaultMaxAge } : {}),
   };
 }

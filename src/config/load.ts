@@ -25,8 +25,17 @@ export interface Config {
     accessTokenAlg: 'ES256' | 'RS256';
     idTokenTtl: number;
     refreshTokenTtl: number;
+    /** The longest any session can last (the remembered absolute lifetime). */
     sessionTtl: number;
     interactionTtl: number;
+  };
+  /** Session lifetime policy: idle timeout and absolute lifetime, longer with "remember me". */
+  sessions: {
+    idleTimeout: number;
+    maxLifetime: number;
+    rememberMe: boolean;
+    rememberIdleTimeout: number;
+    rememberMaxLifetime: number;
   };
   keyRefreshIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -89,6 +98,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
   }
 
+  const sessions = {
+    idleTimeout: e.SESSION_IDLE_TIMEOUT,
+    maxLifetime: e.SESSION_MAX_LIFETIME,
+    rememberMe: e.SESSION_REMEMBER_ME,
+    rememberIdleTimeout: e.SESSION_REMEMBER_IDLE_TIMEOUT,
+    rememberMaxLifetime: e.SESSION_REMEMBER_MAX_LIFETIME ?? e.SESSION_TTL ?? 30 * 24 * 3600,
+  };
+  if (sessions.idleTimeout > sessions.maxLifetime) throw new ConfigError('SESSION_IDLE_TIMEOUT: must not exceed SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout < sessions.idleTimeout) throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must be at least SESSION_IDLE_TIMEOUT');
+  if (sessions.rememberMaxLifetime < sessions.maxLifetime) throw new ConfigError('SESSION_REMEMBER_MAX_LIFETIME: must be at least SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout > sessions.rememberMaxLifetime) {
+    throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must not exceed SESSION_REMEMBER_MAX_LIFETIME');
+  }
+  if (e.SESSION_TTL !== undefined) warnings.push('SESSION_TTL is deprecated: set SESSION_REMEMBER_MAX_LIFETIME (and the other SESSION_* lifetimes) instead.');
+
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -113,9 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       accessTokenAlg: e.ACCESS_TOKEN_ALG,
       idTokenTtl: e.ID_TOKEN_TTL,
       refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-      sessionTtl: e.SESSION_TTL,
+      sessionTtl: sessions.rememberMaxLifetime,
       interactionTtl: e.INTERACTION_TTL,
     },
+    sessions,
     keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secureCookies: issuer.startsWith('https://'),

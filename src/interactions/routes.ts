@@ -18,6 +18,7 @@ const loginForm = z.object({
   csrf: z.string().max(256),
   email: z.string().trim().max(254),
   password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
+  remember: z.literal('yes').optional(),
 });
 
 /** One message for every login failure: which check failed is recorded in the event log only. */
@@ -40,6 +41,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       abortUrl: `/interaction/${interaction.uid}/abort`,
       email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
       error: extra.error,
+      rememberMe: deps.rememberMe ?? false,
     });
   }
 
@@ -62,7 +64,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     ctx.body = deps.render('consent', {
       clientName: client.name,
       accountEmail: account?.email ?? '',
-      ...describeConsent(interaction),
+      ...describeConsent(interaction, deps.claimsMapping?.()),
       csrf: steps.csrf(ctx),
       action: `/interaction/${interaction.uid}/confirm`,
       denyAction: `/interaction/${interaction.uid}/deny`,
@@ -115,8 +117,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     await deps.loginProtection.recordSuccess(form.email);
     const accountId = result.account.id;
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
-    if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD });
-    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password] });
+    const remember = Boolean(deps.rememberMe && form.remember === 'yes');
+    if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD, remember });
+    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password], remember });
   });
 
   router.post('/:uid/confirm', forms, requireCsrf(), async (ctx) => {

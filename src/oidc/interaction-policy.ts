@@ -12,7 +12,7 @@ export const MFA_REQUIRED = 'mfa_required';
  * one. This is what stops an existing password-only SSO session (or prompt=none) from reaching an
  * MFA-protected client.
  */
-export function buildInteractionPolicy(mfaPolicy: MfaPolicy) {
+export function buildInteractionPolicy(mfaPolicy: MfaPolicy, extraLoginChecks: InstanceType<typeof Check>[] = []) {
   const policy = base();
   const login = policy.get('login')!;
   login.checks.add(
@@ -25,5 +25,6 @@ export function buildInteractionPolicy(mfaPolicy: MfaPolicy) {
       return requirement === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
+  for (const check of extraLoginChecks) login.checks.add(check);
   return policy;
 }
