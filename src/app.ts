@@ -54,6 +54,8 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       clock: container.clock,
       accountPages: accountPages.interaction,
       federation: container.federation.login,
+      rememberMe: config.sessions.rememberMe,
+      claimsMapping: () => container.providers.claimsMapping(),
     }),
     ...federationRouters(container),
     createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),

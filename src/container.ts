@@ -3,6 +3,8 @@ import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.j
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
+import { createAttributeQueries } from './attributes/queries.js';
+import { createAttributeService } from './attributes/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
@@ -28,6 +30,7 @@ import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createAccountSessions } from './oidc/account-sessions.js';
 import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
@@ -56,7 +59,15 @@ export interface ContainerOptions {
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
-export function buildServices(deps: { config: Config; db: Database['db']; redis?: Redis; clock: Clock; hasher?: PasswordHasher }) {
+export function buildServices(deps: {
+  config: Config;
+  db: Database['db'];
+  redis?: Redis;
+  clock: Clock;
+  hasher?: PasswordHasher;
+  /** Called after a change to the attribute schema or claim scopes (the server reloads its provider). */
+  onSchemaChange?: () => Promise<unknown>;
+}) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
@@ -75,6 +86,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
   const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
   const services = {
     accounts,
+    attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
     clients,
     audit,
     hasher,
@@ -125,7 +137,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     throw error;
   }
 
-  const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
+  // The provider holder exists only once the services do; a schema change refreshes it at once.
+  let providers: ProviderHolder | undefined;
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher, onSchemaChange: async () => providers?.refresh() });
   const { accounts, clients, resources, access, keys } = services;
   const metrics = options.metrics ?? createMetrics();
   const unwatchStorage = watchStorage(metrics, { db, redis });
@@ -149,17 +163,26 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
-  const providers: ProviderHolder = await createProviderHolder({
-    base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },
+  const sessionPolicy = createSessionPolicy({ config, clock, logger });
+  providers = await createProviderHolder({
+    base: {
+      config, accounts, resources, access, render, adapterFactory, mfaPolicy,
+      attributes: services.attributes,
+      loginChecks: sessionPolicy.checks(),
+      sessionTtl: sessionPolicy.ttl,
+    },
+    loadClaimsMapping: () => services.attributes.claimsMapping(),
     keys,
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
     configure: (provider) => {
+      sessionPolicy.install(provider);
       accountSessions.track(provider);
       sessionIndex.track(provider);
     },
   });
+  const providerHolder: ProviderHolder = providers;
   const lifecycle = buildAccountLifecycle({
     config,
     db,
@@ -167,7 +190,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     logger,
     ...services,
     sessionIndex,
-    provider: () => providers.current(),
+    provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
   });
@@ -193,14 +216,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     createdKeys,
     render,
     cookieKey,
-    providers,
+    sessionPolicy,
+    providers: providerHolder,
     sessionIndex,
     consoleClientId,
     ...lifecycle,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
-      providers.startKeyWatch(config.keyRefreshIntervalMs);
+      providerHolder.startKeyWatch(config.keyRefreshIntervalMs);
       lifecycle.mailWorker.start();
       logger.info({ mail: lifecycle.mailTransport.description }, `mail: ${lifecycle.mailTransport.description}`);
       purgeTimer = setInterval(() => {
@@ -212,7 +236,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       purgeTimer.unref();
     },
     async close() {
-      providers.stop();
+      providerHolder.stop();
       await lifecycle.mailWorker.stop();
       unwatchStorage();
       if (purgeTimer) clearInterval(purgeTimer);

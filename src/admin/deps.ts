@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
+import type { AttributeService } from '../attributes/service.js';
 import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
@@ -15,6 +16,7 @@ import type { RoleService } from '../rbac/role-service.js';
 /** What the admin API's handlers use. */
 export interface AdminDeps {
   accounts: AccountService;
+  attributes: AttributeService;
   clients: ClientService;
   resources: ResourceService;
   roles: RoleService;

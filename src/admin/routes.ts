@@ -4,6 +4,7 @@ import { AppError, notFound } from '../errors/app-error.js';
 import { jsonBody } from '../http/json-body.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import { accountRoutes } from './accounts-routes.js';
+import { attributeRoutes } from './attributes-routes.js';
 import { clientRoutes } from './clients-routes.js';
 import { connectionRoutes } from './connections-routes.js';
 import type { AdminDeps } from './deps.js';
@@ -17,7 +18,7 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps)];
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -75,6 +75,13 @@ export const EVENT_TYPES = [
   'federation.connection_updated',
   'federation.connection_deleted',
   'federation.client_policy_set',
+  // Profile schema (attributes and custom claim scopes).
+  'attribute.created',
+  'attribute.updated',
+  'attribute.deleted',
+  'scope.created',
+  'scope.updated',
+  'scope.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,3 +1,4 @@
+import { defineAttribute, defineScope, deprecateAttribute, listAttributes, listScopes, removeAttribute, removeScope, userAttributes } from './attribute.js';
 import { createClient, deleteClient, listClients } from './client.js';
 import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
@@ -59,12 +60,20 @@ export const COMMANDS: Record<string, Command> = {
   'connection list': listConnections,
   'connection show': showConnection,
   'connection delete': deleteConnection,
+  'attribute define': defineAttribute,
+  'attribute list': listAttributes,
+  'attribute deprecate': deprecateAttribute,
+  'attribute remove': removeAttribute,
+  'scope define': defineScope,
+  'scope list': listScopes,
+  'scope remove': removeScope,
+  'user attributes': userAttributes,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email]
+  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email] [--max-age SECONDS]
   client list
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
@@ -86,6 +95,12 @@ export const USAGE = `Usage: idp <command> [options] [--json]
                  --token-endpoint U --userinfo-endpoint U --subject-claim C) --client-id ID [--client-secret-stdin]
                  [--name N] [--scopes S] [--domain D]... [--groups-claim C] [--map-group UPSTREAM=GROUP]... [--no-jit] [--trust-mfa]
   connection list | show SLUG | delete SLUG     upstream identity providers (docs/federation.md)
+  attribute define NAME --type string|number|boolean|date|enum|string_list [--label L] [--description D] [--required]
+      [--min-length N] [--max-length N] [--pattern RE] [--min X] [--max X] [--option V]... [--user-editable] [--signup]
+  attribute list | deprecate NAME | remove NAME (only once deprecated; deletes its values)
+  scope define NAME --claim ATTRIBUTE... [--description D]   custom scope releasing attributes as claims (again to replace)
+  scope list | remove NAME
+  user attributes EMAIL [--set NAME=VALUE]... [--unset NAME]...   show or change an account's attribute values
 
 --json prints machine-readable output. The CLI reads the same environment as the server
 (DATABASE_URL, DATA_DIR, SERVER_SECRET, ...). In embedded mode, while the server runs, commands

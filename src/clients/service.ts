@@ -17,6 +17,7 @@ const registrationSchema = z.object({
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
+  defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
 });
 
 /** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
@@ -93,11 +94,19 @@ export function createClientService(deps: {
       changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & {
         firstParty?: boolean;
         requireMfa?: boolean;
+        /** null removes the client's default_max_age. */
+        defaultMaxAge?: number | null;
       },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
       if (!current) throw notFound('no client with this id');
-      const metadata = current.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string; require_verified_email?: boolean };
+      const metadata = current.metadata as {
+        redirect_uris?: string[];
+        post_logout_redirect_uris?: string[];
+        scope?: string;
+        require_verified_email?: boolean;
+        default_max_age?: number;
+      };
       const merged = {
         name: changes.name ?? current.name,
         type: current.type,
@@ -107,6 +116,7 @@ export function createClientService(deps: {
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
+        defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
       };
       const registration = validateRegistration(merged);
       const updated = await queries.updateClient(clientId, {

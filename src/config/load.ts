@@ -26,8 +26,17 @@ export interface Config {
     accessTokenAlg: 'ES256' | 'RS256';
     idTokenTtl: number;
     refreshTokenTtl: number;
+    /** The longest any session can last (the remembered absolute lifetime). */
     sessionTtl: number;
     interactionTtl: number;
+  };
+  /** Session lifetime policy: idle timeout and absolute lifetime, longer with "remember me". */
+  sessions: {
+    idleTimeout: number;
+    maxLifetime: number;
+    rememberMe: boolean;
+    rememberIdleTimeout: number;
+    rememberMaxLifetime: number;
   };
   keyRefreshIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -109,6 +118,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   if (e.METRICS_PORT !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(e.METRICS_HOST)) {
     warnings.push(`METRICS_HOST ${e.METRICS_HOST}: /metrics has no authentication; keep port ${e.METRICS_PORT} reachable by the scraper only.`);
   }
+  const sessions = {
+    idleTimeout: e.SESSION_IDLE_TIMEOUT,
+    maxLifetime: e.SESSION_MAX_LIFETIME,
+    rememberMe: e.SESSION_REMEMBER_ME,
+    rememberIdleTimeout: e.SESSION_REMEMBER_IDLE_TIMEOUT,
+    rememberMaxLifetime: e.SESSION_REMEMBER_MAX_LIFETIME ?? e.SESSION_TTL ?? 30 * 24 * 3600,
+  };
+  if (sessions.idleTimeout > sessions.maxLifetime) throw new ConfigError('SESSION_IDLE_TIMEOUT: must not exceed SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout < sessions.idleTimeout) throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must be at least SESSION_IDLE_TIMEOUT');
+  if (sessions.rememberMaxLifetime < sessions.maxLifetime) throw new ConfigError('SESSION_REMEMBER_MAX_LIFETIME: must be at least SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout > sessions.rememberMaxLifetime) {
+    throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must not exceed SESSION_REMEMBER_MAX_LIFETIME');
+  }
+  if (e.SESSION_TTL !== undefined) warnings.push('SESSION_TTL is deprecated: set SESSION_REMEMBER_MAX_LIFETIME (and the other SESSION_* lifetimes) instead.');
+
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -139,9 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       accessTokenAlg: e.ACCESS_TOKEN_ALG,
       idTokenTtl: e.ID_TOKEN_TTL,
       refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-      sessionTtl: e.SESSION_TTL,
+      sessionTtl: sessions.rememberMaxLifetime,
       interactionTtl: e.INTERACTION_TTL,
     },
+    sessions,
     keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,

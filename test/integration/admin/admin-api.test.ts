@@ -254,6 +254,37 @@ describe('admin API', () => {
       for (const secret of ['acme-upstream-secret', 'rotated-upstream-secret', 'gh-secret']) expect(stored).not.toContain(secret);
     });
 
+    it('manages the profile schema, custom scopes and account attribute values', async () => {
+      const created = await call('POST', `${V1}/attributes`, { name: 'department', type: 'string', label: 'Department', rule: { max_length: 40 }, editable_by: 'user', show_at_signup: true });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'department', type: 'string', required: false, editable_by: 'user', show_at_signup: true, status: 'active' });
+      expect((await call('POST', `${V1}/attributes`, { name: 'department', type: 'string' })).status).toBe(409);
+      expect((await call('GET', `${V1}/attributes`)).body.items.map((a: { name: string }) => a.name)).toEqual(['department']);
+      expect((await call('GET', `${V1}/attributes/department`)).body.label).toBe('Department');
+      expect((await call('PATCH', `${V1}/attributes/department`, { description: 'Where you work' })).body.description).toBe('Where you work');
+
+      const scope = await call('POST', `${V1}/scopes`, { name: 'employee', description: 'Your job', claims: ['department'] });
+      expect(scope).toMatchObject({ status: 201, body: { name: 'employee', claims: ['department'] } });
+      expect((await call('POST', `${V1}/scopes`, { name: 'ghost', claims: ['nope'] })).body).toMatchObject({ status: 400, field: 'claims.0' });
+      expect((await call('GET', `${V1}/scopes`)).body.items).toHaveLength(1);
+      expect((await call('GET', `${V1}/scopes/employee`)).body.description).toBe('Your job');
+      expect((await call('PATCH', `${V1}/scopes/employee`, { description: 'Your job details' })).body.description).toBe('Your job details');
+
+      const account = await call('POST', `${V1}/accounts`, { email: 'fay@example.com', attributes: { department: 'Sales' } });
+      expect(account.status).toBe(201);
+      expect((await call('GET', `${V1}/accounts/${account.body.id}/attributes`)).body).toEqual({ attributes: { department: 'Sales' } });
+      expect((await call('PATCH', `${V1}/accounts/${account.body.id}/attributes`, { attributes: { department: 'x'.repeat(41) } })).body).toMatchObject({
+        status: 400,
+        field: 'attributes.department',
+      });
+      expect((await call('PATCH', `${V1}/accounts/${account.body.id}/attributes`, { attributes: { department: null } })).body).toEqual({ attributes: {} });
+
+      expect((await call('DELETE', `${V1}/scopes/employee`)).status).toBe(204);
+      expect((await call('PATCH', `${V1}/attributes/department`, { status: 'deprecated' })).body.status).toBe('deprecated');
+      expect((await call('DELETE', `${V1}/attributes/department`)).status).toBe(204);
+      expect((await call('GET', `${V1}/attributes/department`)).status).toBe(404);
+    });
+
     it('paginates with a stable order and no repeats', async () => {
       for (let index = 0; index < 5; index += 1) await call('POST', `${V1}/groups`, { name: `team-${index}` });
       const seen: string[] = [];
