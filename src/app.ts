@@ -10,6 +10,7 @@ import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { metricsMiddleware } from './metrics/http.js';
+import { createApiLimit } from './ratelimit/api-limit.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
 import { federationRouters } from './federation/index.js';
@@ -58,13 +59,19 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       claimsMapping: () => container.providers.claimsMapping(),
     }),
     ...federationRouters(container),
-    createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
+    createCheckRouter({
+      access: container.access,
+      guard: container.apiGuard,
+      audience: container.systemApis.authz.identifier,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'check'),
+    }),
     createAdminRouter({
       ...container,
       provider: () => container.providers.current(),
       guard: container.apiGuard,
       audience: container.systemApis.admin.identifier,
       issuer: config.issuer,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'admin'),
     }),
     ...accountPages.routers,
   ]) {
