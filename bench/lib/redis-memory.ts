@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisAdapter } from '../../src/oidc/adapters/redis-adapter.js';
+import { createRedisAdapter, modelKeyStem } from '../../src/oidc/adapters/redis-adapter.js';
 import type { Browser } from './browser-flow.js';
 
 export interface RedisMemory {
@@ -22,6 +22,9 @@ const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await
  * stored record is then written 10,000 times under new ids and uids through our Redis adapter,
  * exactly as the server writes a session (record and uid index, with the session TTL).
  */
+/** Where the Redis adapter files Session records (a hash-tagged stem, for Redis Cluster). */
+const SESSION_STEM = modelKeyStem('Session');
+
 export async function measureRedisSessions(url: string, prefix: string, _signedIn: Browser): Promise<RedisMemory> {
   process.stderr.write(`▶ Redis memory per ${SESSIONS} sessions\n`);
   const plain = new Redis(url);
@@ -31,8 +34,8 @@ export async function measureRedisSessions(url: string, prefix: string, _signedI
     let ttl = 14 * 24 * 3600;
     let cursor = '0';
     do {
-      const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}oidc:Session:*`, 'COUNT', 1000);
-      const record = keys.find((key) => !key.slice(prefix.length + 'oidc:Session:'.length).includes(':'));
+      const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}${SESSION_STEM}*`, 'COUNT', 1000);
+      const record = keys.find((key) => !key.slice(prefix.length + SESSION_STEM.length).includes(':'));
       if (record) {
         sample = (await plain.hget(record, 'payload')) ?? undefined;
         ttl = Math.max(60, await plain.ttl(record));
@@ -59,7 +62,7 @@ export async function measureRedisSessions(url: string, prefix: string, _signedI
     let bytes = 0;
     cursor = '0';
     do {
-      const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}oidc:Session:*`, 'COUNT', 1000);
+      const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}${SESSION_STEM}*`, 'COUNT', 1000);
       const usage = await Promise.all(keys.map((key) => plain.memory('USAGE', key, 'SAMPLES', '0')));
       bytes += usage.reduce<number>((sum, value) => sum + Number(value ?? 0), 0);
       cursor = next;
