@@ -58,7 +58,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       rememberMe: config.sessions.rememberMe,
       claimsMapping: () => container.providers.claimsMapping(),
     }),
-    ...federationRouters(container),
+    ...federationRouters(container, accountPages.auth),
     createCheckRouter({
       access: container.access,
       guard: container.apiGuard,

@@ -28,6 +28,8 @@ export function createAccountConnectionsRouter(deps: {
   federationLogin: FederationLogin;
   render: RenderPage;
   secureCookies: boolean;
+  /** Sends a visitor through the hosted login and back (the account pages' sign-in). */
+  startLogin?: (ctx: Context, returnTo: string) => void;
 }): Router {
   const router = new Router({ prefix: '/account/connections' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -49,6 +51,8 @@ export function createAccountConnectionsRouter(deps: {
   }
 
   router.get('/', async (ctx) => {
+    const session = await deps.provider().Session.get(ctx);
+    if (!session.accountId && deps.startLogin) return deps.startLogin(ctx, '/account/connections');
     const account = await signedIn(ctx);
     const identities = await deps.broker.listIdentities(account.id);
     const linked = new Set(identities.map((identity) => identity.connection_id));

@@ -6,6 +6,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import type { GroupService } from '../rbac/group-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { AccountAuth } from '../accounts/routes/account-auth.js';
 import { createAccountConnectionsRouter } from './account-routes.js';
 import { createFederationStores } from './attempts.js';
 import { createFederationBroker } from './broker.js';
@@ -49,7 +50,7 @@ export function buildFederation(deps: {
 export type Federation = ReturnType<typeof buildFederation>;
 
 /** The routers of brokered login (under /interaction and /federation) and of /account/connections. */
-export function federationRouters(container: Container): Router[] {
+export function federationRouters(container: Container, accountAuth?: Pick<AccountAuth, 'startLogin'>): Router[] {
   const { config, federation } = container;
   const provider = () => container.providers.current();
   return [
@@ -81,6 +82,7 @@ export function federationRouters(container: Container): Router[] {
       federationLogin: federation.login,
       render: container.render,
       secureCookies: config.secureCookies,
+      startLogin: accountAuth ? (ctx, returnTo) => accountAuth.startLogin(ctx, returnTo) : undefined,
     }),
   ];
 }

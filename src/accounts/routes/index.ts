@@ -47,6 +47,8 @@ export function createAccountPages(container: Container) {
   ];
   return {
     routers,
+    /** How other account pages (connected accounts) send a visitor to sign in first. */
+    auth,
     /** What the login page needs: links, and the "verify your email first" step. */
     interaction: {
       signupEnabled: () => container.signup.enabled(),
