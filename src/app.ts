@@ -7,6 +7,7 @@ import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
+import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { metricsMiddleware } from './metrics/http.js';
@@ -41,22 +42,9 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
     createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
     createAssetRouter(),
     createInteractionRouter({
-      provider: () => container.providers.current(),
-      accounts: container.accounts,
-      clients: container.clients,
-      audit: container.audit,
-      render: container.render,
-      secureCookies: config.secureCookies,
-      loginProtection: container.loginProtection,
-      mfaProtection: container.mfaProtection,
-      mfa: container.mfa,
-      mfaPolicy: container.mfaPolicy,
-      pendingLogins: container.pendingLogins,
-      clock: container.clock,
+      ...interactionDepsOf(container),
       accountPages: accountPages.interaction,
       federation: container.federation.login,
-      rememberMe: config.sessions.rememberMe,
-      claimsMapping: () => container.providers.claimsMapping(),
     }),
     ...federationRouters(container, accountPages.auth),
     createCheckRouter({

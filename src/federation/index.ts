@@ -7,6 +7,7 @@ import type { GroupService } from '../rbac/group-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccountAuth } from '../accounts/routes/account-auth.js';
+import { interactionDepsOf } from '../interactions/deps.js';
 import { createAccountConnectionsRouter } from './account-routes.js';
 import { createFederationStores } from './attempts.js';
 import { createFederationBroker } from './broker.js';
@@ -55,18 +56,7 @@ export function federationRouters(container: Container, accountAuth?: Pick<Accou
   const provider = () => container.providers.current();
   return [
     createFederationRouter({
-      provider,
-      accounts: container.accounts,
-      clients: container.clients,
-      audit: container.audit,
-      render: container.render,
-      secureCookies: config.secureCookies,
-      loginProtection: container.loginProtection,
-      mfaProtection: container.mfaProtection,
-      mfa: container.mfa,
-      mfaPolicy: container.mfaPolicy,
-      pendingLogins: container.pendingLogins,
-      clock: container.clock,
+      ...interactionDepsOf(container),
       connections: container.connections,
       upstream: federation.upstream,
       stores: federation.stores,
