@@ -4,6 +4,8 @@ import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
+import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
+import { createAuditServices } from './audit/services.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
@@ -30,6 +32,8 @@ export interface ContainerOptions {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  /** Webhook polling and chain maintenance intervals (tests shorten them). */
+  auditBackground?: AuditBackgroundOptions;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -47,6 +51,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; clock:
       clock,
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 300,
     }),
+    ...createAuditServices({ config, db, clock }),
   };
 }
 
@@ -90,6 +95,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
+  const auditTrail = createAuditBackground({
+    events: services.events,
+    webhooks: services.webhooks,
+    audit,
+    clock,
+    logger,
+    retentionDays: config.audit.retentionDays,
+    options: options.auditBackground,
+  });
 
   return {
     config,
@@ -107,6 +121,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     render,
     cookieKey,
     providers,
+    events: services.events,
+    webhooks: services.webhooks,
+    auditTrail,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
@@ -115,10 +132,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
       }, 10 * 60_000);
       purgeTimer.unref();
+      auditTrail.start();
     },
     async close() {
       providers.stop();
       if (purgeTimer) clearInterval(purgeTimer);
+      // Webhook and seal work in flight finishes, queued events are written, the head is sealed.
+      await auditTrail.stop();
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();
     },

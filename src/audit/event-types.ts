@@ -14,11 +14,16 @@ export const EVENT_TYPES = [
   'token.code_replay_detected',
   'token.grant_failed',
   'token.revoked',
+  // Sampled: the first introspection per client per minute on each instance, with the count since the last one.
+  'token.introspected',
   'account.created',
   'account.disabled',
   'account.enabled',
   'client.created',
   'client.deleted',
+  'webhook.created',
+  'webhook.deleted',
+  'audit.pruned',
   'keys.rotated',
   'keys.created',
 ] as const;

@@ -33,6 +33,8 @@ export interface Config {
   secureCookies: boolean;
   /** Believe X-Forwarded-* headers: only when a reverse proxy in front sets them. */
   trustProxy: boolean;
+  /** Audit log retention in days; undefined keeps every event. */
+  audit: { retentionDays?: number };
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secureCookies: issuer.startsWith('https://'),
     trustProxy: e.TRUST_PROXY,
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -40,6 +40,8 @@ export const environmentSchema = z.object({
   INTERACTION_TTL: seconds(3600),
   KEY_REFRESH_INTERVAL_MS: milliseconds(30_000),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+  /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
