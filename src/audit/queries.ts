@@ -71,7 +71,7 @@ export function createEventQueries(db: Knex) {
         (select id, hash from events order by id desc limit 1)
         union all
         (select through_id as id, through_hash as hash from event_checkpoints where kind = 'prune' order by through_id desc limit 1)
-      ) head order by id desc limit 1`,
+      ) head order by head.id desc limit 1`,
     );
     const row = (result.rows as { id: string; hash: string | null }[])[0];
     return row ? { id: BigInt(row.id), hash: row.hash ?? GENESIS_HASH } : { id: 0n, hash: GENESIS_HASH };
@@ -142,19 +142,19 @@ export function createEventQueries(db: Knex) {
       const query = applyFilter(selectEvents(), filter);
       if (range.afterId) query.where('id', '>', range.afterId);
       if (range.beforeId) query.where('id', '<', range.beforeId);
-      return query.orderBy('id', range.order).limit(range.limit);
+      return query.orderBy('events.id', range.order).limit(range.limit);
     },
 
     /** Rows in chain order, for verification. */
     readChain: (afterId: string, limit: number): Promise<StoredEvent[]> =>
-      selectEvents().where('id', '>', afterId).orderBy('id', 'asc').limit(limit),
+      selectEvents().where('id', '>', afterId).orderBy('events.id', 'asc').limit(limit),
 
     async findEvent(id: string): Promise<StoredEvent | undefined> {
       return selectEvents().where('id', id).first();
     },
 
     async headOfChain(): Promise<{ id: string; hash: string } | undefined> {
-      const row = await db('events').select(db.raw('id::text as id'), 'hash').orderBy('id', 'desc').first();
+      const row = await db('events').select(db.raw('id::text as id'), 'hash').orderBy('events.id', 'desc').first();
       return row ? { id: row.id, hash: row.hash ?? GENESIS_HASH } : undefined;
     },
 
@@ -164,13 +164,13 @@ export function createEventQueries(db: Knex) {
           db.raw('id::text as id'), 'kind', db.raw('through_id::text as through_id'), 'through_hash',
           db.raw('events_removed::text as events_removed'), db.raw(`${UTC_TEXT('created_at')} as created_at`), 'signature',
         )
-        .orderBy('id', 'asc'),
+        .orderBy('event_checkpoints.id', 'asc'),
 
     /** Records a seal of the current head, unless the newest seal already covers it. */
     async sealHead(createdAt: Date, sign: (fields: CheckpointFields) => string): Promise<CheckpointFields | undefined> {
       return db.transaction(async (trx) => {
         await trx.raw(CHAIN_LOCK);
-        const head = await trx('events').select(trx.raw('id::text as id'), 'hash').whereNotNull('hash').orderBy('id', 'desc').first();
+        const head = await trx('events').select(trx.raw('id::text as id'), 'hash').whereNotNull('hash').orderBy('events.id', 'desc').first();
         if (!head) return undefined;
         const sealed = await trx('event_checkpoints').where({ kind: 'seal', through_id: head.id }).first();
         if (sealed) return undefined;
