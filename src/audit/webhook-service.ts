@@ -78,8 +78,8 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
       }
       error = `HTTP ${status}`;
     } catch (cause) {
-      const failure = cause as Error & { cause?: { code?: string } };
-      error = cleanText(failure.cause?.code ?? failure.name ?? 'request failed', 200)!;
+      const failure = cause as Error & { cause?: { code?: string; message?: string } };
+      error = cleanText(failure.cause?.code ?? failure.cause?.message ?? failure.name ?? 'request failed', 200)!;
     }
     if (claim.attempts >= MAX_ATTEMPTS) {
       await queries.markFailed(claim.id, status ?? null, error);
