@@ -1,12 +1,15 @@
 import Koa from 'koa';
 import type { Context } from 'koa';
 import type { Container } from './container.js';
+import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
+import { createAdminRouter, notFoundUnder } from './admin/routes.js';
+import { createCheckRouter } from './rbac/check-routes.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -18,10 +21,12 @@ const PAGE_PREFIXES = ['/interaction', '/account'];
 /** Builds the HTTP application: middleware order and mounts, no listen(). */
 export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const { config } = container;
-  const app = new Koa({ proxy: config.trustProxy, keys: [container.cookieKey] });
+  // proxy: true is safe because clientAddress() strips forwarded headers from untrusted peers.
+  const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
 
+  app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
@@ -36,11 +41,26 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       audit: container.audit,
       render: container.render,
       secureCookies: config.secureCookies,
+      loginProtection: container.loginProtection,
+      mfaProtection: container.mfaProtection,
+      mfa: container.mfa,
+      mfaPolicy: container.mfaPolicy,
+      pendingLogins: container.pendingLogins,
+      clock: container.clock,
+    }),
+    createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
+    createAdminRouter({
+      ...container,
+      provider: () => container.providers.current(),
+      guard: container.apiGuard,
+      audience: container.systemApis.admin.identifier,
+      issuer: config.issuer,
     }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  app.use(notFoundUnder(['/admin/api', '/api/authz']));
 
   // Everything else is the OpenID Connect protocol, served by oidc-provider.
   app.use(async (ctx) => {

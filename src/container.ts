@@ -11,12 +11,25 @@ import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
 import { createRenderer } from './http/views.js';
 import { createKeyQueries } from './keys/queries.js';
+import { createPendingLogins } from './mfa/pending-login.js';
+import { createMfaPolicy } from './mfa/policy.js';
+import { createMfaQueries } from './mfa/queries.js';
+import { createMfaService } from './mfa/service.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
+import { createAccountSessions } from './oidc/account-sessions.js';
+import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
-import { createResourceQueries } from './rbac/queries.js';
-import { createResourceService } from './rbac/resource-service.js';
+import { createLoginProtection } from './ratelimit/login-protection.js';
+import { createMailLimit } from './ratelimit/mail-limit.js';
+import { createLimiterFactory } from './ratelimit/store.js';
+import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
+import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
+import { createApiGuard } from './rbac/api-guard.js';
+import { createRbacServices } from './rbac/services.js';
+import { ensureSystemResources } from './rbac/system-resources.js';
+import { createSessionQueries } from './sessions/queries.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -37,19 +50,38 @@ export interface ContainerOptions {
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
-export function buildServices(deps: { config: Config; db: Database['db']; clock: Clock; hasher?: PasswordHasher }) {
+export function buildServices(deps: { config: Config; db: Database['db']; redis?: Redis; clock: Clock; hasher?: PasswordHasher }) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
+  const limiterFactory = createLimiterFactory(deps.redis);
+  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
+  const clients = createClientService({ queries: createClientQueries(db) });
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
   return {
-    accounts: createAccountService({ queries: createAccountQueries(db), hasher, clock }),
-    clients: createClientService({ queries: createClientQueries(db) }),
-    resources: createResourceService({ queries: createResourceQueries(db) }),
-    audit: createAuditRecorder({ queries: createEventQueries(db), clock }),
+    accounts,
+    clients,
+    audit,
+    limiterFactory,
+    loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
+    mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
+    mailLimit: createMailLimit(limiterFactory, config.rateLimits),
+    mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
+    ...createRbacServices({
+      db,
+      audit,
+      clock,
+      directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
+      // A change made by another process reaches the check endpoint within a second, and never later
+      // than one access-token lifetime even if the generation counter were missed.
+      accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
+    }),
     keys: createKeyService({
       queries: createKeyQueries(db),
       serverSecrets: config.serverSecrets,
       clock,
-      retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 300,
+      // Longest lifetime of anything a key signs: ID tokens, default access tokens, or a resource's
+      // own access-token TTL (at most a day), plus clock skew.
+      retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
     ...createAuditServices({ config, db, clock }),
   };
@@ -74,24 +106,30 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     throw error;
   }
 
-  const services = buildServices({ config, db, clock, hasher: options.hasher });
-  const { accounts, clients, resources, audit, keys } = services;
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
+  const { accounts, clients, resources, access, audit, keys } = services;
   const createdKeys = await keys.ensureSigningKeys();
+  const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
+  const accountSessions = createAccountSessions({
+    queries: createSessionQueries(db),
+    removeSession: createSessionRemover({ db, redis }),
+    clock,
+    logger,
+  });
+  const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
 
+  const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
+  const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const providers: ProviderHolder = await createProviderHolder({
-    base: {
-      config,
-      accounts,
-      resources,
-      render,
-      adapterFactory: createAdapterFactory({ db, redis, clients, clock }),
-    },
+    base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },
     keys,
     audit,
     logger,
-    trustProxy: config.trustProxy,
+    limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
+    configure: (provider) => accountSessions.track(provider),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -112,11 +150,12 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     db,
     databaseKind: database.kind,
     redis,
-    accounts,
-    clients,
-    resources,
-    audit,
-    keys,
+    ...services,
+    mfaPolicy,
+    pendingLogins,
+    systemApis,
+    accountSessions,
+    apiGuard,
     createdKeys,
     render,
     cookieKey,
@@ -130,6 +169,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       providers.startKeyWatch(config.keyRefreshIntervalMs);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
+        accountSessions.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
       }, 10 * 60_000);
       purgeTimer.unref();
       auditTrail.start();

@@ -70,7 +70,7 @@ async function recordStartupChanges(container: Container, admin: { id: string } 
 function announceAdmin(admin: { email: string; generatedPassword?: string }, config: Config, logger: Logger): void {
   let passwordLine = '    password: the ADMIN_PASSWORD you set';
   if (admin.generatedPassword && process.stdout.isTTY) {
-    passwordLine = `    password: ${admin.generatedPassword}   (shown once: change it, or set ADMIN_PASSWORD before the first start)`;
+    passwordLine = `    password: ${admin.generatedPassword}   (shown once; set ADMIN_EMAIL/ADMIN_PASSWORD before the first start to choose your own)`;
   } else if (admin.generatedPassword) {
     const path = join(config.dataDir, 'initial-admin-password');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export interface AccountRow {
   id: string;
@@ -10,6 +11,7 @@ export interface AccountRow {
   created_at: Date;
   updated_at: Date;
   last_login_at: Date | null;
+  locked_at: Date | null;
 }
 
 export type NewAccount = Pick<AccountRow, 'id' | 'email' | 'email_verified' | 'password_hash' | 'name'>;
@@ -28,6 +30,20 @@ export function createAccountQueries(db: Knex) {
     updatePasswordHash: (id: string, passwordHash: string) =>
       accounts().where({ id }).update({ password_hash: passwordHash, updated_at: db.fn.now() as unknown as Date }),
     recordLogin: (id: string, at: Date) => accounts().where({ id }).update({ last_login_at: at }),
+    lockAccount: (id: string, at: Date) => accounts().where({ id }).whereNull('locked_at').update({ locked_at: at }),
+    unlockAccount: (id: string) => accounts().where({ id }).whereNotNull('locked_at').update({ locked_at: null }),
+    listLockedAccounts: () => accounts().whereNotNull('locked_at').orderBy([{ column: 'locked_at' }, { column: 'id' }]),
+    listAccountsPage(page: PageRequest, filter: { email?: string; locked?: boolean } = {}) {
+      const query = accounts().select('accounts.*');
+      if (filter.email) query.whereRaw('lower(email) = lower(?)', [filter.email]);
+      if (filter.locked !== undefined) query[filter.locked ? 'whereNotNull' : 'whereNull']('locked_at');
+      return keysetPage<AccountRow>(db, query, { ...page, table: 'accounts' });
+    },
+    async updateAccount(id: string, changes: Partial<Pick<AccountRow, 'email' | 'name' | 'email_verified' | 'status'>>): Promise<AccountRow | undefined> {
+      const [row] = await accounts().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
+      return row as AccountRow | undefined;
+    },
+    deleteAccount: (id: string) => accounts().where({ id }).delete(),
     async countAccounts(): Promise<number> {
       const row = await accounts().count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
+import type { PageRequest } from '../storage/pagination.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { AccountQueries, AccountRow } from './queries.js';
 
-export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password';
+export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'locked' | 'no_password';
 
 export type AuthenticationResult =
   | { ok: true; account: AccountRow }
@@ -58,11 +59,54 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       const matches = await hasher.verify(password, account.password_hash);
       if (!matches) return { ok: false, reason: 'wrong_password', account };
       if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
+      if (account.locked_at) return { ok: false, reason: 'locked', account };
       if (hasher.needsRehash(account.password_hash)) {
         await queries.updatePasswordHash(account.id, await hasher.hash(password));
       }
       await queries.recordLogin(account.id, clock.now());
       return { ok: true, account };
+    },
+
+    /** Locks an account after too many failed sign-ins; returns false if it already was. */
+    async lock(accountId: string): Promise<boolean> {
+      return (await queries.lockAccount(accountId, clock.now())) > 0;
+    },
+
+    async unlockByEmail(email: string): Promise<AccountRow> {
+      const account = await queries.findAccountByEmail(email.trim());
+      if (!account) throw notFound('no account with this email');
+      await queries.unlockAccount(account.id);
+      return { ...account, locked_at: null };
+    },
+
+    /** Unlocks by id; returns whether the account was locked. */
+    async unlock(accountId: string): Promise<boolean> {
+      return (await queries.unlockAccount(accountId)) > 0;
+    },
+
+    listLocked: () => queries.listLockedAccounts(),
+
+    listAccountsPage: (page: PageRequest, filter: { email?: string; locked?: boolean } = {}) => queries.listAccountsPage(page, filter),
+
+    /** Changes an account's profile or status (admin API); a taken email is a 409. */
+    async updateAccount(id: string, changes: { email?: string; name?: string | null; emailVerified?: boolean; status?: AccountRow['status'] }): Promise<AccountRow> {
+      const email = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+      if (email !== undefined) {
+        const holder = await queries.findAccountByEmail(email);
+        if (holder && holder.id !== id) throw conflict('an account with this email already exists');
+      }
+      const updated = await queries.updateAccount(id, {
+        ...(email !== undefined ? { email } : {}),
+        ...(changes.name !== undefined ? { name: changes.name?.trim() || null } : {}),
+        ...(changes.emailVerified !== undefined ? { email_verified: changes.emailVerified } : {}),
+        ...(changes.status !== undefined ? { status: changes.status } : {}),
+      });
+      if (!updated) throw notFound('no account with this id');
+      return updated;
+    },
+
+    async deleteAccount(id: string): Promise<void> {
+      if (!(await queries.deleteAccount(id))) throw notFound('no account with this id');
     },
 
     async setStatusByEmail(email: string, status: AccountRow['status']): Promise<AccountRow> {

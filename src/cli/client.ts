@@ -15,6 +15,7 @@ export const createClient: Command = async (context, { args }) => {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
+      'require-mfa': { type: 'boolean' },
     },
     strict: true,
   });
@@ -27,6 +28,7 @@ export const createClient: Command = async (context, { args }) => {
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
     scope: values.scope,
     firstParty: values['first-party'] ?? false,
+    requireMfa: values['require-mfa'] ?? false,
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];
@@ -41,6 +43,7 @@ export const listClients: Command = async (context) => {
     name: client.name,
     type: client.type,
     first_party: client.first_party,
+    require_mfa: client.require_mfa,
     redirect_uris: client.metadata.redirect_uris,
     created_at: client.created_at,
   }));

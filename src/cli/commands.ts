@@ -3,8 +3,22 @@ import type { Command } from './context.js';
 import { exportEvents, listEvents, pruneEvents, tailEvents, verifyEvents } from './events.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
-import { createResource, listResources } from './resource.js';
-import { createUser, disableUser } from './user.js';
+import { bootstrapAdmin } from './admin.js';
+import { createGroup, deleteGroup, listGroups, showGroup } from './group.js';
+import { addMember, listMembers, removeMember } from './member.js';
+import { addPermission, listPermissions, removePermission } from './permission.js';
+import { createResource, deleteResource, listResources, showResource } from './resource.js';
+import {
+  addRolePermissions,
+  assignRole,
+  createRole,
+  deleteRole,
+  listRoles,
+  removeRolePermission,
+  showRole,
+  unassignRole,
+} from './role.js';
+import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
 import { createWebhook, deleteWebhook, listWebhooks } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -15,9 +29,33 @@ export const COMMANDS: Record<string, Command> = {
   'client delete': deleteClient,
   'user create': createUser,
   'user disable': disableUser,
+  'user unlock': unlockUser,
+  'user locked': listLockedUsers,
+  'user reset-mfa': resetUserMfa,
   'keys rotate': rotateKeys,
   'resource create': createResource,
   'resource list': listResources,
+  'resource show': showResource,
+  'resource delete': deleteResource,
+  'permission add': addPermission,
+  'permission list': listPermissions,
+  'permission remove': removePermission,
+  'role create': createRole,
+  'role list': listRoles,
+  'role show': showRole,
+  'role delete': deleteRole,
+  'role add-permission': addRolePermissions,
+  'role remove-permission': removeRolePermission,
+  'role assign': assignRole,
+  'role unassign': unassignRole,
+  'group create': createGroup,
+  'group list': listGroups,
+  'group show': showGroup,
+  'group delete': deleteGroup,
+  'member add': addMember,
+  'member remove': removeMember,
+  'member list': listMembers,
+  'admin bootstrap': bootstrapAdmin,
   'events list': listEvents,
   'events export': exportEvents,
   'events tail': tailEvents,
@@ -31,14 +69,24 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party]
+  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa]
   client list
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
+  user unlock EMAIL                         unlock an account locked by failed sign-ins
+  user locked                               list locked accounts
+  user reset-mfa EMAIL                      remove an account's second factor and recovery codes
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
-  resource create --identifier URI [--name N] [--scope S]... [--token-ttl SECONDS] [--opaque]
-  resource list
+  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque]
+  resource list | show URI | delete URI
+  permission add URI NAME [--description D] | list URI | remove URI NAME
+  role create NAME [--description D] | list | show NAME | delete NAME
+  role add-permission NAME --resource URI PERMISSION... | remove-permission NAME --resource URI PERMISSION
+  role assign NAME (--user EMAIL | --group NAME | --client CLIENT_ID) | unassign NAME (...)
+  group create NAME [--description D] [--require-mfa] | list | show NAME | delete NAME
+  member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
+  admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
   events list [FILTERS] [--limit N] [--order asc|desc] [--cursor C]
                                             one page of the audit log, newest first
   events export [FILTERS] [--after-id ID] [--limit N]

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config/load.js';
+import type { Redis } from 'ioredis';
 import { buildServices } from '../container.js';
+import { connectRedis, openRedis } from '../storage/redis.js';
 import { openDatabase } from '../storage/database.js';
 import { DataDirBusyError } from '../storage/data-dir-lock.js';
 import { migrateToLatest } from '../storage/migrate.js';
@@ -53,14 +55,19 @@ async function execute(config: Config, argv: string[], stdin?: string): Promise<
     }
     throw error;
   }
+  let redis: Redis | undefined;
   try {
     // Every other command can be the first thing run on a new database, so it brings the schema up to date first.
     if (argv[0] !== 'migrate') {
       await migrateToLatest(database.db, { schema: config.database.schema, singleConnection: database.kind === 'pglite' });
     }
-    const services = buildServices({ config, db: database.db, clock: systemClock });
+    // Redis holds the shared rate-limit counters that an unlock clears.
+    redis = config.redis.url ? openRedis(config) : undefined;
+    if (redis) await connectRedis(redis);
+    const services = buildServices({ config, db: database.db, redis, clock: systemClock });
     return await runCommand({ ...services, config, db: database.db, databaseKind: database.kind }, argv, stdin);
   } finally {
+    redis?.disconnect();
     await database.close();
   }
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AppError } from '../errors/app-error.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
@@ -30,4 +31,39 @@ export const disableUser: Command = async (context, { args }) => {
   const account = await context.accounts.setStatusByEmail(email, 'disabled');
   await context.audit.record({ type: 'account.disabled', actor: { type: 'system', id: 'cli' }, accountId: account.id });
   return { data: { id: account.id, email: account.email, status: 'disabled' }, text: `Disabled ${account.email}. Its sessions and refresh tokens stop working now.` };
+};
+
+export const unlockUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user unlock needs the account email');
+  const account = await context.accounts.unlockByEmail(email);
+  await context.loginProtection.reset(account.email);
+  await context.audit.record({ type: 'account.unlocked', actor: { type: 'system', id: 'cli' }, accountId: account.id });
+  return { data: { id: account.id, email: account.email, locked: false }, text: `Unlocked ${account.email}; its failed-attempt count is cleared.` };
+};
+
+export const listLockedUsers: Command = async (context) => {
+  const accounts = await context.accounts.listLocked();
+  const data = accounts.map((account) => ({ id: account.id, email: account.email, locked_at: account.locked_at }));
+  return {
+    data,
+    text: data.length ? data.map((account) => `${account.email}  locked since ${new Date(account.locked_at!).toISOString()}`).join('\n') : 'No locked accounts.',
+  };
+};
+
+export const resetUserMfa: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user reset-mfa needs the account email');
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const removed = await context.mfa.removeAll(account.id);
+  await context.audit.record({ type: 'mfa.reset', actor: { type: 'system', id: 'cli' }, accountId: account.id, detail: { hadFactor: removed } });
+  return {
+    data: { id: account.id, email: account.email, mfa_reset: true, had_factor: removed },
+    text: removed
+      ? `Removed the second factor and recovery codes of ${account.email}. If MFA is required for them, they enroll again at the next sign-in.`
+      : `${account.email} had no second factor.`,
+  };
 };

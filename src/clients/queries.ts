@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export type ClientType = 'web' | 'spa' | 'native' | 'machine';
 
@@ -8,6 +9,7 @@ export interface ClientRow {
   type: ClientType;
   secret_hash: string | null;
   first_party: boolean;
+  require_mfa: boolean;
   metadata: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
@@ -23,6 +25,12 @@ export function createClientQueries(db: Knex) {
       return inserted as ClientRow;
     },
     deleteClient: (clientId: string) => clients().where({ client_id: clientId }).delete(),
+    listClientsPage: (page: PageRequest) =>
+      keysetPage<ClientRow>(db, clients().select('clients.*'), { ...page, table: 'clients', idColumn: 'client_id', uuidIds: false }),
+    async updateClient(clientId: string, changes: Partial<Pick<ClientRow, 'name' | 'first_party' | 'require_mfa' | 'metadata' | 'secret_hash'>>): Promise<ClientRow | undefined> {
+      const [row] = await clients().where({ client_id: clientId }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
+      return row as ClientRow | undefined;
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { sha256 } from '../shared/digest.js';
 import { newClientId, newSecretToken } from '../shared/ids.js';
 import { buildClientMetadata, CLIENT_TYPE_PROFILES, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
+import type { PageRequest } from '../storage/pagination.js';
 
 const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).refine((value) => !value.includes('#'), 'must not contain a fragment');
 const registrationSchema = z.object({
@@ -13,7 +14,36 @@ const registrationSchema = z.object({
   postLogoutRedirectUris: z.array(redirectUri).max(20).default([]),
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
+  requireMfa: z.boolean().default(false),
 });
+
+/** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
+function validateRegistration(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }) {
+  const parsed = registrationSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('INVALID_CLIENT_METADATA', 400, `${issue.path.join('.')}: ${issue.message}`, {
+      details: { field: issue.path.join('.') },
+    });
+  }
+  const registration = parsed.data;
+  const profile = CLIENT_TYPE_PROFILES[registration.type];
+  if (profile.needsRedirectUri && registration.redirectUris.length === 0) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, `a ${registration.type} client needs at least one redirect URI`, {
+      details: { field: 'redirectUris' },
+    });
+  }
+  // Browser-based clients can only be redirected to web URLs; native apps may use their own scheme.
+  if (profile.applicationType === 'web' && registration.redirectUris.some((uri) => !/^https?:/.test(uri))) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, `a ${registration.type} client's redirect URIs must be http(s) URLs`, {
+      details: { field: 'redirectUris' },
+    });
+  }
+  if (!profile.needsRedirectUri && registration.redirectUris.length > 0) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, 'a machine client has no redirect URIs', { details: { field: 'redirectUris' } });
+  }
+  return registration;
+}
 
 export interface CreatedClient {
   client: ClientRow;
@@ -24,24 +54,9 @@ export interface CreatedClient {
 export function createClientService(deps: { queries: ClientQueries }) {
   const { queries } = deps;
   return {
-    async createClient(input: ClientRegistration & { firstParty?: boolean }): Promise<CreatedClient> {
-      const parsed = registrationSchema.safeParse(input);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AppError('INVALID_CLIENT_METADATA', 400, `${issue.path.join('.')}: ${issue.message}`, {
-          details: { field: issue.path.join('.') },
-        });
-      }
-      const registration = parsed.data;
+    async createClient(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }): Promise<CreatedClient> {
+      const registration = validateRegistration(input);
       const profile = CLIENT_TYPE_PROFILES[registration.type];
-      if (profile.needsRedirectUri && registration.redirectUris.length === 0) {
-        throw new AppError('INVALID_CLIENT_METADATA', 400, `a ${registration.type} client needs at least one redirect URI`, {
-          details: { field: 'redirectUris' },
-        });
-      }
-      if (!profile.needsRedirectUri && registration.redirectUris.length > 0) {
-        throw new AppError('INVALID_CLIENT_METADATA', 400, 'a machine client has no redirect URIs', { details: { field: 'redirectUris' } });
-      }
       const clientSecret = profile.confidential ? newSecretToken() : undefined;
       const client = await queries.insertClient({
         client_id: newClientId(),
@@ -49,12 +64,59 @@ export function createClientService(deps: { queries: ClientQueries }) {
         type: registration.type,
         secret_hash: clientSecret ? sha256(clientSecret) : null,
         first_party: registration.firstParty,
+        require_mfa: registration.requireMfa,
         metadata: buildClientMetadata(registration),
       });
       return { client, clientSecret };
     },
     findClient: (clientId: string) => queries.findClientById(clientId),
     listClients: () => queries.listClients(),
+    listClientsPage: (page: PageRequest) => queries.listClientsPage(page),
+
+    /**
+     * Changes a client's registration (admin API). The type is fixed at creation; the metadata is
+     * rebuilt from the merged registration with the same rules as at creation.
+     */
+    async updateClient(
+      clientId: string,
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope'>> & { firstParty?: boolean; requireMfa?: boolean },
+    ): Promise<ClientRow> {
+      const current = await queries.findClientById(clientId);
+      if (!current) throw notFound('no client with this id');
+      const metadata = current.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
+      const merged = {
+        name: changes.name ?? current.name,
+        type: current.type,
+        redirectUris: changes.redirectUris ?? metadata.redirect_uris ?? [],
+        postLogoutRedirectUris: changes.postLogoutRedirectUris ?? metadata.post_logout_redirect_uris ?? [],
+        scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
+        firstParty: changes.firstParty ?? current.first_party,
+        requireMfa: changes.requireMfa ?? current.require_mfa,
+      };
+      const registration = validateRegistration(merged);
+      const updated = await queries.updateClient(clientId, {
+        name: registration.name,
+        first_party: registration.firstParty,
+        require_mfa: registration.requireMfa,
+        metadata: buildClientMetadata(registration),
+      });
+      if (!updated) throw notFound('no client with this id');
+      return updated;
+    },
+
+    /** Replaces a confidential client's secret at once; the new one is returned once and stored hashed. */
+    async rotateSecret(clientId: string): Promise<{ client: ClientRow; clientSecret: string }> {
+      const current = await queries.findClientById(clientId);
+      if (!current) throw notFound('no client with this id');
+      if (!CLIENT_TYPE_PROFILES[current.type].confidential) {
+        throw new AppError('PUBLIC_CLIENT', 409, `a ${current.type} client is public and has no secret`);
+      }
+      const clientSecret = newSecretToken();
+      const client = await queries.updateClient(clientId, { secret_hash: sha256(clientSecret) });
+      if (!client) throw notFound('no client with this id');
+      return { client, clientSecret };
+    },
+
     async deleteClient(clientId: string): Promise<void> {
       const deleted = await queries.deleteClient(clientId);
       if (!deleted) throw notFound('no client with this id');

@@ -31,8 +31,23 @@ export interface Config {
   keyRefreshIntervalMs: number;
   shutdownTimeoutMs: number;
   secureCookies: boolean;
-  /** Believe X-Forwarded-* headers: only when a reverse proxy in front sets them. */
-  trustProxy: boolean;
+  /** Addresses whose X-Forwarded-* headers are believed (proxy-addr syntax); empty trusts none. */
+  trustedProxies: string[];
+  rateLimits: {
+    loginFailuresBeforeDelay: number;
+    loginDelayBaseSeconds: number;
+    loginDelayMaxSeconds: number;
+    loginLockoutAfterFailures: number;
+    loginAttemptsPerIp: number;
+    loginAttemptsPerIpAndAccount: number;
+    loginAttemptWindowSeconds: number;
+    mfaFailuresBeforeDelay: number;
+    tokenRequestsPerClientPerMinute: number;
+    tokenAuthFailureCost: number;
+    mailRequestsPerAddressPerHour: number;
+    mailRequestsPerIpPerHour: number;
+    apiRequestsPerClientPerMinute: number;
+  };
   /** Audit log retention in days; undefined keeps every event. */
   audit: { retentionDays?: number };
 }
@@ -65,6 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       `SERVER_SECRET is not set: using the secret generated in ${generated.path}. ` +
         'Back it up with the data folder; set SERVER_SECRET in production.',
     );
+  }
+  if (e.ADMIN_PASSWORD && !e.ADMIN_EMAIL) throw new ConfigError('ADMIN_PASSWORD: set ADMIN_EMAIL too, or leave both unset');
+  // This server speaks plain HTTP: an https issuer means TLS ends at a proxy in front, whose
+  // X-Forwarded-Proto must be believed, or no secure cookie could ever be set.
+  if (issuer.startsWith('https://') && e.TRUSTED_PROXIES.length === 0) {
+    throw new ConfigError('TRUSTED_PROXIES: ISSUER is https, so TLS ends at a proxy; list its address (or a range such as 10.0.0.0/8, or "uniquelocal")');
   }
   if (!issuer.startsWith('https://')) {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
@@ -100,7 +121,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     secureCookies: issuer.startsWith('https://'),
-    trustProxy: e.TRUST_PROXY,
+    trustedProxies: e.TRUSTED_PROXIES,
+    rateLimits: {
+      loginFailuresBeforeDelay: e.LOGIN_FAILURES_BEFORE_DELAY,
+      loginDelayBaseSeconds: e.LOGIN_DELAY_BASE_SECONDS,
+      loginDelayMaxSeconds: e.LOGIN_DELAY_MAX_SECONDS,
+      loginLockoutAfterFailures: e.LOGIN_LOCKOUT_AFTER_FAILURES,
+      loginAttemptsPerIp: e.LOGIN_ATTEMPTS_PER_IP,
+      loginAttemptsPerIpAndAccount: e.LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT,
+      loginAttemptWindowSeconds: e.LOGIN_ATTEMPT_WINDOW_SECONDS,
+      mfaFailuresBeforeDelay: e.MFA_FAILURES_BEFORE_DELAY,
+      tokenRequestsPerClientPerMinute: e.TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE,
+      tokenAuthFailureCost: e.TOKEN_AUTH_FAILURE_COST,
+      mailRequestsPerAddressPerHour: e.MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
+      mailRequestsPerIpPerHour: e.MAIL_REQUESTS_PER_IP_PER_HOUR,
+      apiRequestsPerClientPerMinute: e.API_REQUESTS_PER_CLIENT_PER_MINUTE,
+    },
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
   };
   return { config: deepFreeze(config), warnings };

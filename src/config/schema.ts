@@ -2,22 +2,34 @@ import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A URL with one of the given schemes; Zod's own message ("Invalid URL") does not say which. */
+const urlOf = (schemes: string, protocol: RegExp) => z.url({ protocol, error: `must be a ${schemes} URL` });
 
+function isBareOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['', '/'].includes(url.pathname) && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Every environment variable the server reads. The README's configuration table mirrors this schema;
  * each default is the value a newcomer gets on `npm start`.
  */
 export const environmentSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  ISSUER: urlOf('http(s)://', /^https?$/)
+    .refine(isBareOrigin, 'must be an origin without a path, query or fragment')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_URL: urlOf('postgres:// or postgresql://', /^postgres(ql)?$/).optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_URL: urlOf('redis:// or rediss://', /^rediss?$/).optional(),
   REDIS_KEY_PREFIX: z.string().max(64).default('idp:'),
   REDIS_COMMAND_TIMEOUT_MS: milliseconds(2000),
   SERVER_SECRET: z
@@ -25,11 +37,28 @@ export const environmentSchema = z.object({
     .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
     .optional(),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/, 'IP addresses, CIDR ranges, or loopback/linklocal/uniquelocal'))),
+  LOGIN_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_DELAY_BASE_SECONDS: seconds(30),
+  LOGIN_DELAY_MAX_SECONDS: seconds(900),
+  LOGIN_LOCKOUT_AFTER_FAILURES: z.coerce.number().int().min(2).max(99).default(30),
+  LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().positive().default(100),
+  LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_ATTEMPT_WINDOW_SECONDS: seconds(900),
+  MFA_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  TOKEN_AUTH_FAILURE_COST: z.coerce.number().int().min(1).max(1000).default(20),
+  MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
+  MAIL_REQUESTS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
+  API_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_COST: z.coerce.number().int().min(4).max(16).default(12),
   PRODUCT_NAME: z.string().min(1).max(80).default('Identity'),
-  PRODUCT_LOGO_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PRODUCT_LOGO_URL: urlOf('http(s)://', /^https?$/).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ACCESS_TOKEN_TTL: seconds(900),

@@ -9,11 +9,22 @@ interface ConsentDetails {
   missingResourceScopes?: Record<string, string[]>;
 }
 
+/**
+ * The consent page speaks to people, not developers: each scope is shown as what it lets the app do
+ * (the claims behind it are in accounts/claims.ts). A scope without an entry is shown by its name.
+ * `openid` is left out: signing in to the app is what the whole page is about.
+ */
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  email: 'See your email address',
+  profile: 'See your name',
+  offline_access: 'Stay connected to your account when you are not using it',
+};
+
 /** What the consent page lists: the scopes and APIs still missing from the account's grant. */
 export function describeConsent(interaction: Interaction): { scopes: string[]; resources: string[] } {
   const details = interaction.prompt.details as ConsentDetails;
   return {
-    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid'),
+    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid').map((scope) => SCOPE_DESCRIPTIONS[scope] ?? scope),
     resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) =>
       scopes.length ? `${resource} (${scopes.join(', ')})` : resource,
     ),

@@ -4,11 +4,16 @@ import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Config } from '../config/load.js';
 import type { RenderPage } from '../http/views.js';
+import type { AccessService } from '../rbac/access-service.js';
 import type { ResourceService } from '../rbac/resource-service.js';
 import type { AdapterFactory } from './adapters/types.js';
 import { createFindAccount } from './find-account.js';
 import { createProviderPages } from './pages.js';
+import { createAuthorizationClaims, RBAC_CLAIMS_BY_SCOPE, RBAC_SCOPES } from './rbac-claims.js';
+import { createExtraTokenClaims } from './rbac-tokens.js';
 import { createResourceServerInfo } from './resource-servers.js';
+import { buildInteractionPolicy } from './interaction-policy.js';
+import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -17,9 +22,11 @@ export interface ProviderSecrets {
 }
 
 export interface ConfigurationDeps {
+  mfaPolicy: MfaPolicy;
   config: Config;
   accounts: AccountService;
   resources: ResourceService;
+  access: AccessService;
   adapterFactory: AdapterFactory;
   render: RenderPage;
   secrets: ProviderSecrets;
@@ -37,15 +44,21 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
 
   return {
     adapter: deps.adapterFactory as unknown as Configuration['adapter'],
-    findAccount: createFindAccount(deps.accounts),
+    findAccount: createFindAccount(deps.accounts, createAuthorizationClaims(deps.access)),
     jwks: { keys: secrets.jwks },
     cookies: {
       keys: secrets.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
     },
-    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    claims: {
+      ...mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE),
+      // How the user authenticated (OIDC Core §2) goes in every ID token, not only when asked for:
+      // relying parties must be able to see whether a second factor was used.
+      openid: [...mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE).openid as string[], 'acr', 'amr', 'auth_time'],
+    },
+    scopes: ['openid', 'offline_access', 'email', 'profile', ...RBAC_SCOPES],
+    extraTokenClaims: createExtraTokenClaims(deps.access),
     responseTypes: ['code'],
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -91,7 +104,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: async () => true,
-        getResourceServerInfo: createResourceServerInfo(deps.resources, tokens.accessTokenAlg, tokens.accessTokenTtl),
+        getResourceServerInfo: createResourceServerInfo(deps, tokens.accessTokenAlg, tokens.accessTokenTtl),
       },
     },
     // Refresh tokens for every client allowed the grant; without offline_access they end with the session.
@@ -99,7 +112,11 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     rotateRefreshToken: true,
     revokeGrantPolicy: async () => true,
     conformIdTokenClaims: true,
-    interactions: { url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy(deps.mfaPolicy),
+    },
+    acrValues: SUPPORTED_ACR_VALUES,
     renderError: pages.renderError,
     ttl: {
       AccessToken: tokens.accessTokenTtl,
@@ -112,4 +129,12 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       RefreshToken: tokens.refreshTokenTtl,
     },
   };
+}
+
+function mergeClaims(...sources: Record<string, readonly string[]>[]): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const source of sources) {
+    for (const [scope, claims] of Object.entries(source)) merged[scope] = [...new Set([...(merged[scope] ?? []), ...claims])];
+  }
+  return merged;
 }

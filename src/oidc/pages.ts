@@ -2,6 +2,9 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RenderPage } from '../http/views.js';
 import { requestIdOf } from '../http/request-context.js';
 
+/** OAuth error codes (RFC 6749 §4.1.2.1) that mean the server failed, not the application. */
+const OUR_FAULT = new Set(['server_error', 'temporarily_unavailable']);
+
 /**
  * The pages oidc-provider renders itself: logout confirmation, "signed out" and protocol errors.
  * The error page never redirects: it is shown exactly when oidc-provider cannot trust the
@@ -19,10 +22,16 @@ export function createProviderPages(render: RenderPage) {
       ctx.body = render('signed-out', { clientName: clientName(ctx) });
     },
     async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+      // error_description is written for the app's developers (for example "redirect_uri did not
+      // match…"), so the person reads what to do, and the description is kept as the detail.
+      const signingOut = ctx.oidc?.route?.startsWith('end_session');
       ctx.type = 'html';
       ctx.body = render('error', {
-        heading: 'This sign-in request cannot continue',
-        message: out.error_description ?? 'The request was not valid.',
+        heading: signingOut ? 'This sign-out request cannot continue' : 'This sign-in request cannot continue',
+        message: OUR_FAULT.has(out.error)
+          ? 'Something went wrong on our side. Go back to the application and try again in a moment.'
+          : 'The application that sent you here made a request that cannot be accepted. Go back to it and try again; if this keeps happening, contact its support.',
+        detail: out.error_description,
         code: out.error,
         requestId: requestIdOf(ctx.req),
       });

@@ -27,7 +27,10 @@ export async function createProviderHolder(deps: {
   keys: KeyService;
   audit: AuditRecorder;
   logger: Logger;
-  trustProxy: boolean;
+  /** Installs the token endpoint's rate limit on each provider built. */
+  limitTokens?: (provider: Provider) => void;
+  /** Further set-up of every provider built (the first, and each after a key change). */
+  configure?: (provider: Provider) => void;
 }): Promise<ProviderHolder> {
   const [cookieKey, pairwiseSalt] = await Promise.all([deps.keys.sharedSecret('cookie-key'), deps.keys.sharedSecret('pairwise-salt')]);
 
@@ -37,10 +40,13 @@ export async function createProviderHolder(deps: {
       deps.base.config.issuer,
       buildProviderConfiguration({ ...deps.base, secrets: { jwks: keySet.jwks, cookieKeys: [cookieKey], pairwiseSalt } }),
     );
-    provider.proxy = deps.trustProxy;
+    // Forwarded headers reach the provider only from trusted proxies (see http/client-address.ts).
+    provider.proxy = true;
     compareHashedClientSecrets(provider);
+    deps.limitTokens?.(provider);
     auditProviderEvents(provider, deps.audit);
     provider.on('server_error', (_ctx, error: Error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
+    deps.configure?.(provider);
     return { provider, callback: provider.callback(), fingerprint: keySet.fingerprint };
   };
 

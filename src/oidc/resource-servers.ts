@@ -1,16 +1,23 @@
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import type { AccessService } from '../rbac/access-service.js';
 import type { ResourceService } from '../rbac/resource-service.js';
+import { resourceScopeFor } from './rbac-tokens.js';
 
 /**
  * Describes a registered API (RFC 8707 resource indicator) to oidc-provider: the scopes it accepts
- * and the format of its access tokens, JWT by default (RFC 9068), signed with ACCESS_TOKEN_ALG.
+ * (its permissions; at the token endpoint only those the subject holds, see rbac-tokens.ts) and the
+ * format of its access tokens, JWT by default (RFC 9068), signed with ACCESS_TOKEN_ALG.
  */
-export function createResourceServerInfo(resources: ResourceService, signingAlg: 'ES256' | 'RS256', defaultTtl: number) {
-  return async (_ctx: KoaContextWithOIDC, indicator: string): Promise<ResourceServer> => {
-    const resource = await resources.findByIdentifier(indicator);
+export function createResourceServerInfo(
+  deps: { resources: ResourceService; access: AccessService },
+  signingAlg: 'ES256' | 'RS256',
+  defaultTtl: number,
+) {
+  return async (ctx: KoaContextWithOIDC, indicator: string): Promise<ResourceServer> => {
+    const resource = await deps.resources.findByIdentifier(indicator);
     if (!resource) throw new errors.InvalidTarget();
     return {
-      scope: resource.scopes.join(' '),
+      scope: await resourceScopeFor(ctx, resource, deps.access),
       audience: resource.identifier,
       accessTokenTTL: resource.access_token_ttl ?? defaultTtl,
       accessTokenFormat: resource.token_format,

@@ -1,27 +1,30 @@
 import type { Knex } from 'knex';
+import { createAccessQueries } from './queries/access.js';
+import { createGroupQueries } from './queries/groups.js';
+import { createObjectGrantQueries } from './queries/object-grants.js';
+import { createResourceQueries } from './queries/resources.js';
+import { createRoleQueries } from './queries/roles.js';
 
-export interface ApiResourceRow {
-  id: string;
-  identifier: string;
-  name: string;
-  scopes: string[];
-  access_token_ttl: number | null;
-  token_format: 'jwt' | 'opaque';
-  created_at: Date;
-  updated_at: Date;
-}
-
-export function createResourceQueries(db: Knex) {
-  const resources = () => db<ApiResourceRow>('api_resources');
+function createBoundQueries(db: Knex) {
   return {
-    findResourceByIdentifier: (identifier: string) => resources().where({ identifier }).first(),
-    listResources: () => resources().orderBy([{ column: 'created_at' }, { column: 'id' }]),
-    async insertResource(row: Omit<ApiResourceRow, 'created_at' | 'updated_at'>): Promise<ApiResourceRow> {
-      const [inserted] = await resources().insert(row).returning('*');
-      return inserted as ApiResourceRow;
-    },
-    deleteResource: (identifier: string) => resources().where({ identifier }).delete(),
+    ...createResourceQueries(db),
+    ...createRoleQueries(db),
+    ...createGroupQueries(db),
+    ...createObjectGrantQueries(db),
+    ...createAccessQueries(db),
   };
 }
 
-export type ResourceQueries = ReturnType<typeof createResourceQueries>;
+export type BoundRbacQueries = ReturnType<typeof createBoundQueries>;
+
+/** All SQL of the RBAC domain, split by sub-resource under queries/. */
+export function createRbacQueries(db: Knex) {
+  return {
+    ...createBoundQueries(db),
+    /** Runs `work` in one transaction, with the same queries bound to it. */
+    transaction: <T>(work: (queries: BoundRbacQueries) => Promise<T>): Promise<T> =>
+      db.transaction((trx) => work(createBoundQueries(trx))),
+  };
+}
+
+export type RbacQueries = ReturnType<typeof createRbacQueries>;

@@ -1,44 +1,239 @@
-import { z } from 'zod';
+import { recordChange, diffFields, type Actor } from '../audit/changes.js';
+import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
-import type { ApiResourceRow, ResourceQueries } from './queries.js';
+import type { PageRequest } from '../storage/pagination.js';
+import type { RbacQueries } from './queries.js';
+import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
+import { isUuid } from './subjects.js';
 
-const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'a scope token without spaces or quotes');
-const resourceSchema = z.object({
-  identifier: z.url().refine((value) => !value.includes('#'), 'must not contain a fragment'),
-  name: z.string().trim().min(1).max(120).optional(),
-  scopes: z.array(scopeToken).max(200).default([]),
-  accessTokenTtl: z.number().int().positive().max(86_400).optional(),
-  tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
-});
+export { MAX_RESOURCE_TOKEN_TTL } from './schemas.js';
 
-export type ResourceInput = z.input<typeof resourceSchema>;
+export interface PermissionInput {
+  name: string;
+  description?: string | null;
+}
 
-/** API resources (RFC 8707 resource indicators): who may be the audience of an access token. */
-export function createResourceService(deps: { queries: ResourceQueries }) {
-  const { queries } = deps;
+export interface ResourceInput {
+  identifier: string;
+  name?: string;
+  description?: string | null;
+  accessTokenTtl?: number | null;
+  tokenFormat?: 'jwt' | 'opaque';
+  permissions?: PermissionInput[];
+}
+
+export type ResourceChanges = Partial<Pick<ResourceInput, 'name' | 'description' | 'accessTokenTtl' | 'tokenFormat'>>;
+
+export interface ResourceDetail extends ApiResourceRow {
+  permissions: PermissionRow[];
+}
+
+/** An API the server registers for itself, such as the admin API. */
+export interface SystemResource {
+  identifier: string;
+  name: string;
+  permissions: PermissionInput[];
+}
+
+const resourceNotFound = () => notFound('no API resource with this id');
+const permissionNotFound = () => notFound('no permission with this id on this API resource');
+
+/**
+ * API resources (RFC 8707 resource indicators): the audiences of access tokens, and the permissions
+ * each declares. Every change is written to the audit log with the actor.
+ */
+export function createResourceService(deps: { queries: RbacQueries; audit: AuditRecorder; onChange?: () => void }) {
+  const { queries, audit } = deps;
+  const changed = deps.onChange ?? (() => undefined);
+
+  async function requireResource(id: string): Promise<ApiResourceRow> {
+    const resource = isUuid(id) ? await queries.findResourceById(id) : undefined;
+    if (!resource) throw resourceNotFound();
+    return resource;
+  }
+
+  function assertNotSystem(resource: ApiResourceRow) {
+    if (resource.system) throw new AppError('SYSTEM_RESOURCE', 409, 'this API resource belongs to the server itself and cannot be changed');
+  }
+
   return {
-    findByIdentifier: (identifier: string) => queries.findResourceByIdentifier(identifier),
+    /** What oidc-provider needs per token request: the resource and its permission names. */
+    findByIdentifier: (identifier: string) => queries.findResourceWithPermissions(identifier),
+    findResourceByIdentifier: (identifier: string) => queries.findResourceByIdentifier(identifier),
     listResources: () => queries.listResources(),
-    async createResource(input: ResourceInput): Promise<ApiResourceRow> {
-      const parsed = resourceSchema.safeParse(input);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AppError('INVALID_RESOURCE', 400, `${issue.path.join('.')}: ${issue.message}`, { details: { field: issue.path.join('.') } });
+    listResourcesPage: (page: PageRequest) => queries.listResourcesPage(page),
+
+    async getResource(id: string): Promise<ResourceDetail> {
+      const resource = await requireResource(id);
+      return { ...resource, permissions: await queries.listPermissions(id) };
+    },
+
+    async createResource(input: ResourceInput, actor: Actor): Promise<ResourceDetail> {
+      if (await queries.findResourceByIdentifier(input.identifier)) throw conflict('an API resource with this identifier already exists');
+      const names = new Set<string>();
+      for (const permission of input.permissions ?? []) {
+        if (names.has(permission.name)) throw conflict(`permission ${permission.name} is listed twice`);
+        names.add(permission.name);
       }
-      const value = parsed.data;
-      if (await queries.findResourceByIdentifier(value.identifier)) throw conflict('a resource with this identifier already exists');
-      return queries.insertResource({
-        id: newUuid(),
-        identifier: value.identifier,
-        name: value.name ?? value.identifier,
-        scopes: [...new Set(value.scopes)],
-        access_token_ttl: value.accessTokenTtl ?? null,
-        token_format: value.tokenFormat,
+      const detail = await queries.transaction(async (trx) => {
+        const resource = await trx.insertResource({
+          id: newUuid(),
+          identifier: input.identifier,
+          name: input.name ?? input.identifier,
+          description: input.description ?? null,
+          access_token_ttl: input.accessTokenTtl ?? null,
+          token_format: input.tokenFormat ?? 'jwt',
+          system: false,
+        });
+        const permissions = await trx.insertPermissions(
+          (input.permissions ?? []).map((permission) => ({
+            id: newUuid(),
+            resource_id: resource.id,
+            name: permission.name,
+            description: permission.description ?? null,
+          })),
+        );
+        return { ...resource, permissions };
+      });
+      changed();
+      await recordChange(audit, {
+        type: 'resource.created',
+        actor,
+        target: { type: 'resource', id: detail.id, name: detail.identifier },
+        changes: diffFields(undefined, { ...detail, permissions: detail.permissions.map((permission) => permission.name) }, { ignore: ['id'] }),
+      });
+      return detail;
+    },
+
+    async updateResource(id: string, changes: ResourceChanges, actor: Actor): Promise<ApiResourceRow> {
+      const before = await requireResource(id);
+      assertNotSystem(before);
+      const after = await queries.updateResource(id, {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.accessTokenTtl !== undefined ? { access_token_ttl: changes.accessTokenTtl } : {}),
+        ...(changes.tokenFormat !== undefined ? { token_format: changes.tokenFormat } : {}),
+      });
+      if (!after) throw resourceNotFound();
+      changed();
+      await recordChange(audit, {
+        type: 'resource.updated',
+        actor,
+        target: { type: 'resource', id, name: after.identifier },
+        changes: diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>),
+      });
+      return after;
+    },
+
+    async deleteResource(id: string, actor: Actor): Promise<void> {
+      const before = await requireResource(id);
+      assertNotSystem(before);
+      await queries.deleteResource(id);
+      changed();
+      await recordChange(audit, {
+        type: 'resource.deleted',
+        actor,
+        target: { type: 'resource', id, name: before.identifier },
+        changes: diffFields(before as unknown as Record<string, unknown>, undefined, { ignore: ['id'] }),
       });
     },
-    async deleteResource(identifier: string): Promise<void> {
-      if (!(await queries.deleteResource(identifier))) throw notFound('no resource with this identifier');
+
+    async listPermissions(resourceId: string): Promise<PermissionRow[]> {
+      await requireResource(resourceId);
+      return queries.listPermissions(resourceId);
+    },
+
+    async getPermission(resourceId: string, permissionId: string): Promise<PermissionRow> {
+      const permission = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
+      if (!permission || permission.resource_id !== resourceId) throw permissionNotFound();
+      return permission;
+    },
+
+    /** Finds a permission by the resource's identifier and its name (the CLI and the check API name them). */
+    async findPermission(resourceIdentifier: string, name: string): Promise<PermissionRow | undefined> {
+      const resource = await queries.findResourceByIdentifier(resourceIdentifier);
+      return resource ? queries.findPermissionByName(resource.id, name) : undefined;
+    },
+
+    async addPermission(resourceId: string, input: PermissionInput, actor: Actor): Promise<PermissionRow> {
+      const resource = await requireResource(resourceId);
+      assertNotSystem(resource);
+      if (await queries.findPermissionByName(resourceId, input.name)) throw conflict('this API resource already declares a permission with this name');
+      const [permission] = await queries.insertPermissions([
+        { id: newUuid(), resource_id: resourceId, name: input.name, description: input.description ?? null },
+      ]);
+      changed();
+      await recordChange(audit, {
+        type: 'permission.created',
+        actor,
+        target: { type: 'permission', id: permission.id, name: `${resource.identifier} ${permission.name}` },
+        changes: diffFields(undefined, permission as unknown as Record<string, unknown>, { ignore: ['id'] }),
+      });
+      return permission;
+    },
+
+    async updatePermission(resourceId: string, permissionId: string, changes: Partial<PermissionInput>, actor: Actor): Promise<PermissionRow> {
+      const resource = await requireResource(resourceId);
+      const before = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
+      if (!before || before.resource_id !== resourceId) throw permissionNotFound();
+      assertNotSystem(resource);
+      if (changes.name !== undefined && changes.name !== before.name && (await queries.findPermissionByName(resourceId, changes.name))) {
+        throw conflict('this API resource already declares a permission with this name');
+      }
+      const after = await queries.updatePermission(permissionId, {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+      });
+      if (!after) throw permissionNotFound();
+      changed();
+      await recordChange(audit, {
+        type: 'permission.updated',
+        actor,
+        target: { type: 'permission', id: permissionId, name: `${resource.identifier} ${after.name}` },
+        changes: diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>),
+      });
+      return after;
+    },
+
+    async deletePermission(resourceId: string, permissionId: string, actor: Actor): Promise<void> {
+      const resource = await requireResource(resourceId);
+      const before = isUuid(permissionId) ? await queries.findPermissionById(permissionId) : undefined;
+      if (!before || before.resource_id !== resourceId) throw permissionNotFound();
+      assertNotSystem(resource);
+      await queries.deletePermission(permissionId);
+      changed();
+      await recordChange(audit, {
+        type: 'permission.deleted',
+        actor,
+        target: { type: 'permission', id: permissionId, name: `${resource.identifier} ${before.name}` },
+        changes: diffFields(before as unknown as Record<string, unknown>, undefined, { ignore: ['id'] }),
+      });
+    },
+
+    /**
+     * Registers an API of the server itself (idempotent): creates it on first start, adds permissions
+     * a newer version declares, and never removes anything.
+     */
+    async ensureSystemResource(definition: SystemResource): Promise<ApiResourceRow> {
+      const resource =
+        (await queries.findResourceByIdentifier(definition.identifier)) ??
+        (await queries.insertResourceIfAbsent({
+          id: newUuid(),
+          identifier: definition.identifier,
+          name: definition.name,
+          description: null,
+          access_token_ttl: null,
+          token_format: 'jwt',
+          system: true,
+        }));
+      const have = new Set((await queries.listPermissions(resource.id)).map((permission) => permission.name));
+      const missing = definition.permissions.filter((permission) => !have.has(permission.name));
+      await queries.insertPermissions(
+        missing.map((permission) => ({ id: newUuid(), resource_id: resource.id, name: permission.name, description: permission.description ?? null })),
+        { skipExisting: true },
+      );
+      return resource;
     },
   };
 }

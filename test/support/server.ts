@@ -37,13 +37,13 @@ export async function freePort(): Promise<number> {
  * set), with bcrypt at its lowest cost so logins are quick.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; logger?: Logger } = {},
+  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger } = {},
 ): Promise<TestServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-test-'));
   const testDatabase = options.testDatabase ?? (await openTestDatabase());
-  const testRedis = usingRedis() ? await openTestRedis() : undefined;
+  const testRedis = options.testRedis ?? (usingRedis() ? await openTestRedis() : undefined);
   const { config } = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -52,6 +52,9 @@ export async function startTestServer(
     SERVER_SECRET: TEST_SERVER_SECRET,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    // Tests sign the same people in over and over from 127.0.0.1; the throughput caps have tests of their own.
+    LOGIN_ATTEMPTS_PER_IP: '100000',
+    LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: '100000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: testDatabase.schema } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: testRedis!.prefix } : {}),
     ...options.env,
@@ -72,7 +75,7 @@ export async function startTestServer(
     async close() {
       await http.drain();
       await container.close();
-      await testRedis?.destroy();
+      if (!options.testRedis) await testRedis?.destroy();
       if (!options.testDatabase) await testDatabase.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -4,12 +4,26 @@ import { GRANT_BOUND_MODELS, payloadForStorage, payloadFromStorage, storageKeyFo
 
 /**
  * Sets the record, its secondary indexes and their TTLs in one step. A grant's index lives as long
- * as its longest-lived member, so it is only ever extended.
+ * as its longest-lived member, so it is only ever extended. When the record replaces an older one,
+ * the older one's indexes are dropped first, so a lookup by its former uid, user code or grant
+ * cannot reach the new record.
  * KEYS: record, grant index, uid index, user-code index
  * ARGV: payload JSON, ttl seconds (0 = none), record key without prefix, then '1' or '0' for each
- * index in use (ioredis prefixes every key, so an unused index cannot be signalled by an empty name)
+ * index in use (ioredis prefixes every key, so an unused index cannot be signalled by an empty name),
+ * then the prefixed stem of this model's keys, to name the older record's indexes
  */
 const UPSERT_SCRIPT = `
+local previous = redis.call('HGET', KEYS[1], 'payload')
+if previous then
+  local old = cjson.decode(previous)
+  for field, kind in pairs({ uid = 'uid:', userCode = 'usercode:' }) do
+    if type(old[field]) == 'string' then
+      local index = ARGV[7] .. kind .. old[field]
+      if redis.call('GET', index) == ARGV[3] then redis.call('DEL', index) end
+    end
+  end
+  if type(old.grantId) == 'string' then redis.call('SREM', ARGV[7] .. 'grant:' .. old.grantId, ARGV[3]) end
+end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'payload', ARGV[1])
 local ttl = tonumber(ARGV[2])
@@ -48,10 +62,13 @@ return #members
  * once consumed, the consumption time. The key prefix set on the client applies to every key.
  */
 export function createRedisAdapter(redis: Redis, model: string): Adapter {
-  const recordKey = (hashedId: string) => `oidc:${model}:${hashedId}`;
-  const uidKey = (uid: string) => `oidc:${model}:uid:${uid}`;
-  const userCodeKey = (userCode: string) => `oidc:${model}:usercode:${userCode}`;
-  const grantKey = (grantId: string) => `oidc:grant:${grantId}`;
+  // Hashed ids are base64url, which has no ':', so they cannot collide with the index keys.
+  const stem = `oidc:${model}:`;
+  const recordKey = (hashedId: string) => `${stem}${hashedId}`;
+  const uidKey = (uid: string) => `${stem}uid:${uid}`;
+  const userCodeKey = (userCode: string) => `${stem}usercode:${userCode}`;
+  // One index per model and grant: revokeByGrantId removes that model's records only, as in SQL.
+  const grantKey = (grantId: string) => `${stem}grant:${grantId}`;
   const prefix = redis.options.keyPrefix ?? '';
 
   async function readRecord(key: string, id: string | undefined): Promise<AdapterPayload | undefined> {
@@ -84,6 +101,7 @@ export function createRedisAdapter(redis: Redis, model: string): Adapter {
         flag(grantId),
         flag(payload.uid),
         flag(payload.userCode),
+        `${prefix}${stem}`,
       );
     },
 

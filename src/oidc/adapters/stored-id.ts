@@ -10,7 +10,19 @@ export const storageKeyFor = (id: string): string => sha256(id);
 
 export function payloadForStorage(payload: AdapterPayload): AdapterPayload {
   const { jti: _jti, ...rest } = payload;
-  return rest;
+  return withoutSessionCookie(rest);
+}
+
+/**
+ * oidc-provider copies the session's id into an Interaction as `session.cookie` and never reads it
+ * back (it finds the session by `session.uid`), so storing it would undo the hashing of the Session
+ * record. It is dropped, and an interaction read back has no `session.cookie`.
+ */
+function withoutSessionCookie(payload: AdapterPayload): AdapterPayload {
+  const session = (payload as { session?: unknown }).session;
+  if (!session || typeof session !== 'object' || !('cookie' in session)) return payload;
+  const { cookie: _cookie, ...rest } = session as Record<string, unknown>;
+  return { ...payload, session: rest } as AdapterPayload;
 }
 
 /**

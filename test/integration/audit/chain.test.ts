@@ -4,7 +4,7 @@ import { GENESIS_HASH, rowHash } from '../../../src/audit/chain.js';
 import { chainFields } from '../../../src/audit/integrity.js';
 import { createEventQueries } from '../../../src/audit/queries.js';
 import { asSuperuser, auditOn, type AuditHarness } from '../../support/audit.js';
-import { manualClock } from '../../support/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { openTestDatabase, usingPostgres, type TestDatabase } from '../../support/database.js';
 
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ async function ids(db: Knex): Promise<number[]> {
 describe('the event chain', () => {
   let testDatabase: TestDatabase;
   let db: Knex;
-  const clock = manualClock();
+  const clock = new ManualClock();
   let harness: AuditHarness;
 
   beforeAll(async () => {
@@ -127,7 +127,7 @@ describe('the event chain', () => {
 describe('pruning', () => {
   let testDatabase: TestDatabase;
   let db: Knex;
-  const clock = manualClock(new Date('2026-01-01T00:00:00.000Z'));
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'));
   let harness: AuditHarness;
 
   beforeAll(async () => {
@@ -136,7 +136,7 @@ describe('pruning', () => {
     harness = auditOn(db, clock);
     for (let day = 0; day < 5; day += 1) {
       await recordMany(harness, 3, `day${day}`);
-      clock.advance(DAY);
+      clock.advance(DAY / 1000);
     }
   });
   afterAll(async () => {
@@ -192,7 +192,7 @@ describe('several writers at once', () => {
     second = usingPostgres()
       ? knexFactory({ client: 'pg', connection: process.env.DATABASE_URL, searchPath: [testDatabase.schema!], pool: { min: 0, max: 5 } })
       : undefined;
-    const clock = manualClock();
+    const clock = new ManualClock();
     const one = auditOn(db, clock);
     const two = auditOn(second ?? db, clock);
     await Promise.all([recordMany(one, 150, 'one'), recordMany(two, 150, 'two'), recordMany(one, 50, 'three')]);
@@ -216,7 +216,7 @@ describe('a log that began before the chain', () => {
     await db.raw('alter table events drop constraint events_hash_present');
     await db('events').insert([1, 2].map((id) => ({ id, occurred_at: new Date(), type: 'logout', outcome: 'success', actor_type: 'anonymous', detail: {} })));
     await db.raw('alter table events add constraint events_hash_present check (hash is not null) not valid');
-    const harness = auditOn(db, manualClock());
+    const harness = auditOn(db, new ManualClock());
     await recordMany(harness, 3);
     expect(await harness.events.verify()).toMatchObject({ ok: true, unchained: 2, checked: 3, head: { id: '5' } });
     await expect(db('events').insert({ id: 6, occurred_at: new Date(), type: 'logout', outcome: 'success', actor_type: 'anonymous', detail: {} })).rejects.toThrow(/events_hash_present/);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { runCommand } from '../../../src/cli/run.js';
 import type { CliContext } from '../../../src/cli/context.js';
-import { manualClock } from '../../support/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { grantClientApi } from '../../support/rbac.js';
 import { exchangeCode, REDIRECT_URI, registerClient, startAuthorization, submitConsent, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent } from '../../support/user-agent.js';
@@ -33,7 +34,7 @@ describe('one event per flow', () => {
   let web: RegisteredClient;
   let machine: RegisteredClient;
   let aliceId: string;
-  const clock = manualClock(new Date());
+  const clock = new ManualClock(Date.now());
   let cli: CliContext;
 
   async function during(step: () => Promise<unknown>): Promise<Row[]> {
@@ -60,10 +61,10 @@ describe('one event per flow', () => {
   beforeAll(async () => {
     server = await startTestServer({ clock });
     aliceId = (await server.container.accounts.createAccount(alice)).id;
-    await server.container.resources.createResource({ identifier: API, scopes: ['things:read'] });
-    await server.container.resources.createResource({ identifier: OPAQUE_API, scopes: ['opaque:read'], tokenFormat: 'opaque' });
     web = await registerClient(server.issuer, server.container);
     machine = await registerClient(server.issuer, server.container, { type: 'machine' });
+    await grantClientApi(server.container, machine.clientId, API, ['things:read']);
+    await grantClientApi(server.container, machine.clientId, OPAQUE_API, ['opaque:read'], { tokenFormat: 'opaque' });
     cli = { ...server.container, afterKeyRotation: () => server.container.providers.refreshKeys() };
   });
   afterAll(() => server.close());
@@ -161,7 +162,7 @@ describe('one event per flow', () => {
       for (let i = 0; i < 3; i += 1) await oidc.tokenIntrospection(machine.config, token);
     });
     expect(quiet).toEqual([]);
-    clock.advance(60_000);
+    clock.advance(60);
     const next = await only(() => oidc.tokenIntrospection(machine.config, 'unknown-token'));
     expect(next).toMatchObject({ type: 'token.introspected', detail: { active: false, unrecordedSincePrevious: 3 } });
   });

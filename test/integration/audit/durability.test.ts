@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { runCommand } from '../../../src/cli/run.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
+import { grantClientApi } from '../../support/rbac.js';
 import { exchangeCode, REDIRECT_URI, registerClient, signIn, startAuthorization, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent } from '../../support/user-agent.js';
@@ -21,8 +22,8 @@ describe('when the event store cannot be written, security-critical operations f
   beforeAll(async () => {
     server = await startTestServer();
     await server.container.accounts.createAccount(alice);
-    await server.container.resources.createResource({ identifier: API, scopes: ['things:read'] });
     machine = await registerClient(server.issuer, server.container, { type: 'machine' });
+    await grantClientApi(server.container, machine.clientId, API, ['things:read']);
     web = await registerClient(server.issuer, server.container);
   });
   afterAll(() => server.close());

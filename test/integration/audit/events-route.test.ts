@@ -10,7 +10,7 @@ import { errorHandler } from '../../../src/http/error-handler.js';
 import { requestContext } from '../../../src/http/request-id.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { auditOn, type AuditHarness } from '../../support/audit.js';
-import { manualClock } from '../../support/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const HOUR = 3600_000;
@@ -27,7 +27,7 @@ describe('GET /admin/api/v1/events (router factory mounted as the admin API will
   let harness: AuditHarness;
   let server: Server;
   let base: string;
-  const clock = manualClock(new Date('2026-11-20T08:00:00.000Z'));
+  const clock = new ManualClock(Date.parse('2026-11-20T08:00:00.000Z'));
 
   const get = async (query: string, headers: Record<string, string> = ADMIN) => fetch(`${base}/admin/api/v1/events${query}`, { headers });
   const page = async (query: string) => {
@@ -49,7 +49,7 @@ describe('GET /admin/api/v1/events (router factory mounted as the admin API will
         origin: { ip: i % 4 === 0 ? '203.0.113.7' : '198.51.100.1', requestId: `req-${i}` },
         detail: i === 29 ? { note: 'line\u2028separator' } : {},
       });
-      clock.advance(6 * HOUR);
+      clock.advance(6 * HOUR / 1000);
     }
     await harness.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: 'client-z' });
 

@@ -7,14 +7,14 @@ import { MAX_ATTEMPTS, retryDelayMs } from '../../../src/audit/webhook-service.j
 import { verifyWebhookSignature } from '../../../src/audit/webhook-signature.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { auditOn, type AuditHarness } from '../../support/audit.js';
-import { manualClock } from '../../support/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { openTestDatabase, usingPostgres, type TestDatabase } from '../../support/database.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
 describe('webhooks', () => {
   let testDatabase: TestDatabase;
   let db: Knex;
-  const clock = manualClock();
+  const clock = new ManualClock();
   let harness: AuditHarness;
   const receivers: WebhookReceiver[] = [];
 
@@ -102,9 +102,9 @@ describe('webhooks', () => {
     expect((await harness.webhooks.deliverDue()).map((o) => o.result)).toEqual(['retrying']);
     for (const [attempt, result] of [[1, 'retrying'], [2, 'retrying'], [3, 'delivered']] as const) {
       // Not due a moment before the backoff ends; due when it does.
-      clock.advance(retryDelayMs(attempt) - 1000);
+      clock.advance(retryDelayMs(attempt) / 1000 - 1);
       expect(await harness.webhooks.deliverDue()).toEqual([]);
-      clock.advance(1000);
+      clock.advance(1);
       expect((await harness.webhooks.deliverDue()).map((o) => o.result)).toEqual([result]);
     }
     expect(retryDelayMs(1)).toBe(10_000);
@@ -122,7 +122,7 @@ describe('webhooks', () => {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const [outcome] = await harness.webhooks.deliverDue();
       expect(outcome.result).toBe(attempt < MAX_ATTEMPTS ? 'retrying' : 'failed');
-      clock.advance(retryDelayMs(attempt));
+      clock.advance(retryDelayMs(attempt) / 1000);
     }
     expect(await harness.webhooks.deliverDue()).toEqual([]);
     expect(receiver.received).toHaveLength(MAX_ATTEMPTS);
@@ -157,7 +157,7 @@ describe('webhooks', () => {
     const restarted = auditOn(db, clock);
     expect((await restarted.webhooks.deliverDue()).map((o) => o.result)).toEqual(['delivered']);
     expect(await restarted.webhooks.deliverDue()).toEqual([]);
-    clock.advance(60_000);
+    clock.advance(60);
     expect((await restarted.webhooks.deliverDue()).map((o) => o.deliveryId)).toEqual([claimed.id]);
     expect(receiver.received.map((r) => JSON.parse(r.body).account_id).sort()).toEqual(['a4', 'a5']);
     await restarted.audit.close();
@@ -174,7 +174,7 @@ describe('webhooks', () => {
 
     const kept = await register(receiver.url, ['logout']);
     await harness.audit.record({ type: 'logout' });
-    clock.advance(1000);
+    clock.advance(1);
     await harness.events.prune(clock.now());
     expect(await harness.webhooks.deliverDue()).toEqual([expect.objectContaining({ result: 'failed', error: 'event pruned' })]);
     expect(receiver.received).toHaveLength(0);
@@ -241,7 +241,7 @@ describeWithPostgres('webhook delivery from several instances at once', () => {
   });
 
   it('delivers every event exactly once (SKIP LOCKED)', async () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const one = auditOn(testDatabase.database.db, clock);
     const two = auditOn(other, clock);
     const receiver = await startWebhookReceiver(() => 204);

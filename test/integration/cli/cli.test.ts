@@ -43,6 +43,15 @@ describe('idp CLI in embedded mode, server stopped', () => {
     expect(missing.code).toBe(1);
   });
 
+  it('lists locked accounts and unlocks by email', async () => {
+    const locked = await runCli(['user', 'locked', '--json'], env);
+    expect(locked.code).toBe(0);
+    expect(json(locked.stdout)).toEqual([]);
+    const unknown = await runCli(['user', 'unlock', 'nobody@example.com'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no account');
+  });
+
   it('rejects bad input with a usage error or a clear message', async () => {
     expect((await runCli(['client', 'create', '--name', 'X', '--type', 'robot'], env)).code).toBe(2);
     const noRedirect = await runCli(['client', 'create', '--name', 'X', '--type', 'web'], env);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { grantClientApi } from '../../support/rbac.js';
 import { registerClient, type RegisteredClient } from '../../support/relying-party.js';
 
 const API = 'https://api.example.test';
@@ -13,9 +14,9 @@ describe('client credentials with resource indicators', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await server.container.resources.createResource({ identifier: API, scopes: ['things:read', 'things:write'] });
-    await server.container.resources.createResource({ identifier: OPAQUE_API, scopes: ['opaque:read'], tokenFormat: 'opaque' });
     machine = await registerClient(server.issuer, server.container, { type: 'machine' });
+    await grantClientApi(server.container, machine.clientId, API, ['things:read', 'things:write']);
+    await grantClientApi(server.container, machine.clientId, OPAQUE_API, ['opaque:read'], { tokenFormat: 'opaque' });
   });
   afterAll(() => server.close());
 
@@ -32,8 +33,8 @@ describe('client credentials with resource indicators', () => {
   it('signs with RS256 when ACCESS_TOKEN_ALG=RS256', async () => {
     const rsServer = await startTestServer({ env: { ACCESS_TOKEN_ALG: 'RS256' } });
     try {
-      await rsServer.container.resources.createResource({ identifier: API, scopes: ['things:read'] });
       const client = await registerClient(rsServer.issuer, rsServer.container, { type: 'machine' });
+      await grantClientApi(rsServer.container, client.clientId, API, ['things:read']);
       const tokens = await oidc.clientCredentialsGrant(client.config, { resource: API, scope: 'things:read' });
       expect(decodeProtectedHeader(tokens.access_token).alg).toBe('RS256');
       await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${rsServer.issuer}/jwks`)), { audience: API });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { startTestServer, TEST_SERVER_SECRET, type TestServer } from '../../support/server.js';
+import { grantClientApi } from '../../support/rbac.js';
 import { registerClient, type RegisteredClient } from '../../support/relying-party.js';
 
 const API = 'https://api.example.test';
@@ -13,8 +14,8 @@ describe('signing keys', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    await server.container.resources.createResource({ identifier: API, scopes: ['read'] });
     machine = await registerClient(server.issuer, server.container, { type: 'machine' });
+    await grantClientApi(server.container, machine.clientId, API, ['read']);
   });
   afterAll(() => server.close());
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import type { EventQueries, NewEvent } from '../../../src/audit/queries.js';
 import { AppError } from '../../../src/errors/app-error.js';
-import { manualClock } from '../../support/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 /** Queries whose appends wait until the test lets them finish, or fail. */
 function controlledQueries() {
@@ -28,7 +28,7 @@ function controlledQueries() {
 describe('audit recorder (group commit)', () => {
   it('writes events recorded while a write is in flight together, in one later transaction', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: manualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
     const first = recorder.record({ type: 'login.succeeded', accountId: 'a1' });
     await settle();
     await first;
@@ -45,7 +45,7 @@ describe('audit recorder (group commit)', () => {
 
   it('fails every caller of a failed batch with a 503, and keeps working afterwards', async () => {
     const { queries, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: manualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
     const failing = [recorder.record({ type: 'login.failed' }), recorder.record({ type: 'login.failed' })];
     await settle('reject');
     for (const result of await Promise.allSettled(failing)) {
@@ -61,7 +61,7 @@ describe('audit recorder (group commit)', () => {
 
   it('fills in the actor, caps and cleans values, and stamps the clock time', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const clock = manualClock(new Date('2026-11-27T12:00:00.000Z'));
+    const clock = new ManualClock(Date.parse('2026-11-27T12:00:00.000Z'));
     const recorder = createAuditRecorder({ queries, clock });
     const done = recorder.record({
       type: 'login.failed',
@@ -87,7 +87,7 @@ describe('audit recorder (group commit)', () => {
 
   it('tells listeners how many webhook deliveries a batch queued', async () => {
     const { queries, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: manualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
     const seen: number[] = [];
     recorder.onAppended((deliveries) => seen.push(deliveries));
     const done = Promise.all([recorder.record({ type: 'logout' }), recorder.record({ type: 'logout' })]);
@@ -98,7 +98,7 @@ describe('audit recorder (group commit)', () => {
 
   it('on close, writes what is queued and then refuses new events', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: manualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
     const pending = recorder.record({ type: 'keys.rotated' });
     const closing = recorder.close();
     await settle();
@@ -110,7 +110,7 @@ describe('audit recorder (group commit)', () => {
 
   it('samples: the first call per key in a window is written with the count of the calls since the last one', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const clock = manualClock();
+    const clock = new ManualClock();
     const recorder = createAuditRecorder({ queries, clock });
     const event = { type: 'token.introspected' as const, clientId: 'rs', detail: { active: true } };
     const first = recorder.recordSampled('introspection:rs', event);
@@ -118,7 +118,7 @@ describe('audit recorder (group commit)', () => {
     await first;
     for (let i = 0; i < 5; i += 1) await recorder.recordSampled('introspection:rs', event);
     expect(batches).toHaveLength(1);
-    clock.advance(60_000);
+    clock.advance(60);
     const next = recorder.recordSampled('introspection:rs', event);
     await settle();
     await next;

@@ -1,0 +1,138 @@
+import { diffFields, recordChange } from '../audit/changes.js';
+import { notFound } from '../errors/app-error.js';
+import { isUuid } from '../rbac/subjects.js';
+import type { AdminDeps } from './deps.js';
+import { presentAccount } from './present.js';
+import { listSchema, pageOf, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { accountQuery, accountSchema, createAccountSchema, grantSchema, mfaResetSchema, roleAssignmentSchema, sessionSchema, updateAccountSchema } from './schemas.js';
+
+export function accountRoutes(deps: AdminDeps): AdminRoute[] {
+  const requireAccount = async (id: string) => {
+    const account = isUuid(id) ? await deps.accounts.findById(id) : undefined;
+    if (!account) throw notFound('no account with this id');
+    return account;
+  };
+  const record = (account: { id: string; email: string }) => ({ type: 'account', id: account.id, name: account.email });
+
+  return [
+    route({
+      method: 'get', path: '/accounts', tag: 'accounts', summary: 'List accounts', query: accountQuery, response: pageSchema(accountSchema),
+      handler: async ({ query }) =>
+        pageOf(await deps.accounts.listAccountsPage(query, { email: query.email, locked: query.locked === undefined ? undefined : query.locked === 'true' }), presentAccount),
+    }),
+    route({
+      method: 'post', path: '/accounts', tag: 'accounts', summary: 'Create an account', body: createAccountSchema, status: 201, response: accountSchema,
+      handler: async ({ body, actor }) => {
+        const account = await deps.accounts.createAccount({ email: body.email, name: body.name, password: body.password, emailVerified: body.email_verified });
+        await recordChange(deps.audit, {
+          type: 'account.created', actor, target: record(account), accountId: account.id,
+          changes: diffFields(undefined, { ...presentAccount(account), password: body.password ? 'set' : null }, { ignore: ['id', 'last_login_at'], secret: ['password'] }),
+        });
+        return presentAccount(account);
+      },
+    }),
+    route({
+      method: 'get', path: '/accounts/:accountId', tag: 'accounts', summary: 'Get an account', response: accountSchema,
+      handler: async ({ params }) => presentAccount(await requireAccount(params.accountId)),
+    }),
+    route({
+      method: 'patch', path: '/accounts/:accountId', tag: 'accounts', summary: 'Change an account (profile, verification, status)', body: updateAccountSchema, response: accountSchema,
+      handler: async ({ params, body, actor }) => {
+        const before = await requireAccount(params.accountId);
+        const after = await deps.accounts.updateAccount(before.id, { email: body.email, name: body.name, emailVerified: body.email_verified, status: body.status });
+        deps.access.invalidate();
+        const type = body.status && body.status !== before.status ? (body.status === 'disabled' ? 'account.disabled' : 'account.enabled') : 'account.updated';
+        await recordChange(deps.audit, {
+          type, actor, target: record(after), accountId: after.id,
+          changes: diffFields(presentAccount(before), presentAccount(after), { ignore: ['last_login_at'] }),
+        });
+        return presentAccount(after);
+      },
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId', tag: 'accounts', summary: 'Delete an account, ending its sessions and grants', status: 204,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const provider = deps.provider();
+        await deps.accountSessions.revokeSessions(provider, account.id);
+        for (const grant of await deps.accountSessions.listGrants(provider, account.id)) await deps.accountSessions.revokeGrant(provider, account.id, grant.grant_id);
+        await deps.accounts.deleteAccount(account.id);
+        deps.access.invalidate();
+        await recordChange(deps.audit, {
+          type: 'account.deleted', actor, target: record(account), accountId: account.id,
+          changes: diffFields(presentAccount(account), undefined, { ignore: ['id', 'last_login_at'] }),
+        });
+      },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/unlock', tag: 'accounts', summary: 'Unlock an account locked by failed sign-ins, and clear its failure count', response: accountSchema,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const wasLocked = await deps.accounts.unlock(account.id);
+        await deps.loginProtection.reset(account.email);
+        await recordChange(deps.audit, { type: 'account.unlocked', actor, target: record(account), accountId: account.id, detail: { wasLocked } });
+        return presentAccount({ ...account, locked_at: null });
+      },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/mfa/reset', tag: 'accounts', summary: "Remove an account's second factor and recovery codes", response: mfaResetSchema,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const hadFactor = await deps.mfa.removeAll(account.id);
+        await recordChange(deps.audit, { type: 'mfa.reset', actor, target: record(account), accountId: account.id, detail: { hadFactor } });
+        return { had_factor: hadFactor };
+      },
+    }),
+    route({
+      method: 'get', path: '/accounts/:accountId/sessions', tag: 'accounts', summary: "List an account's browser sessions", response: listSchema(sessionSchema),
+      handler: async ({ params }) => {
+        const account = await requireAccount(params.accountId);
+        return { items: await deps.accountSessions.listSessions(deps.provider(), account.id) };
+      },
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId/sessions', tag: 'accounts', summary: "End every session of an account", status: 204,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const ended = await deps.accountSessions.revokeSessions(deps.provider(), account.id);
+        await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { sessions: ended } });
+      },
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId/sessions/:sessionUid', tag: 'accounts', summary: 'End one session of an account', status: 204,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        if ((await deps.accountSessions.revokeSessions(deps.provider(), account.id, params.sessionUid)) === 0) throw notFound('this account has no such session');
+        await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { session: params.sessionUid } });
+      },
+    }),
+    route({
+      method: 'get', path: '/accounts/:accountId/grants', tag: 'accounts', summary: "List an account's grants (consents) to clients", response: listSchema(grantSchema),
+      handler: async ({ params }) => {
+        const account = await requireAccount(params.accountId);
+        return { items: await deps.accountSessions.listGrants(deps.provider(), account.id) };
+      },
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId/grants/:grantId', tag: 'accounts', summary: 'Revoke a grant and every token issued under it', status: 204,
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        if (!(await deps.accountSessions.revokeGrant(deps.provider(), account.id, params.grantId))) throw notFound('this account has no such grant');
+        await recordChange(deps.audit, { type: 'grant.revoked', actor, target: record(account), accountId: account.id, detail: { grantId: params.grantId } });
+      },
+    }),
+    route({
+      method: 'get', path: '/accounts/:accountId/roles', tag: 'accounts', summary: 'List the roles held directly by an account', response: listSchema(roleAssignmentSchema),
+      handler: async ({ params }) => ({ items: await deps.roles.listAssignments({ type: 'account', id: params.accountId }) }),
+    }),
+    route({
+      method: 'put', path: '/accounts/:accountId/roles/:roleId', tag: 'accounts', summary: 'Give a role to an account', status: 204,
+      handler: async ({ params, actor }) => void (await deps.roles.assign(params.roleId, { type: 'account', id: params.accountId }, actor)),
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId/roles/:roleId', tag: 'accounts', summary: 'Take a role from an account', status: 204,
+      handler: async ({ params, actor }) => deps.roles.unassign(params.roleId, { type: 'account', id: params.accountId }, actor),
+    }),
+  ];
+}
+

@@ -1,0 +1,92 @@
+import { diffFields, MASKED, recordChange } from '../audit/changes.js';
+import { notFound } from '../errors/app-error.js';
+import type { AdminDeps } from './deps.js';
+import { presentClient } from './present.js';
+import { listSchema, pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { clientSchema, clientWithSecretSchema, createClientSchema, roleAssignmentSchema, secretSchema, updateClientSchema } from './schemas.js';
+
+export function clientRoutes(deps: AdminDeps): AdminRoute[] {
+  const requireClient = async (id: string) => {
+    const client = await deps.clients.findClient(id);
+    if (!client) throw notFound('no client with this id');
+    return client;
+  };
+  const target = (client: { client_id: string; name: string }) => ({ type: 'client', id: client.client_id, name: client.name });
+
+  return [
+    route({
+      method: 'get', path: '/clients', tag: 'clients', summary: 'List clients', query: pageQuery, response: pageSchema(clientSchema),
+      handler: async ({ query }) => pageOf(await deps.clients.listClientsPage(query), presentClient),
+    }),
+    route({
+      method: 'post', path: '/clients', tag: 'clients', summary: 'Register a client (the secret is shown once)', body: createClientSchema, status: 201,
+      response: clientWithSecretSchema,
+      handler: async ({ body, actor }) => {
+        const { client, clientSecret } = await deps.clients.createClient({
+          name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
+          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa,
+        });
+        const presented = presentClient(client);
+        await recordChange(deps.audit, {
+          type: 'client.created', actor, target: target(client), clientId: client.client_id,
+          changes: diffFields(undefined, { ...presented, client_secret: clientSecret ? MASKED : null }, { ignore: ['client_id'], secret: ['client_secret'] }),
+        });
+        return { ...presented, ...(clientSecret ? { client_secret: clientSecret } : {}) };
+      },
+    }),
+    route({
+      method: 'get', path: '/clients/:clientId', tag: 'clients', summary: 'Get a client', response: clientSchema,
+      handler: async ({ params }) => presentClient(await requireClient(params.clientId)),
+    }),
+    route({
+      method: 'patch', path: '/clients/:clientId', tag: 'clients', summary: "Change a client's registration", body: updateClientSchema, response: clientSchema,
+      handler: async ({ params, body, actor }) => {
+        const before = await requireClient(params.clientId);
+        const after = await deps.clients.updateClient(before.client_id, {
+          name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
+          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa,
+        });
+        await recordChange(deps.audit, {
+          type: 'client.updated', actor, target: target(after), clientId: after.client_id,
+          changes: diffFields(presentClient(before), presentClient(after)),
+        });
+        return presentClient(after);
+      },
+    }),
+    route({
+      method: 'delete', path: '/clients/:clientId', tag: 'clients', summary: 'Delete a client', status: 204,
+      handler: async ({ params, actor }) => {
+        const client = await requireClient(params.clientId);
+        await deps.clients.deleteClient(client.client_id);
+        deps.access.invalidate();
+        await recordChange(deps.audit, {
+          type: 'client.deleted', actor, target: target(client), clientId: client.client_id,
+          changes: diffFields(presentClient(client), undefined, { ignore: ['client_id'] }),
+        });
+      },
+    }),
+    route({
+      method: 'post', path: '/clients/:clientId/secret', tag: 'clients', summary: "Rotate a confidential client's secret (the old one stops working)", response: secretSchema,
+      handler: async ({ params, actor }) => {
+        const { client, clientSecret } = await deps.clients.rotateSecret(params.clientId);
+        await recordChange(deps.audit, {
+          type: 'client.secret_rotated', actor, target: target(client), clientId: client.client_id,
+          changes: { client_secret: { before: MASKED, after: MASKED } },
+        });
+        return { client_id: client.client_id, client_secret: clientSecret };
+      },
+    }),
+    route({
+      method: 'get', path: '/clients/:clientId/roles', tag: 'clients', summary: 'List the roles a machine client holds', response: listSchema(roleAssignmentSchema),
+      handler: async ({ params }) => ({ items: await deps.roles.listAssignments({ type: 'client', id: params.clientId }) }),
+    }),
+    route({
+      method: 'put', path: '/clients/:clientId/roles/:roleId', tag: 'clients', summary: 'Give a role to a machine client', status: 204,
+      handler: async ({ params, actor }) => void (await deps.roles.assign(params.roleId, { type: 'client', id: params.clientId }, actor)),
+    }),
+    route({
+      method: 'delete', path: '/clients/:clientId/roles/:roleId', tag: 'clients', summary: 'Take a role from a machine client', status: 204,
+      handler: async ({ params, actor }) => deps.roles.unassign(params.roleId, { type: 'client', id: params.clientId }, actor),
+    }),
+  ];
+}

@@ -1,0 +1,28 @@
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../accounts/service.js';
+import type { MfaService } from '../mfa/service.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { ClientService } from '../clients/service.js';
+import type { AccountSessions } from '../oidc/account-sessions.js';
+import type { AccessService } from '../rbac/access-service.js';
+import type { GroupService } from '../rbac/group-service.js';
+import type { ObjectGrantService } from '../rbac/object-grant-service.js';
+import type { ResourceService } from '../rbac/resource-service.js';
+import type { RoleService } from '../rbac/role-service.js';
+
+/** What the admin API's handlers use. */
+export interface AdminDeps {
+  accounts: AccountService;
+  clients: ClientService;
+  resources: ResourceService;
+  roles: RoleService;
+  groups: GroupService;
+  objectGrants: ObjectGrantService;
+  access: AccessService;
+  audit: AuditRecorder;
+  accountSessions: AccountSessions;
+  provider: () => Provider;
+  loginProtection: LoginProtection;
+  mfa: MfaService;
+}

@@ -1,0 +1,40 @@
+import type { AccountRow } from '../accounts/queries.js';
+import type { ClientRow } from '../clients/queries.js';
+import type { ObjectGrantView } from '../rbac/queries/object-grants.js';
+
+/** How records look in the admin API: never a hash or a secret, always snake_case. */
+
+export function presentAccount(account: AccountRow) {
+  const { password_hash: _hash, ...rest } = account;
+  return rest;
+}
+
+export function presentClient(client: ClientRow) {
+  const metadata = client.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; grant_types?: string[]; scope?: string };
+  return {
+    client_id: client.client_id,
+    name: client.name,
+    type: client.type,
+    first_party: client.first_party,
+    require_mfa: client.require_mfa,
+    redirect_uris: metadata.redirect_uris ?? [],
+    post_logout_redirect_uris: metadata.post_logout_redirect_uris ?? [],
+    grant_types: metadata.grant_types ?? [],
+    scope: metadata.scope ?? null,
+    created_at: client.created_at,
+    updated_at: client.updated_at,
+  };
+}
+
+export function presentObjectGrant(grant: ObjectGrantView) {
+  return {
+    id: grant.id,
+    permission_id: grant.permission_id,
+    resource: grant.resource,
+    permission: grant.permission,
+    object: `${grant.object_type}:${grant.object_id}`,
+    subject_type: grant.account_id ? ('account' as const) : ('group' as const),
+    subject_id: (grant.account_id ?? grant.group_id) as string,
+    created_at: grant.created_at,
+  };
+}

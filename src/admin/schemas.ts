@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import 'zod-openapi';
+import {
+  descriptionSchema,
+  nameSchema,
+  objectRefSchema,
+  permissionNameSchema,
+  resourceIdentifierSchema,
+  tokenTtlSchema,
+} from '../rbac/schemas.js';
+
+/** Request and response bodies of the admin API (snake_case, like the OAuth and OIDC documents). */
+
+const timestamp = z.iso.datetime().meta({ description: 'RFC 3339 time' });
+const optionalTimestamp = timestamp.nullable();
+const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).max(2000);
+
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: 'Stable URN naming the error, e.g. urn:idp:error:validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    field: z.string().optional().meta({ description: 'The request field at fault (400)' }),
+    request_id: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+// Accounts
+export const accountSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    email_verified: z.boolean(),
+    name: z.string().nullable(),
+    status: z.enum(['active', 'disabled']),
+    created_at: timestamp,
+    updated_at: timestamp,
+    last_login_at: optionalTimestamp,
+    locked_at: optionalTimestamp.meta({ description: 'Set while the account is locked by failed sign-ins' }),
+  })
+  .meta({ id: 'Account' });
+export const createAccountSchema = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().max(200).optional(),
+  password: z.string().min(8).max(1024).optional().meta({ description: 'Omit to create an account that cannot sign in with a password yet.' }),
+  email_verified: z.boolean().optional(),
+});
+export const updateAccountSchema = z
+  .strictObject({
+    email: z.email().max(254).optional(),
+    name: z.string().trim().max(200).nullable().optional(),
+    email_verified: z.boolean().optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+  })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const accountQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+  email: z.string().max(254).optional().meta({ description: 'Exact email (case-insensitive).' }),
+  locked: z.enum(['true', 'false']).optional().meta({ description: 'Only locked (true) or unlocked (false) accounts.' }),
+});
+export const mfaResetSchema = z.object({ had_factor: z.boolean() }).meta({ id: 'MfaReset' });
+export const sessionSchema = z
+  .object({ uid: z.string(), login_at: optionalTimestamp, expires_at: optionalTimestamp, client_ids: z.array(z.string()) })
+  .meta({ id: 'Session' });
+export const grantSchema = z
+  .object({
+    grant_id: z.string(),
+    client_id: z.string(),
+    scope: z.string().nullable().meta({ description: 'OpenID Connect scopes granted' }),
+    resources: z.record(z.string(), z.string()).meta({ description: 'API resource → granted scope' }),
+    created_at: timestamp,
+    expires_at: optionalTimestamp,
+  })
+  .meta({ id: 'Grant' });
+
+// Clients
+const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine']);
+export const clientSchema = z
+  .object({
+    client_id: z.string(),
+    name: z.string(),
+    type: clientTypeSchema,
+    first_party: z.boolean(),
+    require_mfa: z.boolean(),
+    redirect_uris: z.array(z.string()),
+    post_logout_redirect_uris: z.array(z.string()),
+    grant_types: z.array(z.string()),
+    scope: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Client' });
+export const clientWithSecretSchema = clientSchema
+  .extend({ client_secret: z.string().optional().meta({ description: 'Shown once: only its hash is stored.' }) })
+  .meta({ id: 'ClientWithSecret' });
+const scopeString = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').max(2000);
+export const createClientSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  type: clientTypeSchema,
+  redirect_uris: z.array(redirectUri).max(20).default([]),
+  post_logout_redirect_uris: z.array(redirectUri).max(20).default([]),
+  scope: scopeString.optional(),
+  first_party: z.boolean().default(false),
+  require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
+});
+export const updateClientSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(120).optional(),
+    redirect_uris: z.array(redirectUri).max(20).optional(),
+    post_logout_redirect_uris: z.array(redirectUri).max(20).optional(),
+    scope: scopeString.nullable().optional(),
+    first_party: z.boolean().optional(),
+    require_mfa: z.boolean().optional(),
+  })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });
+
+// API resources and permissions
+export const permissionSchema = z
+  .object({ id: z.uuid(), resource_id: z.uuid(), name: z.string(), description: z.string().nullable(), created_at: timestamp })
+  .meta({ id: 'Permission' });
+export const resourceSchema = z
+  .object({
+    id: z.uuid(),
+    identifier: z.string().meta({ description: 'The audience URI (RFC 8707 resource indicator)' }),
+    name: z.string(),
+    description: z.string().nullable(),
+    access_token_ttl: z.number().int().nullable(),
+    token_format: z.enum(['jwt', 'opaque']),
+    system: z.boolean().meta({ description: "The server's own API: read-only" }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Resource' });
+export const resourceDetailSchema = resourceSchema.extend({ permissions: z.array(permissionSchema) }).meta({ id: 'ResourceDetail' });
+const permissionInput = z.strictObject({ name: permissionNameSchema, description: descriptionSchema.optional() });
+export const createResourceSchema = z.strictObject({
+  identifier: resourceIdentifierSchema,
+  name: z.string().trim().min(1).max(120).optional(),
+  description: descriptionSchema.optional(),
+  access_token_ttl: tokenTtlSchema.nullable().optional(),
+  token_format: z.enum(['jwt', 'opaque']).optional(),
+  permissions: z.array(permissionInput).max(500).optional(),
+});
+export const updateResourceSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(120).optional(),
+    description: descriptionSchema.optional(),
+    access_token_ttl: tokenTtlSchema.nullable().optional(),
+    token_format: z.enum(['jwt', 'opaque']).optional(),
+  })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const createPermissionSchema = permissionInput;
+export const updatePermissionSchema = z
+  .strictObject({ name: permissionNameSchema.optional(), description: descriptionSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+
+// Roles and groups
+export const roleSchema = z
+  .object({ id: z.uuid(), name: z.string(), description: z.string().nullable(), created_at: timestamp, updated_at: timestamp })
+  .meta({ id: 'Role' });
+export const rolePermissionSchema = z
+  .object({ permission_id: z.uuid(), name: z.string(), resource_id: z.uuid(), resource: z.string(), added_at: timestamp })
+  .meta({ id: 'RolePermission' });
+export const roleDetailSchema = roleSchema.extend({ permissions: z.array(rolePermissionSchema) }).meta({ id: 'RoleDetail' });
+export const createRoleSchema = z.strictObject({
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+  permission_ids: z.array(z.uuid()).max(500).optional().meta({ description: 'Permissions the role starts with' }),
+});
+export const updateRoleSchema = z
+  .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const roleAssignmentSchema = z
+  .object({ role_id: z.uuid(), role: z.string(), subject_type: z.enum(['account', 'group', 'client']), subject_id: z.string(), created_at: timestamp })
+  .meta({ id: 'RoleAssignment' });
+const requireMfaSchema = z.boolean().meta({ description: 'Members must sign in with a second factor' });
+export const groupSchema = roleSchema.extend({ require_mfa: requireMfaSchema }).meta({ id: 'Group' });
+export const createGroupSchema = z.strictObject({ name: nameSchema, description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() });
+export const updateGroupSchema = z
+  .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const memberSchema = z
+  .object({ type: z.enum(['account', 'group']), id: z.uuid(), name: z.string(), added_at: timestamp })
+  .meta({ id: 'Member' });
+
+// Object grants
+export const objectGrantSchema = z
+  .object({
+    id: z.uuid(),
+    permission_id: z.uuid(),
+    resource: z.string(),
+    permission: z.string(),
+    object: z.string().meta({ description: 'type:id' }),
+    subject_type: z.enum(['account', 'group']),
+    subject_id: z.uuid(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'ObjectGrant' });
+export const createObjectGrantSchema = z
+  .strictObject({
+    subject_type: z.enum(['account', 'group']),
+    subject_id: z.string().max(100),
+    permission_id: z.uuid().optional(),
+    resource: z.string().max(500).optional().meta({ description: 'With `permission`: names the permission instead of permission_id' }),
+    permission: z.string().max(128).optional(),
+    object: objectRefSchema,
+  })
+  .refine((value) => value.permission_id !== undefined || (value.resource !== undefined && value.permission !== undefined), {
+    message: 'give permission_id, or resource and permission',
+    path: ['permission_id'],
+  });
+export const objectGrantQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+  account_id: z.uuid().optional(),
+  group_id: z.uuid().optional(),
+  permission_id: z.uuid().optional(),
+  object: objectRefSchema.optional(),
+});

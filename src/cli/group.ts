@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { CLI_ACTOR } from '../audit/changes.js';
+import { parseInput } from '../http/validate.js';
+import { nameSchema } from '../rbac/schemas.js';
+import type { Command } from './context.js';
+import { everything, groupNamed, onePositional } from './lookup.js';
+
+export const createGroup: Command = async (context, { args }) => {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' }, 'require-mfa': { type: 'boolean' } }, strict: true });
+  const name = parseInput(nameSchema, onePositional(positionals, 'group create needs the group name'));
+  const group = await context.groups.createGroup({ name, description: values.description, require_mfa: values['require-mfa'] }, CLI_ACTOR);
+  return { data: group, text: `Created group ${group.name}.` };
+};
+
+export const listGroups: Command = async (context) => {
+  const groups = await everything((page) => context.groups.listGroupsPage(page));
+  return { data: groups, text: groups.length ? groups.map((group) => group.name).join('\n') : 'No groups yet.' };
+};
+
+export const showGroup: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const group = await groupNamed(context, onePositional(positionals, 'group show needs the group name'));
+  const members = await context.groups.listMembers(group.id);
+  const roles = await context.roles.listAssignments({ type: 'group', id: group.id });
+  const lines = [group.name, ...members.map((member) => `  member ${member.type} ${member.name}`), ...roles.map((role) => `  role ${role.role}`)];
+  return { data: { ...group, members, roles }, text: lines.join('\n') };
+};
+
+export const deleteGroup: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const group = await groupNamed(context, onePositional(positionals, 'group delete needs the group name'));
+  await context.groups.deleteGroup(group.id, CLI_ACTOR);
+  return { data: { name: group.name, deleted: true }, text: `Deleted group ${group.name}.` };
+};

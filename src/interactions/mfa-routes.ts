@@ -1,0 +1,190 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.js';
+import { epochSeconds } from '../shared/clock.js';
+import { requireCsrf } from '../http/csrf.js';
+import { requestOriginOf } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import type { PendingLogin } from '../mfa/pending-login.js';
+import { ACR_MFA, AMR } from '../mfa/policy.js';
+import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
+
+const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'enter the code').max(32) });
+const continueForm = z.object({ csrf: z.string().max(256) });
+
+const CODE_REJECTED = 'That code is not valid. Check your authenticator app and try again.';
+
+/**
+ * The second step of a sign-in: a TOTP or recovery-code challenge, or, when MFA is required and the
+ * account has no factor yet, enrollment. The login result is handed to oidc-provider only here, once
+ * the second factor is proven: there is no request that completes the login without it.
+ */
+export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) {
+  const mfaPath = (interaction: Interaction) => `/interaction/${interaction.uid}/mfa`;
+
+  async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
+    const pending = await deps.pendingLogins.find(interaction.uid);
+    if (!pending || pending.stage !== stage) {
+      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+    }
+    return pending;
+  }
+
+  async function accountLabel(accountId: string): Promise<string> {
+    return (await deps.accounts.findById(accountId))?.email ?? accountId;
+  }
+
+  async function renderChallenge(ctx: Context, interaction: Interaction, error?: string) {
+    const client = await steps.clientOf(interaction);
+    ctx.type = 'html';
+    ctx.body = deps.render('mfa-challenge', {
+      clientName: client.name,
+      csrf: steps.csrf(ctx),
+      action: mfaPath(interaction),
+      abortUrl: `/interaction/${interaction.uid}/abort`,
+      error,
+    });
+  }
+
+  async function renderEnrollment(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: string) {
+    const label = await accountLabel(pending.accountId);
+    const enrollment = (await deps.mfa.pendingEnrollment(pending.accountId, label)) ?? (await deps.mfa.beginTotpEnrollment(pending.accountId, label));
+    const client = await steps.clientOf(interaction);
+    ctx.type = 'html';
+    ctx.body = deps.render('mfa-enroll', {
+      clientName: client.name,
+      qrDataUrl: await QRCode.toDataURL(enrollment.uri, { margin: 1, width: 200 }),
+      manualKey: enrollment.secret.replace(/(.{4})/g, '$1 ').trim(),
+      csrf: steps.csrf(ctx),
+      action: `${mfaPath(interaction)}/enroll`,
+      abortUrl: `/interaction/${interaction.uid}/abort`,
+      error,
+    });
+  }
+
+  /** Throttles second-factor attempts per account; returns false (after answering 429) when over. */
+  async function withinLimits(ctx: Context, interaction: Interaction, pending: PendingLogin): Promise<boolean> {
+    const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, pending.accountId);
+    if (decision.allowed) return true;
+    await deps.audit.record({
+      type: 'mfa.failed',
+      outcome: 'failure',
+      accountId: pending.accountId,
+      clientId: String(interaction.params.client_id),
+      origin: requestOriginOf(ctx.req),
+      detail: { reason: 'throttled', retryAfter: decision.retryAfter },
+    });
+    ctx.status = 429;
+    ctx.set('Retry-After', String(decision.retryAfter));
+    const message = tooManyAttempts(decision.retryAfter);
+    if (pending.stage === 'enroll') await renderEnrollment(ctx, interaction, pending, message);
+    else await renderChallenge(ctx, interaction, message);
+    return false;
+  }
+
+  async function recordFailure(ctx: Context, interaction: Interaction, pending: PendingLogin, stage: string) {
+    const failure = await deps.mfaProtection.recordFailure(pending.accountId);
+    await deps.audit.record({
+      type: 'mfa.failed',
+      outcome: 'failure',
+      accountId: pending.accountId,
+      clientId: String(interaction.params.client_id),
+      origin: requestOriginOf(ctx.req),
+      detail: { stage, consecutiveFailures: failure.consecutiveFailures },
+    });
+    ctx.status = 401;
+  }
+
+  /** After the password: remember the verified account and go to the second step. */
+  async function begin(ctx: Context, interaction: Interaction, pending: Omit<PendingLogin, 'loginTs'> & { loginTs?: number }) {
+    await deps.pendingLogins.save(interaction.uid, { ...pending, loginTs: pending.loginTs ?? epochSeconds(deps.clock) });
+    ctx.redirect(mfaPath(interaction));
+    ctx.status = 303;
+  }
+
+  return {
+    begin,
+
+    /** Inside an existing session that lacks a second factor (acr_values, client or group policy). */
+    async startStepUp(ctx: Context, interaction: Interaction) {
+      const session = interaction.session as { accountId: string; amr?: string[] };
+      const requirement = await deps.mfaPolicy.requirement(session.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
+      return begin(ctx, interaction, {
+        accountId: session.accountId,
+        stage: requirement === 'enroll' ? 'enroll' : 'challenge',
+        amr: session.amr?.length ? session.amr : [AMR.password],
+      });
+    },
+
+    mount(router: Router) {
+      router.get('/:uid/mfa', async (ctx) => {
+        const interaction = await steps.load(ctx, 'login');
+        const pending = await deps.pendingLogins.find(interaction.uid);
+        if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction);
+        if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
+        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+      });
+
+      router.post('/:uid/mfa', steps.forms, requireCsrf(), async (ctx) => {
+        const interaction = await steps.load(ctx, 'login');
+        const pending = await pendingFor(ctx, interaction, 'challenge');
+        const form = parseInput(codeForm, ctx.request.body);
+        if (!(await withinLimits(ctx, interaction, pending))) return;
+        const result = await deps.mfa.verifySecondFactor(pending.accountId, form.code);
+        if (!result.ok) {
+          await recordFailure(ctx, interaction, pending, 'challenge');
+          return renderChallenge(ctx, interaction, CODE_REJECTED);
+        }
+        await deps.mfaProtection.recordSuccess(pending.accountId);
+        await deps.audit.record({
+          type: result.method === 'recovery_code' ? 'mfa.recovery_code_used' : 'mfa.succeeded',
+          accountId: pending.accountId,
+          clientId: String(interaction.params.client_id),
+          origin: requestOriginOf(ctx.req),
+          detail: { method: result.method, ...(result.method === 'recovery_code' ? { remaining: result.recoveryCodesRemaining } : {}) },
+        });
+        const method = result.method === 'recovery_code' ? AMR.recoveryCode : AMR.otp;
+        return steps.completeLogin(ctx, interaction, {
+          accountId: pending.accountId,
+          amr: [...new Set([...pending.amr, method, AMR.multiFactor])],
+          acr: ACR_MFA,
+          loginTs: pending.loginTs,
+        });
+      });
+
+      router.post('/:uid/mfa/enroll', steps.forms, requireCsrf(), async (ctx) => {
+        const interaction = await steps.load(ctx, 'login');
+        const pending = await pendingFor(ctx, interaction, 'enroll');
+        const form = parseInput(codeForm, ctx.request.body);
+        if (!(await withinLimits(ctx, interaction, pending))) return;
+        const codes = await deps.mfa.confirmTotpEnrollment(pending.accountId, form.code);
+        if (!codes) {
+          await recordFailure(ctx, interaction, pending, 'enroll');
+          return renderEnrollment(ctx, interaction, pending, CODE_REJECTED);
+        }
+        await deps.mfaProtection.recordSuccess(pending.accountId);
+        await deps.audit.record({
+          type: 'mfa.enrolled',
+          accountId: pending.accountId,
+          clientId: String(interaction.params.client_id),
+          origin: requestOriginOf(ctx.req),
+          detail: { method: 'totp', during: 'login' },
+        });
+        await deps.pendingLogins.save(interaction.uid, { ...pending, stage: 'recovery_codes', amr: [...new Set([...pending.amr, AMR.otp, AMR.multiFactor])] });
+        // The codes exist in clear only in this response; it must not be cached anywhere.
+        ctx.set('Cache-Control', 'no-store');
+        ctx.type = 'html';
+        ctx.body = deps.render('mfa-recovery-codes', { codes, csrf: steps.csrf(ctx), action: `${mfaPath(interaction)}/continue` });
+      });
+
+      router.post('/:uid/mfa/continue', steps.forms, requireCsrf(), async (ctx) => {
+        const interaction = await steps.load(ctx, 'login');
+        parseInput(continueForm, ctx.request.body);
+        const pending = await pendingFor(ctx, interaction, 'recovery_codes');
+        return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs });
+      });
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors, type InteractionResults } from 'oidc-provider';
+import type { AccountService } from '../accounts/service.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { ClientService } from '../clients/service.js';
+import { AppError } from '../errors/app-error.js';
+import { csrfToken } from '../http/csrf.js';
+import { requestOriginOf } from '../http/request-context.js';
+import type { RenderPage } from '../http/views.js';
+import type { PendingLogins } from '../mfa/pending-login.js';
+import type { MfaPolicy } from '../mfa/policy.js';
+import type { MfaService } from '../mfa/service.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import type { Clock } from '../shared/clock.js';
+
+export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface InteractionDeps {
+  provider: () => Provider;
+  accounts: AccountService;
+  clients: ClientService;
+  audit: AuditRecorder;
+  render: RenderPage;
+  secureCookies: boolean;
+  loginProtection: LoginProtection;
+  mfaProtection: LoginProtection;
+  mfa: MfaService;
+  mfaPolicy: MfaPolicy;
+  pendingLogins: PendingLogins;
+  clock: Clock;
+}
+
+export interface CompletedLogin {
+  accountId: string;
+  amr: string[];
+  acr: string;
+  /** When the user proved who they are; defaults to now. */
+  loginTs?: number;
+}
+
+export function tooManyAttempts(retryAfterSeconds: number): string {
+  const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+  return `Too many attempts. Please wait ${wait}, then try again.`;
+}
+
+/** What every interaction page shares: loading the interaction, naming the client, finishing a step. */
+export function createInteractionSteps(deps: InteractionDeps) {
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+
+  async function load(ctx: Context, expectedPrompt?: string): Promise<Interaction> {
+    let interaction: Interaction;
+    try {
+      interaction = await deps.provider().interactionDetails(ctx.req, ctx.res);
+    } catch (error) {
+      if (error instanceof oidcErrors.SessionNotFound) {
+        throw new AppError('INTERACTION_EXPIRED', 400, 'This sign-in page has expired. Go back to the application and start again.');
+      }
+      throw error;
+    }
+    if (interaction.uid !== ctx.params.uid || (expectedPrompt && interaction.prompt.name !== expectedPrompt)) {
+      throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+    }
+    ctx.set('Cache-Control', 'no-store');
+    return interaction;
+  }
+
+  async function finish(ctx: Context, result: InteractionResults, merge: boolean) {
+    const returnTo = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.redirect(returnTo);
+    ctx.status = 303;
+  }
+
+  async function clientOf(interaction: Interaction): Promise<{ id: string; name: string; firstParty: boolean }> {
+    const id = String(interaction.params.client_id);
+    const client = await deps.clients.findClient(id);
+    return { id, name: client?.name ?? 'the application', firstParty: client?.first_party ?? false };
+  }
+
+  /** Ends the login step: the one place a sign-in succeeds, with what was actually proven. */
+  async function completeLogin(ctx: Context, interaction: Interaction, login: CompletedLogin) {
+    await deps.pendingLogins.remove(interaction.uid);
+    await deps.audit.record({
+      type: 'login.succeeded',
+      accountId: login.accountId,
+      clientId: String(interaction.params.client_id),
+      origin: requestOriginOf(ctx.req),
+      detail: { amr: login.amr, acr: login.acr },
+    });
+    return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts: login.loginTs, remember: true } }, false);
+  }
+
+  return { forms, load, finish, clientOf, completeLogin, csrf: (ctx: Context) => csrfToken(ctx, deps.secureCookies) };
+}
+
+export type InteractionSteps = ReturnType<typeof createInteractionSteps>;

@@ -1,0 +1,144 @@
+import type Provider from 'oidc-provider';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { SessionQueries } from '../sessions/queries.js';
+import type { SessionRemover } from './adapters/remove-session.js';
+import { revokeGrant } from './revoke-grant.js';
+
+interface SavedSession {
+  uid: string;
+  accountId?: string;
+  loginTs?: number;
+  exp?: number;
+  authorizations?: Record<string, unknown>;
+}
+
+interface SavedGrant {
+  jti: string;
+  accountId?: string;
+  clientId?: string;
+  exp?: number;
+}
+
+const fromEpoch = (seconds?: number) => (seconds ? new Date(seconds * 1000) : null);
+
+export interface AccountSessionView {
+  uid: string;
+  login_at: Date | null;
+  expires_at: Date | null;
+  client_ids: string[];
+}
+
+export interface AccountGrantView {
+  grant_id: string;
+  client_id: string;
+  scope: string | null;
+  resources: Record<string, string>;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
+/**
+ * An account's browser sessions and grants, for operators. oidc-provider files them by id only, so
+ * their saves are indexed by account here (from the models' `saved`/`destroyed` events); a listing
+ * confirms each entry still exists in the store, and revocation goes through the stores themselves.
+ */
+export function createAccountSessions(deps: { queries: SessionQueries; removeSession: SessionRemover; clock: Clock; logger: Logger }) {
+  const { queries } = deps;
+  const warn = (error: unknown) => deps.logger.warn({ err: error }, 'could not update the account session index');
+  // Event listeners cannot hold up the response; listings wait for index writes still under way here.
+  const pending = new Set<Promise<unknown>>();
+  const track = (write: Promise<unknown>) => {
+    const settled = write.catch(warn).finally(() => pending.delete(settled));
+    pending.add(settled);
+  };
+  const settle = () => Promise.allSettled([...pending]);
+
+  return {
+    /** Subscribes to a provider's session and grant events (each new provider after a key rotation too). */
+    track(provider: Provider): void {
+      provider.on('session.saved', (session: SavedSession) => {
+        if (!session.accountId) return;
+        track(
+          queries.upsertSession({
+            uid: session.uid,
+            account_id: session.accountId,
+            login_at: fromEpoch(session.loginTs),
+            expires_at: fromEpoch(session.exp),
+            client_ids: Object.keys(session.authorizations ?? {}),
+          }),
+        );
+      });
+      provider.on('session.destroyed', (session: SavedSession) => {
+        track(queries.deleteSession(session.uid));
+      });
+      provider.on('grant.saved', (grant: SavedGrant) => {
+        if (!grant.accountId || !grant.clientId) return;
+        track(queries.upsertGrant({ grant_id: grant.jti, account_id: grant.accountId, client_id: grant.clientId, expires_at: fromEpoch(grant.exp) }));
+      });
+      provider.on('grant.destroyed', (grant: SavedGrant) => {
+        track(queries.deleteGrant(grant.jti));
+      });
+    },
+
+    async listSessions(provider: Provider, accountId: string): Promise<AccountSessionView[]> {
+      await settle();
+      const rows = await queries.listSessions(accountId, deps.clock.now());
+      const live: AccountSessionView[] = [];
+      for (const row of rows) {
+        const session = await provider.Session.findByUid(row.uid);
+        if (session?.accountId === accountId) live.push({ uid: row.uid, login_at: row.login_at, expires_at: row.expires_at, client_ids: row.client_ids });
+        else await queries.deleteSession(row.uid);
+      }
+      return live;
+    },
+
+    /** Ends one session (or every session of the account when uid is undefined); returns how many. */
+    async revokeSessions(provider: Provider, accountId: string, uid?: string): Promise<number> {
+      const sessions = (await this.listSessions(provider, accountId)).filter((session) => uid === undefined || session.uid === uid);
+      for (const session of sessions) {
+        await deps.removeSession(session.uid);
+        await queries.deleteSession(session.uid);
+      }
+      return sessions.length;
+    },
+
+    async listGrants(provider: Provider, accountId: string): Promise<AccountGrantView[]> {
+      await settle();
+      const rows = await queries.listGrants(accountId, deps.clock.now());
+      const live: AccountGrantView[] = [];
+      for (const row of rows) {
+        const grant = await provider.Grant.find(row.grant_id);
+        if (!grant || grant.accountId !== accountId) {
+          await queries.deleteGrant(row.grant_id);
+          continue;
+        }
+        const resources = Object.fromEntries(
+          Object.entries((grant as unknown as { resources?: Record<string, string> }).resources ?? {}).map(([resource, scope]) => [resource, String(scope)]),
+        );
+        live.push({
+          grant_id: row.grant_id,
+          client_id: row.client_id,
+          scope: (grant as unknown as { openid?: { scope?: string } }).openid?.scope ?? null,
+          resources,
+          created_at: row.created_at,
+          expires_at: row.expires_at,
+        });
+      }
+      return live;
+    },
+
+    /** Revokes one grant and every token issued under it; false when the account has no such grant. */
+    async revokeGrant(provider: Provider, accountId: string, grantId: string): Promise<boolean> {
+      const grant = await provider.Grant.find(grantId);
+      if (!grant || grant.accountId !== accountId) return false;
+      await revokeGrant(provider, grantId);
+      await queries.deleteGrant(grantId);
+      return true;
+    },
+
+    purgeExpired: () => queries.purgeExpired(deps.clock.now()),
+  };
+}
+
+export type AccountSessions = ReturnType<typeof createAccountSessions>;

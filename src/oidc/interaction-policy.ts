@@ -1,0 +1,29 @@
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { AMR, type MfaPolicy } from '../mfa/policy.js';
+
+const { Check, base } = interactionPolicy;
+
+/** The reason that asks only for the second factor, inside a session whose password step is done. */
+export const MFA_REQUIRED = 'mfa_required';
+
+/**
+ * oidc-provider's default prompts, with one more login check: a session whose sign-in did not
+ * include a second factor must step up when the account, the client, a group or acr_values call for
+ * one. This is what stops an existing password-only SSO session (or prompt=none) from reaching an
+ * MFA-protected client.
+ */
+export function buildInteractionPolicy(mfaPolicy: MfaPolicy) {
+  const policy = base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new Check(MFA_REQUIRED, 'multi-factor authentication is required', 'interaction_required', async (ctx: KoaContextWithOIDC) => {
+      const { session, params, client } = ctx.oidc;
+      if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      const amr = (session as unknown as { amr?: string[] }).amr ?? [];
+      if (amr.includes(AMR.multiFactor)) return Check.NO_NEED_TO_PROMPT;
+      const requirement = await mfaPolicy.requirement(session.accountId, client?.clientId, params?.acr_values as string | undefined);
+      return requirement === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '../shared/clock.js';
+import { createAccessCache } from './access-cache.js';
+import { buildProfile, evaluate, INACTIVE_PROFILE, listObjects, type AccessProfile, type CheckAnswer, type CheckQuestion, type ObjectListAnswer } from './evaluate.js';
+import type { RbacQueries } from './queries.js';
+import type { Subject } from './queries/access.js';
+import { isUuid } from './subjects.js';
+
+export type { Subject };
+
+export interface AccessServiceOptions {
+  /** Longest time a change made by another process stays unseen by the check endpoint. */
+  pollIntervalMs?: number;
+  /** Hard bound on a cached profile's age; kept below the access-token lifetime. */
+  maxAgeMs?: number;
+  maxEntries?: number;
+}
+
+const subjectKey = (subject: Subject) => `${subject.type}:${subject.id}`;
+
+/**
+ * Answers "what may this subject do". Token issuance and the ID-token and userinfo claims read the
+ * database every time, so a change shows in the very next token. The check endpoint and the guard
+ * of the server's own APIs read through a per-process cache of subject profiles (see access-cache.ts).
+ */
+export function createAccessService(deps: { queries: RbacQueries; clock: Clock; options?: AccessServiceOptions }) {
+  const { queries } = deps;
+  const options = deps.options ?? {};
+
+  async function loadProfile(key: string): Promise<AccessProfile> {
+    const colon = key.indexOf(':');
+    const subject = { type: key.slice(0, colon), id: key.slice(colon + 1) } as Subject;
+    if (subject.type === 'account' && !isUuid(subject.id)) return INACTIVE_PROFILE;
+    const [active, held, grants] = await Promise.all([
+      queries.isActiveSubject(subject),
+      queries.findHeldPermissions(subject),
+      subject.type === 'account' ? queries.findHeldObjectGrants(subject.id) : Promise.resolve([]),
+    ]);
+    return buildProfile(active, held, grants);
+  }
+
+  const cache = createAccessCache<AccessProfile>({
+    load: loadProfile,
+    readGeneration: () => queries.readGeneration(),
+    clock: deps.clock,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    maxAgeMs: options.maxAgeMs ?? 60_000,
+    maxEntries: options.maxEntries ?? 10_000,
+  });
+
+  return {
+    /** The subject's permissions on one API, for its access token (`permissions` claim, scope bound). */
+    async tokenPermissions(subject: Subject, resourceIdentifier: string): Promise<string[]> {
+      if (subject.type === 'account' && !isUuid(subject.id)) return [];
+      return queries.findPermissionNames(subject, resourceIdentifier);
+    },
+    /** Names of the groups the account is in, directly or through nested groups. */
+    groupNames: (accountId: string) => (isUuid(accountId) ? queries.findGroupNames(accountId) : Promise.resolve([])),
+    groupsRequireMfa: (accountId: string) => (isUuid(accountId) ? queries.anyGroupRequiresMfa(accountId) : Promise.resolve(false)),
+    /** Names of the roles the account holds, directly or through its groups. */
+    roleNames: (accountId: string) => (isUuid(accountId) ? queries.findRoleNames(accountId) : Promise.resolve([])),
+
+    async check(subject: Subject, question: CheckQuestion): Promise<CheckAnswer> {
+      return evaluate(await cache.get(subjectKey(subject)), question);
+    },
+    async listObjects(subject: Subject, question: { permission: string; objectType: string; resource?: string }): Promise<ObjectListAnswer> {
+      return listObjects(await cache.get(subjectKey(subject)), question);
+    },
+    /** For the guard of the server's own APIs: does the subject hold `permission` on `resource`? */
+    async hasPermission(subject: Subject, resource: string, permission: string): Promise<boolean> {
+      return (await this.check(subject, { permission, resource })).allowed;
+    },
+    /** Called after every RBAC write in this process. */
+    invalidate: () => cache.invalidate(),
+  };
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;

@@ -1,0 +1,128 @@
+import type { Context, Next } from 'koa';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../errors/app-error.js';
+import type { Clock } from '../shared/clock.js';
+import type { AccessService, Subject } from './access-service.js';
+
+/** Who called one of the server's own APIs, from a verified access token. */
+export interface ApiCaller {
+  subject: Subject;
+  clientId: string;
+  /** The token's delegated scope; undefined when the token carries none (a client acting for itself). */
+  scopes?: Set<string>;
+}
+
+export interface ApiGuardDeps {
+  issuer: string;
+  /** The provider's signing keys (private JWKs; only their public parts are used). */
+  loadSigningKeys(): Promise<JWK[]>;
+  access: AccessService;
+  clock: Clock;
+}
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops'] as const;
+const KEY_RELOAD_INTERVAL_MS = 5000;
+/** Verified tokens remembered until they expire: APIs send the same token for its whole lifetime. */
+const MAX_VERIFIED_TOKENS = 1000;
+
+/** RFC 6750 §3: the challenge that goes with a 401 or 403. */
+function challenge(realm: string, error?: string, extra: Record<string, string> = {}) {
+  const params = { realm, ...(error ? { error } : {}), ...extra };
+  return `Bearer ${Object.entries(params).map(([key, value]) => `${key}="${value.replaceAll('"', "'")}"`).join(', ')}`;
+}
+
+/**
+ * Protects the server's own APIs (admin, permission check) with its own tokens and its own RBAC.
+ * The bearer token is an RFC 9068 JWT verified here against the provider's keys (no introspection
+ * round trip): issuer, audience, `typ` at+jwt, expiry and algorithm. The permission is then checked
+ * live against the caller's roles, so removing a role takes effect before its tokens expire; a token
+ * that carries a `scope` is further limited to it.
+ */
+export function createApiGuard(deps: ApiGuardDeps) {
+  let keySet: JWTVerifyGetKey | undefined;
+  let loadedAt = Number.NEGATIVE_INFINITY;
+  // A signature check is the largest cost of a warm permission check. A token is immutable, so its
+  // verification holds until it expires (checked against the clock on every use).
+  const verified = new Map<string, { caller: ApiCaller; audience: string; expiresAt: number }>();
+
+  async function reloadKeys(): Promise<JWTVerifyGetKey> {
+    const keys = (await deps.loadSigningKeys()).map((jwk) => {
+      const publicJwk: Record<string, unknown> = { ...jwk };
+      for (const member of PRIVATE_JWK_MEMBERS) delete publicJwk[member];
+      return publicJwk as JWK;
+    });
+    keySet = createLocalJWKSet({ keys });
+    loadedAt = deps.clock.now().getTime();
+    return keySet;
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    const current = keySet ?? (await reloadKeys());
+    try {
+      return await current(header, token);
+    } catch (error) {
+      // A key added by a rotation (here or on another instance): reload, at most every few seconds.
+      if (error instanceof joseErrors.JWKSNoMatchingKey && deps.clock.now().getTime() - loadedAt > KEY_RELOAD_INTERVAL_MS) {
+        return (await reloadKeys())(header, token);
+      }
+      throw error;
+    }
+  };
+
+  async function authenticate(ctx: Context, audience: string): Promise<ApiCaller> {
+    const header = ctx.get('authorization');
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+    if (!match) {
+      throw new AppError('UNAUTHENTICATED', 401, 'this API needs a bearer access token (client credentials, audience ' + audience + ')', {
+        headers: { 'WWW-Authenticate': challenge(audience) },
+      });
+    }
+    const known = verified.get(match[1]);
+    if (known && known.audience === audience && known.expiresAt > deps.clock.now().getTime()) return known.caller;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], getKey, {
+        issuer: deps.issuer,
+        audience,
+        typ: 'at+jwt',
+        algorithms: ['ES256', 'RS256'],
+        currentDate: deps.clock.now(),
+        requiredClaims: ['exp', 'sub', 'client_id'],
+      }));
+    } catch (error) {
+      const reason = error instanceof joseErrors.JWTExpired ? 'the access token has expired' : 'the access token is not valid for this API';
+      throw new AppError('INVALID_TOKEN', 401, reason, { headers: { 'WWW-Authenticate': challenge(audience, 'invalid_token', { error_description: reason }) } });
+    }
+    const clientId = String(payload.client_id);
+    const subject: Subject = payload.sub === clientId ? { type: 'client', id: clientId } : { type: 'account', id: String(payload.sub) };
+    const scopes = typeof payload.scope === 'string' ? new Set(payload.scope.split(' ')) : undefined;
+    const caller = { subject, clientId, scopes };
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+    verified.set(match[1], { caller, audience, expiresAt: (payload.exp as number) * 1000 });
+    return caller;
+  }
+
+  return {
+    /**
+     * Middleware: authenticates the caller for `audience` and requires the permission that
+     * `permissionFor` names for this request. Sets `ctx.state.caller`.
+     */
+    require(audience: string, permissionFor: (ctx: Context) => string) {
+      return async (ctx: Context, next: Next) => {
+        const caller = await authenticate(ctx, audience);
+        const permission = permissionFor(ctx);
+        const delegated = caller.scopes === undefined || caller.scopes.has(permission);
+        if (!delegated || !(await deps.access.hasPermission(caller.subject, audience, permission))) {
+          throw new AppError('INSUFFICIENT_PERMISSION', 403, `this request needs the ${permission} permission on ${audience}`, {
+            headers: { 'WWW-Authenticate': challenge(audience, 'insufficient_scope', { scope: permission }) },
+            details: { required_permission: permission },
+          });
+        }
+        ctx.state.caller = caller;
+        await next();
+      };
+    },
+  };
+}
+
+export type ApiGuard = ReturnType<typeof createApiGuard>;

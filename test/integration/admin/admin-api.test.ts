@@ -1,0 +1,313 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as oidc from 'openid-client';
+import { adminWith, bootstrapAdmin, machineToken, type ApiClient, type ApiResponse } from '../../support/admin.js';
+import { ADMIN_ROUTES, fillPath, INVALID_INPUTS, matchRoute, routeKey, VALID_BODIES } from '../../support/admin-routes.js';
+import { exchangeCode, registerClient, signIn, startAuthorization } from '../../support/relying-party.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+const V1 = '/admin/api/v1';
+
+describe('admin API', () => {
+  let server: TestServer;
+  let admin: ApiClient;
+  let reader: ApiClient;
+  let nobody: ApiClient;
+  /** Routes that answered 2xx somewhere in this file. */
+  const succeeded = new Set<string>();
+
+  /** Calls as the full admin and remembers which declared route succeeded. */
+  async function call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+    const response = await admin.call(method, path, body);
+    const route = matchRoute(method, path);
+    if (route && response.status >= 200 && response.status < 300) succeeded.add(routeKey(route));
+    return response;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    admin = await bootstrapAdmin(server);
+    reader = await adminWith(server, ['admin:read']);
+    nobody = await adminWith(server, []);
+  });
+  afterAll(() => server.close());
+
+  describe('every route, in a real scenario', () => {
+    it('manages an API, its permissions, roles, groups, memberships, assignments and object grants', async () => {
+      const created = await call('POST', `${V1}/resources`, {
+        identifier: 'https://crm.example.com',
+        name: 'CRM',
+        permissions: [{ name: 'contacts:read', description: 'Read contacts' }, { name: 'contacts:write' }],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ identifier: 'https://crm.example.com', name: 'CRM', system: false, token_format: 'jwt' });
+      const resourceId = created.body.id;
+      const read = created.body.permissions.find((p: { name: string }) => p.name === 'contacts:read');
+
+      expect((await call('GET', `${V1}/resources?limit=100`)).body.items.map((r: { identifier: string }) => r.identifier)).toEqual(
+        expect.arrayContaining([server.container.systemApis.admin.identifier, 'https://crm.example.com']),
+      );
+      expect((await call('GET', `${V1}/resources/${resourceId}`)).body.permissions).toHaveLength(2);
+      expect((await call('PATCH', `${V1}/resources/${resourceId}`, { description: 'Customers', access_token_ttl: 300 })).body).toMatchObject({
+        description: 'Customers',
+        access_token_ttl: 300,
+      });
+      const extra = await call('POST', `${V1}/resources/${resourceId}/permissions`, { name: 'contacts:export' });
+      expect(extra.status).toBe(201);
+      expect((await call('GET', `${V1}/resources/${resourceId}/permissions`)).body.items.map((p: { name: string }) => p.name)).toEqual([
+        'contacts:export',
+        'contacts:read',
+        'contacts:write',
+      ]);
+      expect((await call('GET', `${V1}/resources/${resourceId}/permissions/${extra.body.id}`)).body.name).toBe('contacts:export');
+      expect((await call('PATCH', `${V1}/resources/${resourceId}/permissions/${extra.body.id}`, { name: 'contacts:dump' })).body.name).toBe('contacts:dump');
+
+      const role = await call('POST', `${V1}/roles`, { name: 'crm-viewer', permission_ids: [read.id] });
+      expect(role.status).toBe(201);
+      expect(role.body.permissions).toEqual([expect.objectContaining({ name: 'contacts:read', resource: 'https://crm.example.com' })]);
+      expect((await call('PUT', `${V1}/roles/${role.body.id}/permissions/${extra.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/roles/${role.body.id}/permissions`)).body.items).toHaveLength(2);
+      expect((await call('DELETE', `${V1}/roles/${role.body.id}/permissions/${extra.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/roles/${role.body.id}`)).body.permissions).toHaveLength(1);
+      expect((await call('PATCH', `${V1}/roles/${role.body.id}`, { description: 'Sees contacts' })).body.description).toBe('Sees contacts');
+      expect((await call('GET', `${V1}/roles`)).body.items.map((r: { name: string }) => r.name)).toContain('crm-viewer');
+
+      const sales = await call('POST', `${V1}/groups`, { name: 'sales' });
+      const emea = await call('POST', `${V1}/groups`, { name: 'sales-emea', description: 'Europe' });
+      expect([sales.status, emea.status]).toEqual([201, 201]);
+      expect((await call('PUT', `${V1}/groups/${sales.body.id}/members/groups/${emea.body.id}`)).status).toBe(204);
+      expect((await call('PUT', `${V1}/groups/${sales.body.id}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/groups/${sales.body.id}/roles`)).body.items).toEqual([
+        expect.objectContaining({ role: 'crm-viewer', subject_type: 'group', subject_id: sales.body.id }),
+      ]);
+      expect((await call('GET', `${V1}/roles/${role.body.id}/assignments`)).body.items).toHaveLength(1);
+
+      const account = await call('POST', `${V1}/accounts`, { email: 'dana@example.com', name: 'Dana', password: 'a long enough password', email_verified: true });
+      expect(account.status).toBe(201);
+      expect(account.body).toEqual({
+        id: expect.any(String),
+        email: 'dana@example.com',
+        email_verified: true,
+        name: 'Dana',
+        status: 'active',
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+        last_login_at: null,
+        locked_at: null,
+      });
+      const danaId = account.body.id;
+      expect((await call('PUT', `${V1}/groups/${emea.body.id}/members/accounts/${danaId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/groups/${emea.body.id}/members`)).body.items).toEqual([
+        expect.objectContaining({ type: 'account', id: danaId, name: 'dana@example.com' }),
+      ]);
+      expect((await call('GET', `${V1}/groups/${sales.body.id}/members`)).body.items).toEqual([
+        expect.objectContaining({ type: 'group', id: emea.body.id, name: 'sales-emea' }),
+      ]);
+      expect((await call('GET', `${V1}/groups/${sales.body.id}`)).body.name).toBe('sales');
+      expect((await call('PATCH', `${V1}/groups/${sales.body.id}`, { description: 'Everyone in sales' })).body.description).toBe('Everyone in sales');
+      expect((await call('GET', `${V1}/groups?limit=10`)).body.items).toHaveLength(2);
+
+      const writeRole = await call('POST', `${V1}/roles`, { name: 'crm-editor' });
+      expect((await call('PUT', `${V1}/accounts/${danaId}/roles/${writeRole.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/accounts/${danaId}/roles`)).body.items).toEqual([expect.objectContaining({ role: 'crm-editor' })]);
+      expect((await call('DELETE', `${V1}/accounts/${danaId}/roles/${writeRole.body.id}`)).status).toBe(204);
+
+      const grant = await call('POST', `${V1}/object-grants`, {
+        subject_type: 'account',
+        subject_id: danaId,
+        resource: 'https://crm.example.com',
+        permission: 'contacts:write',
+        object: 'contact:1001',
+      });
+      expect(grant.status).toBe(201);
+      expect(grant.body).toMatchObject({ permission: 'contacts:write', object: 'contact:1001', subject_type: 'account', subject_id: danaId });
+      const byGroup = await call('POST', `${V1}/object-grants`, { subject_type: 'group', subject_id: sales.body.id, permission_id: read.id, object: 'contact:7' });
+      expect(byGroup.status).toBe(201);
+      expect((await call('GET', `${V1}/object-grants?account_id=${danaId}`)).body.items).toHaveLength(1);
+      expect((await call('GET', `${V1}/object-grants?object=contact:7`)).body.items).toEqual([expect.objectContaining({ id: byGroup.body.id })]);
+      expect((await call('GET', `${V1}/object-grants/${grant.body.id}`)).body.object).toBe('contact:1001');
+      expect((await call('DELETE', `${V1}/object-grants/${grant.body.id}`)).status).toBe(204);
+
+      // Tear down in the other direction.
+      expect((await call('DELETE', `${V1}/groups/${emea.body.id}/members/accounts/${danaId}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/groups/${sales.body.id}/members/groups/${emea.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/groups/${sales.body.id}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/groups/${emea.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/groups/${emea.body.id}`)).status).toBe(404);
+      expect((await call('DELETE', `${V1}/roles/${writeRole.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/resources/${resourceId}/permissions/${extra.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/resources/${resourceId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/object-grants/${byGroup.body.id}`)).status).toBe(404);
+    });
+
+    it('manages clients: register, change, rotate the secret, give a role, delete', async () => {
+      const created = await call('POST', `${V1}/clients`, { name: 'Reports bot', type: 'machine' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'Reports bot', type: 'machine', grant_types: ['client_credentials'], client_secret: expect.any(String) });
+      const clientId = created.body.client_id;
+      expect((await call('GET', `${V1}/clients/${clientId}`)).body).not.toHaveProperty('client_secret');
+      expect((await call('GET', `${V1}/clients?limit=200`)).body.items.map((c: { client_id: string }) => c.client_id)).toContain(clientId);
+      expect((await call('PATCH', `${V1}/clients/${clientId}`, { name: 'Reporting bot' })).body.name).toBe('Reporting bot');
+
+      const audience = server.container.systemApis.admin.identifier;
+      await expect(machineToken(server, clientId, created.body.client_secret, audience)).resolves.toEqual(expect.any(String));
+      const rotated = await call('POST', `${V1}/clients/${clientId}/secret`);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.client_secret).not.toBe(created.body.client_secret);
+      await expect(machineToken(server, clientId, created.body.client_secret, audience)).rejects.toMatchObject({ status: 401 });
+      await expect(machineToken(server, clientId, rotated.body.client_secret, audience)).resolves.toEqual(expect.any(String));
+
+      const role = await call('POST', `${V1}/roles`, { name: 'report-runner' });
+      expect((await call('PUT', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/clients/${clientId}/roles`)).body.items).toEqual([expect.objectContaining({ role: 'report-runner', subject_type: 'client' })]);
+      expect((await call('DELETE', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/clients/${clientId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/clients/${clientId}`)).status).toBe(404);
+
+      const web = await call('POST', `${V1}/clients`, { name: 'Shop', type: 'web', redirect_uris: ['https://shop.example.com/cb'] });
+      expect(web.status).toBe(201);
+      const spa = await call('POST', `${V1}/clients`, { name: 'Widget', type: 'spa', redirect_uris: ['https://widget.example.com/cb'] });
+      expect(spa.body).not.toHaveProperty('client_secret');
+      expect((await call('POST', `${V1}/clients/${spa.body.client_id}/secret`)).body).toMatchObject({ status: 409, type: 'urn:idp:error:public-client' });
+      const noRedirect = await call('POST', `${V1}/clients`, { name: 'Broken', type: 'web' });
+      expect(noRedirect.body).toMatchObject({ status: 400, field: 'redirect_uris' });
+      expect((await call('PUT', `${V1}/clients/${web.body.client_id}/roles/${role.body.id}`)).body).toMatchObject({ status: 400, type: 'urn:idp:error:not-a-machine-client' });
+    });
+
+    it("manages accounts, and lists and ends an account's sessions and grants", async () => {
+      const erin = await call('POST', `${V1}/accounts`, { email: 'erin@example.com', password: 'erins long password' });
+      const erinId = erin.body.id;
+      expect((await call('GET', `${V1}/accounts/${erinId}`)).body.email).toBe('erin@example.com');
+      expect((await call('GET', `${V1}/accounts?email=ERIN@example.com`)).body.items).toEqual([expect.objectContaining({ id: erinId })]);
+      expect((await call('PATCH', `${V1}/accounts/${erinId}`, { name: 'Erin', email_verified: true })).body).toMatchObject({ name: 'Erin', email_verified: true });
+
+      const web = await registerClient(server.issuer, server.container);
+      const first = await signIn(web, { email: 'erin@example.com', password: 'erins long password' }, { scope: 'openid offline_access', prompt: 'consent' });
+      const tokens = await exchangeCode(web, first.start, first.callback.url);
+      await signIn(web, { email: 'erin@example.com', password: 'erins long password' });
+
+      const sessions = await call('GET', `${V1}/accounts/${erinId}/sessions`);
+      expect(sessions.body.items).toHaveLength(2);
+      expect(sessions.body.items[0]).toEqual({ uid: expect.any(String), login_at: expect.any(String), expires_at: expect.any(String), client_ids: [web.clientId] });
+      const grants = await call('GET', `${V1}/accounts/${erinId}/grants`);
+      // One grant per consent: the offline one, and the one of the second sign-in's other scopes.
+      expect(grants.body.items.map((grant: { scope: string }) => grant.scope).sort()).toEqual(['openid email profile', 'openid offline_access']);
+      expect(grants.body.items.every((grant: { client_id: string }) => grant.client_id === web.clientId)).toBe(true);
+      const offline = grants.body.items.find((grant: { scope: string }) => grant.scope === 'openid offline_access');
+
+      expect((await call('DELETE', `${V1}/accounts/${erinId}/grants/${offline.grant_id}`)).status).toBe(204);
+      await expect(oidc.refreshTokenGrant(web.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+      expect((await call('GET', `${V1}/accounts/${erinId}/grants`)).body.items).toHaveLength(1);
+
+      expect((await call('DELETE', `${V1}/accounts/${erinId}/sessions/${sessions.body.items[0].uid}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/accounts/${erinId}/sessions`)).body.items).toHaveLength(1);
+      expect((await call('DELETE', `${V1}/accounts/${erinId}/sessions`)).status).toBe(204);
+      // Unlock and MFA reset: lockout and second factors are managed here as well as with the CLI.
+      await server.container.accounts.lock(erinId);
+      expect((await call('GET', `${V1}/accounts?locked=true`)).body.items.map((item: { id: string }) => item.id)).toEqual([erinId]);
+      const unlocked = await call('POST', `${V1}/accounts/${erinId}/unlock`);
+      expect(unlocked.status).toBe(200);
+      expect(unlocked.body.locked_at).toBeNull();
+      expect((await call('GET', `${V1}/accounts?locked=true`)).body.items).toEqual([]);
+      const reset = await call('POST', `${V1}/accounts/${erinId}/mfa/reset`);
+      expect(reset).toMatchObject({ status: 200, body: { had_factor: false } });
+      expect((await call('POST', `${V1}/accounts/00000000-0000-4000-8000-000000000000/unlock`)).status).toBe(404);
+      expect((await call('GET', `${V1}/accounts/${erinId}/sessions`)).body.items).toEqual([]);
+      // A browser whose session ended is asked to sign in again.
+      const again = await first.agent.request((await startAuthorization(web, { prompt: 'none' })).url.href);
+      expect(new URL(again.url).searchParams.get('error')).toBe('login_required');
+
+      expect((await call('DELETE', `${V1}/accounts/${erinId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/accounts/${erinId}`)).status).toBe(404);
+    });
+
+    it('paginates with a stable order and no repeats', async () => {
+      for (let index = 0; index < 5; index += 1) await call('POST', `${V1}/groups`, { name: `team-${index}` });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: ApiResponse = await call('GET', `${V1}/groups?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.body.items.map((group: { name: string }) => group.name));
+        cursor = page.body.next_cursor;
+        pages += 1;
+      } while (cursor);
+      expect(seen.filter((name) => name.startsWith('team-'))).toEqual(['team-0', 'team-1', 'team-2', 'team-3', 'team-4']);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBeGreaterThanOrEqual(3);
+    });
+
+    afterAll(() => {
+      // Every declared route answered 2xx at least once in this file.
+      expect(ADMIN_ROUTES.map(routeKey).filter((key) => !succeeded.has(key))).toEqual([]);
+    });
+  });
+
+  describe('refusals', () => {
+    it.each(ADMIN_ROUTES.map((route) => [routeKey(route), route] as const))('%s: 401 without a token', async (_key, route) => {
+      const response = await fetch(`${server.issuer}${fillPath(route.path)}`, { method: route.method.toUpperCase() });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect((await response.json()).type).toBe('urn:idp:error:unauthenticated');
+    });
+
+    it.each(ADMIN_ROUTES.map((route) => [routeKey(route), route] as const))('%s: 403 without the permission it needs', async (_key, route) => {
+      const caller = route.method === 'get' ? nobody : reader;
+      const response = await caller.call(route.method.toUpperCase(), fillPath(route.path), VALID_BODIES[routeKey(route)]);
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({
+        type: 'urn:idp:error:insufficient-permission',
+        required_permission: route.method === 'get' ? 'admin:read' : 'admin:write',
+      });
+    });
+
+    const withParams = ADMIN_ROUTES.filter((route) => route.path.includes(':'));
+    it.each(withParams.map((route) => [routeKey(route), route] as const))('%s: 404 for a missing or malformed id', async (_key, route) => {
+      for (const path of [fillPath(route.path), fillPath(route.path, Object.fromEntries([...route.path.matchAll(/:(\w+)/g)].map((m) => [m[1], 'not-an-id'])))]) {
+        const response = await admin.call(route.method.toUpperCase(), path, VALID_BODIES[routeKey(route)]);
+        expect(response.status).toBe(404);
+        expect(response.body).toMatchObject({ type: 'urn:idp:error:not-found', status: 404 });
+      }
+    });
+
+    const withInput = ADMIN_ROUTES.filter((route) => route.body || route.query);
+    it('has an invalid example for every route that takes input', () => {
+      expect(withInput.map(routeKey).filter((key) => !INVALID_INPUTS[key])).toEqual([]);
+    });
+    it.each(withInput.map((route) => [routeKey(route), route] as const))('%s: 400 naming the field', async (key, route) => {
+      const example = INVALID_INPUTS[key];
+      const response = await admin.call(route.method.toUpperCase(), `${fillPath(route.path)}${example.query ? `?${example.query}` : ''}`, example.body);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ type: 'urn:idp:error:validation-failed', field: example.field });
+    });
+
+    it('409 on duplicates', async () => {
+      await call('POST', `${V1}/roles`, { name: 'duplicate-me' });
+      expect((await call('POST', `${V1}/roles`, { name: 'Duplicate-Me' })).body).toMatchObject({ status: 409, type: 'urn:idp:error:conflict' });
+      await call('POST', `${V1}/groups`, { name: 'dup-group' });
+      expect((await call('POST', `${V1}/groups`, { name: 'dup-group' })).status).toBe(409);
+      const api = await call('POST', `${V1}/resources`, { identifier: 'https://dup.example.com', permissions: [{ name: 'a' }] });
+      expect((await call('POST', `${V1}/resources`, { identifier: 'https://dup.example.com' })).status).toBe(409);
+      expect((await call('POST', `${V1}/resources/${api.body.id}/permissions`, { name: 'a' })).status).toBe(409);
+      await call('POST', `${V1}/accounts`, { email: 'dup@example.com' });
+      expect((await call('POST', `${V1}/accounts`, { email: 'DUP@example.com' })).status).toBe(409);
+      const account = await call('GET', `${V1}/accounts?email=dup@example.com`);
+      const grant = { subject_type: 'account', subject_id: account.body.items[0].id, permission_id: api.body.permissions[0].id, object: 'x:1' };
+      expect((await call('POST', `${V1}/object-grants`, grant)).status).toBe(201);
+      expect((await call('POST', `${V1}/object-grants`, grant)).status).toBe(409);
+    });
+
+    it("refuses to change the server's own APIs", async () => {
+      const own = await call('GET', `${V1}/resources?limit=200`);
+      const adminApi = own.body.items.find((r: { identifier: string }) => r.identifier === server.container.systemApis.admin.identifier);
+      expect(adminApi.system).toBe(true);
+      expect((await call('DELETE', `${V1}/resources/${adminApi.id}`)).body).toMatchObject({ status: 409, type: 'urn:idp:error:system-resource' });
+    });
+
+    it('answers unknown paths under the API with a 404 problem, not the protocol engine', async () => {
+      const response = await admin.call('GET', `${V1}/nothing-here`);
+      expect(response.status).toBe(404);
+      expect(response.body.type).toBe('urn:idp:error:not-found');
+    });
+  });
+});

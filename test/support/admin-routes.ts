@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { adminRoutes } from '../../src/admin/routes.js';
+import type { AdminDeps } from '../../src/admin/deps.js';
+import type { AdminRoute } from '../../src/admin/route-kit.js';
+
+/** The admin API's routes as declared (the definitions need no live dependencies to be listed). */
+export const ADMIN_ROUTES: AdminRoute[] = adminRoutes({} as AdminDeps);
+
+export const routeKey = (route: { method: string; path: string }) => `${route.method.toUpperCase()} ${route.path}`;
+
+/** Fills a route's parameters: unknown but well-formed ids by default. */
+export function fillPath(path: string, values: Record<string, string> = {}): string {
+  return `/admin/api/v1${path.replace(/:(\w+)/g, (_match, name: string) => encodeURIComponent(values[name] ?? (/Uid$|^clientId$/.test(name) ? `missing-${name}` : randomUUID())))}`;
+}
+
+/** Which declared route a concrete path and method hit. */
+export function matchRoute(method: string, path: string): AdminRoute | undefined {
+  const bare = path.split('?')[0].replace(/^\/admin\/api\/v1/, '');
+  return ADMIN_ROUTES.find(
+    (route) => route.method === method.toLowerCase() && new RegExp(`^${route.path.replace(/:\w+/g, '[^/]+')}$`).test(bare),
+  );
+}
+
+/** A body each writing route accepts, so a 404 test reaches the lookup. */
+export const VALID_BODIES: Record<string, unknown> = {
+  'PATCH /accounts/:accountId': { name: 'Renamed' },
+  'PATCH /clients/:clientId': { name: 'Renamed' },
+  'PATCH /resources/:resourceId': { name: 'Renamed' },
+  'POST /resources/:resourceId/permissions': { name: 'things:read' },
+  'PATCH /resources/:resourceId/permissions/:permissionId': { description: 'Read things' },
+  'PATCH /roles/:roleId': { description: 'Changed' },
+  'PATCH /groups/:groupId': { description: 'Changed' },
+};
+
+/** For each route that takes input: one invalid request and the field the 400 must name. */
+export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; field: string }> = {
+  'GET /accounts': { query: 'limit=0', field: 'limit' },
+  'POST /accounts': { body: { email: 'not-an-email' }, field: 'email' },
+  'PATCH /accounts/:accountId': { body: { status: 'gone' }, field: 'status' },
+  'GET /clients': { query: 'cursor=garbage', field: 'cursor' },
+  'POST /clients': { body: { name: 'Robot', type: 'robot' }, field: 'type' },
+  'PATCH /clients/:clientId': { body: { redirect_uris: ['not a url'] }, field: 'redirect_uris.0' },
+  'GET /resources': { query: 'limit=1000', field: 'limit' },
+  'POST /resources': { body: { identifier: 'not-a-url' }, field: 'identifier' },
+  'PATCH /resources/:resourceId': { body: { access_token_ttl: -1 }, field: 'access_token_ttl' },
+  'POST /resources/:resourceId/permissions': { body: { name: 'has space' }, field: 'name' },
+  'PATCH /resources/:resourceId/permissions/:permissionId': { body: { name: 'openid' }, field: 'name' },
+  'GET /roles': { query: 'limit=abc', field: 'limit' },
+  'POST /roles': { body: { name: '' }, field: 'name' },
+  'PATCH /roles/:roleId': { body: { name: 5 }, field: 'name' },
+  'GET /groups': { query: 'limit=-5', field: 'limit' },
+  'POST /groups': { body: { name: '-leading-dash' }, field: 'name' },
+  'PATCH /groups/:groupId': { body: { name: '   ' }, field: 'name' },
+  'GET /object-grants': { query: 'account_id=nope', field: 'account_id' },
+  'POST /object-grants': { body: { subject_type: 'client', subject_id: 'x', permission_id: randomUUID(), object: 'document:1' }, field: 'subject_type' },
+};
