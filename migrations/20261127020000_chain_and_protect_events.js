@@ -5,7 +5,8 @@
 // - The application assigns ids itself (previous id + 1, under the same lock), so the chain has no gaps;
 //   dropping the column default makes any other writer fail loudly instead of forking the chain.
 // - A trigger makes `events` and `event_checkpoints` append-only for every role that does not bypass
-//   triggers. The one exception: rows already covered by a signed prune checkpoint may be deleted.
+//   triggers. The one exception: events (and seals of events) already covered by a signed prune
+//   checkpoint may be deleted.
 export async function up(knex) {
   for (const statement of [
     `alter table events add column hash text`,
@@ -30,9 +31,15 @@ export async function up(knex) {
     `create index event_checkpoints_kind_through on event_checkpoints (kind, through_id)`,
     `create function audit_append_only() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'DELETE' and tg_table_name = 'events' then
-        if old.id <= coalesce((select max(through_id) from event_checkpoints where kind = 'prune'), 0) then
-          return old;
+      if tg_op = 'DELETE' then
+        if tg_table_name = 'events' then
+          if old.id <= coalesce((select max(through_id) from event_checkpoints where kind = 'prune'), 0) then
+            return old;
+          end if;
+        elsif old.kind = 'seal' then
+          if old.through_id <= coalesce((select max(through_id) from event_checkpoints where kind = 'prune'), 0) then
+            return old;
+          end if;
         end if;
       end if;
       raise exception 'the audit log is append-only: % on % is not allowed', tg_op, tg_table_name

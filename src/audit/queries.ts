@@ -205,6 +205,8 @@ export function createEventQueries(db: Knex) {
         await trx('event_checkpoints').insert(checkpointRow(fields, createdAt, sign(fields)));
         await trx('events').where('id', '<=', fields.throughId).del();
         await trx('webhook_deliveries').where('event_id', '<=', fields.throughId).whereNot('status', 'pending').del();
+        // Seals of removed events have nothing left to vouch for.
+        await trx('event_checkpoints').where({ kind: 'seal' }).where('through_id', '<=', fields.throughId).del();
         return fields;
       });
     },

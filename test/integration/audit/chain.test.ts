@@ -145,10 +145,11 @@ describe('pruning', () => {
   });
 
   it('removes events older than the cutoff behind a signed checkpoint, and the rest still verifies', async () => {
+    await harness.events.seal();
     const checkpoint = await harness.events.prune(new Date('2026-01-03T00:00:00.000Z'));
     expect(checkpoint).toMatchObject({ kind: 'prune', throughId: '6', eventsRemoved: '6' });
     expect(await ids(db)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    expect(await harness.events.verify()).toMatchObject({ ok: true, checked: 9, checkpoints: { prune: 1 } });
+    expect(await harness.events.verify()).toMatchObject({ ok: true, checked: 9, checkpoints: { prune: 1, seal: 1 } });
     expect(await harness.events.prune(new Date('2026-01-03T00:00:00.000Z'))).toBeUndefined();
   });
 
@@ -161,6 +162,8 @@ describe('pruning', () => {
     expect(await harness.events.prune(new Date(clock.now().getTime() + DAY))).toMatchObject({ throughId: '17', eventsRemoved: '11' });
     expect(await ids(db)).toEqual([]);
     expect(await harness.events.verify()).toMatchObject({ ok: true, checked: 0, head: { id: '17' } });
+    // The seal of event 15 went with it; prune checkpoints stay.
+    expect(await db('event_checkpoints').select('kind')).toEqual([{ kind: 'prune' }, { kind: 'prune' }]);
     await recordMany(harness, 3, 'after');
     expect(await ids(db)).toEqual([18, 19, 20]);
     expect(await harness.events.verify()).toMatchObject({ ok: true, checked: 3, head: { id: '20' } });
