@@ -2,7 +2,7 @@
  * What writing the audit log costs the token endpoint.
  *
  *   node --import tsx bench/audit-write-cost.ts            (embedded PGlite, in a temporary folder)
- *   DATABASE_URL=postgres://... SERVER_SECRET=... node --import tsx bench/audit-write-cost.ts
+ *   DATABASE_URL=postgres://... [REDIS_URL=redis://...] SERVER_SECRET=... node --import tsx bench/audit-write-cost.ts
  *
  * Runs client-credentials token requests with autocannon against the real application, three ways:
  * the recorder as shipped (group commit: events of concurrent requests share one transaction), one
@@ -45,9 +45,10 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     ...(schema ? { DATABASE_SCHEMA: schema } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_KEY_PREFIX: `bench:${process.pid}:` } : {}),
     TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '100000000',
   });
-  const container = await buildContainer(config, { logger: createLogger('silent'), redis: null });
+  const container = await buildContainer(config, { logger: createLogger('silent') });
   const http = await startHttpServer(container, { port: 0, host: '127.0.0.1' });
   const { client, clientSecret } = await container.clients.createClient({ name: 'bench', type: 'machine', redirectUris: [], postLogoutRedirectUris: [] });
   const actor = { type: 'system' as const, id: 'bench' };

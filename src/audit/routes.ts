@@ -24,6 +24,8 @@ export interface EventRouteDeps {
   events: Pick<EventReader, 'list' | 'export'>;
   /** Runs before the handler: authenticates the caller and checks that it may read the audit log. */
   guard: Middleware;
+  /** Where the API lives, e.g. ADMIN_PREFIX (/admin/api/v1); the route itself is /events under it. */
+  prefix?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface EventRouteDeps {
  * `actor`, `outcome`, `ip`, `from` and `to` (RFC 3339, `from` inclusive, `to` exclusive).
  */
 export function createEventRouter(deps: EventRouteDeps): Router {
-  const router = new Router();
+  const router = new Router(deps.prefix ? { prefix: deps.prefix } : {});
   router.get('/events', deps.guard, async (ctx) => {
     const query = parseInput(eventsQuery, ctx.query);
     const filter = toEventFilter(query);

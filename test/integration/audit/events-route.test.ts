@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
+import { ADMIN_PREFIX } from '../../../src/admin/openapi.js';
 import { createEventRouter } from '../../../src/audit/routes.js';
 import type { StoredEvent } from '../../../src/audit/queries.js';
 import { AppError } from '../../../src/errors/app-error.js';
@@ -11,7 +11,9 @@ import { requestContext } from '../../../src/http/request-id.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { auditOn, type AuditHarness } from '../../support/audit.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { adminWith } from '../../support/admin.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 
 const HOUR = 3600_000;
 const ADMIN = { authorization: 'Bearer test-admin' };
@@ -57,11 +59,9 @@ describe('GET /admin/api/v1/events (router factory mounted as the admin API will
     const logger = createLogger('silent');
     app.use(requestContext(logger));
     app.use(errorHandler({ render: () => '', logger, isPage: () => false }));
-    const admin = new Router({ prefix: '/admin/api/v1' });
-    const events = createEventRouter({ events: harness.events, guard });
-    admin.use(events.routes(), events.allowedMethods());
-    app.use(admin.routes());
-    app.use(admin.allowedMethods());
+    const events = createEventRouter({ events: harness.events, guard, prefix: ADMIN_PREFIX });
+    app.use(events.routes());
+    app.use(events.allowedMethods());
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -164,5 +164,47 @@ describe('GET /admin/api/v1/events (router factory mounted as the admin API will
     const ascending = await page('?order=asc&limit=1');
     const mismatched = await get(`?order=desc&cursor=${ascending.next_cursor}`);
     expect(mismatched.status).toBe(400);
+  });
+});
+
+describe('GET /admin/api/v1/events behind the admin API guard (admin:read)', () => {
+  let server: TestServer;
+  let app: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const { container } = server;
+    // Exactly the mount docs/events.md and the hand-over notes describe for src/app.ts.
+    const koa = new Koa();
+    const logger = createLogger('silent');
+    koa.use(requestContext(logger));
+    koa.use(errorHandler({ render: () => '', logger, isPage: () => false }));
+    const events = createEventRouter({
+      events: container.events,
+      guard: container.apiGuard.require(container.systemApis.admin.identifier, () => 'admin:read'),
+      prefix: ADMIN_PREFIX,
+    });
+    koa.use(events.routes());
+    koa.use(events.allowedMethods());
+    app = koa.listen(0, '127.0.0.1');
+    await new Promise((resolve) => app.once('listening', resolve));
+    base = `http://127.0.0.1:${(app.address() as AddressInfo).port}${ADMIN_PREFIX}/events`;
+    await container.audit.record({ type: 'keys.rotated', actor: { type: 'system', id: 'cli' }, detail: { added: ['k1'] } });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => app.close(resolve));
+    await server.close();
+  });
+
+  it('answers 401 without a token, 403 without admin:read, and the events with it', async () => {
+    expect((await fetch(base)).status).toBe(401);
+    const nobody = await adminWith(server, []);
+    expect((await fetch(base, { headers: { authorization: `Bearer ${nobody.token}` } })).status).toBe(403);
+    const reader = await adminWith(server, ['admin:read']);
+    const response = await fetch(`${base}?type=keys.rotated`, { headers: { authorization: `Bearer ${reader.token}` } });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { items: StoredEvent[] };
+    expect(page.items.map((event) => event.detail)).toEqual([{ added: ['k1'] }]);
   });
 });
