@@ -10,6 +10,7 @@ import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { createCheckRouter } from './rbac/check-routes.js';
+import { createAccountPages } from './accounts/routes/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -25,6 +26,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
+  const accountPages = createAccountPages(container);
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
@@ -47,6 +49,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       mfaPolicy: container.mfaPolicy,
       pendingLogins: container.pendingLogins,
       clock: container.clock,
+      accountPages: accountPages.interaction,
     }),
     createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
     createAdminRouter({
@@ -56,6 +59,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       audience: container.systemApis.admin.identifier,
       issuer: config.issuer,
     }),
+    ...accountPages.routers,
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

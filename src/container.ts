@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
@@ -6,6 +7,7 @@ import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
+import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
@@ -61,6 +63,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
     accounts,
     clients,
     audit,
+    hasher,
     limiterFactory,
     loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
@@ -119,6 +122,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     logger,
   });
   const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
+  const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
+  const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
@@ -129,7 +134,21 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
-    configure: (provider) => accountSessions.track(provider),
+    configure: (provider) => {
+      accountSessions.track(provider);
+      sessionIndex.track(provider);
+    },
+  });
+  const lifecycle = buildAccountLifecycle({
+    config,
+    db,
+    clock,
+    logger,
+    ...services,
+    sessionIndex,
+    provider: () => providers.current(),
+    consoleClientId,
+    hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -163,19 +182,27 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     events: services.events,
     webhooks: services.webhooks,
     auditTrail,
+    sessionIndex,
+    consoleClientId,
+    ...lifecycle,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
       providers.startKeyWatch(config.keyRefreshIntervalMs);
+      lifecycle.mailWorker.start();
+      logger.info({ mail: lifecycle.mailTransport.description }, `mail: ${lifecycle.mailTransport.description}`);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
         accountSessions.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
       purgeTimer.unref();
       auditTrail.start();
     },
     async close() {
       providers.stop();
+      await lifecycle.mailWorker.stop();
       if (purgeTimer) clearInterval(purgeTimer);
       // Webhook and seal work in flight finishes, queued events are written, the head is sealed.
       await auditTrail.stop();

@@ -24,7 +24,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
       handler: async ({ body, actor }) => {
         const { client, clientSecret } = await deps.clients.createClient({
           name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa,
+          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -44,7 +44,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const before = await requireClient(params.clientId);
         const after = await deps.clients.updateClient(before.client_id, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa,
+          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,

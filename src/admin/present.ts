@@ -10,13 +10,20 @@ export function presentAccount(account: AccountRow) {
 }
 
 export function presentClient(client: ClientRow) {
-  const metadata = client.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; grant_types?: string[]; scope?: string };
+  const metadata = client.metadata as {
+    redirect_uris?: string[];
+    post_logout_redirect_uris?: string[];
+    grant_types?: string[];
+    scope?: string;
+    require_verified_email?: boolean;
+  };
   return {
     client_id: client.client_id,
     name: client.name,
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_verified_email: metadata.require_verified_email ?? false,
     redirect_uris: metadata.redirect_uris ?? [],
     post_logout_redirect_uris: metadata.post_logout_redirect_uris ?? [],
     grant_types: metadata.grant_types ?? [],

@@ -84,6 +84,7 @@ export const clientSchema = z
     type: clientTypeSchema,
     first_party: z.boolean(),
     require_mfa: z.boolean(),
+    require_verified_email: z.boolean(),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
     grant_types: z.array(z.string()),
@@ -104,6 +105,7 @@ export const createClientSchema = z.strictObject({
   scope: scopeString.optional(),
   first_party: z.boolean().default(false),
   require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
+  require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -113,6 +115,7 @@ export const updateClientSchema = z
     scope: scopeString.nullable().optional(),
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
+    require_verified_email: z.boolean().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });

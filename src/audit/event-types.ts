@@ -61,6 +61,16 @@ export const EVENT_TYPES = [
   'group.member_removed',
   'object_grant.created',
   'object_grant.deleted',
+  // Account lifecycle (docs/accounts.md): sign-up, verification, reset, the account page.
+  'account.signup_duplicate',
+  'account.verification_sent',
+  'account.email_verified',
+  'account.password_reset_requested',
+  'account.password_reset',
+  'account.password_changed',
+  'account.email_change_requested',
+  'account.email_changed',
+  'account.profile_updated',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

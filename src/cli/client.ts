@@ -16,6 +16,7 @@ export const createClient: Command = async (context, { args }) => {
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'require-verified-email': { type: 'boolean' },
     },
     strict: true,
   });
@@ -29,6 +30,7 @@ export const createClient: Command = async (context, { args }) => {
     scope: values.scope,
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
+    requireVerifiedEmail: values['require-verified-email'] ?? false,
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];

@@ -69,7 +69,7 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa]
+  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email]
   client list
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]

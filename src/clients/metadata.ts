@@ -24,6 +24,8 @@ export interface ClientRegistration {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   scope?: string;
+  /** Sign-in to this client completes only for accounts with a verified email (docs/accounts.md). */
+  requireVerifiedEmail?: boolean;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -38,5 +40,6 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     post_logout_redirect_uris: input.postLogoutRedirectUris,
     token_endpoint_auth_method: profile.confidential ? 'client_secret_basic' : 'none',
     ...(input.scope ? { scope: input.scope } : {}),
+    ...(input.requireVerifiedEmail ? { require_verified_email: true } : {}),
   };
 }

@@ -15,6 +15,7 @@ const registrationSchema = z.object({
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
+  requireVerifiedEmail: z.boolean().default(false),
 });
 
 /** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
@@ -79,11 +80,14 @@ export function createClientService(deps: { queries: ClientQueries }) {
      */
     async updateClient(
       clientId: string,
-      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope'>> & { firstParty?: boolean; requireMfa?: boolean },
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & {
+        firstParty?: boolean;
+        requireMfa?: boolean;
+      },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
       if (!current) throw notFound('no client with this id');
-      const metadata = current.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string };
+      const metadata = current.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string; require_verified_email?: boolean };
       const merged = {
         name: changes.name ?? current.name,
         type: current.type,
@@ -92,6 +96,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
         scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
+        requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
       };
       const registration = validateRegistration(merged);
       const updated = await queries.updateClient(clientId, {

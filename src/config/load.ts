@@ -48,6 +48,15 @@ export interface Config {
     mailRequestsPerIpPerHour: number;
     apiRequestsPerClientPerMinute: number;
   };
+  /** Outgoing mail: SMTP when smtpUrl is set, otherwise files in outboxDir (docs/accounts.md). */
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
+  signup: { enabled: boolean; allowedDomains: string[] };
+  /** Lifetimes of the links mailed for email verification (and email change) and password reset. */
+  accountLinks: { verificationTtl: number; resetTtl: number };
+  /** NIST SP 800-63B §3.1.1.2: lengths in code points; the shorter minimum needs a second factor. */
+  passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
+  /** How fresh a sign-in must be for sensitive account changes (email change). */
+  recentLoginSeconds: number;
   /** Audit log retention in days; undefined keeps every event. */
   audit: { retentionDays?: number };
 }
@@ -86,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   // X-Forwarded-Proto must be believed, or no secure cookie could ever be set.
   if (issuer.startsWith('https://') && e.TRUSTED_PROXIES.length === 0) {
     throw new ConfigError('TRUSTED_PROXIES: ISSUER is https, so TLS ends at a proxy; list its address (or a range such as 10.0.0.0/8, or "uniquelocal")');
+  }
+  if (!e.SMTP_URL && e.DATABASE_URL) {
+    warnings.push(`SMTP_URL is not set: mail is written to ${resolve(dataDir, 'outbox')} instead of being sent.`);
   }
   if (!issuer.startsWith('https://')) {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
@@ -137,6 +149,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       mailRequestsPerIpPerHour: e.MAIL_REQUESTS_PER_IP_PER_HOUR,
       apiRequestsPerClientPerMinute: e.API_REQUESTS_PER_CLIENT_PER_MINUTE,
     },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `${e.PRODUCT_NAME} <no-reply@${new URL(issuer).hostname}>`,
+      outboxDir: resolve(dataDir, 'outbox'),
+    },
+    signup: { enabled: e.SIGNUP_ENABLED, allowedDomains: e.SIGNUP_ALLOWED_DOMAINS },
+    accountLinks: { verificationTtl: e.EMAIL_VERIFICATION_TTL, resetTtl: e.PASSWORD_RESET_TTL },
+    passwordPolicy: {
+      minLength: e.PASSWORD_MIN_LENGTH,
+      minLengthWithMfa: Math.min(e.PASSWORD_MIN_LENGTH_WITH_MFA, e.PASSWORD_MIN_LENGTH),
+      maxLength: e.PASSWORD_MAX_LENGTH,
+    },
+    recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
   };
   return { config: deepFreeze(config), warnings };

@@ -69,6 +69,21 @@ export const environmentSchema = z.object({
   INTERACTION_TTL: seconds(3600),
   KEY_REFRESH_INTERVAL_MS: milliseconds(30_000),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+  // Account lifecycle: mail, sign-up, verification, reset, password policy (docs/accounts.md).
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  SIGNUP_ENABLED: z.stringbool().default(false),
+  SIGNUP_ALLOWED_DOMAINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/, 'domain names such as example.com'))),
+  EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  PASSWORD_RESET_TTL: seconds(30 * 60),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+  PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
+  PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(128),
+  RECENT_LOGIN_SECONDS: seconds(600),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });

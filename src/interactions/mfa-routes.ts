@@ -64,18 +64,21 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     });
   }
 
-  /** Throttles second-factor attempts per account; returns false (after answering 429) when over. */
-  async function withinLimits(ctx: Context, interaction: Interaction, pending: PendingLogin): Promise<boolean> {
-    const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, pending.accountId);
-    if (decision.allowed) return true;
-    await deps.audit.record({
+  const recordMfaFailure = (ctx: Context, interaction: Interaction, pending: PendingLogin, detail: Record<string, unknown>) =>
+    deps.audit.record({
       type: 'mfa.failed',
       outcome: 'failure',
       accountId: pending.accountId,
       clientId: String(interaction.params.client_id),
       origin: requestOriginOf(ctx.req),
-      detail: { reason: 'throttled', retryAfter: decision.retryAfter },
+      detail,
     });
+
+  /** Throttles second-factor attempts per account; returns false (after answering 429) when over. */
+  async function withinLimits(ctx: Context, interaction: Interaction, pending: PendingLogin): Promise<boolean> {
+    const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, pending.accountId);
+    if (decision.allowed) return true;
+    await recordMfaFailure(ctx, interaction, pending, { reason: 'throttled', retryAfter: decision.retryAfter });
     ctx.status = 429;
     ctx.set('Retry-After', String(decision.retryAfter));
     const message = tooManyAttempts(decision.retryAfter);
@@ -86,14 +89,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
 
   async function recordFailure(ctx: Context, interaction: Interaction, pending: PendingLogin, stage: string) {
     const failure = await deps.mfaProtection.recordFailure(pending.accountId);
-    await deps.audit.record({
-      type: 'mfa.failed',
-      outcome: 'failure',
-      accountId: pending.accountId,
-      clientId: String(interaction.params.client_id),
-      origin: requestOriginOf(ctx.req),
-      detail: { stage, consecutiveFailures: failure.consecutiveFailures },
-    });
+    await recordMfaFailure(ctx, interaction, pending, { reason: 'wrong_code', stage, consecutiveFailures: failure.consecutiveFailures });
     ctx.status = 401;
   }
 

@@ -9,6 +9,7 @@ import { parseInput } from '../http/validate.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
 import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess } from './consent.js';
+import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from './steps.js';
 
@@ -40,11 +41,14 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       abortUrl: `/interaction/${interaction.uid}/abort`,
       email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
       error: extra.error,
+      forgotUrl: deps.accountPages ? '/account/forgot' : undefined,
+      signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
     });
   }
 
   router.get('/:uid', async (ctx) => {
     const interaction = await steps.load(ctx);
+    if (deps.accountPages && needsVerifiedEmail(interaction)) return deps.accountPages.verifyRequired(ctx, interaction);
     if (interaction.prompt.name === 'login') {
       const reasons = interaction.prompt.reasons;
       // Step-up: signed in already, and only the second factor is missing.

@@ -13,7 +13,7 @@ import type { PendingLogins } from '../mfa/pending-login.js';
 import type { MfaPolicy } from '../mfa/policy.js';
 import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
-import type { Clock } from '../shared/clock.js';
+import { epochSeconds, type Clock } from '../shared/clock.js';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -30,6 +30,11 @@ export interface InteractionDeps {
   mfaPolicy: MfaPolicy;
   pendingLogins: PendingLogins;
   clock: Clock;
+  /** Links to sign-up and password reset, and the page for a client that needs a verified email. */
+  accountPages?: {
+    signupEnabled: () => boolean;
+    verifyRequired: (ctx: Context, interaction: Interaction) => Promise<void>;
+  };
 }
 
 export interface CompletedLogin {
@@ -88,7 +93,9 @@ export function createInteractionSteps(deps: InteractionDeps) {
       origin: requestOriginOf(ctx.req),
       detail: { amr: login.amr, acr: login.acr },
     });
-    return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts: login.loginTs, remember: true } }, false);
+        // The login time comes from the injectable clock, so the account pages judge "recent" by the same one.
+    const ts = login.loginTs ?? epochSeconds(deps.clock);
+    return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts, remember: true } }, false);
   }
 
   return { forms, load, finish, clientOf, completeLogin, csrf: (ctx: Context) => csrfToken(ctx, deps.secureCookies) };

@@ -14,6 +14,7 @@ import { createExtraTokenClaims } from './rbac-tokens.js';
 import { createResourceServerInfo } from './resource-servers.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
+import { extraClientMetadata } from './verified-email.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -114,9 +115,10 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     conformIdTokenClaims: true,
     interactions: {
       url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
-      policy: buildInteractionPolicy(deps.mfaPolicy),
+      policy: buildInteractionPolicy({ mfaPolicy: deps.mfaPolicy, accounts: deps.accounts }),
     },
     acrValues: SUPPORTED_ACR_VALUES,
+    extraClientMetadata: extraClientMetadata as Configuration['extraClientMetadata'],
     renderError: pages.renderError,
     ttl: {
       AccessToken: tokens.accessTokenTtl,

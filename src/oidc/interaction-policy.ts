@@ -1,5 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountService } from '../accounts/service.js';
 import { AMR, type MfaPolicy } from '../mfa/policy.js';
+import { verifiedEmailCheck } from './verified-email.js';
 
 const { Check, base } = interactionPolicy;
 
@@ -7,14 +9,17 @@ const { Check, base } = interactionPolicy;
 export const MFA_REQUIRED = 'mfa_required';
 
 /**
- * oidc-provider's default prompts, with one more login check: a session whose sign-in did not
+ * oidc-provider's default prompts, with two more login checks: a verified email where the client
+ * requires one (verified-email.ts), and a session whose sign-in did not
  * include a second factor must step up when the account, the client, a group or acr_values call for
  * one. This is what stops an existing password-only SSO session (or prompt=none) from reaching an
  * MFA-protected client.
  */
-export function buildInteractionPolicy(mfaPolicy: MfaPolicy) {
+export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: AccountService }) {
+  const { mfaPolicy } = deps;
   const policy = base();
   const login = policy.get('login')!;
+  login.checks.add(verifiedEmailCheck(deps.accounts));
   login.checks.add(
     new Check(MFA_REQUIRED, 'multi-factor authentication is required', 'interaction_required', async (ctx: KoaContextWithOIDC) => {
       const { session, params, client } = ctx.oidc;

@@ -1,0 +1,110 @@
+import type Provider from 'oidc-provider';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { Config } from '../config/load.js';
+import type { RequestOrigin } from '../http/request-context.js';
+import type { Mailer } from '../mail/outbox.js';
+import { describeDuration } from '../mail/templates.js';
+import type { SessionIndex } from '../oidc/session-index.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import { LinkError, type AccountTokens } from './account-tokens.js';
+import type { AccountLinks } from './links.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { PasswordPolicy } from './password-policy.js';
+import type { ProfileQueries } from './profile-queries.js';
+import type { AccountRow } from './queries.js';
+import type { AccountService } from './service.js';
+import { weakPassword } from './signup-service.js';
+
+/** Whether the account has a second factor; MFA plugs in here (until then, nobody has one). */
+export type SecondFactorCheck = (account: AccountRow) => Promise<boolean>;
+export const noSecondFactors: SecondFactorCheck = async () => false;
+
+/**
+ * Forgotten passwords. Asking answers the same way whether or not the address has an account. A
+ * reset link works once, for PASSWORD_RESET_TTL, and only while it is the newest one and the password
+ * has not changed since. A completed reset ends the account's other sessions and revokes its tokens,
+ * ends a lockout, mails a notice, and signs nobody in: the next sign-in asks for every factor.
+ */
+export function createRecoveryService(deps: {
+  config: Pick<Config, 'accountLinks' | 'product'>;
+  accounts: AccountService;
+  profile: ProfileQueries;
+  tokens: AccountTokens;
+  policy: PasswordPolicy;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  audit: AuditRecorder;
+  links: AccountLinks;
+  loginProtection: LoginProtection;
+  sessions: SessionIndex;
+  provider: () => Provider;
+  hasSecondFactor?: SecondFactorCheck;
+}) {
+  const { accounts, tokens, audit } = deps;
+  const ttl = deps.config.accountLinks.resetTtl;
+  const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
+
+  /** The link's account, as long as the address it was sent to is still the account's. */
+  async function accountOf(token: string): Promise<AccountRow> {
+    const row = await tokens.inspect(token, 'reset_password');
+    const account = await accounts.findById(row.account_id);
+    if (!account || account.email !== row.email) throw new LinkError('address_changed', 'reset_password');
+    return account;
+  }
+
+  return {
+    async requestReset(emailInput: string, origin: RequestOrigin): Promise<void> {
+      const account = await accounts.findByEmail(emailInput.trim());
+      if (!account || account.status !== 'active') {
+        await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
+        return;
+      }
+      const token = await tokens.issue({ account, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
+      await deps.mailer.send(account.email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+      await audit.record({ type: 'account.password_reset_requested', accountId: account.id, origin });
+    },
+
+    /** Checks a reset link without using it, for the page that asks for the new password. */
+    async inspectReset(token: string): Promise<{ email: string; minimumLength: number }> {
+      const account = await accountOf(token);
+      return { email: account.email, minimumLength: deps.policy.minimumLength(await hasSecondFactor(account)) };
+    },
+
+    async completeReset(token: string, password: string, context: { origin: RequestOrigin; currentSessionUid?: string }): Promise<AccountRow> {
+      let account: AccountRow;
+      try {
+        account = await accountOf(token);
+      } catch (error) {
+        if (error instanceof LinkError) {
+          await audit.record({ type: 'account.password_reset', outcome: 'failure', origin: context.origin, detail: { reason: error.problem } });
+        }
+        throw error;
+      }
+      const verdict = deps.policy.check(password, {
+        productName: deps.config.product.name,
+        email: account.email,
+        name: account.name,
+        hasSecondFactor: await hasSecondFactor(account),
+      });
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+
+      const used = await tokens.use(token, 'reset_password');
+      await deps.profile.setPasswordAfterReset(account.id, await deps.hasher.hash(password), used.email);
+      await tokens.revokeOpen(account.id, ['reset_password']);
+      await deps.loginProtection.reset(account.email);
+      const provider = deps.provider();
+      const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid);
+      const grantsAffected = await deps.sessions.revokeTokens(provider, account.id);
+      await deps.mailer.send(account.email, 'password-changed', { byReset: true, accountUrl: deps.links.account, resetUrl: deps.links.forgot });
+      await audit.record({
+        type: 'account.password_reset',
+        accountId: account.id,
+        origin: context.origin,
+        detail: { sessionsEnded, grantsAffected, unlocked: Boolean(account.locked_at) },
+      });
+      return account;
+    },
+  };
+}
+
+export type RecoveryService = ReturnType<typeof createRecoveryService>;

@@ -1,0 +1,223 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { requireCsrf } from '../../http/csrf.js';
+import { parseInput } from '../../http/validate.js';
+import type { MailLimit } from '../../ratelimit/mail-limit.js';
+import { MAX_TOKEN_LENGTH } from '../account-tokens.js';
+import { nameSchema, type SelfService, type Signed } from '../self-service.js';
+import { MAX_PASSWORD_LENGTH } from '../service.js';
+import type { SignupService } from '../signup-service.js';
+import type { AccountAuth, SignedIn } from './account-auth.js';
+import { describeDevice } from './device.js';
+import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
+
+const csrfOnly = z.object({ csrf: z.string().max(256) });
+const nameForm = csrfOnly.extend({ name: nameSchema });
+const passwordForm = csrfOnly.extend({
+  current: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
+  password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
+  sign_out_others: z.literal('yes').optional(),
+});
+const emailForm = csrfOnly.extend({ email: z.string().trim().max(254, 'Use at most 254 characters.') });
+const tokenQuery = z.object({ token: z.string().min(1, 'The link is incomplete.').max(MAX_TOKEN_LENGTH, 'The link is not valid.') });
+const tokenForm = tokenQuery.extend({ csrf: z.string().max(256) });
+const handle = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid identifier');
+
+/** Messages shown after a change (by key, so no text a request carried is ever shown). */
+const DONE: Record<string, string> = {
+  name: 'Your name was changed.',
+  password: 'Your password was changed.',
+  'password-others': 'Your password was changed, and every other session was signed out.',
+  'email-sent': 'We sent a confirmation link to the new address. Your address changes when you open it.',
+  'verification-sent': 'We sent a new verification link to your address.',
+  'session-revoked': 'The session was signed out.',
+  'app-revoked': 'The application no longer has access to your account.',
+};
+
+export interface AccountRouterDeps extends PageDeps {
+  auth: AccountAuth;
+  selfService: SelfService;
+  signup: SignupService;
+  mailLimit: MailLimit;
+  maxPasswordLength: number;
+}
+
+/** The self-service account page and its forms. */
+export function createAccountRouter(deps: AccountRouterDeps): Router {
+  const router = new Router({ prefix: '/account' });
+  const { auth, selfService } = deps;
+
+  /** The signed-in person, or a redirect to sign in (then back to `returnTo`). */
+  async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean } = {}): Promise<Signed | undefined> {
+    const current = await auth.current(ctx);
+    if (!current) {
+      auth.startLogin(ctx, returnTo);
+      return undefined;
+    }
+    if (options.recent && !auth.isRecent(current)) {
+      auth.startLogin(ctx, returnTo, true);
+      return undefined;
+    }
+    return toSigned(ctx, current);
+  }
+  const toSigned = (ctx: Context, current: SignedIn): Signed => ({ account: current.account, sessionUid: current.sessionUid, origin: originOf(ctx) });
+
+  async function renderAccount(ctx: Context, signed: Signed, extra: { nameError?: string; status?: number } = {}) {
+    const [sessions, applications] = await Promise.all([selfService.listSessions(signed.account), selfService.listApplications(signed.account)]);
+    renderPage(
+      deps,
+      ctx,
+      'account',
+      {
+        account: signed.account,
+        done: typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined,
+        nameError: extra.nameError,
+        sessions: sessions.map((session) => ({ ...session, device: describeDevice(session.userAgent), current: session.uid === signed.sessionUid })),
+        applications,
+      },
+      extra.status,
+    );
+  }
+
+  router.get('/', async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (signed) await renderAccount(ctx, signed);
+  });
+
+  router.get('/callback', (ctx) => {
+    const returnTo = auth.finishLogin(ctx, ctx.query.state);
+    if (typeof ctx.query.error === 'string') {
+      return renderPage(deps, ctx, 'notice', {
+        title: 'Not signed in',
+        heading: 'You are not signed in',
+        message: 'The sign-in was cancelled or did not complete.',
+        link: { href: '/account', text: 'Sign in' },
+      }, 400);
+    }
+    seeOther(ctx, returnTo ?? '/account');
+  });
+
+  router.post('/name', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed) return;
+    const parsed = nameForm.safeParse(ctx.request.body);
+    if (!parsed.success) return renderAccount(ctx, signed, { nameError: parsed.error.issues[0].message, status: 400 });
+    await selfService.changeName(signed, parsed.data.name);
+    seeOther(ctx, '/account?done=name');
+  });
+
+  router.post('/verification', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed) return;
+    parseInput(csrfOnly, ctx.request.body);
+    await checkMailLimit(deps.mailLimit, ctx, signed.account.email);
+    await deps.signup.sendVerificationTo(signed.account, signed.origin, '/account');
+    seeOther(ctx, '/account?done=verification-sent');
+  });
+
+  const renderPassword = async (ctx: Context, signed: Signed, error?: string, status = 200) =>
+    renderPage(deps, ctx, 'account-password', {
+      account: signed.account,
+      minLength: await selfService.minimumPasswordLength(signed.account),
+      maxLength: deps.maxPasswordLength,
+      error,
+    }, status);
+
+  router.get('/password', async (ctx) => {
+    const signed = await signedIn(ctx, '/account/password');
+    if (signed) await renderPassword(ctx, signed);
+  });
+
+  router.post('/password', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account/password');
+    if (!signed) return;
+    const form = parseInput(passwordForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        const signOutOthers = form.sign_out_others === 'yes';
+        await selfService.changePassword(signed, { current: form.current, next: form.password, signOutOthers });
+        seeOther(ctx, `/account?done=${signOutOthers ? 'password-others' : 'password'}`);
+      },
+      (error, status) => renderPassword(ctx, signed, error, status),
+    );
+  });
+
+  // Changing the address needs a recent sign-in: a session left open on a shared computer must not
+  // be enough to take the account over.
+  const renderEmail = (ctx: Context, signed: Signed, email?: string, error?: string, status = 200) =>
+    renderPage(deps, ctx, 'account-email', { account: signed.account, email, error }, status);
+
+  router.get('/email', async (ctx) => {
+    const signed = await signedIn(ctx, '/account/email', { recent: true });
+    if (signed) renderEmail(ctx, signed);
+  });
+
+  router.post('/email', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account/email', { recent: true });
+    if (!signed) return;
+    const form = parseInput(emailForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await checkMailLimit(deps.mailLimit, ctx, form.email);
+        await selfService.requestEmailChange(signed, form.email);
+        seeOther(ctx, '/account?done=email-sent');
+      },
+      (error, status) => renderEmail(ctx, signed, form.email, error, status),
+    );
+  });
+
+  // Opened from the mail at the new address; the link alone proves that address, no session needed.
+  const EMAIL_AGAIN = { href: '/account/email', text: 'Change your email again' };
+  router.get('/email/confirm', async (ctx) => {
+    const { token } = parseInput(tokenQuery, ctx.query);
+    const inspected = await linkOrNotice(deps, ctx, () => selfService.inspectEmailChange(token), EMAIL_AGAIN);
+    if (!inspected) return;
+    renderPage(deps, ctx, 'confirm-link', {
+      title: 'Confirm your new email',
+      heading: 'Confirm your new email address',
+      message: `Use ${inspected.email} as the address of your account.`,
+      action: '/account/email/confirm',
+      token,
+      button: 'Use this address',
+    });
+  });
+
+  router.post('/email/confirm', forms, requireCsrf(), async (ctx) => {
+    const { token } = parseInput(tokenForm, ctx.request.body);
+    const done = await linkOrNotice(deps, ctx, () => selfService.confirmEmailChange(token, originOf(ctx)), EMAIL_AGAIN);
+    if (!done) return;
+    seeOther(ctx, '/account/email/changed');
+  });
+
+  router.get('/email/changed', (ctx) =>
+    renderPage(deps, ctx, 'notice', {
+      title: 'Email changed',
+      heading: 'Your email address was changed',
+      message: 'Sign in with your new address from now on.',
+      link: { href: '/account', text: 'Go to your account' },
+    }),
+  );
+
+  router.post('/sessions/:uid/revoke', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed) return;
+    parseInput(csrfOnly, ctx.request.body);
+    const uid = parseInput(handle, ctx.params.uid);
+    const { current } = await selfService.revokeSession(signed, uid);
+    seeOther(ctx, current ? '/account' : '/account?done=session-revoked');
+  });
+
+  router.post('/applications/:grantId/revoke', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed) return;
+    parseInput(csrfOnly, ctx.request.body);
+    const grantId = parseInput(handle, ctx.params.grantId);
+    await selfService.revokeApplication(signed, grantId);
+    seeOther(ctx, '/account?done=app-revoked');
+  });
+
+  return router;
+}

@@ -1,0 +1,45 @@
+import type Router from '@koa/router';
+import type { Container } from '../../container.js';
+import { createVerifyEmailRouter, createVerifyRequiredPage } from '../../interactions/verify-email.js';
+import { createAccountAuth } from './account-auth.js';
+import { createAccountRouter } from './account-routes.js';
+import { createRecoveryRouter } from './recovery-routes.js';
+import { createSignupRouter } from './signup-routes.js';
+
+/** Everything the hosted account pages need from the container, and their routers. */
+export function createAccountPages(container: Container) {
+  const { config } = container;
+  const page = { render: container.render, secureCookies: config.secureCookies };
+  const provider = () => container.providers.current();
+  const auth = createAccountAuth({
+    provider,
+    accounts: container.accounts,
+    sessions: container.sessionIndex,
+    clock: container.clock,
+    clientId: container.consoleClientId,
+    issuer: config.issuer,
+    secureCookies: config.secureCookies,
+    recentLoginSeconds: config.recentLoginSeconds,
+  });
+  const routers: Router[] = [
+    createSignupRouter({ ...page, signup: container.signup, policy: container.passwordPolicy, mailLimit: container.mailLimit }),
+    createRecoveryRouter({ ...page, recovery: container.recovery, mailLimit: container.mailLimit, provider, maxLength: config.passwordPolicy.maxLength }),
+    createAccountRouter({
+      ...page,
+      auth,
+      selfService: container.selfService,
+      signup: container.signup,
+      mailLimit: container.mailLimit,
+      maxPasswordLength: config.passwordPolicy.maxLength,
+    }),
+    createVerifyEmailRouter({ ...page, provider, accounts: container.accounts, signup: container.signup, mailLimit: container.mailLimit }),
+  ];
+  return {
+    routers,
+    /** What the login page needs: links, and the "verify your email first" step. */
+    interaction: {
+      signupEnabled: () => container.signup.enabled(),
+      verifyRequired: createVerifyRequiredPage({ ...page, accounts: container.accounts }),
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { requireCsrf } from '../../http/csrf.js';
+import { parseInput } from '../../http/validate.js';
+import type { MailLimit } from '../../ratelimit/mail-limit.js';
+import { MAX_TOKEN_LENGTH } from '../account-tokens.js';
+import { safeReturnPath } from '../links.js';
+import type { PasswordPolicy } from '../password-policy.js';
+import { MAX_PASSWORD_LENGTH } from '../service.js';
+import type { SignupService } from '../signup-service.js';
+import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
+
+const RESEND = { href: '/account/verify/resend', text: 'Get a new link' };
+
+const signupForm = z.object({
+  csrf: z.string().max(256),
+  email: z.string().trim().max(254, 'Use at most 254 characters.'),
+  name: z.string().trim().min(1, 'Enter your name.').max(100, 'Use at most 100 characters.'),
+  password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
+  return_to: z.string().max(200).optional(),
+});
+const emailForm = z.object({ csrf: z.string().max(256), email: z.string().trim().max(254), return_to: z.string().max(200).optional() });
+const tokenQuery = z.object({ token: z.string().min(1, 'The link is incomplete.').max(MAX_TOKEN_LENGTH, 'The link is not valid.') });
+const tokenForm = tokenQuery.extend({ csrf: z.string().max(256) });
+
+/** Sign-up and email verification pages. */
+export function createSignupRouter(deps: PageDeps & { signup: SignupService; policy: PasswordPolicy; mailLimit: MailLimit }): Router {
+  const router = new Router({ prefix: '/account' });
+  const { signup } = deps;
+
+  const renderSignup = (ctx: Context, values: { email?: string; name?: string; returnTo?: string }, error?: string, status = 200) =>
+    renderPage(deps, ctx, 'signup', {
+      ...values,
+      error,
+      minLength: deps.policy.minimumLength(false),
+      maxLength: deps.policy.rules.maxLength,
+      allowedDomains: signup.allowedDomains(),
+      signInUrl: values.returnTo ?? '/account',
+    }, status);
+
+  const unavailable = (ctx: Context) =>
+    renderPage(deps, ctx, 'notice', { title: 'Sign-up', heading: 'Sign-up is not available', message: 'Accounts here are created by the administrator. Ask them for one.' }, 404);
+
+  router.get('/signup', (ctx) => {
+    if (!signup.enabled()) return unavailable(ctx);
+    renderSignup(ctx, { returnTo: safeReturnPath(ctx.query.return_to) });
+  });
+
+  router.post('/signup', forms, requireCsrf(), async (ctx) => {
+    if (!signup.enabled()) return unavailable(ctx);
+    const form = parseInput(signupForm, ctx.request.body);
+    const returnTo = safeReturnPath(form.return_to);
+    await withFormErrors(
+      ctx,
+      async () => {
+        const limit = (email: string) => checkMailLimit(deps.mailLimit, ctx, email);
+        await signup.signUp({ email: form.email, name: form.name, password: form.password, returnPath: returnTo }, originOf(ctx), limit);
+        seeOther(ctx, `/account/signup/sent${returnTo ? `?${new URLSearchParams({ return_to: returnTo })}` : ''}`);
+      },
+      (error, status) => renderSignup(ctx, { email: form.email, name: form.name, returnTo }, error, status),
+    );
+  });
+
+  // The same page for a new and a known address: which one it was is told only by mail.
+  router.get('/signup/sent', (ctx) => {
+    const returnTo = safeReturnPath(ctx.query.return_to);
+    renderPage(deps, ctx, 'notice', {
+      title: 'Check your email',
+      heading: 'Check your email',
+      message: 'We sent a message to the address you gave. Open the link in it to verify your address, then sign in.',
+      link: { href: returnTo ?? '/account', text: 'Go to sign in' },
+    });
+  });
+
+  router.get('/verify', async (ctx) => {
+    const { token } = parseInput(tokenQuery, ctx.query);
+    const inspected = await linkOrNotice(deps, ctx, () => signup.inspectVerification(token), RESEND);
+    if (!inspected) return;
+    const { email } = inspected;
+    renderPage(deps, ctx, 'confirm-link', {
+      title: 'Verify your email',
+      heading: 'Verify your email address',
+      message: `Confirm that ${email} is your address.`,
+      action: '/account/verify',
+      token,
+      button: 'Verify my address',
+    });
+  });
+
+  router.post('/verify', forms, requireCsrf(), async (ctx) => {
+    const { token } = parseInput(tokenForm, ctx.request.body);
+    const confirmed = await linkOrNotice(deps, ctx, () => signup.confirmVerification(token, originOf(ctx)), RESEND);
+    if (!confirmed) return;
+    const { returnPath } = confirmed;
+    seeOther(ctx, `/account/verify/done${returnPath ? `?${new URLSearchParams({ return_to: returnPath })}` : ''}`);
+  });
+
+  router.get('/verify/done', (ctx) => {
+    const returnTo = safeReturnPath(ctx.query.return_to);
+    renderPage(deps, ctx, 'notice', {
+      title: 'Email verified',
+      heading: 'Your email address is verified',
+      message: returnTo?.startsWith('/interaction/') ? 'Continue to sign in to the application.' : 'You can now sign in.',
+      link: { href: returnTo ?? '/account', text: returnTo?.startsWith('/interaction/') ? 'Continue' : 'Go to your account' },
+    });
+  });
+
+  const renderResend = (ctx: Context, email?: string, error?: string, status = 200) =>
+    renderPage(deps, ctx, 'email-form', {
+      title: 'Verify your email',
+      heading: 'Get a new verification link',
+      message: 'Enter the address of your account. If it still needs verifying, we will send a new link to it.',
+      action: '/account/verify/resend',
+      button: 'Send a new link',
+      email,
+      error,
+    }, status);
+
+  router.get('/verify/resend', (ctx) => renderResend(ctx));
+  router.post('/verify/resend', forms, requireCsrf(), async (ctx) => {
+    const form = parseInput(emailForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await checkMailLimit(deps.mailLimit, ctx, form.email);
+        await signup.resendVerification(form.email, originOf(ctx));
+        seeOther(ctx, '/account/signup/sent');
+      },
+      (error, status) => renderResend(ctx, form.email, error, status),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,174 @@
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { ClientService } from '../clients/service.js';
+import type { Config } from '../config/load.js';
+import { AppError } from '../errors/app-error.js';
+import type { RequestOrigin } from '../http/request-context.js';
+import type { Mailer } from '../mail/outbox.js';
+import { describeDuration } from '../mail/templates.js';
+import type { GrantView, SessionIndex, SessionView } from '../oidc/session-index.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import { LinkError, type AccountTokens } from './account-tokens.js';
+import type { AccountLinks } from './links.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { PasswordPolicy } from './password-policy.js';
+import type { ProfileQueries } from './profile-queries.js';
+import type { AccountRow } from './queries.js';
+import { noSecondFactors, type SecondFactorCheck } from './recovery-service.js';
+import { normalizeEmail, type AccountService } from './service.js';
+import { weakPassword } from './signup-service.js';
+
+export interface Signed {
+  account: AccountRow;
+  sessionUid: string;
+  origin: RequestOrigin;
+}
+
+export interface ApplicationView extends GrantView {
+  clientName: string;
+}
+
+export const nameSchema = z.string().trim().min(1, 'Enter your name.').max(100, 'Use at most 100 characters.');
+
+/** What a signed-in person does on the account page. Each change is an audit event. */
+export function createSelfService(deps: {
+  config: Pick<Config, 'accountLinks' | 'product'>;
+  accounts: AccountService;
+  profile: ProfileQueries;
+  tokens: AccountTokens;
+  policy: PasswordPolicy;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  audit: AuditRecorder;
+  links: AccountLinks;
+  loginProtection: LoginProtection;
+  sessions: SessionIndex;
+  clients: ClientService;
+  provider: () => Provider;
+  /** The account page's own client: not listed among the applications. */
+  consoleClientId: string;
+  hasSecondFactor?: SecondFactorCheck;
+}) {
+  const { profile, tokens, audit, mailer, links } = deps;
+  const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
+  const ttl = deps.config.accountLinks.verificationTtl;
+
+  return {
+    minimumPasswordLength: async (account: AccountRow) => deps.policy.minimumLength(await hasSecondFactor(account)),
+
+    async changeName({ account, origin }: Signed, name: string): Promise<void> {
+      await profile.updateName(account.id, name);
+      await audit.record({ type: 'account.profile_updated', accountId: account.id, origin, detail: { fields: ['name'] } });
+    },
+
+    async changePassword(signed: Signed, input: { current: string; next: string; signOutOthers: boolean }): Promise<{ sessionsEnded: number }> {
+      const { account, origin } = signed;
+      const decision = await deps.loginProtection.beforeAttempt(origin.ip ?? '', account.email);
+      if (!decision.allowed) {
+        throw new AppError('RATE_LIMITED', 429, `Too many wrong passwords. Wait ${decision.retryAfter} seconds, then try again.`, {
+          headers: { 'Retry-After': String(decision.retryAfter) },
+        });
+      }
+      if (!account.password_hash || !(await deps.hasher.verify(input.current, account.password_hash))) {
+        await deps.loginProtection.recordFailure(account.email);
+        await audit.record({ type: 'account.password_changed', outcome: 'failure', accountId: account.id, origin, detail: { reason: 'wrong_password' } });
+        throw new AppError('WRONG_PASSWORD', 400, 'The current password is not correct.', { details: { field: 'current' } });
+      }
+      await deps.loginProtection.recordSuccess(account.email);
+      const verdict = deps.policy.check(input.next, {
+        productName: deps.config.product.name,
+        email: account.email,
+        name: account.name,
+        hasSecondFactor: await hasSecondFactor(account),
+      });
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      await profile.setPassword(account.id, await deps.hasher.hash(input.next));
+      // A reset link mailed before the change must not undo it.
+      await tokens.revokeOpen(account.id, ['reset_password']);
+      let sessionsEnded = 0;
+      if (input.signOutOthers) {
+        const provider = deps.provider();
+        sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, signed.sessionUid);
+        await deps.sessions.revokeTokens(provider, account.id);
+      }
+      await mailer.send(account.email, 'password-changed', { byReset: false, accountUrl: links.account, resetUrl: links.forgot });
+      await audit.record({ type: 'account.password_changed', accountId: account.id, origin, detail: { signedOutOthers: input.signOutOthers, sessionsEnded } });
+      return { sessionsEnded };
+    },
+
+    /**
+     * Starts an email change: a confirmation link to the new address, a notice to the current one.
+     * An address that another account uses gets nothing, and the page says the same as for a free one.
+     */
+    async requestEmailChange({ account, origin }: Signed, newEmailInput: string): Promise<void> {
+      const newEmail = normalizeEmail(newEmailInput);
+      if (newEmail.toLowerCase() === account.email.toLowerCase()) {
+        throw new AppError('SAME_EMAIL', 400, 'This is already the address of your account.', { details: { field: 'email' } });
+      }
+      const holder = await deps.accounts.findByEmail(newEmail);
+      if (!holder) {
+        const token = await tokens.issue({ account, purpose: 'change_email', email: newEmail, ttlSeconds: ttl });
+        await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: describeDuration(ttl) });
+      }
+      await mailer.send(account.email, 'email-change-notice', { newAddress: newEmail, completed: false, accountUrl: links.account });
+      await audit.record({ type: 'account.email_change_requested', accountId: account.id, origin, detail: { addressTaken: Boolean(holder) } });
+    },
+
+    async inspectEmailChange(token: string): Promise<{ email: string }> {
+      const row = await tokens.inspect(token, 'change_email');
+      return { email: row.email };
+    },
+
+    async confirmEmailChange(token: string, origin: RequestOrigin): Promise<{ email: string }> {
+      const row = await tokens.inspect(token, 'change_email');
+      const account = await deps.accounts.findById(row.account_id);
+      if (!account) throw new LinkError('unknown', 'change_email');
+      const holder = await deps.accounts.findByEmail(row.email);
+      if (holder && holder.id !== account.id) {
+        throw new AppError('EMAIL_TAKEN', 409, 'Another account uses this address now, so it cannot become yours.');
+      }
+      await tokens.use(token, 'change_email');
+      try {
+        await profile.updateEmail(account.id, row.email);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new AppError('EMAIL_TAKEN', 409, 'Another account uses this address now, so it cannot become yours.');
+        throw error;
+      }
+      // Links sent to the old address are bound to it and stop working by themselves; say so anyway.
+      await tokens.revokeOpen(account.id, ['verify_email', 'reset_password']);
+      await mailer.send(account.email, 'email-change-notice', { newAddress: row.email, completed: true, accountUrl: links.account });
+      await audit.record({ type: 'account.email_changed', accountId: account.id, origin });
+      return { email: row.email };
+    },
+
+    listSessions: (account: AccountRow): Promise<SessionView[]> => deps.sessions.listSessions(deps.provider(), account.id),
+
+    async revokeSession({ account, origin, sessionUid }: Signed, uid: string): Promise<{ current: boolean }> {
+      if (!(await deps.sessions.revokeSession(deps.provider(), account.id, uid))) {
+        throw new AppError('SESSION_NOT_FOUND', 404, 'This session has already ended.');
+      }
+      await audit.record({ type: 'session.revoked', accountId: account.id, origin, detail: { current: uid === sessionUid, via: 'account' } });
+      return { current: uid === sessionUid };
+    },
+
+    async listApplications(account: AccountRow): Promise<ApplicationView[]> {
+      const grants = await deps.sessions.listGrants(deps.provider(), account.id);
+      const views: ApplicationView[] = [];
+      for (const grant of grants) {
+        if (grant.clientId === deps.consoleClientId) continue;
+        const client = await deps.clients.findClient(grant.clientId);
+        views.push({ ...grant, clientName: client?.name ?? grant.clientId });
+      }
+      return views;
+    },
+
+    async revokeApplication({ account, origin }: Signed, grantId: string): Promise<void> {
+      const revoked = await deps.sessions.revokeGrant(deps.provider(), account.id, grantId);
+      if (!revoked) throw new AppError('GRANT_NOT_FOUND', 404, 'This application has no access to revoke.');
+      await audit.record({ type: 'grant.revoked', accountId: account.id, clientId: revoked.clientId, origin, detail: { grantId, via: 'account' } });
+    },
+  };
+}
+
+export type SelfService = ReturnType<typeof createSelfService>;

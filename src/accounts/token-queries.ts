@@ -1,0 +1,43 @@
+import type { Knex } from 'knex';
+
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+
+export interface AccountTokenRow {
+  id: string;
+  account_id: string;
+  purpose: TokenPurpose;
+  token_hash: string;
+  email: string;
+  return_path: string | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export function createAccountTokenQueries(db: Knex) {
+  const tokens = () => db<AccountTokenRow>('account_tokens');
+  return {
+    insertAccountToken: (row: Omit<AccountTokenRow, 'used_at' | 'revoked_at'>) => tokens().insert(row),
+    findAccountTokenByHash: (tokenHash: string) => tokens().where({ token_hash: tokenHash }).first(),
+    /** Revokes every open token of these purposes for the account (a newer one, or a password change). */
+    revokeOpenTokens: (accountId: string, purposes: TokenPurpose[], at: Date) =>
+      tokens().where({ account_id: accountId }).whereIn('purpose', purposes).whereNull('used_at').whereNull('revoked_at').update({ revoked_at: at }),
+    /**
+     * Uses a token in one conditional UPDATE: of two concurrent uses exactly one gets the row back.
+     */
+    async useAccountToken(tokenHash: string, purpose: TokenPurpose, at: Date): Promise<AccountTokenRow | undefined> {
+      const [row] = await tokens()
+        .where({ token_hash: tokenHash, purpose })
+        .whereNull('used_at')
+        .whereNull('revoked_at')
+        .where('expires_at', '>', at)
+        .update({ used_at: at })
+        .returning('*');
+      return row as AccountTokenRow | undefined;
+    },
+    purgeAccountTokens: (before: Date) => tokens().where('expires_at', '<', before).delete(),
+  };
+}
+
+export type AccountTokenQueries = ReturnType<typeof createAccountTokenQueries>;

@@ -1,0 +1,111 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import { z } from 'zod';
+import type { AccountRow } from '../accounts/queries.js';
+import type { AccountService } from '../accounts/service.js';
+import type { SignupService } from '../accounts/signup-service.js';
+import { forms, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from '../accounts/routes/page-kit.js';
+import { AppError } from '../errors/app-error.js';
+import { requireCsrf } from '../http/csrf.js';
+import { parseInput } from '../http/validate.js';
+import { EMAIL_NOT_VERIFIED } from '../oidc/verified-email.js';
+import type { MailLimit } from '../ratelimit/mail-limit.js';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const csrfOnly = z.object({ csrf: z.string().max(256) });
+
+export const needsVerifiedEmail = (interaction: Interaction) =>
+  interaction.prompt.name === 'login' && interaction.prompt.reasons.includes(EMAIL_NOT_VERIFIED) && Boolean(interaction.session?.accountId);
+
+export interface VerifyEmailDeps extends PageDeps {
+  provider: () => Provider;
+  accounts: AccountService;
+  signup: SignupService;
+  mailLimit: MailLimit;
+}
+
+/** GET /interaction/:uid for that step: the page, with a notice after a new link was sent. */
+export function createVerifyRequiredPage(deps: PageDeps & { accounts: AccountService }) {
+  return async (ctx: Context, interaction: Interaction) => {
+    const account = await deps.accounts.findById(String(interaction.session?.accountId));
+    renderVerifyRequired(deps, ctx, interaction, account, { notice: ctx.query.sent === '1' ? `We sent a new link to ${account?.email ?? 'your address'}.` : undefined });
+  };
+}
+
+/** The page shown when the application requires a verified address and the account has none yet. */
+export function renderVerifyRequired(deps: PageDeps, ctx: Context, interaction: Interaction, account: AccountRow | undefined, extra: { notice?: string; error?: string; status?: number } = {}) {
+  renderPage(deps, ctx, 'verify-required', {
+    email: account?.email ?? '',
+    resendAction: `/interaction/${interaction.uid}/verification`,
+    continueAction: `/interaction/${interaction.uid}/continue`,
+    abortUrl: `/interaction/${interaction.uid}/abort`,
+    notice: extra.notice,
+    error: extra.error,
+  }, extra.status);
+}
+
+/**
+ * The steps of that page: mail a new link (limited like every mail endpoint), and continue once the
+ * address is verified. Continuing completes the login the person already made, keeping its time and
+ * methods, so no step of it is skipped or repeated.
+ */
+export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
+  const router = new Router({ prefix: '/interaction' });
+
+  async function load(ctx: Context): Promise<{ interaction: Interaction; account: AccountRow }> {
+    let interaction: Interaction;
+    try {
+      interaction = await deps.provider().interactionDetails(ctx.req, ctx.res);
+    } catch (error) {
+      if (error instanceof oidcErrors.SessionNotFound) {
+        throw new AppError('INTERACTION_EXPIRED', 400, 'This sign-in page has expired. Go back to the application and start again.');
+      }
+      throw error;
+    }
+    if (interaction.uid !== ctx.params.uid || !needsVerifiedEmail(interaction)) {
+      throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+    }
+    const account = await deps.accounts.findById(String(interaction.session!.accountId));
+    if (!account) throw new AppError('INTERACTION_STEP_INVALID', 400, 'This account no longer exists. Go back to the application and start again.');
+    return { interaction, account };
+  }
+
+  router.post('/:uid/verification', forms, requireCsrf(), async (ctx) => {
+    const { interaction, account } = await load(ctx);
+    parseInput(csrfOnly, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await deps.mailLimit.check(account.email, ctx.ip);
+        await deps.signup.sendVerificationTo(account, originOf(ctx), `/interaction/${interaction.uid}`);
+        seeOther(ctx, `/interaction/${interaction.uid}?sent=1`);
+      },
+      (error, status) => renderVerifyRequired(deps, ctx, interaction, account, { error, status }),
+    );
+  });
+
+  router.post('/:uid/continue', forms, requireCsrf(), async (ctx) => {
+    const { interaction, account } = await load(ctx);
+    parseInput(csrfOnly, ctx.request.body);
+    if (!account.email_verified) {
+      return renderVerifyRequired(deps, ctx, interaction, account, { error: 'Your address is not verified yet. Open the link in the email first.', status: 400 });
+    }
+    const provider = deps.provider();
+    const session = interaction.session?.uid ? await provider.Session.findByUid(interaction.session.uid) : undefined;
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+      login: {
+        accountId: account.id,
+        ...(session?.loginTs ? { ts: session.loginTs } : {}),
+        ...(interaction.session?.amr ? { amr: interaction.session.amr as string[] } : {}),
+        ...(interaction.session?.acr ? { acr: interaction.session.acr as string } : {}),
+        remember: true,
+      },
+    });
+    seeOther(ctx, returnTo);
+  });
+
+  return router;
+}

@@ -1,0 +1,57 @@
+import { Eta } from 'eta';
+import { VIEWS_DIRECTORY } from '../http/views.js';
+
+/** Every mail the server sends, with what its template needs. No template shows text a stranger typed. */
+export interface MailCatalogue {
+  'verify-email': { link: string; expiresIn: string };
+  'signup-existing': { signInUrl: string; resetUrl: string };
+  'password-reset': { link: string; expiresIn: string };
+  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string };
+  'email-change-confirm': { link: string; expiresIn: string };
+  'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string };
+}
+
+export type MailTemplate = keyof MailCatalogue;
+
+const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T]) => string } = {
+  'verify-email': (product) => `Verify your email address for ${product}`,
+  'signup-existing': (product) => `Someone tried to create a ${product} account with your address`,
+  'password-reset': (product) => `Reset your ${product} password`,
+  'password-changed': (product) => `Your ${product} password was changed`,
+  'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
+  'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
+};
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export type RenderMail = <T extends MailTemplate>(template: T, data: MailCatalogue[T]) => RenderedMail;
+
+/**
+ * Renders a mail from views/mail/<name>.html.eta (escaped) and <name>.text.eta (plain text, not
+ * escaped: it is never read as HTML).
+ */
+export function createMailRenderer(branding: { productName: string; issuer: string }): RenderMail {
+  const html = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
+  const text = new Eta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' });
+  return (template, data) => {
+    const context = { ...data, productName: branding.productName, issuer: branding.issuer };
+    return {
+      subject: SUBJECTS[template](branding.productName, data as never),
+      html: html.render(`mail/${template}.html.eta`, context),
+      text: text.render(`mail/${template}.text.eta`, context),
+    };
+  };
+}
+
+/** "24 hours", "30 minutes": link lifetimes as a person reads them. */
+export function describeDuration(seconds: number): string {
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (seconds % 86_400 === 0 && seconds >= 172_800) return plural(seconds / 86_400, 'day');
+  if (seconds % 3600 === 0) return plural(seconds / 3600, 'hour');
+  if (seconds >= 60) return plural(Math.round(seconds / 60), 'minute');
+  return plural(seconds, 'second');
+}
