@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { Config } from '../config/load.js';
+import { createPasswordConfirmation } from './password-confirmation.js';
 import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
 import type { Mailer } from '../mail/outbox.js';
@@ -52,6 +53,7 @@ export function createSelfService(deps: {
 }) {
   const { profile, tokens, audit, mailer, links } = deps;
   const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
+  const confirmPassword = createPasswordConfirmation(deps);
   const ttl = deps.config.accountLinks.verificationTtl;
 
   return {
@@ -64,18 +66,15 @@ export function createSelfService(deps: {
 
     async changePassword(signed: Signed, input: { current: string; next: string; signOutOthers: boolean }): Promise<{ sessionsEnded: number }> {
       const { account, origin } = signed;
-      const decision = await deps.loginProtection.beforeAttempt(origin.ip ?? '', account.email);
-      if (!decision.allowed) {
-        throw new AppError('RATE_LIMITED', 429, `Too many wrong passwords. Wait ${decision.retryAfter} seconds, then try again.`, {
-          headers: { 'Retry-After': String(decision.retryAfter) },
-        });
+      try {
+        await confirmPassword(account, origin, input.current);
+      } catch (error) {
+        if ((error as AppError).code === 'WRONG_PASSWORD') {
+          await audit.record({ type: 'account.password_changed', outcome: 'failure', accountId: account.id, origin, detail: { reason: 'wrong_password' } });
+          throw new AppError('WRONG_PASSWORD', 400, 'The current password is not correct.', { details: { field: 'current' } });
+        }
+        throw error;
       }
-      if (!account.password_hash || !(await deps.hasher.verify(input.current, account.password_hash))) {
-        await deps.loginProtection.recordFailure(account.email);
-        await audit.record({ type: 'account.password_changed', outcome: 'failure', accountId: account.id, origin, detail: { reason: 'wrong_password' } });
-        throw new AppError('WRONG_PASSWORD', 400, 'The current password is not correct.', { details: { field: 'current' } });
-      }
-      await deps.loginProtection.recordSuccess(account.email);
       const verdict = deps.policy.check(input.next, {
         productName: deps.config.product.name,
         email: account.email,

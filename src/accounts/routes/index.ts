@@ -1,6 +1,8 @@
 import type Router from '@koa/router';
 import type { Container } from '../../container.js';
 import { createVerifyEmailRouter, createVerifyRequiredPage } from '../../interactions/verify-email.js';
+import { createSecurityRouter } from '../../mfa/account-routes.js';
+import { createPasswordConfirmation } from '../password-confirmation.js';
 import { createAccountAuth } from './account-auth.js';
 import { createAccountRouter } from './account-routes.js';
 import { createRecoveryRouter } from './recovery-routes.js';
@@ -33,6 +35,14 @@ export function createAccountPages(container: Container) {
       maxPasswordLength: config.passwordPolicy.maxLength,
     }),
     createVerifyEmailRouter({ ...page, provider, accounts: container.accounts, signup: container.signup, mailLimit: container.mailLimit }),
+    createSecurityRouter({
+      ...page,
+      auth,
+      mfa: container.mfa,
+      audit: container.audit,
+      mfaProtection: container.mfaProtection,
+      confirmPassword: createPasswordConfirmation({ hasher: container.hasher, loginProtection: container.loginProtection }),
+    }),
   ];
   return {
     routers,

@@ -1,0 +1,28 @@
+import { AppError } from '../errors/app-error.js';
+import type { RequestOrigin } from '../http/request-context.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { AccountRow } from './queries.js';
+
+/**
+ * Re-entering the password before a sensitive change (new password, second factor). It counts toward
+ * the same brute-force limits as the login form, so a stolen session cannot be used to guess the
+ * password here instead.
+ */
+export function createPasswordConfirmation(deps: { hasher: PasswordHasher; loginProtection: LoginProtection }) {
+  return async function confirmPassword(account: AccountRow, origin: RequestOrigin, password: string, field = 'current'): Promise<void> {
+    const decision = await deps.loginProtection.beforeAttempt(origin.ip ?? '', account.email);
+    if (!decision.allowed) {
+      throw new AppError('RATE_LIMITED', 429, `Too many wrong passwords. Wait ${decision.retryAfter} seconds, then try again.`, {
+        headers: { 'Retry-After': String(decision.retryAfter) },
+      });
+    }
+    if (!account.password_hash || !(await deps.hasher.verify(password, account.password_hash))) {
+      await deps.loginProtection.recordFailure(account.email);
+      throw new AppError('WRONG_PASSWORD', 400, 'The password is not correct.', { details: { field } });
+    }
+    await deps.loginProtection.recordSuccess(account.email);
+  };
+}
+
+export type ConfirmPassword = ReturnType<typeof createPasswordConfirmation>;
