@@ -12,7 +12,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-expect-error autocannon ships no type declarations
 import autocannon from 'autocannon';
 import knexFactory from 'knex';
 import { createEventQueries } from '../src/audit/queries.js';

@@ -9,8 +9,11 @@ import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
+import { metricsMiddleware } from './metrics/http.js';
+import { createApiLimit } from './ratelimit/api-limit.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
+import { federationRouters } from './federation/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -30,6 +33,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
+  app.use(metricsMiddleware(container.metrics));
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
 
@@ -50,14 +54,24 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       pendingLogins: container.pendingLogins,
       clock: container.clock,
       accountPages: accountPages.interaction,
+      federation: container.federation.login,
+      rememberMe: config.sessions.rememberMe,
+      claimsMapping: () => container.providers.claimsMapping(),
     }),
-    createCheckRouter({ access: container.access, guard: container.apiGuard, audience: container.systemApis.authz.identifier }),
+    ...federationRouters(container, accountPages.auth),
+    createCheckRouter({
+      access: container.access,
+      guard: container.apiGuard,
+      audience: container.systemApis.authz.identifier,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'check'),
+    }),
     createAdminRouter({
       ...container,
       provider: () => container.providers.current(),
       guard: container.apiGuard,
       audience: container.systemApis.admin.identifier,
       issuer: config.issuer,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'admin'),
     }),
     ...accountPages.routers,
   ]) {

@@ -1,8 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
+import { createAttributeQueries } from './attributes/queries.js';
+import { createAttributeService } from './attributes/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
@@ -11,7 +13,14 @@ import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
+import { createConnectionService } from './federation/connection-service.js';
+import { buildFederation } from './federation/index.js';
+import { createFederationQueries } from './federation/queries.js';
+import { SecretBox } from './shared/secret-box.js';
 import { createRenderer } from './http/views.js';
+import { countAuditedOutcomes } from './metrics/audit.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
+import { watchStorage } from './metrics/storage.js';
 import { createKeyQueries } from './keys/queries.js';
 import { createPendingLogins } from './mfa/pending-login.js';
 import { createMfaPolicy } from './mfa/policy.js';
@@ -23,6 +32,7 @@ import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createAccountSessions } from './oidc/account-sessions.js';
 import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
@@ -47,20 +57,40 @@ export interface ContainerOptions {
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
+  metrics?: Metrics;
   /** Webhook polling and chain maintenance intervals (tests shorten them). */
   auditBackground?: AuditBackgroundOptions;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
-export function buildServices(deps: { config: Config; db: Database['db']; redis?: Redis; clock: Clock; hasher?: PasswordHasher }) {
+export function buildServices(deps: {
+  config: Config;
+  db: Database['db'];
+  redis?: Redis;
+  clock: Clock;
+  hasher?: PasswordHasher;
+  /** Called after a change to the attribute schema or claim scopes (the server reloads its provider). */
+  onSchemaChange?: () => Promise<unknown>;
+}) {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
-  const clients = createClientService({ queries: createClientQueries(db) });
+  const clientQueries = createClientQueries(db);
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
-  return {
+  const rbac = createRbacServices({
+    db,
+    audit,
+    clock,
+    directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
+    // A change made by another process reaches the check endpoint within a second, and never later
+    // than one access-token lifetime even if the generation counter were missed.
+    accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
+  });
+  const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
+  const services = {
     accounts,
+    attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
     clients,
     audit,
     hasher,
@@ -69,15 +99,7 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
-    ...createRbacServices({
-      db,
-      audit,
-      clock,
-      directory: { findAccount: (id) => accounts.findById(id), findClient: (id) => clients.findClient(id) },
-      // A change made by another process reaches the check endpoint within a second, and never later
-      // than one access-token lifetime even if the generation counter were missed.
-      accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
-    }),
+    ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
       serverSecrets: config.serverSecrets,
@@ -88,6 +110,17 @@ export function buildServices(deps: { config: Config; db: Database['db']; redis?
     }),
     ...createAuditServices({ config, db, clock }),
   };
+  return {
+    ...services,
+    /** Upstream identity providers (src/federation); their client secrets are sealed at rest. */
+    connections: createConnectionService({
+      queries: createFederationQueries(db),
+      audit,
+      box: new SecretBox(config.serverSecrets, 'federation-client-secret'),
+      findGroup: (id) => services.groups.requireGroup(id).catch(() => undefined),
+      findClient: (id) => clients.findClient(id),
+    }),
+  };
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -96,7 +129,7 @@ export type Services = ReturnType<typeof buildServices>;
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await openDatabase(config));
+  const database = options.database ?? (await openDatabase(config, 'server', logger));
   const db = database.db;
   let redis: Redis | undefined;
   try {
@@ -109,8 +142,14 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     throw error;
   }
 
-  const services = buildServices({ config, db, redis, clock, hasher: options.hasher });
-  const { accounts, clients, resources, access, audit, keys } = services;
+  // The provider holder exists only once the services do; a schema change refreshes it at once.
+  let providers: ProviderHolder | undefined;
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher, onSchemaChange: async () => providers?.refresh() });
+  const { accounts, clients, resources, access, keys } = services;
+  const metrics = options.metrics ?? createMetrics();
+  const unwatchStorage = watchStorage(metrics, { db, redis });
+  // Logins, MFA outcomes and tokens issued are counted from their audit events, once stored.
+  const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
@@ -128,17 +167,27 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
-  const providers: ProviderHolder = await createProviderHolder({
-    base: { config, accounts, resources, access, render, adapterFactory, mfaPolicy },
+  const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
+  const sessionPolicy = createSessionPolicy({ config, clock, logger });
+  providers = await createProviderHolder({
+    base: {
+      config, accounts, resources, access, render, adapterFactory, mfaPolicy,
+      attributes: services.attributes,
+      loginChecks: sessionPolicy.checks(),
+      sessionTtl: sessionPolicy.ttl,
+    },
+    loadClaimsMapping: () => services.attributes.claimsMapping(),
     keys,
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
     configure: (provider) => {
+      sessionPolicy.install(provider);
       accountSessions.track(provider);
       sessionIndex.track(provider);
     },
   });
+  const providerHolder: ProviderHolder = providers;
   const lifecycle = buildAccountLifecycle({
     config,
     db,
@@ -146,7 +195,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     logger,
     ...services,
     sessionIndex,
-    provider: () => providers.current(),
+    provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
   });
@@ -170,15 +219,19 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     databaseKind: database.kind,
     redis,
     ...services,
+    audit,
+    metrics,
     mfaPolicy,
     pendingLogins,
+    federation,
     systemApis,
     accountSessions,
     apiGuard,
     createdKeys,
     render,
     cookieKey,
-    providers,
+    sessionPolicy,
+    providers: providerHolder,
     events: services.events,
     webhooks: services.webhooks,
     auditTrail,
@@ -188,7 +241,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
-      providers.startKeyWatch(config.keyRefreshIntervalMs);
+      providerHolder.startKeyWatch(config.keyRefreshIntervalMs);
       lifecycle.mailWorker.start();
       logger.info({ mail: lifecycle.mailTransport.description }, `mail: ${lifecycle.mailTransport.description}`);
       purgeTimer = setInterval(() => {
@@ -201,8 +254,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       auditTrail.start();
     },
     async close() {
-      providers.stop();
+      providerHolder.stop();
       await lifecycle.mailWorker.stop();
+      unwatchStorage();
       if (purgeTimer) clearInterval(purgeTimer);
       // Webhook and seal work in flight finishes, queued events are written, the head is sealed.
       await auditTrail.stop();

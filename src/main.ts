@@ -4,7 +4,7 @@ import { bootstrapFirstAdmin } from './accounts/bootstrap.js';
 import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
 import { buildContainer, type Container } from './container.js';
-import { startHttpServer } from './server.js';
+import { startHttpServer, startMetricsServer } from './server.js';
 import { createLogger, type Logger } from './shared/logger.js';
 
 /** Process entry: config → container → app → listen; SIGTERM drains. */
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const admin = await bootstrapFirstAdmin(container.accounts, config.bootstrapAdmin);
   await recordStartupChanges(container, admin);
   const http = await startHttpServer(container, { port: config.port, host: config.host });
+  const metrics = config.metrics ? await startMetricsServer(container.metrics, config.metrics) : undefined;
+  if (metrics) logger.info({ port: metrics.port, host: config.metrics!.host }, 'metrics served at /metrics on their own port');
   const control = container.databaseKind === 'pglite' ? await startControlSocket(container) : undefined;
   container.startBackgroundTasks();
 
@@ -43,10 +45,11 @@ async function main(): Promise<void> {
     const hardStop = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs + 5000);
+    }, config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 5000);
     hardStop.unref();
     await http.drain();
     await control?.close();
+    await metrics?.close();
     await container.close();
     logger.info('stopped');
     process.exit(0);

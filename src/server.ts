@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { Container } from './container.js';
+import type { Metrics } from './metrics/registry.js';
 
 export interface RunningServer {
   server: Server;
@@ -11,14 +12,22 @@ export interface RunningServer {
 }
 
 /**
- * Listens for HTTP. On drain, readiness turns 503 at once so a load balancer stops sending traffic,
- * the listener closes, idle keep-alive connections are closed, and busy ones get until
- * SHUTDOWN_TIMEOUT_MS to finish before they are cut.
+ * Listens for HTTP. On drain:
+ * 1. readiness turns 503 at once so a load balancer stops sending traffic, and every response from
+ *    then on says `Connection: close`, so keep-alive clients reconnect elsewhere;
+ * 2. for SHUTDOWN_DRAIN_DELAY_MS the instance still serves whatever the balancer sends before it
+ *    notices;
+ * 3. the listener closes, idle keep-alive connections are closed, and busy ones get until
+ *    SHUTDOWN_TIMEOUT_MS to finish before they are cut.
  */
 export async function startHttpServer(container: Container, listen: { port: number; host: string }): Promise<RunningServer> {
   let accepting = true;
   const app = buildApp(container, { accepting: () => accepting });
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    if (!accepting) res.setHeader('Connection', 'close');
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -33,6 +42,8 @@ export async function startHttpServer(container: Container, listen: { port: numb
     port,
     async drain() {
       accepting = false;
+      const delay = container.config.shutdownDrainDelayMs;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), container.config.shutdownTimeoutMs);
@@ -40,5 +51,40 @@ export async function startHttpServer(container: Container, listen: { port: numb
       await closed;
       clearTimeout(deadline);
     },
+  };
+}
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves GET /metrics (Prometheus text format) on a listener of its own (METRICS_PORT, bound to
+ * METRICS_HOST, loopback by default), so the public port never exposes it. It keeps answering while
+ * the main listener drains, so the last scrape sees the shutdown.
+ */
+export async function startMetricsServer(metrics: Metrics, listen: { port: number; host: string }): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('could not collect metrics\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

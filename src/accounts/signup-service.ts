@@ -17,6 +17,8 @@ export interface SignUpInput {
   name: string;
   password: string;
   returnPath?: string;
+  /** Runs once a new account exists (not for a known address): saves its profile attributes. */
+  onCreated?: (account: AccountRow) => Promise<void>;
 }
 
 export function weakPassword(message: string, problem?: string): AppError {
@@ -85,6 +87,7 @@ export function createSignupService(deps: {
         if (!winner) throw error;
         return toExisting(winner);
       }
+      await input.onCreated?.(account);
       await sendVerification(account, input.returnPath);
       await audit.record({ type: 'account.created', accountId: account.id, origin, detail: { via: 'signup' } });
     },

@@ -23,7 +23,9 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
     route({
       method: 'post', path: '/accounts', tag: 'accounts', summary: 'Create an account', body: createAccountSchema, status: 201, response: accountSchema,
       handler: async ({ body, actor }) => {
+        const attributes = await deps.attributes.validateForAdminCreate(body.attributes ?? {});
         const account = await deps.accounts.createAccount({ email: body.email, name: body.name, password: body.password, emailVerified: body.email_verified });
+        await deps.attributes.saveNewAccountValues(account.id, attributes);
         await recordChange(deps.audit, {
           type: 'account.created', actor, target: record(account), accountId: account.id,
           changes: diffFields(undefined, { ...presentAccount(account), password: body.password ? 'set' : null }, { ignore: ['id', 'last_login_at'], secret: ['password'] }),
@@ -41,6 +43,8 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
         const before = await requireAccount(params.accountId);
         const after = await deps.accounts.updateAccount(before.id, { email: body.email, name: body.name, emailVerified: body.email_verified, status: body.status });
         deps.access.invalidate();
+        // A disabled account's sessions end now (they would also fail at their next use).
+        if (after.status === 'disabled' && before.status !== 'disabled') await deps.accountSessions.revokeSessions(deps.provider(), after.id);
         const type = body.status && body.status !== before.status ? (body.status === 'disabled' ? 'account.disabled' : 'account.enabled') : 'account.updated';
         await recordChange(deps.audit, {
           type, actor, target: record(after), accountId: after.id,

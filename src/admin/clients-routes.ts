@@ -25,6 +25,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const { client, clientSecret } = await deps.clients.createClient({
           name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
           scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
+          defaultMaxAge: body.default_max_age,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -45,6 +46,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const after = await deps.clients.updateClient(before.client_id, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
           scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
+          defaultMaxAge: body.default_max_age,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,

@@ -1,9 +1,11 @@
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
+import type { AttributeService } from '../attributes/service.js';
 import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { ConnectionService } from '../federation/connection-service.js';
 import type { AccountSessions } from '../oidc/account-sessions.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
@@ -14,6 +16,7 @@ import type { RoleService } from '../rbac/role-service.js';
 /** What the admin API's handlers use. */
 export interface AdminDeps {
   accounts: AccountService;
+  attributes: AttributeService;
   clients: ClientService;
   resources: ResourceService;
   roles: RoleService;
@@ -25,4 +28,5 @@ export interface AdminDeps {
   provider: () => Provider;
   loginProtection: LoginProtection;
   mfa: MfaService;
+  connections: ConnectionService;
 }

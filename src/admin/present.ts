@@ -16,6 +16,7 @@ export function presentClient(client: ClientRow) {
     grant_types?: string[];
     scope?: string;
     require_verified_email?: boolean;
+    default_max_age?: number;
   };
   return {
     client_id: client.client_id,
@@ -28,6 +29,7 @@ export function presentClient(client: ClientRow) {
     post_logout_redirect_uris: metadata.post_logout_redirect_uris ?? [],
     grant_types: metadata.grant_types ?? [],
     scope: metadata.scope ?? null,
+    default_max_age: metadata.default_max_age ?? null,
     created_at: client.created_at,
     updated_at: client.updated_at,
   };

@@ -3,8 +3,11 @@ import type { Context, Next } from 'koa';
 import { AppError, notFound } from '../errors/app-error.js';
 import { jsonBody } from '../http/json-body.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
+import type { Middleware } from 'koa';
 import { accountRoutes } from './accounts-routes.js';
+import { attributeRoutes } from './attributes-routes.js';
 import { clientRoutes } from './clients-routes.js';
+import { connectionRoutes } from './connections-routes.js';
 import type { AdminDeps } from './deps.js';
 import { groupRoutes } from './groups-routes.js';
 import { objectGrantRoutes } from './object-grants-routes.js';
@@ -15,8 +18,8 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 
 export { ADMIN_PREFIX };
 
-export function adminRoutes(deps: AdminDeps): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps)];
+export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -39,12 +42,12 @@ async function snakeCaseFields(_ctx: Context, next: Next) {
  * else, so an unauthenticated or unauthorised caller learns nothing about what exists.
  * /admin/api/openapi.json describes the same routes.
  */
-export function createAdminRouter(deps: AdminDeps & { guard: ApiGuard; audience: string; issuer: string }): Router {
+export function createAdminRouter(deps: AdminDeps & { guard: ApiGuard; audience: string; issuer: string; limit?: Middleware }): Router {
   const routes = adminRoutes(deps);
   const router = new Router();
   const authorize = deps.guard.require(deps.audience, (ctx) => requiredPermission(ctx.method));
   for (const definition of routes) {
-    router[definition.method](ADMIN_PREFIX + definition.path, authorize, jsonBody(), snakeCaseFields, runRoute(definition));
+    router[definition.method](ADMIN_PREFIX + definition.path, authorize, deps.limit ?? passThrough, jsonBody(), snakeCaseFields, runRoute(definition));
   }
   let document: unknown;
   router.get('/admin/api/openapi.json', (ctx) => {
@@ -53,6 +56,8 @@ export function createAdminRouter(deps: AdminDeps & { guard: ApiGuard; audience:
   });
   return router;
 }
+
+const passThrough: Middleware = (_ctx, next) => next();
 
 /** Paths of the server's own APIs that no route matched: a 404 problem, never oidc-provider. */
 export function notFoundUnder(prefixes: string[]) {

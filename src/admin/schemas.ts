@@ -8,6 +8,7 @@ import {
   resourceIdentifierSchema,
   tokenTtlSchema,
 } from '../rbac/schemas.js';
+import { attributeValuesInput } from './attribute-schemas.js';
 
 /** Request and response bodies of the admin API (snake_case, like the OAuth and OIDC documents). */
 
@@ -45,6 +46,7 @@ export const createAccountSchema = z.strictObject({
   name: z.string().trim().max(200).optional(),
   password: z.string().min(8).max(1024).optional().meta({ description: 'Omit to create an account that cannot sign in with a password yet.' }),
   email_verified: z.boolean().optional(),
+  attributes: attributeValuesInput.optional().meta({ description: 'Attribute values; every active required attribute must be given' }),
 });
 export const updateAccountSchema = z
   .strictObject({
@@ -89,6 +91,7 @@ export const clientSchema = z
     post_logout_redirect_uris: z.array(z.string()),
     grant_types: z.array(z.string()),
     scope: z.string().nullable(),
+    default_max_age: z.number().int().nullable().meta({ description: 'Seconds since sign-in after which this client makes people sign in again' }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -96,6 +99,8 @@ export const clientSchema = z
 export const clientWithSecretSchema = clientSchema
   .extend({ client_secret: z.string().optional().meta({ description: 'Shown once: only its hash is stored.' }) })
   .meta({ id: 'ClientWithSecret' });
+/** OIDC Dynamic Client Registration §2 `default_max_age`, in seconds (at most a year). */
+const maxAgeSchema = z.number().int().min(0).max(366 * 86400).meta({ description: 'Sign-ins older than this (seconds) must sign in again for this client' });
 const scopeString = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').max(2000);
 export const createClientSchema = z.strictObject({
   name: z.string().trim().min(1).max(120),
@@ -106,6 +111,7 @@ export const createClientSchema = z.strictObject({
   first_party: z.boolean().default(false),
   require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
   require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
+  default_max_age: maxAgeSchema.optional(),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -116,6 +122,7 @@ export const updateClientSchema = z
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
     require_verified_email: z.boolean().optional(),
+    default_max_age: maxAgeSchema.nullable().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });

@@ -71,6 +71,22 @@ export const EVENT_TYPES = [
   'account.email_change_requested',
   'account.email_changed',
   'account.profile_updated',
+  // Federation (src/federation): sign-in through upstream providers and their connections.
+  'federation.login_succeeded',
+  'federation.login_failed',
+  'federation.linked',
+  'federation.unlinked',
+  'federation.connection_created',
+  'federation.connection_updated',
+  'federation.connection_deleted',
+  'federation.client_policy_set',
+  // Profile schema (attributes and custom claim scopes).
+  'attribute.created',
+  'attribute.updated',
+  'attribute.deleted',
+  'scope.created',
+  'scope.updated',
+  'scope.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

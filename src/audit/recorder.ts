@@ -45,6 +45,7 @@ interface Pending {
  * while a write is in flight are queued and written together by the next one (at most 256 per
  * transaction). Every caller still awaits its own event, so a request whose event could not be stored
  * fails with a 503 instead of succeeding unlogged; under load, many requests share one transaction.
+ * If a batch fails because of one row's data, its rows are retried one by one, so only that request fails.
  */
 export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock }): AuditRecorder {
   let queue: Pending[] = [];
@@ -54,20 +55,29 @@ export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock 
   const listeners: ((deliveries: number) => void)[] = [];
   const samples = new Map<string, { windowStart: number; unrecorded: number; event: AuditEvent }>();
 
+  /** Writes a batch; when one of its rows is at fault rather than the store, retries the rows one by one. */
+  async function write(batch: Pending[]): Promise<void> {
+    let deliveries: number;
+    try {
+      ({ deliveries } = await deps.queries.appendEvents(batch.map((pending) => pending.row)));
+    } catch (error) {
+      if (batch.length > 1 && isRowError(error)) {
+        for (const pending of batch) await write([pending]);
+        return;
+      }
+      const failure = unavailable('The audit log cannot be written; the operation was not completed. Try again shortly.', error);
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    for (const pending of batch) pending.resolve();
+    for (const listener of listeners) listener(deliveries);
+  }
+
   async function drain(): Promise<void> {
     while (queue.length) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(MAX_BATCH);
-      let deliveries: number;
-      try {
-        ({ deliveries } = await deps.queries.appendEvents(batch.map((pending) => pending.row)));
-      } catch (error) {
-        const failure = unavailable('The audit log cannot be written; the operation was not completed. Try again shortly.', error);
-        for (const pending of batch) pending.reject(failure);
-        continue;
-      }
-      for (const pending of batch) pending.resolve();
-      for (const listener of listeners) listener(deliveries);
+      await write(batch);
     }
   }
 
@@ -133,6 +143,17 @@ export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock 
 }
 
 const ANONYMOUS: NonNullable<AuditEvent['actor']> = { type: 'anonymous' };
+
+/**
+ * SQLSTATE classes that blame the data of a statement (22 data exception, 23 integrity constraint,
+ * 54 program limit exceeded), not the store: then one row is at fault, and the others can be written.
+ * Anything else (connection, timeout, a missing table) fails the whole batch at once: retrying row by
+ * row during an outage would only multiply the wait.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
 
 function toRow(event: AuditEvent, now: Date): NewEvent {
   const actor: NonNullable<AuditEvent['actor']> = event.actor ?? (event.accountId ? { type: 'account', id: event.accountId } : ANONYMOUS);

@@ -17,6 +17,7 @@ export const createClient: Command = async (context, { args }) => {
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'require-verified-email': { type: 'boolean' },
+      'max-age': { type: 'string' },
     },
     strict: true,
   });
@@ -28,6 +29,7 @@ export const createClient: Command = async (context, { args }) => {
     redirectUris: values['redirect-uri'] ?? [],
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
     scope: values.scope,
+    defaultMaxAge: values['max-age'] === undefined ? undefined : Number(values['max-age']),
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
     requireVerifiedEmail: values['require-verified-email'] ?? false,

@@ -1,4 +1,6 @@
+import { defineAttribute, defineScope, deprecateAttribute, listAttributes, listScopes, removeAttribute, removeScope, userAttributes } from './attribute.js';
 import { createClient, deleteClient, listClients } from './client.js';
+import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
 import { exportEvents, listEvents, pruneEvents, tailEvents, verifyEvents } from './events.js';
 import { rotateKeys } from './keys.js';
@@ -56,6 +58,18 @@ export const COMMANDS: Record<string, Command> = {
   'member remove': removeMember,
   'member list': listMembers,
   'admin bootstrap': bootstrapAdmin,
+  'connection add': addConnection,
+  'connection list': listConnections,
+  'connection show': showConnection,
+  'connection delete': deleteConnection,
+  'attribute define': defineAttribute,
+  'attribute list': listAttributes,
+  'attribute deprecate': deprecateAttribute,
+  'attribute remove': removeAttribute,
+  'scope define': defineScope,
+  'scope list': listScopes,
+  'scope remove': removeScope,
+  'user attributes': userAttributes,
   'events list': listEvents,
   'events export': exportEvents,
   'events tail': tailEvents,
@@ -69,7 +83,7 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email]
+  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email] [--max-age SECONDS]
   client list
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
@@ -87,6 +101,16 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   group create NAME [--description D] [--require-mfa] | list | show NAME | delete NAME
   member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
   admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
+  connection add (--preset google|github | --slug S --issuer URL | --slug S --kind oauth2 --authorization-endpoint U
+                 --token-endpoint U --userinfo-endpoint U --subject-claim C) --client-id ID [--client-secret-stdin]
+                 [--name N] [--scopes S] [--domain D]... [--groups-claim C] [--map-group UPSTREAM=GROUP]... [--no-jit] [--trust-mfa]
+  connection list | show SLUG | delete SLUG     upstream identity providers (docs/federation.md)
+  attribute define NAME --type string|number|boolean|date|enum|string_list [--label L] [--description D] [--required]
+      [--min-length N] [--max-length N] [--pattern RE] [--min X] [--max X] [--option V]... [--user-editable] [--signup]
+  attribute list | deprecate NAME | remove NAME (only once deprecated; deletes its values)
+  scope define NAME --claim ATTRIBUTE... [--description D]   custom scope releasing attributes as claims (again to replace)
+  scope list | remove NAME
+  user attributes EMAIL [--set NAME=VALUE]... [--unset NAME]...   show or change an account's attribute values
   events list [FILTERS] [--limit N] [--order asc|desc] [--cursor C]
                                             one page of the audit log, newest first
   events export [FILTERS] [--after-id ID] [--limit N]

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config/load.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../storage/redis.js';
 import { buildServices } from '../container.js';
 import { connectRedis, openRedis } from '../storage/redis.js';
 import { openDatabase } from '../storage/database.js';
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command.\n\n${USAGE}\n`);
     return 2;
   }
-  const stdin = argv.includes('--password-stdin') ? await readStdin() : undefined;
+  const stdin = argv.includes('--password-stdin') || argv.includes('--client-secret-stdin') ? await readStdin() : undefined;
   if (isStreamingCommand(argv)) return runStreamingCommand(config, argv);
   const result = await execute(config, argv, stdin);
   process.stdout.write(result.stdout);

@@ -26,6 +26,8 @@ export interface ClientRegistration {
   scope?: string;
   /** Sign-in to this client completes only for accounts with a verified email (docs/accounts.md). */
   requireVerifiedEmail?: boolean;
+  /** OIDC Registration `default_max_age`: sign-ins older than this (seconds) must sign in again here. */
+  defaultMaxAge?: number;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -41,5 +43,6 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     token_endpoint_auth_method: profile.confidential ? 'client_secret_basic' : 'none',
     ...(input.scope ? { scope: input.scope } : {}),
     ...(input.requireVerifiedEmail ? { require_verified_email: true } : {}),
+    ...(input.defaultMaxAge !== undefined ? { default_max_age: input.defaultMaxAge } : {}),
   };
 }

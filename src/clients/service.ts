@@ -5,6 +5,7 @@ import { newClientId, newSecretToken } from '../shared/ids.js';
 import { buildClientMetadata, CLIENT_TYPE_PROFILES, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
 import type { PageRequest } from '../storage/pagination.js';
+import { getUnlessMissing, type AccessCache } from '../rbac/access-cache.js';
 
 const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).refine((value) => !value.includes('#'), 'must not contain a fragment');
 const registrationSchema = z.object({
@@ -16,6 +17,7 @@ const registrationSchema = z.object({
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
+  defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
 });
 
 /** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
@@ -52,8 +54,17 @@ export interface CreatedClient {
   clientSecret?: string;
 }
 
-export function createClientService(deps: { queries: ClientQueries }) {
-  const { queries } = deps;
+export function createClientService(deps: {
+  queries: ClientQueries;
+  /**
+   * Read-through cache for lookups by id (oidc-provider asks for the client on every protocol
+   * request). Cleared here on every change; changes made by other processes bump the database's
+   * generation (see the clients trigger), which the cache polls.
+   */
+  lookupCache?: AccessCache<ClientRow>;
+}) {
+  const { queries, lookupCache } = deps;
+  const changed = () => lookupCache?.invalidate();
   return {
     async createClient(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }): Promise<CreatedClient> {
       const registration = validateRegistration(input);
@@ -70,7 +81,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
       });
       return { client, clientSecret };
     },
-    findClient: (clientId: string) => queries.findClientById(clientId),
+    findClient: (clientId: string) => (lookupCache ? getUnlessMissing(lookupCache, clientId) : queries.findClientById(clientId)),
     listClients: () => queries.listClients(),
     listClientsPage: (page: PageRequest) => queries.listClientsPage(page),
 
@@ -83,11 +94,19 @@ export function createClientService(deps: { queries: ClientQueries }) {
       changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & {
         firstParty?: boolean;
         requireMfa?: boolean;
+        /** null removes the client's default_max_age. */
+        defaultMaxAge?: number | null;
       },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
       if (!current) throw notFound('no client with this id');
-      const metadata = current.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; scope?: string; require_verified_email?: boolean };
+      const metadata = current.metadata as {
+        redirect_uris?: string[];
+        post_logout_redirect_uris?: string[];
+        scope?: string;
+        require_verified_email?: boolean;
+        default_max_age?: number;
+      };
       const merged = {
         name: changes.name ?? current.name,
         type: current.type,
@@ -97,6 +116,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
+        defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
       };
       const registration = validateRegistration(merged);
       const updated = await queries.updateClient(clientId, {
@@ -105,6 +125,7 @@ export function createClientService(deps: { queries: ClientQueries }) {
         require_mfa: registration.requireMfa,
         metadata: buildClientMetadata(registration),
       });
+      changed();
       if (!updated) throw notFound('no client with this id');
       return updated;
     },
@@ -118,12 +139,14 @@ export function createClientService(deps: { queries: ClientQueries }) {
       }
       const clientSecret = newSecretToken();
       const client = await queries.updateClient(clientId, { secret_hash: sha256(clientSecret) });
+      changed();
       if (!client) throw notFound('no client with this id');
       return { client, clientSecret };
     },
 
     async deleteClient(clientId: string): Promise<void> {
       const deleted = await queries.deleteClient(clientId);
+      changed();
       if (!deleted) throw notFound('no client with this id');
     },
   };

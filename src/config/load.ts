@@ -12,7 +12,8 @@ export interface Config {
   issuer: string;
   dataDir: string;
   database: { kind: DatabaseKind; url?: string; schema?: string; poolMax: number; statementTimeoutMs: number };
-  redis: { url?: string; keyPrefix: string; commandTimeoutMs: number };
+  /** `url` is one URL, or a comma-separated list of sentinels or cluster seed nodes (see `mode`). */
+  redis: { url?: string; mode: 'standalone' | 'sentinel' | 'cluster'; sentinelName: string; keyPrefix: string; commandTimeoutMs: number };
   shortLivedStore: ShortLivedStoreKind;
   /** Newest first. Older entries still decrypt what they encrypted, so a secret can be rotated. */
   serverSecrets: string[];
@@ -25,11 +26,24 @@ export interface Config {
     accessTokenAlg: 'ES256' | 'RS256';
     idTokenTtl: number;
     refreshTokenTtl: number;
+    /** The longest any session can last (the remembered absolute lifetime). */
     sessionTtl: number;
     interactionTtl: number;
   };
+  /** Session lifetime policy: idle timeout and absolute lifetime, longer with "remember me". */
+  sessions: {
+    idleTimeout: number;
+    maxLifetime: number;
+    rememberMe: boolean;
+    rememberIdleTimeout: number;
+    rememberMaxLifetime: number;
+  };
   keyRefreshIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** How long a draining instance keeps serving, unready, before it closes its listener. */
+  shutdownDrainDelayMs: number;
+  /** Prometheus endpoint on its own listener; undefined when METRICS_PORT is not set. */
+  metrics?: { port: number; host: string };
   secureCookies: boolean;
   /** Addresses whose X-Forwarded-* headers are believed (proxy-addr syntax); empty trusts none. */
   trustedProxies: string[];
@@ -103,6 +117,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     warnings.push(`ISSUER ${issuer} is not https: cookies are not marked Secure. Use https in production.`);
   }
 
+  if (e.METRICS_PORT !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(e.METRICS_HOST)) {
+    warnings.push(`METRICS_HOST ${e.METRICS_HOST}: /metrics has no authentication; keep port ${e.METRICS_PORT} reachable by the scraper only.`);
+  }
+  const sessions = {
+    idleTimeout: e.SESSION_IDLE_TIMEOUT,
+    maxLifetime: e.SESSION_MAX_LIFETIME,
+    rememberMe: e.SESSION_REMEMBER_ME,
+    rememberIdleTimeout: e.SESSION_REMEMBER_IDLE_TIMEOUT,
+    rememberMaxLifetime: e.SESSION_REMEMBER_MAX_LIFETIME ?? e.SESSION_TTL ?? 30 * 24 * 3600,
+  };
+  if (sessions.idleTimeout > sessions.maxLifetime) throw new ConfigError('SESSION_IDLE_TIMEOUT: must not exceed SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout < sessions.idleTimeout) throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must be at least SESSION_IDLE_TIMEOUT');
+  if (sessions.rememberMaxLifetime < sessions.maxLifetime) throw new ConfigError('SESSION_REMEMBER_MAX_LIFETIME: must be at least SESSION_MAX_LIFETIME');
+  if (sessions.rememberIdleTimeout > sessions.rememberMaxLifetime) {
+    throw new ConfigError('SESSION_REMEMBER_IDLE_TIMEOUT: must not exceed SESSION_REMEMBER_MAX_LIFETIME');
+  }
+  if (e.SESSION_TTL !== undefined) warnings.push('SESSION_TTL is deprecated: set SESSION_REMEMBER_MAX_LIFETIME (and the other SESSION_* lifetimes) instead.');
+
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -115,7 +147,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       poolMax: e.DATABASE_POOL_MAX,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: e.REDIS_URL,
+      mode: e.REDIS_MODE,
+      sentinelName: e.REDIS_SENTINEL_NAME,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    },
     shortLivedStore: e.REDIS_URL ? 'redis' : 'sql',
     serverSecrets,
     logLevel: e.LOG_LEVEL,
@@ -127,11 +165,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       accessTokenAlg: e.ACCESS_TOKEN_ALG,
       idTokenTtl: e.ID_TOKEN_TTL,
       refreshTokenTtl: e.REFRESH_TOKEN_TTL,
-      sessionTtl: e.SESSION_TTL,
+      sessionTtl: sessions.rememberMaxLifetime,
       interactionTtl: e.INTERACTION_TTL,
     },
+    sessions,
     keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     secureCookies: issuer.startsWith('https://'),
     trustedProxies: e.TRUSTED_PROXIES,
     rateLimits: {

@@ -14,6 +14,14 @@ function isBareOrigin(value: string): boolean {
   }
 }
 
+function isRedisUrl(value: string): boolean {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Every environment variable the server reads. The README's configuration table mirrors this schema;
  * each default is the value a newcomer gets on `npm start`.
@@ -29,7 +37,13 @@ export const environmentSchema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
-  REDIS_URL: urlOf('redis:// or rediss://', /^rediss?$/).optional(),
+  // One URL, or a comma-separated list: the sentinels (REDIS_MODE=sentinel) or seed nodes (cluster).
+  REDIS_URL: z
+    .string()
+    .refine((value) => value.split(',').every((part) => isRedisUrl(part.trim())), 'must be a redis:// or rediss:// URL, or a comma-separated list of them (Sentinel, Cluster)')
+    .optional(),
+  REDIS_MODE: z.enum(['standalone', 'sentinel', 'cluster']).default('standalone'),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_KEY_PREFIX: z.string().max(64).default('idp:'),
   REDIS_COMMAND_TIMEOUT_MS: milliseconds(2000),
   SERVER_SECRET: z
@@ -65,7 +79,13 @@ export const environmentSchema = z.object({
   ACCESS_TOKEN_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
   ID_TOKEN_TTL: seconds(3600),
   REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
-  SESSION_TTL: seconds(14 * 24 * 3600),
+  /** Deprecated: read as SESSION_REMEMBER_MAX_LIFETIME when that is not set. */
+  SESSION_TTL: z.coerce.number().int().positive().optional(),
+  SESSION_IDLE_TIMEOUT: seconds(8 * 3600),
+  SESSION_MAX_LIFETIME: seconds(24 * 3600),
+  SESSION_REMEMBER_ME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
+  SESSION_REMEMBER_IDLE_TIMEOUT: seconds(14 * 24 * 3600),
+  SESSION_REMEMBER_MAX_LIFETIME: z.coerce.number().int().positive().optional(),
   INTERACTION_TTL: seconds(3600),
   KEY_REFRESH_INTERVAL_MS: milliseconds(30_000),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
@@ -84,6 +104,12 @@ export const environmentSchema = z.object({
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(128),
   RECENT_LOGIN_SECONDS: seconds(600),
+  // After SIGTERM, keep serving (readiness already 503) this long so the load balancer notices.
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  // Prometheus metrics are off unless a port is given, and then served on that port only, bound to
+  // loopback unless METRICS_HOST says otherwise: never on the public port by accident.
+  METRICS_PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });

@@ -1,4 +1,5 @@
-import { AppError } from './app-error.js';
+import { AppError, unavailable } from './app-error.js';
+import { isStorageOutage } from './storage-outage.js';
 
 /** RFC 9457 problem details. `type` is a stable URN built from the error code. */
 export interface Problem {
@@ -47,6 +48,9 @@ export function normalizeError(error: unknown): NormalizedError {
   }
   const candidate = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
   const status = Number(candidate?.status ?? candidate?.statusCode);
+  // A store that does not answer (or oidc-provider's 503 for one, see oidc/adapters/guard.ts) is a
+  // temporary condition: 503 with Retry-After, never a 500.
+  if (status === 503 || isStorageOutage(error)) return normalizeError(unavailable());
   if (Number.isInteger(status) && status >= 400 && status < 500) {
     return {
       status,

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
+import type { ClaimsMapping } from '../attributes/claims-mapping.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -18,13 +19,26 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'See your email address',
   profile: 'See your name',
   offline_access: 'Stay connected to your account when you are not using it',
+  phone: 'See your phone number',
+  address: 'See your address',
 };
 
+/**
+ * What a scope lets the app see. Scopes that release profile attributes name every claim they
+ * release (a claim is released only if the consent page named it): "See your name: Given name, Locale".
+ */
+function describeScope(scope: string, mapping?: ClaimsMapping): string {
+  const custom = mapping?.customScopes.find((entry) => entry.name === scope);
+  const base = custom ? (custom.description ?? `Access "${scope}"`) : (SCOPE_DESCRIPTIONS[scope] ?? scope);
+  const claims = (mapping?.claimsByScope[scope] ?? []).map((claim) => mapping!.labels[claim] ?? claim);
+  return claims.length && scope !== 'address' ? `${base}: ${claims.join(', ')}` : base;
+}
+
 /** What the consent page lists: the scopes and APIs still missing from the account's grant. */
-export function describeConsent(interaction: Interaction): { scopes: string[]; resources: string[] } {
+export function describeConsent(interaction: Interaction, mapping?: ClaimsMapping): { scopes: string[]; resources: string[] } {
   const details = interaction.prompt.details as ConsentDetails;
   return {
-    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid').map((scope) => SCOPE_DESCRIPTIONS[scope] ?? scope),
+    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid').map((scope) => describeScope(scope, mapping)),
     resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) =>
       scopes.length ? `${resource} (${scopes.join(', ')})` : resource,
     ),

@@ -147,6 +147,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           amr: [...new Set([...pending.amr, method, AMR.multiFactor])],
           acr: ACR_MFA,
           loginTs: pending.loginTs,
+          remember: pending.remember,
         });
       });
 
@@ -179,7 +180,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const interaction = await steps.load(ctx, 'login');
         parseInput(continueForm, ctx.request.body);
         const pending = await pendingFor(ctx, interaction, 'recovery_codes');
-        return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs });
+        return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs, remember: pending.remember });
       });
     },
   };

@@ -19,6 +19,7 @@ const loginForm = z.object({
   csrf: z.string().max(256),
   email: z.string().trim().max(254),
   password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
+  remember: z.literal('yes').optional(),
 });
 
 /** One message for every login failure: which check failed is recorded in the event log only. */
@@ -43,6 +44,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       error: extra.error,
       forgotUrl: deps.accountPages ? '/account/forgot' : undefined,
       signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
+      connections: deps.federation ? await deps.federation.loginOptions(interaction) : [],
+      rememberMe: deps.rememberMe ?? false,
     });
   }
 
@@ -74,7 +77,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     ctx.body = deps.render('consent', {
       clientName: client.name,
       accountEmail: account?.email ?? '',
-      ...describeConsent(interaction),
+      ...describeConsent(interaction, deps.claimsMapping?.()),
       csrf: steps.csrf(ctx),
       action: `/interaction/${interaction.uid}/confirm`,
       denyAction: `/interaction/${interaction.uid}/deny`,
@@ -86,6 +89,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const form = parseInput(loginForm, ctx.request.body);
     const clientId = String(interaction.params.client_id);
     const origin = requestOriginOf(ctx.req);
+    // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
+    if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
     const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
     if (!decision.allowed) {
       await deps.audit.record({
@@ -127,8 +132,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     await deps.loginProtection.recordSuccess(form.email);
     const accountId = result.account.id;
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
-    if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD });
-    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password] });
+    const remember = Boolean(deps.rememberMe && form.remember === 'yes');
+    if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD, remember });
+    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password], remember });
   });
 
   router.post('/:uid/confirm', forms, requireCsrf(), async (ctx) => {

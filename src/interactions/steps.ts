@@ -3,8 +3,10 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors, type InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
+import type { ClaimsMapping } from '../attributes/claims-mapping.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { FederationLogin } from '../federation/login.js';
 import { AppError } from '../errors/app-error.js';
 import { csrfToken } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
@@ -35,14 +37,22 @@ export interface InteractionDeps {
     signupEnabled: () => boolean;
     verifyRequired: (ctx: Context, interaction: Interaction) => Promise<void>;
   };
+  /** Upstream providers on the login page ("Continue with …", home-realm discovery); see src/federation. */
+  federation?: FederationLogin;
+  /** The scopes → claims mapping in force, so the consent page can name each claim. */
+  claimsMapping?: () => ClaimsMapping;
+  /** Whether the login page offers "remember me" (SESSION_REMEMBER_ME). */
+  rememberMe?: boolean;
 }
 
 export interface CompletedLogin {
   accountId: string;
   amr: string[];
   acr: string;
-  /** When the user proved who they are; defaults to now. */
+  /** When the user proved who they are; defaults to now (by the injectable clock). */
   loginTs?: number;
+  /** "Remember me" was ticked; when undefined (step-up), the session keeps what it had. */
+  remember?: boolean;
 }
 
 export function tooManyAttempts(retryAfterSeconds: number): string {
@@ -93,9 +103,16 @@ export function createInteractionSteps(deps: InteractionDeps) {
       origin: requestOriginOf(ctx.req),
       detail: { amr: login.amr, acr: login.acr },
     });
-        // The login time comes from the injectable clock, so the account pages judge "recent" by the same one.
+    const remember = login.remember ?? (await rememberedBefore(interaction));
     const ts = login.loginTs ?? epochSeconds(deps.clock);
-    return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts, remember: true } }, false);
+    return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts, remember } }, false);
+  }
+
+  /** Whether the session this sign-in continues (a step-up) was a remembered one. */
+  async function rememberedBefore(interaction: Interaction): Promise<boolean> {
+    const uid = interaction.session?.uid;
+    const session = uid ? await deps.provider().Session.findByUid(uid) : undefined;
+    return Boolean(deps.rememberMe && session?.accountId && !(session as unknown as { transient?: boolean }).transient);
   }
 
   return { forms, load, finish, clientOf, completeLogin, csrf: (ctx: Context) => csrfToken(ctx, deps.secureCookies) };

@@ -9,6 +9,8 @@ export interface PendingLogin {
   amr: string[];
   /** Unix time of the password step; keeps auth_time honest. */
   loginTs: number;
+  /** "Remember me" was ticked on the login page; undefined for a step-up inside a session. */
+  remember?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export function createPendingLogins(adapterFactory: AdapterFactory, ttlSeconds: 
     async find(uid: string): Promise<PendingLogin | undefined> {
       const stored = (await adapter.find(uid)) as (PendingLogin & { jti?: string }) | undefined;
       if (!stored?.accountId) return undefined;
-      return { accountId: stored.accountId, stage: stored.stage, amr: stored.amr, loginTs: stored.loginTs };
+      return { accountId: stored.accountId, stage: stored.stage, amr: stored.amr, loginTs: stored.loginTs, remember: stored.remember };
     },
     remove: (uid: string) => adapter.destroy(uid),
   };

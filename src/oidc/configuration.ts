@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Configuration, JWK, KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
+import type { ClaimsMapping } from '../attributes/claims-mapping.js';
+import type { AttributeService } from '../attributes/service.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Config } from '../config/load.js';
 import type { RenderPage } from '../http/views.js';
@@ -31,6 +33,13 @@ export interface ConfigurationDeps {
   adapterFactory: AdapterFactory;
   render: RenderPage;
   secrets: ProviderSecrets;
+  /** Attribute claims per scope (standard and custom scopes), as loaded for this provider. */
+  claimsMapping: ClaimsMapping;
+  attributes?: AttributeService;
+  /** Further login checks (session lifetime policy), run after the MFA check. */
+  loginChecks?: InstanceType<typeof interactionPolicy.Check>[];
+  /** ttl.Session: how long the store keeps a session from this save on. */
+  sessionTtl?: (ctx: KoaContextWithOIDC, session: unknown) => number;
 }
 
 /**
@@ -42,10 +51,14 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
   const { config, secrets } = deps;
   const pages = createProviderPages(deps.render);
   const tokens = config.tokens;
+  const attributeClaims = deps.attributes
+    ? (accountId: string, scope: string | undefined) => deps.attributes!.claimsFor(deps.claimsMapping, accountId, scope)
+    : undefined;
+  const claims = mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE, deps.claimsMapping.claimsByScope);
 
   return {
     adapter: deps.adapterFactory as unknown as Configuration['adapter'],
-    findAccount: createFindAccount(deps.accounts, createAuthorizationClaims(deps.access)),
+    findAccount: createFindAccount(deps.accounts, createAuthorizationClaims(deps.access), attributeClaims),
     jwks: { keys: secrets.jwks },
     cookies: {
       keys: secrets.cookieKeys,
@@ -53,12 +66,13 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
     },
     claims: {
-      ...mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE),
+      ...claims,
       // How the user authenticated (OIDC Core §2) goes in every ID token, not only when asked for:
       // relying parties must be able to see whether a second factor was used.
-      openid: [...mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE).openid as string[], 'acr', 'amr', 'auth_time'],
+      openid: [...claims.openid, 'acr', 'amr', 'auth_time'],
     },
-    scopes: ['openid', 'offline_access', 'email', 'profile', ...RBAC_SCOPES],
+    // phone, address and custom scopes are offered (and listed in discovery) once attributes back them.
+    scopes: [...new Set(['openid', 'offline_access', 'email', 'profile', ...RBAC_SCOPES, ...Object.keys(deps.claimsMapping.claimsByScope)])],
     extraTokenClaims: createExtraTokenClaims(deps.access),
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -115,7 +129,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     conformIdTokenClaims: true,
     interactions: {
       url: async (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
-      policy: buildInteractionPolicy({ mfaPolicy: deps.mfaPolicy, accounts: deps.accounts }),
+      policy: buildInteractionPolicy({ mfaPolicy: deps.mfaPolicy, accounts: deps.accounts }, deps.loginChecks),
     },
     acrValues: SUPPORTED_ACR_VALUES,
     extraClientMetadata: extraClientMetadata as Configuration['extraClientMetadata'],
@@ -126,7 +140,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       ClientCredentials: tokens.accessTokenTtl,
       IdToken: tokens.idTokenTtl,
       Interaction: tokens.interactionTtl,
-      Session: tokens.sessionTtl,
+      Session: deps.sessionTtl ?? tokens.sessionTtl,
       Grant: tokens.refreshTokenTtl,
       RefreshToken: tokens.refreshTokenTtl,
     },

@@ -15,7 +15,7 @@ export const MFA_REQUIRED = 'mfa_required';
  * one. This is what stops an existing password-only SSO session (or prompt=none) from reaching an
  * MFA-protected client.
  */
-export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: AccountService }) {
+export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: AccountService }, extraLoginChecks: InstanceType<typeof Check>[] = []) {
   const { mfaPolicy } = deps;
   const policy = base();
   const login = policy.get('login')!;
@@ -30,5 +30,6 @@ export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: A
       return requirement === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
+  for (const check of extraLoginChecks) login.checks.add(check);
   return policy;
 }

@@ -4,13 +4,14 @@ import { consumeOrThrow, type LimiterFactory } from './store.js';
 
 /**
  * Per-client limit for the admin and check APIs. Runs after authentication, keyed on the client id
- * the guard put in ctx.state.clientId; over the limit it throws a 429 that the error handler renders
- * as problem+json with Retry-After.
+ * of the caller the API guard put in ctx.state.caller; over the limit it throws a 429 that the error
+ * handler renders as problem+json with Retry-After.
  */
 export function createApiLimit(factory: LimiterFactory, limits: Config['rateLimits'], name: string) {
   const limiter = factory(`api:${name}`, { points: limits.apiRequestsPerClientPerMinute, duration: 60 });
   return async (ctx: Context, next: Next) => {
-    const clientId = typeof ctx.state.clientId === 'string' ? ctx.state.clientId : `ip:${ctx.ip}`;
+    const caller = ctx.state.caller as { clientId?: string } | undefined;
+    const clientId = caller?.clientId ? `client:${caller.clientId}` : `ip:${ctx.ip}`;
     await consumeOrThrow(limiter, clientId);
     await next();
   };

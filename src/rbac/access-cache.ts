@@ -94,3 +94,19 @@ export function createAccessCache<V>(options: AccessCacheOptions<V>) {
 }
 
 export type AccessCache<V> = ReturnType<typeof createAccessCache<V>>;
+
+/** Thrown by a loader for a key that does not exist, so that the miss is answered but never stored. */
+export const MISSING = new Error('no such entry');
+
+/**
+ * Reads through a cache whose loader throws MISSING for unknown keys: a known entry is cached, an
+ * unknown one is looked up again next time, so something created by another process is found at once.
+ */
+export async function getUnlessMissing<V>(cache: AccessCache<V>, key: string): Promise<V | undefined> {
+  try {
+    return await cache.get(key);
+  } catch (error) {
+    if (error === MISSING) return undefined;
+    throw error;
+  }
+}

@@ -4,6 +4,7 @@ import { jsonBody } from '../http/json-body.js';
 import { parseInput } from '../http/validate.js';
 import type { AccessService, Subject } from './access-service.js';
 import type { ApiGuard } from './api-guard.js';
+import type { Middleware } from 'koa';
 import type { CheckAnswer } from './evaluate.js';
 import { objectRefSchema, objectTypeSchema, splitObjectRef } from './schemas.js';
 
@@ -33,7 +34,7 @@ function parseSubject(value: string): Subject {
  * their fields: one check, a batch (`checks`), or a list of objects (`object_type`). Callers need a
  * client-credentials token for the check API with the authz:check permission.
  */
-export function createCheckRouter(deps: { access: AccessService; guard: ApiGuard; audience: string }): Router {
+export function createCheckRouter(deps: { access: AccessService; guard: ApiGuard; audience: string; limit?: Middleware }): Router {
   const router = new Router();
   const { access } = deps;
 
@@ -44,7 +45,7 @@ export function createCheckRouter(deps: { access: AccessService; guard: ApiGuard
       resource: check.resource,
     });
 
-  router.post('/api/authz/check', deps.guard.require(deps.audience, () => 'authz:check'), jsonBody(), async (ctx) => {
+  router.post('/api/authz/check', deps.guard.require(deps.audience, () => 'authz:check'), deps.limit ?? ((_ctx, next) => next()), jsonBody(), async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     ctx.set('Cache-Control', 'no-store');
     if ('checks' in body) {

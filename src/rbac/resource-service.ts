@@ -3,6 +3,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
 import type { PageRequest } from '../storage/pagination.js';
+import { getUnlessMissing, type AccessCache } from './access-cache.js';
 import type { RbacQueries } from './queries.js';
 import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
 import { isUuid } from './subjects.js';
@@ -37,13 +38,21 @@ export interface SystemResource {
 }
 
 const resourceNotFound = () => notFound('no API resource with this id');
+export type ResourceWithPermissions = NonNullable<Awaited<ReturnType<RbacQueries['findResourceWithPermissions']>>>;
+
 const permissionNotFound = () => notFound('no permission with this id on this API resource');
 
 /**
  * API resources (RFC 8707 resource indicators): the audiences of access tokens, and the permissions
  * each declares. Every change is written to the audit log with the actor.
  */
-export function createResourceService(deps: { queries: RbacQueries; audit: AuditRecorder; onChange?: () => void }) {
+export function createResourceService(deps: {
+  queries: RbacQueries;
+  audit: AuditRecorder;
+  onChange?: () => void;
+  /** Read-through cache for the token endpoint's lookup; invalidated by the caller on every RBAC write. */
+  tokenLookupCache?: AccessCache<ResourceWithPermissions>;
+}) {
   const { queries, audit } = deps;
   const changed = deps.onChange ?? (() => undefined);
 
@@ -58,8 +67,15 @@ export function createResourceService(deps: { queries: RbacQueries; audit: Audit
   }
 
   return {
-    /** What oidc-provider needs per token request: the resource and its permission names. */
-    findByIdentifier: (identifier: string) => queries.findResourceWithPermissions(identifier),
+    /**
+     * What oidc-provider needs per token request: the resource and its permission names. Read through
+     * the cache when there is one; an unknown identifier is never cached, so a resource created
+     * elsewhere is usable at once.
+     */
+    async findByIdentifier(identifier: string): Promise<ResourceWithPermissions | undefined> {
+      if (!deps.tokenLookupCache) return queries.findResourceWithPermissions(identifier);
+      return getUnlessMissing(deps.tokenLookupCache, identifier);
+    },
     findResourceByIdentifier: (identifier: string) => queries.findResourceByIdentifier(identifier),
     listResources: () => queries.listResources(),
     listResourcesPage: (page: PageRequest) => queries.listResourcesPage(page),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config/load.js';
+import type { Logger } from '../shared/logger.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
 export interface Database {
@@ -12,8 +13,8 @@ export interface Database {
 }
 
 /** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite in the data folder. */
-export async function openDatabase(config: Config, role: 'server' | 'cli' = 'server'): Promise<Database> {
-  if (config.database.kind === 'postgres') return openPostgres(config);
+export async function openDatabase(config: Config, role: 'server' | 'cli' = 'server', logger?: Logger): Promise<Database> {
+  if (config.database.kind === 'postgres') return openPostgres(config, logger);
   const lock = acquireDataDirLock(config.dataDir, role);
   try {
     const { PGlite } = await import('@electric-sql/pglite');
@@ -27,7 +28,21 @@ export async function openDatabase(config: Config, role: 'server' | 'cli' = 'ser
   }
 }
 
-function openPostgres(config: Config): Database {
+/**
+ * knex writes pool trouble ("Acquire connection error: connect ECONNREFUSED") with console.log; this
+ * sends it to the JSON log instead. Only knex's message text is logged, never query bindings.
+ */
+function knexLog(logger: Logger) {
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (message: unknown) => logger.warn({ source: 'knex' }, text(message)),
+    error: (message: unknown) => logger.error({ source: 'knex' }, text(message)),
+    deprecate: (message: unknown) => logger.warn({ source: 'knex' }, text(message)),
+    debug: (message: unknown) => logger.debug({ source: 'knex' }, text(message)),
+  };
+}
+
+function openPostgres(config: Config, logger?: Logger): Database {
   const { url, schema, poolMax, statementTimeoutMs } = config.database;
   const db = knexFactory({
     client: 'pg',
@@ -41,6 +56,7 @@ function openPostgres(config: Config): Database {
     searchPath: schema ? [schema] : undefined,
     pool: { min: 0, max: poolMax, acquireTimeoutMillis: statementTimeoutMs },
     acquireConnectionTimeout: statementTimeoutMs,
+    ...(logger ? { log: knexLog(logger) } : {}),
   });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

@@ -51,14 +51,17 @@ describeInBrowser('login → consent → redirect in Chromium', () => {
     const start = await authorize();
     await page.goto(start.url.href);
 
-    // Every input has a label, and the focus moves email → password → Sign in.
+    // Every input has a label, and the focus moves email → password → remember me → Sign in.
     await expect(page.getByLabel('Email').count()).resolves.toBe(1);
     await expect(page.getByLabel('Password').count()).resolves.toBe(1);
+    await expect(page.getByLabel('Keep me signed in on this device').count()).resolves.toBe(1);
     expect(await focusedId(page)).toBe('email');
     await page.keyboard.type(alice.email);
     await page.keyboard.press('Tab');
     expect(await focusedId(page)).toBe('password');
     await page.keyboard.type(alice.password);
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).toBe('remember');
     await page.keyboard.press('Tab');
     expect(await focusedId(page)).toBe('Sign in');
     await page.keyboard.press('Enter');

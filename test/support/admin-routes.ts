@@ -30,6 +30,11 @@ export const VALID_BODIES: Record<string, unknown> = {
   'PATCH /resources/:resourceId/permissions/:permissionId': { description: 'Read things' },
   'PATCH /roles/:roleId': { description: 'Changed' },
   'PATCH /groups/:groupId': { description: 'Changed' },
+  'PATCH /connections/:connectionId': { display_name: 'Renamed' },
+  'PUT /clients/:clientId/connections': { connection_ids: null },
+  'PATCH /attributes/:attributeName': { label: 'Changed' },
+  'PATCH /scopes/:scopeName': { description: 'Changed' },
+  'PATCH /accounts/:accountId/attributes': { attributes: {} },
 };
 
 /** For each route that takes input: one invalid request and the field the 400 must name. */
@@ -52,5 +57,13 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'POST /groups': { body: { name: '-leading-dash' }, field: 'name' },
   'PATCH /groups/:groupId': { body: { name: '   ' }, field: 'name' },
   'GET /object-grants': { query: 'account_id=nope', field: 'account_id' },
+  'POST /attributes': { body: { name: 'shoe_size', type: 'decimal' }, field: 'type' },
+  'PATCH /attributes/:attributeName': { body: { rule: { pattern: '(' } }, field: 'rule.pattern' },
+  'POST /scopes': { body: { name: 'profile', claims: [] }, field: 'name' },
+  'PATCH /scopes/:scopeName': { body: { claims: ['Not A Name'] }, field: 'claims.0' },
+  'PATCH /accounts/:accountId/attributes': { body: { attributes: { department: { nested: true } } }, field: 'attributes.department' },
   'POST /object-grants': { body: { subject_type: 'client', subject_id: 'x', permission_id: randomUUID(), object: 'document:1' }, field: 'subject_type' },
+  'POST /connections': { body: { slug: 'Not A Slug', client_id: 'x' }, field: 'slug' },
+  'PATCH /connections/:connectionId': { body: { issuer: 'http://idp.example.com' }, field: 'issuer' },
+  'PUT /clients/:clientId/connections': { body: { connection_ids: ['nope'] }, field: 'connection_ids.0' },
 };

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory from 'knex';
 import { wrapPglite, type Database } from '../../src/storage/database.js';
@@ -14,6 +16,17 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
+/**
+ * The global setup prepares the migrated template, but a migration added while the suite runs (or a
+ * file run on its own) can find it missing; it is then made here with the same script, which writes
+ * atomically, so two workers doing this at once is harmless.
+ */
+function ensurePgliteTemplate(): void {
+  if (existsSync(pgliteTemplatePath())) return;
+  const script = fileURLToPath(new URL('./prepare-pglite-template.mts', import.meta.url));
+  execFileSync(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+}
+
 /** Which stores the suite runs against: real servers when their URLs are set, embedded otherwise. */
 export const usingPostgres = () => Boolean(process.env.DATABASE_URL);
 export const usingRedis = () => Boolean(process.env.REDIS_URL);
@@ -24,6 +37,7 @@ export const usingRedis = () => Boolean(process.env.REDIS_URL);
  */
 export async function openTestDatabase(kind: 'postgres' | 'pglite' = usingPostgres() ? 'postgres' : 'pglite'): Promise<TestDatabase> {
   if (kind === 'pglite') {
+    ensurePgliteTemplate();
     const template = readFileSync(pgliteTemplatePath());
     const pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
     const database = await wrapPglite(pglite);

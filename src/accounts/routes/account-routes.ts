@@ -9,6 +9,8 @@ import { nameSchema, type SelfService, type Signed } from '../self-service.js';
 import { MAX_PASSWORD_LENGTH } from '../service.js';
 import type { SignupService } from '../signup-service.js';
 import type { AccountAuth, SignedIn } from './account-auth.js';
+import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
+import type { AttributeService } from '../../attributes/service.js';
 import { describeDevice } from './device.js';
 import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
 
@@ -33,6 +35,7 @@ const DONE: Record<string, string> = {
   'verification-sent': 'We sent a new verification link to your address.',
   'session-revoked': 'The session was signed out.',
   'app-revoked': 'The application no longer has access to your account.',
+  attributes: 'Your details were saved.',
 };
 
 export interface AccountRouterDeps extends PageDeps {
@@ -41,6 +44,8 @@ export interface AccountRouterDeps extends PageDeps {
   signup: SignupService;
   mailLimit: MailLimit;
   maxPasswordLength: number;
+  /** Profile attributes the person may edit (issue: custom user attributes). */
+  attributes?: AttributeService;
 }
 
 /** The self-service account page and its forms. */
@@ -63,8 +68,15 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   }
   const toSigned = (ctx: Context, current: SignedIn): Signed => ({ account: current.account, sessionUid: current.sessionUid, origin: originOf(ctx) });
 
-  async function renderAccount(ctx: Context, signed: Signed, extra: { nameError?: string; status?: number } = {}) {
+  async function renderAccount(
+    ctx: Context,
+    signed: Signed,
+    extra: { nameError?: string; attributesError?: string; submitted?: Record<string, unknown>; status?: number } = {},
+  ) {
     const [sessions, applications] = await Promise.all([selfService.listSessions(signed.account), selfService.listApplications(signed.account)]);
+    const fields = deps.attributes
+      ? signupFieldViews(await deps.attributes.userEditableFields(), extra.submitted ?? (await deps.attributes.valuesOf(signed.account.id)))
+      : [];
     renderPage(
       deps,
       ctx,
@@ -73,6 +85,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
         account: signed.account,
         done: typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined,
         nameError: extra.nameError,
+        attributesError: extra.attributesError,
+        fields,
         sessions: sessions.map((session) => ({ ...session, device: describeDevice(session.userAgent), current: session.uid === signed.sessionUid })),
         applications,
       },
@@ -105,6 +119,23 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     if (!parsed.success) return renderAccount(ctx, signed, { nameError: parsed.error.issues[0].message, status: 400 });
     await selfService.changeName(signed, parsed.data.name);
     seeOther(ctx, '/account?done=name');
+  });
+
+  router.post('/attributes', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed || !deps.attributes) return;
+    parseInput(csrfOnly, ctx.request.body);
+    const submitted = attributeInput(await deps.attributes.userEditableFields(), ctx.request.body as Record<string, unknown>);
+    await withFormErrors(
+      ctx,
+      async () => {
+        // An empty field removes an optional value; the service refuses to empty a required one.
+        const cleared = Object.fromEntries((await deps.attributes!.userEditableFields()).filter((field) => !(field.name in submitted)).map((field) => [field.name, null]));
+        await deps.attributes!.setValues(signed.account.id, { ...cleared, ...submitted }, 'user');
+        seeOther(ctx, '/account?done=attributes');
+      },
+      (error, status) => renderAccount(ctx, signed, { attributesError: error, submitted, status }),
+    );
   });
 
   router.post('/verification', forms, requireCsrf(), async (ctx) => {

@@ -24,7 +24,7 @@ export function createAccountPages(container: Container) {
     recentLoginSeconds: config.recentLoginSeconds,
   });
   const routers: Router[] = [
-    createSignupRouter({ ...page, signup: container.signup, policy: container.passwordPolicy, mailLimit: container.mailLimit }),
+    createSignupRouter({ ...page, signup: container.signup, policy: container.passwordPolicy, mailLimit: container.mailLimit, attributes: container.attributes }),
     createRecoveryRouter({ ...page, recovery: container.recovery, mailLimit: container.mailLimit, provider, maxLength: config.passwordPolicy.maxLength }),
     createAccountRouter({
       ...page,
@@ -33,6 +33,7 @@ export function createAccountPages(container: Container) {
       signup: container.signup,
       mailLimit: container.mailLimit,
       maxPasswordLength: config.passwordPolicy.maxLength,
+      attributes: container.attributes,
     }),
     createVerifyEmailRouter({ ...page, provider, accounts: container.accounts, signup: container.signup, mailLimit: container.mailLimit }),
     createSecurityRouter({
@@ -46,6 +47,8 @@ export function createAccountPages(container: Container) {
   ];
   return {
     routers,
+    /** How other account pages (connected accounts) send a visitor to sign in first. */
+    auth,
     /** What the login page needs: links, and the "verify your email first" step. */
     interaction: {
       signupEnabled: () => container.signup.enabled(),

@@ -9,6 +9,8 @@ import { safeReturnPath } from '../links.js';
 import type { PasswordPolicy } from '../password-policy.js';
 import { MAX_PASSWORD_LENGTH } from '../service.js';
 import type { SignupService } from '../signup-service.js';
+import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
+import type { AttributeService } from '../../attributes/service.js';
 import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
 
 const RESEND = { href: '/account/verify/resend', text: 'Get a new link' };
@@ -25,13 +27,21 @@ const tokenQuery = z.object({ token: z.string().min(1, 'The link is incomplete.'
 const tokenForm = tokenQuery.extend({ csrf: z.string().max(256) });
 
 /** Sign-up and email verification pages. */
-export function createSignupRouter(deps: PageDeps & { signup: SignupService; policy: PasswordPolicy; mailLimit: MailLimit }): Router {
+export function createSignupRouter(
+  deps: PageDeps & { signup: SignupService; policy: PasswordPolicy; mailLimit: MailLimit; attributes?: AttributeService },
+): Router {
   const router = new Router({ prefix: '/account' });
   const { signup } = deps;
 
-  const renderSignup = (ctx: Context, values: { email?: string; name?: string; returnTo?: string }, error?: string, status = 200) =>
+  const renderSignup = async (
+    ctx: Context,
+    values: { email?: string; name?: string; returnTo?: string; attributes?: Record<string, unknown> },
+    error?: string,
+    status = 200,
+  ) =>
     renderPage(deps, ctx, 'signup', {
       ...values,
+      fields: signupFieldViews(deps.attributes ? await deps.attributes.signupFields() : [], values.attributes ?? {}),
       error,
       minLength: deps.policy.minimumLength(false),
       maxLength: deps.policy.rules.maxLength,
@@ -42,23 +52,28 @@ export function createSignupRouter(deps: PageDeps & { signup: SignupService; pol
   const unavailable = (ctx: Context) =>
     renderPage(deps, ctx, 'notice', { title: 'Sign-up', heading: 'Sign-up is not available', message: 'Accounts here are created by the administrator. Ask them for one.' }, 404);
 
-  router.get('/signup', (ctx) => {
+  router.get('/signup', async (ctx) => {
     if (!signup.enabled()) return unavailable(ctx);
-    renderSignup(ctx, { returnTo: safeReturnPath(ctx.query.return_to) });
+    await renderSignup(ctx, { returnTo: safeReturnPath(ctx.query.return_to) });
   });
 
   router.post('/signup', forms, requireCsrf(), async (ctx) => {
     if (!signup.enabled()) return unavailable(ctx);
     const form = parseInput(signupForm, ctx.request.body);
     const returnTo = safeReturnPath(form.return_to);
+    const fields = deps.attributes ? await deps.attributes.signupFields() : [];
+    const submitted = attributeInput(fields, ctx.request.body as Record<string, unknown>);
     await withFormErrors(
       ctx,
       async () => {
         const limit = (email: string) => checkMailLimit(deps.mailLimit, ctx, email);
-        await signup.signUp({ email: form.email, name: form.name, password: form.password, returnPath: returnTo }, originOf(ctx), limit);
+        // Attribute values are checked before anything is created, so a bad one never leaves half an account.
+        const values = deps.attributes ? await deps.attributes.validateForSignup(submitted) : {};
+        const onCreated = deps.attributes ? (account: { id: string }) => deps.attributes!.saveNewAccountValues(account.id, values) : undefined;
+        await signup.signUp({ email: form.email, name: form.name, password: form.password, returnPath: returnTo, onCreated }, originOf(ctx), limit);
         seeOther(ctx, `/account/signup/sent${returnTo ? `?${new URLSearchParams({ return_to: returnTo })}` : ''}`);
       },
-      (error, status) => renderSignup(ctx, { email: form.email, name: form.name, returnTo }, error, status),
+      (error, status) => renderSignup(ctx, { email: form.email, name: form.name, returnTo, attributes: submitted }, error, status),
     );
   });
 

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../storage/redis.js';
 import type { Knex } from 'knex';
 import type { ClientService } from '../../clients/service.js';
 import type { Clock } from '../../shared/clock.js';
 import { createClientAdapter } from './client-adapter.js';
+import { guardAdapter } from './guard.js';
 import { createRedisAdapter } from './redis-adapter.js';
 import { createSqlAdapter } from './sql-adapter.js';
 import type { AdapterFactory } from './types.js';
@@ -10,10 +11,19 @@ import type { AdapterFactory } from './types.js';
 /** Grants and refresh tokens live for months: losing Redis must not revoke them (DESIGN.md, storage). */
 export const LONG_LIVED_MODELS = new Set(['Grant', 'RefreshToken']);
 
-export function createAdapterFactory(deps: { db: Knex; redis?: Redis; clients: ClientService; clock: Clock }): AdapterFactory {
+/** Builds each model's adapter; a store outage inside any of them becomes a 503 (see guard.ts). */
+export function createAdapterFactory(deps: {
+  db: Knex;
+  redis?: Redis;
+  clients: ClientService;
+  clock: Clock;
+  onOutage?: (store: 'database' | 'redis', error: unknown) => void;
+}): AdapterFactory {
   return (modelName) => {
-    if (modelName === 'Client') return createClientAdapter(deps.clients);
-    if (LONG_LIVED_MODELS.has(modelName) || !deps.redis) return createSqlAdapter(deps.db, deps.clock, modelName);
-    return createRedisAdapter(deps.redis, modelName);
+    if (modelName === 'Client') return guardAdapter(createClientAdapter(deps.clients), (error) => deps.onOutage?.('database', error));
+    if (LONG_LIVED_MODELS.has(modelName) || !deps.redis) {
+      return guardAdapter(createSqlAdapter(deps.db, deps.clock, modelName), (error) => deps.onOutage?.('database', error));
+    }
+    return guardAdapter(createRedisAdapter(deps.redis, modelName), (error) => deps.onOutage?.('redis', error));
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../storage/redis.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { GRANT_BOUND_MODELS, payloadForStorage, payloadFromStorage, storageKeyFor } from './stored-id.js';
 
@@ -58,12 +58,21 @@ return #members
 `;
 
 /**
+ * Every key of one model starts with this stem. The braces are a Redis Cluster hash tag: all keys of
+ * a model (records and their uid, user-code and grant indexes) hash to one slot, so the Lua scripts
+ * above, which touch a record and its indexes together and build index names inside the script,
+ * stay atomic on a Cluster too. The price is that one model's keys live on one shard; see
+ * docs/operations.md (Redis Cluster).
+ */
+export const modelKeyStem = (model: string) => `{oidc:${model}}:`;
+
+/**
  * oidc-provider's short-lived models in Redis (ioredis). Each record is a hash with the payload and,
  * once consumed, the consumption time. The key prefix set on the client applies to every key.
  */
 export function createRedisAdapter(redis: Redis, model: string): Adapter {
   // Hashed ids are base64url, which has no ':', so they cannot collide with the index keys.
-  const stem = `oidc:${model}:`;
+  const stem = modelKeyStem(model);
   const recordKey = (hashedId: string) => `${stem}${hashedId}`;
   const uidKey = (uid: string) => `${stem}uid:${uid}`;
   const userCodeKey = (userCode: string) => `${stem}usercode:${userCode}`;

@@ -1,23 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createSqlAdapter } from '../../../src/oidc/adapters/sql-adapter.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
-import { pgliteTemplatePath } from '../../support/pglite-template.js';
 import type { ContractStore } from './contract-store.js';
 import { dumpOidcModels } from './raw-dump.js';
 import { ManualClock } from '../../support/manual-clock.js';
-
-/**
- * The global setup only prepares the migrated PGlite template in embedded mode, but the PGlite
- * contract runs in both modes; with DATABASE_URL set the template may be missing, so make it here
- * with the same script (it writes atomically, so two workers doing this at once is harmless).
- */
-function ensurePgliteTemplate(): void {
-  if (existsSync(pgliteTemplatePath())) return;
-  const script = fileURLToPath(new URL('../../support/prepare-pglite-template.mts', import.meta.url));
-  execFileSync(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
-}
 
 export interface SqlContractStore extends ContractStore {
   clock: ManualClock;
@@ -29,7 +14,6 @@ export interface SqlContractStore extends ContractStore {
  * started from the migrated template. SQL has no TTL of its own, so time is the injected clock.
  */
 export async function openSqlContractStore(kind: 'postgres' | 'pglite'): Promise<SqlContractStore> {
-  if (kind === 'pglite') ensurePgliteTemplate();
   const testDatabase = await openTestDatabase(kind);
   const { db } = testDatabase.database;
   const clock = new ManualClock();

@@ -220,6 +220,71 @@ describe('admin API', () => {
       expect((await call('GET', `${V1}/accounts/${erinId}`)).status).toBe(404);
     });
 
+    it('manages upstream connections and which of them a client offers, never showing their secrets', async () => {
+      const group = await call('POST', `${V1}/groups`, { name: 'upstream-admins' });
+      const created = await call('POST', `${V1}/connections`, {
+        slug: 'acme',
+        display_name: 'Acme SSO',
+        issuer: 'https://login.acme.example',
+        client_id: 'our-id-at-acme',
+        client_secret: 'acme-upstream-secret',
+        domains: ['acme.example'],
+        groups_claim: 'groups',
+        group_map: { admins: group.body.id },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ slug: 'acme', kind: 'oidc', has_client_secret: true, redirect_uri: `${server.issuer}/federation/callback/acme` });
+      expect(JSON.stringify(created.body)).not.toContain('acme-upstream-secret');
+      const github = await call('POST', `${V1}/connections`, { preset: 'github', client_id: 'gh-id', client_secret: 'gh-secret' });
+      expect(github.body).toMatchObject({ slug: 'github', kind: 'oauth2', userinfo_endpoint: 'https://api.github.com/user' });
+      expect((await call('POST', `${V1}/connections`, { preset: 'github', client_id: 'again' })).status).toBe(409);
+      expect((await call('POST', `${V1}/connections`, { slug: 'other', issuer: 'https://other.example', client_id: 'x', domains: ['acme.example'] })).status).toBe(409);
+      expect((await call('POST', `${V1}/connections`, { slug: 'plain', kind: 'oauth2', client_id: 'x', authorization_endpoint: 'https://p.example/authorize' })).body).toMatchObject({ status: 400, field: 'token_endpoint' });
+      expect((await call('GET', `${V1}/connections`)).body.items.map((c: { slug: string }) => c.slug)).toEqual(['acme', 'github']);
+      expect((await call('GET', `${V1}/connections/${created.body.id}`)).body.display_name).toBe('Acme SSO');
+      expect((await call('PATCH', `${V1}/connections/${created.body.id}`, { enabled: false, client_secret: 'rotated-upstream-secret' })).body).toMatchObject({ enabled: false });
+      const web = await call('POST', `${V1}/clients`, { name: 'Federated app', type: 'web', redirect_uris: ['https://app.example/cb'] });
+      expect((await call('GET', `${V1}/clients/${web.body.client_id}/connections`)).body).toEqual({ client_id: web.body.client_id, connection_ids: null });
+      expect((await call('PUT', `${V1}/clients/${web.body.client_id}/connections`, { connection_ids: [github.body.id] })).body.connection_ids).toEqual([github.body.id]);
+      expect((await call('PUT', `${V1}/clients/${web.body.client_id}/connections`, { connection_ids: [crypto.randomUUID()] })).status).toBe(400);
+      expect((await call('DELETE', `${V1}/connections/${github.body.id}`)).status).toBe(204);
+      const row = await server.container.db('federation_connections').where({ id: created.body.id }).first();
+      expect(row.client_secret_sealed).toMatch(/^v1\./);
+      const stored = JSON.stringify([row, await server.container.db('events').select('*')]);
+      for (const secret of ['acme-upstream-secret', 'rotated-upstream-secret', 'gh-secret']) expect(stored).not.toContain(secret);
+    });
+
+    it('manages the profile schema, custom scopes and account attribute values', async () => {
+      const created = await call('POST', `${V1}/attributes`, { name: 'department', type: 'string', label: 'Department', rule: { max_length: 40 }, editable_by: 'user', show_at_signup: true });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'department', type: 'string', required: false, editable_by: 'user', show_at_signup: true, status: 'active' });
+      expect((await call('POST', `${V1}/attributes`, { name: 'department', type: 'string' })).status).toBe(409);
+      expect((await call('GET', `${V1}/attributes`)).body.items.map((a: { name: string }) => a.name)).toEqual(['department']);
+      expect((await call('GET', `${V1}/attributes/department`)).body.label).toBe('Department');
+      expect((await call('PATCH', `${V1}/attributes/department`, { description: 'Where you work' })).body.description).toBe('Where you work');
+
+      const scope = await call('POST', `${V1}/scopes`, { name: 'employee', description: 'Your job', claims: ['department'] });
+      expect(scope).toMatchObject({ status: 201, body: { name: 'employee', claims: ['department'] } });
+      expect((await call('POST', `${V1}/scopes`, { name: 'ghost', claims: ['nope'] })).body).toMatchObject({ status: 400, field: 'claims.0' });
+      expect((await call('GET', `${V1}/scopes`)).body.items).toHaveLength(1);
+      expect((await call('GET', `${V1}/scopes/employee`)).body.description).toBe('Your job');
+      expect((await call('PATCH', `${V1}/scopes/employee`, { description: 'Your job details' })).body.description).toBe('Your job details');
+
+      const account = await call('POST', `${V1}/accounts`, { email: 'fay@example.com', attributes: { department: 'Sales' } });
+      expect(account.status).toBe(201);
+      expect((await call('GET', `${V1}/accounts/${account.body.id}/attributes`)).body).toEqual({ attributes: { department: 'Sales' } });
+      expect((await call('PATCH', `${V1}/accounts/${account.body.id}/attributes`, { attributes: { department: 'x'.repeat(41) } })).body).toMatchObject({
+        status: 400,
+        field: 'attributes.department',
+      });
+      expect((await call('PATCH', `${V1}/accounts/${account.body.id}/attributes`, { attributes: { department: null } })).body).toEqual({ attributes: {} });
+
+      expect((await call('DELETE', `${V1}/scopes/employee`)).status).toBe(204);
+      expect((await call('PATCH', `${V1}/attributes/department`, { status: 'deprecated' })).body.status).toBe('deprecated');
+      expect((await call('DELETE', `${V1}/attributes/department`)).status).toBe(204);
+      expect((await call('GET', `${V1}/attributes/department`)).status).toBe(404);
+    });
+
     it('paginates with a stable order and no repeats', async () => {
       for (let index = 0; index < 5; index += 1) await call('POST', `${V1}/groups`, { name: `team-${index}` });
       const seen: string[] = [];

@@ -66,7 +66,7 @@ describe('refresh tokens', () => {
     const accessTokenRows = await server.container.db('oidc_models').where({ model: 'AccessToken', id: sha256(tokens.access_token) });
     if (usingRedis()) {
       expect(accessTokenRows).toHaveLength(0);
-      expect(await server.testRedis!.redis.exists(`oidc:AccessToken:${sha256(tokens.access_token)}`)).toBe(1);
+      expect(await server.testRedis!.redis.exists(`{oidc:AccessToken}:${sha256(tokens.access_token)}`)).toBe(1);
     } else {
       expect(accessTokenRows).toHaveLength(1);
     }

@@ -59,6 +59,25 @@ describe('audit recorder (group commit)', () => {
     await expect(later).resolves.toBeUndefined();
   });
 
+  it('retries the rows of a batch one by one when a row is at fault, so only its own request fails', async () => {
+    const batches: string[][] = [];
+    const queries = {
+      async appendEvents(rows: NewEvent[]) {
+        batches.push(rows.map((row) => row.type));
+        if (rows.some((row) => row.type === 'grant.revoked')) throw Object.assign(new Error('value too long'), { code: '22001' });
+        return { ids: rows.map(String), deliveries: 0 };
+      },
+    } as unknown as EventQueries;
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const results = await Promise.allSettled([
+      recorder.record({ type: 'logout' }),
+      recorder.record({ type: 'grant.revoked' }),
+      recorder.record({ type: 'token.issued' }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches).toEqual([['logout', 'grant.revoked', 'token.issued'], ['logout'], ['grant.revoked'], ['token.issued']]);
+  });
+
   it('fills in the actor, caps and cleans values, and stamps the clock time', async () => {
     const { queries, batches, settle } = controlledQueries();
     const clock = new ManualClock(Date.parse('2026-11-27T12:00:00.000Z'));

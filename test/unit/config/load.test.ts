@@ -81,6 +81,25 @@ describe('loadConfig', () => {
     expect(configErrorFor({ SERVER_SECRET: SECRET, LOG_LEVEL: 'loud' }).message).toMatch(/^LOG_LEVEL: /);
   });
 
+  it('reads Sentinel and Cluster node lists, and metrics only on their own port', () => {
+    const { config, warnings } = loadConfig({
+      SERVER_SECRET: SECRET,
+      DATA_DIR: '/tmp/unused-idp-test',
+      REDIS_URL: 'redis://:pw@s1:26379,redis://s2:26379',
+      REDIS_MODE: 'sentinel',
+      REDIS_SENTINEL_NAME: 'idp',
+      METRICS_PORT: '9464',
+    });
+    expect(config.redis).toMatchObject({ mode: 'sentinel', sentinelName: 'idp', url: 'redis://:pw@s1:26379,redis://s2:26379' });
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(warnings.join('\n')).not.toContain('METRICS_HOST');
+    expect(loadConfig({ SERVER_SECRET: SECRET, DATA_DIR: '/tmp/unused-idp-test' }).config.metrics).toBeUndefined();
+    const exposed = loadConfig({ SERVER_SECRET: SECRET, DATA_DIR: '/tmp/unused-idp-test', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' });
+    expect(exposed.warnings.join('\n')).toContain('METRICS_HOST 0.0.0.0');
+    expect(configErrorFor({ SERVER_SECRET: SECRET, REDIS_URL: 'redis://a:1,http://b' }).message).toMatch(/^REDIS_URL: /);
+    expect(configErrorFor({ SERVER_SECRET: SECRET, REDIS_MODE: 'ring' }).message).toMatch(/^REDIS_MODE: /);
+  });
+
   it('names every bad variable at once', () => {
     const { message } = configErrorFor({ SERVER_SECRET: SECRET, PORT: 'abc', DATABASE_URL: 'mysql://db' });
     expect(message).toContain('PORT: ');

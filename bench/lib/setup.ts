@@ -1,0 +1,58 @@
+import { loadConfig } from '../../src/config/load.js';
+import { buildContainer } from '../../src/container.js';
+import type { Actor } from '../../src/audit/changes.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { BENCH_EMAIL, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_RESOURCES, type ClientCredentials } from './fixtures.js';
+
+const ACTOR: Actor = { type: 'system', id: 'bench' };
+
+export interface OurFixtures {
+  machine: ClientCredentials;
+  web: ClientCredentials;
+  accountId: string;
+  authzAudience: string;
+}
+
+/**
+ * Registers what the scenarios use through our own services, as an operator's CLI would, before the
+ * server starts (PGlite allows one process per data folder): a machine client holding read/write on
+ * the JWT and opaque APIs and authz:check on the check API, a first-party web client, and an account.
+ */
+export async function prepareOurServer(env: Record<string, string>): Promise<OurFixtures> {
+  const { config } = loadConfig(env);
+  const container = await buildContainer(config, { logger: createLogger('warn') });
+  try {
+    const machine = await container.clients.createClient({ name: 'bench machine', type: 'machine', redirectUris: [], postLogoutRedirectUris: [] });
+    const web = await container.clients.createClient({
+      name: 'bench web',
+      type: 'web',
+      redirectUris: [BENCH_REDIRECT_URI],
+      postLogoutRedirectUris: [],
+      firstParty: true,
+    });
+    const account = await container.accounts.createAccount({ email: BENCH_EMAIL, password: BENCH_PASSWORD, emailVerified: true, name: 'Bench User' });
+
+    const role = await container.roles.createRole({ name: 'bench machine' }, ACTOR);
+    const permissionIds: string[] = [];
+    for (const spec of [BENCH_RESOURCES.es256, BENCH_RESOURCES.opaque]) {
+      const resource = await container.resources.createResource(
+        { identifier: spec.ours, name: spec.ours, tokenFormat: spec.format, permissions: spec.permissions.map((name) => ({ name })) },
+        ACTOR,
+      );
+      permissionIds.push(...resource.permissions.map((permission) => permission.id));
+    }
+    const authzAudience = container.systemApis.authz.identifier;
+    permissionIds.push((await container.resources.findPermission(authzAudience, 'authz:check'))!.id);
+    await container.roles.addPermissions(role.id, permissionIds, ACTOR);
+    await container.roles.assign(role.id, { type: 'client', id: machine.client.client_id }, ACTOR);
+
+    return {
+      machine: { clientId: machine.client.client_id, clientSecret: machine.clientSecret! },
+      web: { clientId: web.client.client_id, clientSecret: web.clientSecret! },
+      accountId: account.id,
+      authzAudience,
+    };
+  } finally {
+    await container.close();
+  }
+}

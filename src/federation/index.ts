@@ -1,0 +1,88 @@
+import type Router from '@koa/router';
+import type { Container } from '../container.js';
+import type { AdapterFactory } from '../oidc/adapters/types.js';
+import type { AccountService } from '../accounts/service.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { GroupService } from '../rbac/group-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { AccountAuth } from '../accounts/routes/account-auth.js';
+import { createAccountConnectionsRouter } from './account-routes.js';
+import { createFederationStores } from './attempts.js';
+import { createFederationBroker } from './broker.js';
+import type { ConnectionService } from './connection-service.js';
+import { createFederationLogin } from './login.js';
+import { createFederationQueries } from './queries.js';
+import { createFederationRouter } from './routes.js';
+import { createUpstreamClient } from './upstream.js';
+import type { Knex } from 'knex';
+
+/** An upstream authorization request may take this long (the person may have to sign up upstream). */
+const ATTEMPT_TTL_SECONDS = 15 * 60;
+
+/** The brokered-login parts of the server, over the connection service that the CLI shares. */
+export function buildFederation(deps: {
+  db: Knex;
+  connections: ConnectionService;
+  accounts: AccountService;
+  groups: GroupService;
+  audit: AuditRecorder;
+  adapterFactory: AdapterFactory;
+  issuer: string;
+  secureCookies: boolean;
+  clock: Clock;
+  logger: Logger;
+}) {
+  const upstream = createUpstreamClient({ clientSecretOf: deps.connections.clientSecretOf });
+  const stores = createFederationStores(deps.adapterFactory, ATTEMPT_TTL_SECONDS);
+  const broker = createFederationBroker({ queries: createFederationQueries(deps.db), accounts: deps.accounts, groups: deps.groups, audit: deps.audit, clock: deps.clock, logger: deps.logger });
+  const login = createFederationLogin({
+    connections: deps.connections,
+    upstream,
+    stores,
+    issuer: deps.issuer,
+    secureCookies: deps.secureCookies,
+    attemptTtlSeconds: ATTEMPT_TTL_SECONDS,
+  });
+  return { upstream, stores, broker, login };
+}
+
+export type Federation = ReturnType<typeof buildFederation>;
+
+/** The routers of brokered login (under /interaction and /federation) and of /account/connections. */
+export function federationRouters(container: Container, accountAuth?: Pick<AccountAuth, 'startLogin'>): Router[] {
+  const { config, federation } = container;
+  const provider = () => container.providers.current();
+  return [
+    createFederationRouter({
+      provider,
+      accounts: container.accounts,
+      clients: container.clients,
+      audit: container.audit,
+      render: container.render,
+      secureCookies: config.secureCookies,
+      loginProtection: container.loginProtection,
+      mfaProtection: container.mfaProtection,
+      mfa: container.mfa,
+      mfaPolicy: container.mfaPolicy,
+      pendingLogins: container.pendingLogins,
+      clock: container.clock,
+      connections: container.connections,
+      upstream: federation.upstream,
+      stores: federation.stores,
+      broker: federation.broker,
+      federationLogin: federation.login,
+      issuer: config.issuer,
+    }),
+    createAccountConnectionsRouter({
+      provider,
+      accounts: container.accounts,
+      connections: container.connections,
+      broker: federation.broker,
+      federationLogin: federation.login,
+      render: container.render,
+      secureCookies: config.secureCookies,
+      startLogin: accountAuth ? (ctx, returnTo) => accountAuth.startLogin(ctx, returnTo) : undefined,
+    }),
+  ];
+}

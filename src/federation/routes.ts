@@ -1,0 +1,235 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH } from '../accounts/service.js';
+import { AppError } from '../errors/app-error.js';
+import { requireCsrf } from '../http/csrf.js';
+import { requestOriginOf } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import { createMfaRoutes } from '../interactions/mfa-routes.js';
+import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from '../interactions/steps.js';
+import { ACR_MFA, ACR_PASSWORD } from '../mfa/policy.js';
+import { constantTimeEqual } from '../shared/digest.js';
+import type { FederationStores, Outcome } from './attempts.js';
+import type { FederationBroker } from './broker.js';
+import { callbackUrl, type ConnectionService } from './connection-service.js';
+import { STATE_COOKIE, type FederationLogin } from './login.js';
+import type { ConnectionRow } from './queries.js';
+import { UpstreamError, type UpstreamClient, type UpstreamProfile } from './upstream.js';
+
+/** Our amr value for "signed in through an upstream provider" (RFC 8176 registers none). */
+export const AMR_FEDERATED = 'fed';
+
+const csrfOnly = z.object({ csrf: z.string().max(256) });
+const linkForm = z.object({ csrf: z.string().max(256), password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long') });
+const STEP_INVALID = () => new AppError('FEDERATION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+
+export interface FederationRouteDeps extends InteractionDeps {
+  connections: ConnectionService;
+  upstream: UpstreamClient;
+  stores: FederationStores;
+  broker: FederationBroker;
+  federationLogin: FederationLogin;
+  issuer: string;
+}
+
+/** Whether the upstream's own amr/acr says it did multi-factor authentication. */
+export function upstreamDidMfa(profile: UpstreamProfile): boolean {
+  return profile.amr.includes('mfa') || profile.acr === ACR_MFA;
+}
+
+/**
+ * Brokered sign-in: the "Continue with …" start, the upstream's callback, linking with proof of the
+ * local password, and the end of the login through the same steps as a password sign-in, so the
+ * local MFA policy applies unless the connection is trusted for MFA and the upstream reports it.
+ */
+export function createFederationRouter(deps: FederationRouteDeps): Router {
+  const router = new Router();
+  const steps = createInteractionSteps(deps);
+  const mfa = createMfaRoutes(deps, steps);
+  const { connections, stores, broker } = deps;
+
+  async function finishSignIn(ctx: Context, interaction: Interaction, accountId: string, amr: string[], mfaDone: boolean) {
+    if (mfaDone) return steps.completeLogin(ctx, interaction, { accountId, amr: [...new Set([...amr, 'mfa'])], acr: ACR_MFA });
+    const requirement = await deps.mfaPolicy.requirement(accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
+    if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr, acr: ACR_PASSWORD });
+    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr });
+  }
+
+  function renderProblem(ctx: Context, status: number, page: { heading: string; message: string; backUrl?: string; code?: string }) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('federation-error', { ...page, requestId: ctx.state.requestId });
+  }
+
+  async function failed(ctx: Context, connection: ConnectionRow | undefined, clientId: string | undefined, detail: Record<string, unknown>) {
+    await deps.audit.record({
+      type: 'federation.login_failed',
+      outcome: 'failure',
+      clientId,
+      origin: requestOriginOf(ctx.req),
+      detail: { connection: connection?.slug, ...detail },
+    });
+  }
+
+  /** After the callback or the link: maps groups, records the success, and remembers the outcome. */
+  async function signedIn(ctx: Context, connection: ConnectionRow, profile: UpstreamProfile, accountId: string, extra: { created?: boolean; linked?: boolean; clientId?: string }) {
+    const groups = await broker.syncGroups(connection, accountId, profile.groups);
+    const mfaDone = connection.trust_upstream_mfa && upstreamDidMfa(profile);
+    await deps.audit.record({
+      type: 'federation.login_succeeded',
+      accountId,
+      clientId: extra.clientId,
+      origin: requestOriginOf(ctx.req),
+      detail: { connection: connection.slug, subject: profile.subject, created: extra.created ?? false, linked: extra.linked ?? false, upstreamMfa: mfaDone, groupsAdded: groups.added, groupsRemoved: groups.removed },
+    });
+    return mfaDone;
+  }
+
+  router.get('/federation/callback/:slug', async (ctx) => {
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const bound = ctx.cookies.get(STATE_COOKIE, { signed: true });
+    ctx.cookies.set(STATE_COOKIE, null, { path: '/federation', overwrite: true });
+    const attempt = state ? await stores.takeAttempt(state) : undefined;
+    const connection = attempt ? await connections.requireConnection(attempt.connectionId).catch(() => undefined) : undefined;
+    const backUrl = attempt?.interactionUid ? `/interaction/${attempt.interactionUid}` : attempt?.purpose === 'link' ? '/account/connections' : undefined;
+    // The state must be one we issued, unused, for this connection, and started in this very browser.
+    if (!attempt || !connection || !bound || !constantTimeEqual(bound, state) || connection.slug !== ctx.params.slug.toLowerCase()) {
+      await failed(ctx, connection, attempt?.clientId, { reason: 'state_mismatch' });
+      return renderProblem(ctx, 400, {
+        heading: 'This sign-in cannot continue',
+        message: 'This sign-in attempt has expired or did not start in this browser. Go back to the application and start again.',
+        code: 'FEDERATION_STATE_INVALID',
+      });
+    }
+    let profile: UpstreamProfile;
+    try {
+      profile = await deps.upstream.complete(connection, attempt.checks, new URL(`${callbackUrl(deps.issuer, connection.slug)}?${ctx.querystring}`));
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      await failed(ctx, connection, attempt.clientId, { reason: error.reason, message: error.message, ...(error.upstreamError ? { upstreamError: error.upstreamError } : {}) });
+      const denied = error.upstreamError?.error === 'access_denied';
+      return renderProblem(ctx, 400, {
+        heading: denied ? `Sign-in with ${connection.display_name} was cancelled` : `Sign-in with ${connection.display_name} did not work`,
+        message: denied
+          ? `You cancelled, or ${connection.display_name} did not allow the sign-in. You can choose another way to sign in.`
+          : `${connection.display_name} sent an answer that could not be accepted. Try again, or choose another way to sign in.`,
+        code: error.upstreamError?.error ?? 'UPSTREAM_VERIFICATION_FAILED',
+        backUrl,
+      });
+    }
+
+    const context = { origin: requestOriginOf(ctx.req), clientId: attempt.clientId };
+    if (attempt.purpose === 'link') {
+      const session = await deps.provider().Session.get(ctx);
+      if (!session.accountId || session.accountId !== attempt.accountId) throw new AppError('NOT_SIGNED_IN', 401, 'Sign in again, then link the connection from your account.');
+      await broker.link(connection, profile, session.accountId, 'session', context);
+      await broker.syncGroups(connection, session.accountId, profile.groups);
+      ctx.redirect('/account/connections');
+      ctx.status = 303;
+      return;
+    }
+
+    const uid = attempt.interactionUid!;
+    const resolution = await broker.resolve(connection, profile, context);
+    if (resolution.kind === 'refused') {
+      await failed(ctx, connection, attempt.clientId, { reason: resolution.reason, subject: profile.subject });
+      return renderProblem(ctx, 403, { heading: `Sign-in with ${connection.display_name} cannot continue`, message: resolution.message, code: resolution.reason.toUpperCase(), backUrl });
+    }
+    let outcome: Outcome;
+    if (resolution.kind === 'link_required') {
+      outcome = { kind: 'link_required', connectionId: connection.id, accountId: resolution.accountId, email: resolution.email, profile };
+    } else {
+      const mfaDone = await signedIn(ctx, connection, profile, resolution.accountId, { created: resolution.created, clientId: attempt.clientId });
+      outcome = { kind: 'account', connectionId: connection.id, accountId: resolution.accountId, amr: mfaDone ? [AMR_FEDERATED, 'mfa'] : [AMR_FEDERATED] };
+    }
+    await stores.saveOutcome(uid, outcome);
+    ctx.redirect(`/interaction/${uid}/federation/${outcome.kind === 'account' ? 'continue' : 'link'}`);
+    ctx.status = 303;
+  });
+
+  router.get('/interaction/:uid/federation/continue', async (ctx) => {
+    const interaction = await steps.load(ctx, 'login');
+    const outcome = await stores.findOutcome(interaction.uid);
+    if (outcome?.kind !== 'account') throw STEP_INVALID();
+    await stores.removeOutcome(interaction.uid);
+    return finishSignIn(ctx, interaction, outcome.accountId, outcome.amr, outcome.amr.includes('mfa'));
+  });
+
+  async function renderLink(ctx: Context, interaction: Interaction, outcome: Extract<Outcome, { kind: 'link_required' }>, error?: string) {
+    const connection = await connections.requireConnection(outcome.connectionId);
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.render('federation-link', {
+      connectionName: connection.display_name,
+      email: outcome.email,
+      csrf: steps.csrf(ctx),
+      action: `/interaction/${interaction.uid}/federation/link`,
+      abortUrl: `/interaction/${interaction.uid}/abort`,
+      error,
+    });
+  }
+
+  async function linkOutcome(interaction: Interaction) {
+    const outcome = await stores.findOutcome(interaction.uid);
+    if (outcome?.kind !== 'link_required') throw STEP_INVALID();
+    return outcome;
+  }
+
+  router.get('/interaction/:uid/federation/link', async (ctx) => {
+    const interaction = await steps.load(ctx, 'login');
+    return renderLink(ctx, interaction, await linkOutcome(interaction));
+  });
+
+  // Proof of control of the local account: its password, under the same throttling as the login form.
+  router.post('/interaction/:uid/federation/link', steps.forms, requireCsrf(), async (ctx) => {
+    const interaction = await steps.load(ctx, 'login');
+    const outcome = await linkOutcome(interaction);
+    const form = parseInput(linkForm, ctx.request.body);
+    const clientId = String(interaction.params.client_id);
+    const origin = requestOriginOf(ctx.req);
+    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, outcome.email);
+    if (!decision.allowed) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(decision.retryAfter));
+      return renderLink(ctx, interaction, outcome, tooManyAttempts(decision.retryAfter));
+    }
+    const result = await deps.accounts.authenticate(outcome.email, form.password);
+    if (!result.ok || result.account.id !== outcome.accountId) {
+      const failure = await deps.loginProtection.recordFailure(outcome.email);
+      if (failure.lockNow && (await deps.accounts.lock(outcome.accountId))) {
+        await deps.audit.record({ type: 'account.locked', outcome: 'failure', actor: { type: 'system' }, accountId: outcome.accountId, origin, detail: { consecutiveFailures: failure.consecutiveFailures } });
+      }
+      await deps.audit.record({
+        type: 'login.failed',
+        outcome: 'failure',
+        accountId: outcome.accountId,
+        clientId,
+        origin,
+        detail: { reason: result.ok ? 'account_changed' : result.reason, during: 'federation_link', consecutiveFailures: failure.consecutiveFailures },
+      });
+      ctx.status = 401;
+      return renderLink(ctx, interaction, outcome, 'The password is not correct.');
+    }
+    await deps.loginProtection.recordSuccess(outcome.email);
+    const connection = await connections.requireConnection(outcome.connectionId);
+    await broker.link(connection, outcome.profile, outcome.accountId, 'password', { origin, clientId });
+    const mfaDone = await signedIn(ctx, connection, outcome.profile, outcome.accountId, { linked: true, clientId });
+    await stores.removeOutcome(interaction.uid);
+    return finishSignIn(ctx, interaction, outcome.accountId, [AMR_FEDERATED, 'pwd'], mfaDone);
+  });
+
+  // Registered last: /federation/link and /federation/continue above are steps, not connections.
+  // "Continue with …" on the login page.
+  router.post('/interaction/:uid/federation/:slug', steps.forms, requireCsrf(), async (ctx) => {
+    const interaction = await steps.load(ctx, 'login');
+    parseInput(csrfOnly, ctx.request.body);
+    const connection = await deps.federationLogin.offeredConnection(interaction, ctx.params.slug);
+    if (!connection) throw new AppError('CONNECTION_NOT_OFFERED', 404, 'This sign-in option is not available for this application.');
+    await deps.pendingLogins.remove(interaction.uid);
+    await deps.federationLogin.start(ctx, connection, { purpose: 'login', interactionUid: interaction.uid, clientId: String(interaction.params.client_id) });
+  });
+
+  return router;
+}
