@@ -7,6 +7,8 @@ import { createAttributeQueries } from './attributes/queries.js';
 import { createAttributeService } from './attributes/service.js';
 import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
+import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
+import { createAuditServices } from './audit/services.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
@@ -56,6 +58,8 @@ export interface ContainerOptions {
   logger?: Logger;
   hasher?: PasswordHasher;
   metrics?: Metrics;
+  /** Webhook polling and chain maintenance intervals (tests shorten them). */
+  auditBackground?: AuditBackgroundOptions;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -104,6 +108,7 @@ export function buildServices(deps: {
       // own access-token TTL (at most a day), plus clock skew.
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
+    ...createAuditServices({ config, db, clock }),
   };
   return {
     ...services,
@@ -196,6 +201,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
+  const auditTrail = createAuditBackground({
+    events: services.events,
+    webhooks: services.webhooks,
+    audit,
+    clock,
+    logger,
+    retentionDays: config.audit.retentionDays,
+    options: options.auditBackground,
+  });
 
   return {
     config,
@@ -218,6 +232,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     cookieKey,
     sessionPolicy,
     providers: providerHolder,
+    events: services.events,
+    webhooks: services.webhooks,
+    auditTrail,
     sessionIndex,
     consoleClientId,
     ...lifecycle,
@@ -234,12 +251,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
       purgeTimer.unref();
+      auditTrail.start();
     },
     async close() {
       providerHolder.stop();
       await lifecycle.mailWorker.stop();
       unwatchStorage();
       if (purgeTimer) clearInterval(purgeTimer);
+      // Webhook and seal work in flight finishes, queued events are written, the head is sealed.
+      await auditTrail.stop();
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();
     },

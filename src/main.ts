@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bootstrapFirstAdmin } from './accounts/bootstrap.js';
 import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
-import { buildContainer } from './container.js';
+import { buildContainer, type Container } from './container.js';
 import { startHttpServer, startMetricsServer } from './server.js';
 import { createLogger, type Logger } from './shared/logger.js';
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const container = await buildContainer(config, { logger });
   if (container.createdKeys.length) logger.info({ kids: container.createdKeys }, 'created signing keys');
   const admin = await bootstrapFirstAdmin(container.accounts, config.bootstrapAdmin);
+  await recordStartupChanges(container, admin);
   const http = await startHttpServer(container, { port: config.port, host: config.host });
   const metrics = config.metrics ? await startMetricsServer(container.metrics, config.metrics) : undefined;
   if (metrics) logger.info({ port: metrics.port, host: config.metrics!.host }, 'metrics served at /metrics on their own port');
@@ -55,6 +56,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** What the first start created is in the audit log like any other change. */
+async function recordStartupChanges(container: Container, admin: { id: string } | undefined): Promise<void> {
+  const actor = { type: 'system' as const, id: 'startup' };
+  if (container.createdKeys.length) await container.audit.record({ type: 'keys.created', actor, detail: { kids: container.createdKeys } });
+  if (admin) await container.audit.record({ type: 'account.created', actor, accountId: admin.id, detail: { via: 'bootstrap' } });
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AccountService } from './service.js';
 
 export interface BootstrapResult {
+  id: string;
   email: string;
   /** Set only when the password was generated here and must be shown to the operator once. */
   generatedPassword?: string;
@@ -18,6 +19,6 @@ export async function bootstrapFirstAdmin(
   if ((await accounts.countAccounts()) > 0) return undefined;
   const email = configured?.email ?? 'admin@example.com';
   const generatedPassword = configured?.password ? undefined : randomBytes(12).toString('base64url');
-  await accounts.createAccount({ email, name: 'Administrator', password: configured?.password ?? generatedPassword, emailVerified: true });
-  return { email, generatedPassword };
+  const account = await accounts.createAccount({ email, name: 'Administrator', password: configured?.password ?? generatedPassword, emailVerified: true });
+  return { id: account.id, email, generatedPassword };
 }

@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   'token.code_replay_detected',
   'token.grant_failed',
   'token.revoked',
+  // Sampled: the first introspection per client per minute on each instance, with the count since the last one.
+  'token.introspected',
   'account.created',
   'account.disabled',
   'account.enabled',
@@ -28,6 +30,9 @@ export const EVENT_TYPES = [
   'account.unlocked',
   'client.created',
   'client.deleted',
+  'webhook.created',
+  'webhook.deleted',
+  'audit.pruned',
   'keys.rotated',
   'keys.created',
   // Administrative changes (admin API and CLI): detail holds the target and the changed fields.

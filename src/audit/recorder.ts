@@ -1,7 +1,9 @@
+import { unavailable } from '../errors/app-error.js';
+import type { RequestOrigin } from '../http/request-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventType } from './event-types.js';
 import type { EventQueries, NewEvent } from './queries.js';
-import type { RequestOrigin } from '../http/request-context.js';
+import { cleanDetail, cleanText } from './sanitize.js';
 
 export interface AuditEvent {
   type: EventType;
@@ -14,13 +16,23 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-const MAX_USER_AGENT = 512;
-/** Rows per INSERT; a longer queue is written in several statements, one after the other. */
-const MAX_BATCH = 500;
-
 export interface AuditRecorder {
+  /** Resolves once the event is committed; rejects with a 503 AppError when it could not be stored. */
   record(event: AuditEvent): Promise<void>;
+  /**
+   * For frequent, read-only operations (introspection): the first call per `key` in each window is
+   * recorded (and awaited) with `detail.unrecordedSincePrevious`, the number of calls since the
+   * previous recorded one; the others only count.
+   */
+  recordSampled(key: string, event: AuditEvent): Promise<void>;
+  /** Called after each committed batch with the number of webhook deliveries it queued. */
+  onAppended(listener: (deliveries: number) => void): void;
+  /** Writes what is queued and the sampling counts, then refuses new events. */
+  close(): Promise<void>;
 }
+
+const MAX_BATCH = 256;
+const SAMPLE_WINDOW_MS = 60_000;
 
 interface Pending {
   row: NewEvent;
@@ -29,66 +41,133 @@ interface Pending {
 }
 
 /**
- * Writes events to the append-only events table. The write is awaited, so a request whose event
- * could not be stored fails instead of succeeding unlogged.
- *
- * Writes are group-committed: an event recorded while no write is in flight goes at once, alone;
- * events recorded while one is in flight wait for it and then go together in one multi-row INSERT.
- * Every caller still resolves only once its own row is stored, but under load N concurrent requests
- * cost one round trip instead of N (the benchmark's token endpoint spent one of its four database
- * round trips here). If a batch fails, its rows are retried one by one, so one bad row fails only
- * its own request.
+ * Writes events to the append-only, hash-chained events table with group commit: events recorded
+ * while a write is in flight are queued and written together by the next one (at most 256 per
+ * transaction). Every caller still awaits its own event, so a request whose event could not be stored
+ * fails with a 503 instead of succeeding unlogged; under load, many requests share one transaction.
+ * If a batch fails because of one row's data, its rows are retried one by one, so only that request fails.
  */
 export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock }): AuditRecorder {
   let queue: Pending[] = [];
-  let writing = false;
+  let scheduled = false;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+  const listeners: ((deliveries: number) => void)[] = [];
+  const samples = new Map<string, { windowStart: number; unrecorded: number; event: AuditEvent }>();
 
-  async function writeAll(batch: Pending[]): Promise<void> {
+  /** Writes a batch; when one of its rows is at fault rather than the store, retries the rows one by one. */
+  async function write(batch: Pending[]): Promise<void> {
+    let deliveries: number;
     try {
-      await deps.queries.insertEvents(batch.map((pending) => pending.row));
-      for (const pending of batch) pending.resolve();
+      ({ deliveries } = await deps.queries.appendEvents(batch.map((pending) => pending.row)));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
+      if (batch.length > 1 && isRowError(error)) {
+        for (const pending of batch) await write([pending]);
         return;
       }
-      for (const pending of batch) await writeAll([pending]);
+      const failure = unavailable('The audit log cannot be written; the operation was not completed. Try again shortly.', error);
+      for (const pending of batch) pending.reject(failure);
+      return;
     }
+    for (const pending of batch) pending.resolve();
+    for (const listener of listeners) listener(deliveries);
   }
 
   async function drain(): Promise<void> {
-    writing = true;
-    try {
-      while (queue.length) {
-        const batch = queue.slice(0, MAX_BATCH);
-        queue = queue.slice(batch.length);
-        await writeAll(batch);
-      }
-    } finally {
-      writing = false;
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      await write(batch);
     }
   }
 
-  return {
-    record(event) {
-      const actor = event.actor ?? (event.accountId ? { type: 'account' as const, id: event.accountId } : { type: 'anonymous' as const });
-      const row: NewEvent = {
-        occurred_at: deps.clock.now(),
-        type: event.type,
-        outcome: event.outcome ?? 'success',
-        actor_type: actor.type,
-        actor_id: actor.id ?? null,
-        account_id: event.accountId ?? null,
-        client_id: event.clientId ?? null,
-        ip: event.origin?.ip ?? null,
-        user_agent: event.origin?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-        request_id: event.origin?.requestId ?? null,
-        detail: event.detail ?? {},
-      };
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ row, resolve, reject });
-        if (!writing) void drain();
+  function schedule(): void {
+    if (scheduled || flushing) return;
+    scheduled = true;
+    // One turn of the event loop lets events of concurrent requests join the same transaction.
+    setImmediate(() => {
+      scheduled = false;
+      flushing = drain().finally(() => {
+        flushing = undefined;
+        if (queue.length) schedule();
       });
+    });
+  }
+
+  function record(event: AuditEvent): Promise<void> {
+    if (closed) return Promise.reject(unavailable('The audit log is shutting down; try again shortly.'));
+    let row: NewEvent;
+    try {
+      row = toRow(event, deps.clock.now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ row, resolve, reject });
+      schedule();
+    });
+  }
+
+  return {
+    record,
+
+    async recordSampled(key, event) {
+      const now = deps.clock.now().getTime();
+      const sample = samples.get(key);
+      if (sample && now - sample.windowStart < SAMPLE_WINDOW_MS) {
+        sample.unrecorded += 1;
+        sample.event = event;
+        return;
+      }
+      const unrecorded = sample?.unrecorded ?? 0;
+      samples.set(key, { windowStart: now, unrecorded: 0, event });
+      await record({ ...event, detail: { ...event.detail, sampled: true, unrecordedSincePrevious: unrecorded } });
     },
+
+    onAppended(listener) {
+      listeners.push(listener);
+    },
+
+    async close() {
+      if (closed) return;
+      const summaries = [...samples.values()].filter((sample) => sample.unrecorded > 0);
+      samples.clear();
+      const written = summaries.map((sample) =>
+        record({ ...sample.event, origin: undefined, detail: { ...sample.event.detail, sampled: true, unrecordedSincePrevious: sample.unrecorded, summary: true } }),
+      );
+      closed = true;
+      await Promise.allSettled(written);
+      while (scheduled || flushing) await (flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    },
+  };
+}
+
+const ANONYMOUS: NonNullable<AuditEvent['actor']> = { type: 'anonymous' };
+
+/**
+ * SQLSTATE classes that blame the data of a statement (22 data exception, 23 integrity constraint,
+ * 54 program limit exceeded), not the store: then one row is at fault, and the others can be written.
+ * Anything else (connection, timeout, a missing table) fails the whole batch at once: retrying row by
+ * row during an outage would only multiply the wait.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
+
+function toRow(event: AuditEvent, now: Date): NewEvent {
+  const actor: NonNullable<AuditEvent['actor']> = event.actor ?? (event.accountId ? { type: 'account', id: event.accountId } : ANONYMOUS);
+  return {
+    occurred_at: now,
+    type: event.type,
+    outcome: event.outcome ?? 'success',
+    actor_type: actor.type,
+    actor_id: cleanText(actor.id, 256),
+    account_id: cleanText(event.accountId, 256),
+    client_id: cleanText(event.clientId, 256),
+    ip: cleanText(event.origin?.ip, 64),
+    user_agent: cleanText(event.origin?.userAgent),
+    request_id: cleanText(event.origin?.requestId, 128),
+    detail: cleanDetail(event.detail),
   };
 }

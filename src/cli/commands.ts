@@ -2,6 +2,7 @@ import { defineAttribute, defineScope, deprecateAttribute, listAttributes, listS
 import { createClient, deleteClient, listClients } from './client.js';
 import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
+import { exportEvents, listEvents, pruneEvents, tailEvents, verifyEvents } from './events.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
 import { bootstrapAdmin } from './admin.js';
@@ -20,6 +21,7 @@ import {
   unassignRole,
 } from './role.js';
 import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
+import { createWebhook, deleteWebhook, listWebhooks } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
 export const COMMANDS: Record<string, Command> = {
@@ -68,6 +70,14 @@ export const COMMANDS: Record<string, Command> = {
   'scope list': listScopes,
   'scope remove': removeScope,
   'user attributes': userAttributes,
+  'events list': listEvents,
+  'events export': exportEvents,
+  'events tail': tailEvents,
+  'events verify': verifyEvents,
+  'events prune': pruneEvents,
+  'webhook create': createWebhook,
+  'webhook list': listWebhooks,
+  'webhook delete': deleteWebhook,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
@@ -101,6 +111,21 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   scope define NAME --claim ATTRIBUTE... [--description D]   custom scope releasing attributes as claims (again to replace)
   scope list | remove NAME
   user attributes EMAIL [--set NAME=VALUE]... [--unset NAME]...   show or change an account's attribute values
+  events list [FILTERS] [--limit N] [--order asc|desc] [--cursor C]
+                                            one page of the audit log, newest first
+  events export [FILTERS] [--after-id ID] [--limit N]
+                                            matching events as NDJSON on stdout, oldest first
+  events tail [FILTERS] [--lines N] [--interval-ms MS] [--json]
+                                            the last N events, then new ones as they happen (Ctrl-C stops)
+  events verify                             check the hash chain and signed checkpoints; exit 1 at a broken link
+  events prune [--older-than-days D]        remove old events behind a signed checkpoint (default AUDIT_RETENTION_DAYS)
+  webhook create --url U --event TYPE... [--description D]
+                                            POST matching events, signed, to U (TYPE: login.failed, login.*, *)
+  webhook list
+  webhook delete WEBHOOK_ID
+
+  FILTERS: --type T (repeatable, or comma-separated; login.* for a category) --account ID --client ID
+           --actor ID --outcome success|failure --ip IP --from TIME --to TIME (RFC 3339)
 
 --json prints machine-readable output. The CLI reads the same environment as the server
 (DATABASE_URL, DATA_DIR, SERVER_SECRET, ...). In embedded mode, while the server runs, commands

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../storage/migrate.js';
 import { systemClock } from '../shared/clock.js';
 import { resolveCommand, USAGE } from './commands.js';
 import { CONTROL_SOCKET_NAME } from './control-socket.js';
+import { isStreamingCommand, runStreamingCommand } from './events-stream.js';
 import { runRemote } from './remote.js';
 import { runCommand, type CommandResult } from './run.js';
 
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const stdin = argv.includes('--password-stdin') || argv.includes('--client-secret-stdin') ? await readStdin() : undefined;
+  if (isStreamingCommand(argv)) return runStreamingCommand(config, argv);
   const result = await execute(config, argv, stdin);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);

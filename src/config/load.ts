@@ -71,6 +71,8 @@ export interface Config {
   passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
   /** How fresh a sign-in must be for sensitive account changes (email change). */
   recentLoginSeconds: number;
+  /** Audit log retention in days; undefined keeps every event. */
+  audit: { retentionDays?: number };
 }
 
 export class ConfigError extends Error {}
@@ -201,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxLength: e.PASSWORD_MAX_LENGTH,
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -62,7 +62,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const client = await steps.clientOf(interaction);
     if (client.firstParty) {
       // First-party apps are the operator's own: their access is granted without asking.
-      return steps.finish(ctx, await grantRequestedAccess(deps.provider(), interaction), true);
+      const result = await grantRequestedAccess(deps.provider(), interaction);
+      await deps.audit.record({
+        type: 'consent.granted',
+        accountId: interaction.session?.accountId,
+        clientId: String(interaction.params.client_id),
+        origin: requestOriginOf(ctx.req),
+        detail: { scope: interaction.params.scope, grantId: result.consent?.grantId, firstParty: true },
+      });
+      return steps.finish(ctx, result, true);
     }
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
     ctx.type = 'html';

@@ -68,3 +68,44 @@ function cleanEnv(): NodeJS.ProcessEnv {
   const { DATABASE_URL: _d, REDIS_URL: _r, DATABASE_SCHEMA: _s, ...rest } = process.env;
   return rest;
 }
+
+export interface LongRunningCli {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves once standard output matches. */
+  waitFor(pattern: RegExp): Promise<string>;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts an `idp` command that keeps running (`events tail`), to be stopped with a signal. */
+export function spawnCli(args: string[], env: Record<string, string | undefined>): LongRunningCli {
+  const child = spawn(process.execPath, ['bin/idp.js', ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env } });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve(value: string): void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(stdout))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(stdout);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => stdout,
+    waitFor(pattern) {
+      if (pattern.test(stdout)) return Promise.resolve(stdout);
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        void exited.then((code) => reject(new Error(`exited with ${code} before ${pattern}:\n${stdout}\n${stderr}`)));
+      });
+    },
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

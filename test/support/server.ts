@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import { startHttpServer, type RunningServer } from '../../src/server.js';
 import type { Clock } from '../../src/shared/clock.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { openTestDatabase, usingRedis, type TestDatabase } from './database.js';
 import { openTestRedis, type TestRedis } from './redis.js';
 
@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
  * set), with bcrypt at its lowest cost so logins are quick.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis } = {},
+  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger } = {},
 ): Promise<TestServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -63,7 +63,7 @@ export async function startTestServer(
     database: testDatabase.database,
     redis: testRedis?.redis ?? null,
     clock: options.clock,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   const http = await startHttpServer(container, { port, host: '127.0.0.1' });
   return {

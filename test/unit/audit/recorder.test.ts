@@ -1,69 +1,154 @@
 import { describe, expect, it } from '@jest/globals';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import type { EventQueries, NewEvent } from '../../../src/audit/queries.js';
+import { AppError } from '../../../src/errors/app-error.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
-/** Fake queries whose INSERTs finish only when the test says so. */
-function setup(options: { failWhen?: (rows: NewEvent[]) => boolean } = {}) {
-  const inserts: NewEvent[][] = [];
-  const finishers: (() => void)[] = [];
+/** Queries whose appends wait until the test lets them finish, or fail. */
+function controlledQueries() {
+  const batches: NewEvent[][] = [];
+  const waiting: { resolve(): void; reject(error: Error): void }[] = [];
   const queries = {
-    insertEvents: (rows: NewEvent[]) =>
-      new Promise<void>((resolve, reject) => {
-        inserts.push(rows);
-        finishers.push(() => (options.failWhen?.(rows) ? reject(new Error('insert failed')) : resolve()));
-      }),
-    listRecentEvents: async () => [],
+    appendEvents(rows: NewEvent[]) {
+      batches.push(rows);
+      return new Promise((resolve, reject) => {
+        waiting.push({ resolve: () => resolve({ ids: rows.map((_, i) => String(i)), deliveries: rows.length }), reject });
+      });
+    },
   } as unknown as EventQueries;
-  const recorder = createAuditRecorder({ queries, clock: { now: () => new Date(0) } });
-  const finishNext = async () => {
-    finishers.shift()!();
-    await new Promise((resolve) => setImmediate(resolve));
+  const settle = async (how: 'resolve' | 'reject' = 'resolve') => {
+    while (waiting.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const next = waiting.shift()!;
+    if (how === 'resolve') next.resolve();
+    else next.reject(new Error('connection terminated'));
   };
-  return { recorder, inserts, finishNext };
+  return { queries, batches, settle };
 }
 
-describe('audit recorder', () => {
-  it('writes a lone event at once, in its own INSERT', async () => {
-    const { recorder, inserts, finishNext } = setup();
-    const done = recorder.record({ type: 'logout', accountId: 'a' });
-    expect(inserts).toHaveLength(1);
-    expect(inserts[0][0]).toMatchObject({ type: 'logout', actor_type: 'account', actor_id: 'a' });
-    await finishNext();
-    await expect(done).resolves.toBeUndefined();
+describe('audit recorder (group commit)', () => {
+  it('writes events recorded while a write is in flight together, in one later transaction', async () => {
+    const { queries, batches, settle } = controlledQueries();
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const first = recorder.record({ type: 'login.succeeded', accountId: 'a1' });
+    await settle();
+    await first;
+    const inFlight = recorder.record({ type: 'token.issued', clientId: 'c0' });
+    while (batches.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    const queued = Array.from({ length: 10 }, (_, i) => recorder.record({ type: 'token.issued', clientId: `c${i + 1}` }));
+    await settle();
+    await inFlight;
+    await settle();
+    await Promise.all(queued);
+    expect(batches.map((batch) => batch.length)).toEqual([1, 1, 10]);
+    expect(batches[2].map((row) => row.client_id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i + 1}`));
   });
 
-  it('groups the events recorded during a write into the next INSERT, and settles each caller only when its row is stored', async () => {
-    const { recorder, inserts, finishNext } = setup();
-    const first = recorder.record({ type: 'logout' });
-    let laterSettled = false;
-    const later = [recorder.record({ type: 'token.issued' }), recorder.record({ type: 'token.revoked' })];
-    void Promise.all(later).then(() => (laterSettled = true));
-    expect(inserts).toHaveLength(1);
-    await finishNext();
-    await first;
-    expect(laterSettled).toBe(false);
-    expect(inserts).toHaveLength(2);
-    expect(inserts[1].map((row) => row.type)).toEqual(['token.issued', 'token.revoked']);
-    await finishNext();
-    await Promise.all(later);
-    expect(laterSettled).toBe(true);
+  it('fails every caller of a failed batch with a 503, and keeps working afterwards', async () => {
+    const { queries, settle } = controlledQueries();
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const failing = [recorder.record({ type: 'login.failed' }), recorder.record({ type: 'login.failed' })];
+    await settle('reject');
+    for (const result of await Promise.allSettled(failing)) {
+      expect(result.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason as AppError;
+      expect(reason).toBeInstanceOf(AppError);
+      expect(reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    }
+    const later = recorder.record({ type: 'login.succeeded' });
+    await settle();
+    await expect(later).resolves.toBeUndefined();
   });
 
-  it('fails only the request whose row cannot be stored when a batch fails', async () => {
-    const { recorder, inserts, finishNext } = setup({ failWhen: (rows) => rows.some((row) => row.type === 'grant.revoked') });
-    const first = recorder.record({ type: 'logout' });
-    const good = recorder.record({ type: 'token.issued' });
-    const bad = recorder.record({ type: 'grant.revoked' }).then(
-      () => 'stored',
-      (error: Error) => error.message,
-    );
-    await finishNext();
+  it('retries the rows of a batch one by one when a row is at fault, so only its own request fails', async () => {
+    const batches: string[][] = [];
+    const queries = {
+      async appendEvents(rows: NewEvent[]) {
+        batches.push(rows.map((row) => row.type));
+        if (rows.some((row) => row.type === 'grant.revoked')) throw Object.assign(new Error('value too long'), { code: '22001' });
+        return { ids: rows.map(String), deliveries: 0 };
+      },
+    } as unknown as EventQueries;
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const results = await Promise.allSettled([
+      recorder.record({ type: 'logout' }),
+      recorder.record({ type: 'grant.revoked' }),
+      recorder.record({ type: 'token.issued' }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches).toEqual([['logout', 'grant.revoked', 'token.issued'], ['logout'], ['grant.revoked'], ['token.issued']]);
+  });
+
+  it('fills in the actor, caps and cleans values, and stamps the clock time', async () => {
+    const { queries, batches, settle } = controlledQueries();
+    const clock = new ManualClock(Date.parse('2026-11-27T12:00:00.000Z'));
+    const recorder = createAuditRecorder({ queries, clock });
+    const done = recorder.record({
+      type: 'login.failed',
+      outcome: 'failure',
+      accountId: 'acc\u0000ount',
+      origin: { ip: '127.0.0.1', userAgent: 'u'.repeat(2000), requestId: 'req-1' },
+      detail: { reason: 'wrong_password' },
+    });
+    await settle();
+    await done;
+    expect(batches[0][0]).toMatchObject({
+      occurred_at: new Date('2026-11-27T12:00:00.000Z'),
+      outcome: 'failure',
+      actor_type: 'account',
+      actor_id: 'acc\uFFFDount',
+      account_id: 'acc\uFFFDount',
+      ip: '127.0.0.1',
+      request_id: 'req-1',
+      detail: { reason: 'wrong_password' },
+    });
+    expect(batches[0][0].user_agent).toHaveLength(512);
+  });
+
+  it('tells listeners how many webhook deliveries a batch queued', async () => {
+    const { queries, settle } = controlledQueries();
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const seen: number[] = [];
+    recorder.onAppended((deliveries) => seen.push(deliveries));
+    const done = Promise.all([recorder.record({ type: 'logout' }), recorder.record({ type: 'logout' })]);
+    await settle();
+    await done;
+    expect(seen).toEqual([2]);
+  });
+
+  it('on close, writes what is queued and then refuses new events', async () => {
+    const { queries, batches, settle } = controlledQueries();
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const pending = recorder.record({ type: 'keys.rotated' });
+    const closing = recorder.close();
+    await settle();
+    await closing;
+    await expect(pending).resolves.toBeUndefined();
+    expect(batches).toHaveLength(1);
+    await expect(recorder.record({ type: 'keys.rotated' })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+
+  it('samples: the first call per key in a window is written with the count of the calls since the last one', async () => {
+    const { queries, batches, settle } = controlledQueries();
+    const clock = new ManualClock();
+    const recorder = createAuditRecorder({ queries, clock });
+    const event = { type: 'token.introspected' as const, clientId: 'rs', detail: { active: true } };
+    const first = recorder.recordSampled('introspection:rs', event);
+    await settle();
     await first;
-    await finishNext(); // the batch of two fails; its rows are retried one by one
-    await finishNext();
-    await finishNext();
-    await expect(good).resolves.toBeUndefined();
-    await expect(bad).resolves.toBe('insert failed');
-    expect(inserts.map((rows) => rows.map((row) => row.type))).toEqual([['logout'], ['token.issued', 'grant.revoked'], ['token.issued'], ['grant.revoked']]);
+    for (let i = 0; i < 5; i += 1) await recorder.recordSampled('introspection:rs', event);
+    expect(batches).toHaveLength(1);
+    clock.advance(60);
+    const next = recorder.recordSampled('introspection:rs', event);
+    await settle();
+    await next;
+    expect(batches.map((batch) => batch[0].detail)).toEqual([
+      { active: true, sampled: true, unrecordedSincePrevious: 0 },
+      { active: true, sampled: true, unrecordedSincePrevious: 5 },
+    ]);
+    await recorder.recordSampled('introspection:rs', event);
+    const closing = recorder.close();
+    await settle();
+    await closing;
+    expect(batches[2][0].detail).toEqual({ active: true, sampled: true, unrecordedSincePrevious: 1, summary: true });
   });
 });

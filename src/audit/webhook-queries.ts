@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+
+export interface WebhookRow {
+  id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  secret_sealed: string;
+  enabled: boolean;
+  created_at: Date;
+}
+
+export interface WebhookSummary extends Omit<WebhookRow, 'secret_sealed'> {
+  pending: number;
+  delivered: number;
+  failed: number;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  attempts: number;
+}
+
+export function createWebhookQueries(db: Knex) {
+  return {
+    insertWebhook: async (row: Omit<WebhookRow, 'enabled'>): Promise<WebhookRow> => {
+      const [inserted] = await db<WebhookRow>('webhooks').insert(row).returning('*');
+      return inserted;
+    },
+
+    listWebhooks: async (): Promise<WebhookSummary[]> => {
+      const rows = await db('webhooks as w')
+        .select('w.id', 'w.url', 'w.event_types', 'w.description', 'w.enabled', 'w.created_at')
+        .select(db.raw(`count(d.id) filter (where d.status = 'pending')::int as pending`))
+        .select(db.raw(`count(d.id) filter (where d.status = 'delivered')::int as delivered`))
+        .select(db.raw(`count(d.id) filter (where d.status = 'failed')::int as failed`))
+        .leftJoin('webhook_deliveries as d', 'd.webhook_id', 'w.id')
+        .groupBy('w.id')
+        .orderBy('w.created_at', 'asc');
+      return rows as WebhookSummary[];
+    },
+
+    findWebhooks: (ids: string[]): Promise<WebhookRow[]> => db<WebhookRow>('webhooks').whereIn('id', ids),
+
+    deleteWebhook: async (id: string): Promise<boolean> => (await db('webhooks').where({ id }).del()) > 0,
+
+    /**
+     * Takes up to `limit` due deliveries. Each is leased until `leaseUntil` by moving its next attempt
+     * there, so a process that dies mid-delivery leaves it to be retried by any instance after the
+     * lease; SKIP LOCKED lets several instances claim at once without waiting for each other.
+     */
+    claimDueDeliveries: async (now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> => {
+      const result = await db.raw(
+        `update webhook_deliveries set attempts = attempts + 1, next_attempt_at = ?
+        where id in (
+          select id from webhook_deliveries where status = 'pending' and next_attempt_at <= ?
+          order by next_attempt_at, id limit ? for update skip locked
+        )
+        returning id::text as id, webhook_id, event_id::text as event_id, attempts`,
+        [leaseUntil, now, limit],
+      );
+      return result.rows as ClaimedDelivery[];
+    },
+
+    markDelivered: (id: string, at: Date, status: number) =>
+      db('webhook_deliveries').where({ id }).update({ status: 'delivered', delivered_at: at, last_status: status, last_error: null }),
+
+    markRetry: (id: string, nextAttemptAt: Date, status: number | null, error: string) =>
+      db('webhook_deliveries').where({ id }).update({ next_attempt_at: nextAttemptAt, last_status: status, last_error: error }),
+
+    markFailed: (id: string, status: number | null, error: string) =>
+      db('webhook_deliveries').where({ id }).update({ status: 'failed', last_status: status, last_error: error }),
+  };
+}
+
+export type WebhookQueries = ReturnType<typeof createWebhookQueries>;

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, notFound } from '../errors/app-error.js';
+import type { Clock } from '../shared/clock.js';
+import { newUuid } from '../shared/ids.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { isEventTypePattern } from './filter.js';
+import type { EventQueries } from './queries.js';
+import { cleanText } from './sanitize.js';
+import type { ClaimedDelivery, WebhookQueries, WebhookRow } from './webhook-queries.js';
+import { signWebhookBody } from './webhook-signature.js';
+
+/** Retries: 10 s after the first failure, doubling up to 6 h apart, 15 attempts in all (about 1.5 days). */
+export const MAX_ATTEMPTS = 15;
+const FIRST_RETRY_MS = 10_000;
+const LONGEST_RETRY_MS = 6 * 3600_000;
+/** A claimed delivery is someone's for this long; longer than a request may take. */
+const LEASE_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const CLAIM_BATCH = 25;
+
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), LONGEST_RETRY_MS);
+}
+
+const webhookInput = z.object({
+  url: z.url({ protocol: /^https?$/ }).max(2048).refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials'),
+  eventTypes: z.array(z.string().refine(isEventTypePattern, 'must be an event type from docs/events.md, a category such as login.*, or *')).min(1, 'needs at least one event type').max(50),
+  description: z.string().trim().max(200).optional(),
+});
+
+export interface DeliveryOutcome {
+  deliveryId: string;
+  webhookId: string;
+  eventId: string;
+  result: 'delivered' | 'retrying' | 'failed' | 'skipped';
+  status?: number;
+  error?: string;
+}
+
+/** Operator-registered webhooks and the delivery of queued events to them. */
+export function createWebhookService(deps: { queries: WebhookQueries; events: EventQueries; clock: Clock; serverSecrets: readonly string[] }) {
+  const { queries, clock } = deps;
+  const box = new SecretBox(deps.serverSecrets, 'webhook-secrets');
+
+  async function deliver(claim: ClaimedDelivery, hook: WebhookRow | undefined): Promise<DeliveryOutcome> {
+    const outcome = { deliveryId: claim.id, webhookId: claim.webhook_id, eventId: claim.event_id };
+    if (!hook) return { ...outcome, result: 'skipped' };
+    const event = await deps.events.findEvent(claim.event_id);
+    if (!event) {
+      await queries.markFailed(claim.id, null, 'the event was pruned before it could be delivered');
+      return { ...outcome, result: 'failed', error: 'event pruned' };
+    }
+    const body = JSON.stringify(event);
+    let status: number | undefined;
+    let error: string;
+    try {
+      const response = await fetch(hook.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'idp-webhooks/1',
+          'idp-webhook-id': hook.id,
+          'idp-delivery-id': claim.id,
+          'idp-event-id': event.id,
+          'idp-event-type': event.type,
+          'idp-signature': signWebhookBody(box.open(hook.secret_sealed), Math.floor(clock.now().getTime() / 1000), body),
+        },
+        body,
+      });
+      status = response.status;
+      await response.body?.cancel();
+      if (status >= 200 && status < 300) {
+        await queries.markDelivered(claim.id, clock.now(), status);
+        return { ...outcome, result: 'delivered', status };
+      }
+      error = `HTTP ${status}`;
+    } catch (cause) {
+      const failure = cause as Error & { cause?: { code?: string; message?: string } };
+      error = cleanText(failure.cause?.code ?? failure.cause?.message ?? failure.name ?? 'request failed', 200)!;
+    }
+    if (claim.attempts >= MAX_ATTEMPTS) {
+      await queries.markFailed(claim.id, status ?? null, error);
+      return { ...outcome, result: 'failed', status, error };
+    }
+    await queries.markRetry(claim.id, new Date(clock.now().getTime() + retryDelayMs(claim.attempts)), status ?? null, error);
+    return { ...outcome, result: 'retrying', status, error };
+  }
+
+  return {
+    /** Registers a webhook; the secret is returned this once and kept encrypted under SERVER_SECRET. */
+    async createWebhook(input: z.input<typeof webhookInput>): Promise<{ webhook: Omit<WebhookRow, 'secret_sealed'>; secret: string }> {
+      const parsed = webhookInput.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = issue.path.join('.');
+        throw new AppError('INVALID_WEBHOOK', 400, `${field}: ${issue.message}`, { details: { field } });
+      }
+      const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+      const { secret_sealed: _sealed, ...webhook } = await queries.insertWebhook({
+        id: newUuid(),
+        url: parsed.data.url,
+        event_types: [...new Set(parsed.data.eventTypes)],
+        description: parsed.data.description || null,
+        secret_sealed: box.seal(secret),
+        created_at: clock.now(),
+      });
+      return { webhook, secret };
+    },
+
+    listWebhooks: () => queries.listWebhooks(),
+
+    async deleteWebhook(id: string): Promise<void> {
+      if (!z.uuid().safeParse(id).success || !(await queries.deleteWebhook(id))) throw notFound('no webhook with this id');
+    },
+
+    /** Claims the deliveries that are due, posts them, and records each outcome; safe on many instances at once. */
+    async deliverDue(): Promise<DeliveryOutcome[]> {
+      const now = clock.now();
+      const claimed = await queries.claimDueDeliveries(now, new Date(now.getTime() + LEASE_MS), CLAIM_BATCH);
+      if (claimed.length === 0) return [];
+      const hooks = new Map((await queries.findWebhooks([...new Set(claimed.map((claim) => claim.webhook_id))])).map((hook) => [hook.id, hook]));
+      return Promise.all(claimed.map((claim) => deliver(claim, hooks.get(claim.webhook_id))));
+    },
+  };
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;
