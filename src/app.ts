@@ -9,7 +9,9 @@ import { securityHeaders } from './http/security-headers.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
+import { ADMIN_PREFIX } from './admin/openapi.js';
 import { createAdminRouter, notFoundUnder } from './admin/routes.js';
+import { createEventRouter } from './audit/routes.js';
 import { metricsMiddleware } from './metrics/http.js';
 import { createApiLimit } from './ratelimit/api-limit.js';
 import { createCheckRouter } from './rbac/check-routes.js';
@@ -66,6 +68,16 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  // GET /admin/api/v1/events: the audit log, for callers holding admin:read on the admin API.
+  const readAuditLog = container.apiGuard.require(container.systemApis.admin.identifier, () => 'admin:read');
+  const limitAuditReads = createApiLimit(container.limiterFactory, config.rateLimits, 'admin-events');
+  const events = createEventRouter({
+    events: container.events,
+    prefix: ADMIN_PREFIX,
+    guard: (ctx, next) => readAuditLog(ctx, () => limitAuditReads(ctx, next)),
+  });
+  app.use(events.routes());
+  app.use(events.allowedMethods());
   app.use(notFoundUnder(['/admin/api', '/api/authz']));
 
   // Everything else is the OpenID Connect protocol, served by oidc-provider.
