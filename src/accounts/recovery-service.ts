@@ -1,18 +1,8 @@
-import type Provider from 'oidc-provider';
-import type { AuditRecorder } from '../audit/recorder.js';
-import type { Config } from '../config/load.js';
 import type { RequestOrigin } from '../http/request-context.js';
-import type { Mailer } from '../mail/outbox.js';
 import { describeDuration } from '../mail/templates.js';
-import type { SessionIndex } from '../oidc/session-index.js';
-import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { LinkError, type AccountTokens } from './account-tokens.js';
-import type { AccountLinks } from './links.js';
-import type { PasswordHasher } from './password-hasher.js';
-import type { PasswordPolicy } from './password-policy.js';
-import type { ProfileQueries } from './profile-queries.js';
 import type { AccountRow } from './queries.js';
-import type { AccountService } from './service.js';
+import type { AccountFlowDeps } from './flow-deps.js';
 import { weakPassword } from './signup-service.js';
 
 /** Whether the account has a second factor; MFA plugs in here (until then, nobody has one). */
@@ -25,21 +15,7 @@ export const noSecondFactors: SecondFactorCheck = async () => false;
  * has not changed since. A completed reset ends the account's other sessions and revokes its tokens,
  * ends a lockout, mails a notice, and signs nobody in: the next sign-in asks for every factor.
  */
-export function createRecoveryService(deps: {
-  config: Pick<Config, 'accountLinks' | 'product'>;
-  accounts: AccountService;
-  profile: ProfileQueries;
-  tokens: AccountTokens;
-  policy: PasswordPolicy;
-  hasher: PasswordHasher;
-  mailer: Mailer;
-  audit: AuditRecorder;
-  links: AccountLinks;
-  loginProtection: LoginProtection;
-  sessions: SessionIndex;
-  provider: () => Provider;
-  hasSecondFactor?: SecondFactorCheck;
-}) {
+export function createRecoveryService(deps: AccountFlowDeps) {
   const { accounts, tokens, audit } = deps;
   const ttl = deps.config.accountLinks.resetTtl;
   const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;

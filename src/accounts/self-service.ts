@@ -1,22 +1,14 @@
-import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
-import type { Config } from '../config/load.js';
 import { createPasswordConfirmation } from './password-confirmation.js';
 import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
-import type { Mailer } from '../mail/outbox.js';
 import { describeDuration } from '../mail/templates.js';
 import type { GrantView, SessionIndex, SessionView } from '../oidc/session-index.js';
-import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { LinkError, type AccountTokens } from './account-tokens.js';
-import type { AccountLinks } from './links.js';
-import type { PasswordHasher } from './password-hasher.js';
-import type { PasswordPolicy } from './password-policy.js';
-import type { ProfileQueries } from './profile-queries.js';
 import type { AccountRow } from './queries.js';
 import { noSecondFactors, type SecondFactorCheck } from './recovery-service.js';
+import type { AccountFlowDeps } from './flow-deps.js';
 import { normalizeEmail, type AccountService } from './service.js';
 import { weakPassword } from './signup-service.js';
 
@@ -33,23 +25,10 @@ export interface ApplicationView extends GrantView {
 export const nameSchema = z.string().trim().min(1, 'Enter your name.').max(100, 'Use at most 100 characters.');
 
 /** What a signed-in person does on the account page. Each change is an audit event. */
-export function createSelfService(deps: {
-  config: Pick<Config, 'accountLinks' | 'product'>;
-  accounts: AccountService;
-  profile: ProfileQueries;
-  tokens: AccountTokens;
-  policy: PasswordPolicy;
-  hasher: PasswordHasher;
-  mailer: Mailer;
-  audit: AuditRecorder;
-  links: AccountLinks;
-  loginProtection: LoginProtection;
-  sessions: SessionIndex;
+export function createSelfService(deps: AccountFlowDeps & {
   clients: ClientService;
-  provider: () => Provider;
   /** The account page's own client: not listed among the applications. */
   consoleClientId: string;
-  hasSecondFactor?: SecondFactorCheck;
 }) {
   const { profile, tokens, audit, mailer, links } = deps;
   const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
