@@ -14,6 +14,7 @@ import { createAdminRouter, notFoundUnder } from './admin/routes.js';
 import { createEventRouter } from './audit/routes.js';
 import { metricsMiddleware } from './metrics/http.js';
 import { createApiLimit } from './ratelimit/api-limit.js';
+import { createDenialAudit } from './rbac/check-denials.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
 import { federationRouters } from './federation/index.js';
@@ -54,6 +55,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       guard: container.apiGuard,
       audience: container.systemApis.authz.identifier,
       limit: createApiLimit(container.limiterFactory, config.rateLimits, 'check'),
+      recordDenials: config.audit.permissionDenials ? createDenialAudit(container.audit) : undefined,
     }),
     createAdminRouter({
       ...container,

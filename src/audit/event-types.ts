@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   'audit.pruned',
   'keys.rotated',
   'keys.created',
+  // Opt-in (AUDIT_PERMISSION_DENIALS): a check of the permission check API answered with a denial.
+  'authz.check_denied',
   // Administrative changes (admin API and CLI): detail holds the target and the changed fields.
   'account.updated',
   'account.deleted',

@@ -71,8 +71,11 @@ export interface Config {
   passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
   /** How fresh a sign-in must be for sensitive account changes (email change). */
   recentLoginSeconds: number;
-  /** Audit log retention in days; undefined keeps every event. */
-  audit: { retentionDays?: number };
+  /**
+   * Audit log retention in days (undefined keeps every event), and whether denied permission checks
+   * are recorded (off by default: resource servers may ask thousands of times a second).
+   */
+  audit: { retentionDays?: number; permissionDenials: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -203,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxLength: e.PASSWORD_MAX_LENGTH,
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
-    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -112,6 +112,8 @@ export const environmentSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Record an `authz.check_denied` event for every check the permission check API answers with a denial. */
+  AUDIT_PERMISSION_DENIALS: z.stringbool().default(false),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -1,9 +1,11 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
+import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { AccessService, Subject } from './access-service.js';
-import type { ApiGuard } from './api-guard.js';
+import type { ApiCaller, ApiGuard } from './api-guard.js';
+import type { DenialAudit } from './check-denials.js';
 import type { Middleware } from 'koa';
 import type { CheckAnswer } from './evaluate.js';
 import { objectRefSchema, objectTypeSchema, splitObjectRef } from './schemas.js';
@@ -32,9 +34,17 @@ function parseSubject(value: string): Subject {
 /**
  * POST /api/authz/check — "may S do P (on O)?" for resource servers, in three forms told apart by
  * their fields: one check, a batch (`checks`), or a list of objects (`object_type`). Callers need a
- * client-credentials token for the check API with the authz:check permission.
+ * client-credentials token for the check API with the authz:check permission. With
+ * AUDIT_PERMISSION_DENIALS on, denied single and batch checks are audit events (check-denials.ts).
  */
-export function createCheckRouter(deps: { access: AccessService; guard: ApiGuard; audience: string; limit?: Middleware }): Router {
+export function createCheckRouter(deps: {
+  access: AccessService;
+  guard: ApiGuard;
+  audience: string;
+  limit?: Middleware;
+  /** Given only when AUDIT_PERMISSION_DENIALS is on. */
+  recordDenials?: DenialAudit;
+}): Router {
   const router = new Router();
   const { access } = deps;
 
@@ -50,13 +60,18 @@ export function createCheckRouter(deps: { access: AccessService; guard: ApiGuard
     ctx.set('Cache-Control', 'no-store');
     if ('checks' in body) {
       const { checks } = parseInput(batchCheckSchema, body);
-      ctx.body = { results: await Promise.all(checks.map(answer)) };
+      const results = await Promise.all(checks.map(answer));
+      if (deps.recordDenials) await deps.recordDenials(ctx.state.caller as ApiCaller, requestOriginOf(ctx.req), checks, results);
+      ctx.body = { results };
     } else if ('object_type' in body) {
       const list = parseInput(listCheckSchema, body);
       const result = await access.listObjects(parseSubject(list.subject), { permission: list.permission, objectType: list.object_type, resource: list.resource });
       ctx.body = { subject: list.subject, permission: list.permission, object_type: list.object_type, ...result };
     } else {
-      ctx.body = await answer(parseInput(singleCheckSchema, body));
+      const check = parseInput(singleCheckSchema, body);
+      const result = await answer(check);
+      if (deps.recordDenials) await deps.recordDenials(ctx.state.caller as ApiCaller, requestOriginOf(ctx.req), [check], [result]);
+      ctx.body = result;
     }
   });
 

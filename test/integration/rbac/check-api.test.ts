@@ -159,6 +159,12 @@ describe('POST /api/authz/check', () => {
     expect((await check({ subject, permission: 'document:write' })).body.allowed).toBe(true);
   });
 
+  it('records no denial events while AUDIT_PERMISSION_DENIALS is off (the default)', async () => {
+    expect(server.container.config.audit.permissionDenials).toBe(false);
+    expect((await check({ subject: `account:${account.carol}`, permission: 'document:admin' })).body.allowed).toBe(false);
+    expect(await server.container.db('events').where({ type: 'authz.check_denied' })).toHaveLength(0);
+  });
+
   describe('protection', () => {
     it('needs a bearer token (401 with a challenge)', async () => {
       const response = await fetch(`${server.issuer}/api/authz/check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
