@@ -85,6 +85,9 @@ describeInBrowser('sign-up in Chromium', () => {
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await page.locator('.tag', { hasText: 'verified' }).first().textContent()).toBe('verified');
     expect(await page.locator('.items .item').first().textContent()).toContain('this browser');
+    // Its sign-in is the newest line of the activity, with this browser's description.
+    const activity = page.getByRole('region', { name: 'Recent sign-in activity' });
+    expect(await activity.locator('.item').first().textContent()).toMatch(/Signed in[\s\S]* UTC · IP 127\.0\.0\.1 · Chrome on Linux/);
     await checkPage(page, 'account');
     expect(problems).toEqual([]);
     await page.close();

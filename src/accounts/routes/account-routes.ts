@@ -7,6 +7,7 @@ import type { MailLimit } from '../../ratelimit/mail-limit.js';
 import { MAX_TOKEN_LENGTH } from '../account-tokens.js';
 import { nameSchema, type SelfService, type Signed } from '../self-service.js';
 import { MAX_PASSWORD_LENGTH } from '../service.js';
+import type { SignInActivity } from '../sign-in-activity.js';
 import type { SignupService } from '../signup-service.js';
 import type { AccountAuth, SignedIn } from './account-auth.js';
 import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
@@ -46,6 +47,8 @@ export interface AccountRouterDeps extends PageDeps {
   maxPasswordLength: number;
   /** Profile attributes the person may edit (issue: custom user attributes). */
   attributes?: AttributeService;
+  /** The person's recent sign-in activity, from the audit log. */
+  activity?: SignInActivity;
 }
 
 /** The self-service account page and its forms. */
@@ -73,7 +76,11 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     signed: Signed,
     extra: { nameError?: string; attributesError?: string; submitted?: Record<string, unknown>; status?: number } = {},
   ) {
-    const [sessions, applications] = await Promise.all([selfService.listSessions(signed.account), selfService.listApplications(signed.account)]);
+    const [sessions, applications, activity] = await Promise.all([
+      selfService.listSessions(signed.account),
+      selfService.listApplications(signed.account),
+      deps.activity ? deps.activity.recent(signed.account.id) : [],
+    ]);
     const fields = deps.attributes
       ? signupFieldViews(await deps.attributes.userEditableFields(), extra.submitted ?? (await deps.attributes.valuesOf(signed.account.id)))
       : [];
@@ -89,6 +96,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
         fields,
         sessions: sessions.map((session) => ({ ...session, device: describeDevice(session.userAgent), current: session.uid === signed.sessionUid })),
         applications,
+        activity: activity.map((entry) => ({ ...entry, device: entry.userAgent ? describeDevice(entry.userAgent) : undefined })),
       },
       extra.status,
     );

@@ -3,6 +3,7 @@ import type { Container } from '../../container.js';
 import { createVerifyEmailRouter, createVerifyRequiredPage } from '../../interactions/verify-email.js';
 import { createSecurityRouter } from '../../mfa/account-routes.js';
 import { createPasswordConfirmation } from '../password-confirmation.js';
+import { createSignInActivity } from '../sign-in-activity.js';
 import { createAccountAuth } from './account-auth.js';
 import { createAccountRouter } from './account-routes.js';
 import { createRecoveryRouter } from './recovery-routes.js';
@@ -34,6 +35,7 @@ export function createAccountPages(container: Container) {
       mailLimit: container.mailLimit,
       maxPasswordLength: config.passwordPolicy.maxLength,
       attributes: container.attributes,
+      activity: createSignInActivity({ events: container.events, clientName: async (id) => (await container.clients.findClient(id))?.name }),
     }),
     createVerifyEmailRouter({ ...page, provider, accounts: container.accounts, signup: container.signup, mailLimit: container.mailLimit }),
     createSecurityRouter({

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { alertOf, createTestClock, followLink, mailLink, signInToAccount, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
 import { exchangeCode, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
-import { UserAgent } from '../../support/user-agent.js';
+import { UserAgent, type Page } from '../../support/user-agent.js';
 
 const PASSWORD = 'the quiet river runs deep';
 const NEW_PASSWORD = 'a completely different phrase';
+
+/** The HTML of the account page's section labelled by the heading `headingId`. */
+const sectionOf = (page: Page, headingId: string) => new RegExp(`<section class="block" aria-labelledby="${headingId}">([\\s\\S]*?)</section>`).exec(page.body)![1];
 
 describe('the account page', () => {
   const clock = createTestClock();
@@ -103,7 +106,8 @@ describe('the account page', () => {
 
     const ended = await submit(laptop, page, `/account/sessions/${phoneSession.uid}/revoke`);
     expect(ended.url).toBe(`${env.issuer}/account?done=session-revoked`);
-    expect(ended.body).not.toContain('Firefox on Android');
+    // Gone from the sessions (the sign-in stays in the activity below them).
+    expect(sectionOf(ended, 'sessions-title')).not.toContain('Firefox on Android');
     expect((await phone.request(`${env.issuer}/account`)).url).toContain('/interaction/');
     expect(await env.server.container.db('events').where({ type: 'session.revoked' })).toHaveLength(1);
 
@@ -114,6 +118,35 @@ describe('the account page', () => {
     expect(unknown.body).toContain('This session has already ended.');
     const malformed = await laptop.request(`${env.issuer}/account/sessions/${encodeURIComponent('x y')}/revoke`, { form: { csrf } });
     expect(malformed.status).toBe(400);
+  });
+
+  it('shows the person their own recent sign-in activity, without internal reasons, and nobody else\'s', async () => {
+    const ada = await account('ada@example.com');
+    const eve = await account('eve@example.com');
+    const attacker = browser('Mozilla/5.0 (X11; Linux x86_64) Firefox/141.0');
+    const refused = await submit(attacker, await attacker.request(`${env.issuer}/account`), '/login', { email: 'ada@example.com', password: 'not it at all' });
+    expect(refused.status).toBe(401);
+    await signInToAccount(browser('EveBrowser/1.0 (someone else)'), env.issuer, { email: 'eve@example.com', password: PASSWORD });
+    const { audit } = env.server.container;
+    // A user agent no browser sends (HTTP forbids the line break): what a forged request could leave in the log.
+    await audit.record({ type: 'login.failed', outcome: 'failure', accountId: ada.id, origin: { ip: '203.0.113.9', userAgent: 'Evil <script>alert(1)</script>\n<b>bold</b>' }, detail: { reason: 'locked' } });
+    await audit.record({ type: 'account.unlocked', actor: { type: 'system', id: 'cli' }, accountId: ada.id, origin: { ip: '198.51.100.7', userAgent: 'operator-console/1' } });
+    await audit.record({ type: 'token.issued', accountId: ada.id, origin: { ip: '192.0.2.44' } });
+    await audit.record({ type: 'login.failed', outcome: 'failure', accountId: eve.id, origin: { ip: '192.0.2.66' }, detail: { reason: 'wrong_password' } });
+
+    const page = await signInToAccount(browser('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Chrome/130.0 Safari/537.36'), env.issuer, { email: 'ada@example.com', password: PASSWORD });
+    const section = sectionOf(page, 'activity-title');
+    const entries = [...section.matchAll(/<strong>([^<]*)<\/strong>/g)].map((match) => match[1]);
+    expect(entries).toEqual(['Signed in', 'Sign-in unlocked by an administrator', 'Failed sign-in attempt', 'Failed sign-in attempt']);
+    expect(section).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time> · IP 127\.0\.0\.1 · Chrome on macOS · Acme ID account/);
+    expect(section).toContain('Firefox on Linux');
+    expect(section).toContain('IP 203.0.113.9');
+    expect(section.match(/class="tag">failed</g)).toHaveLength(2);
+    // Markup in a user agent is text on the page, and a line break shows as \u000a.
+    expect(section).toContain('Evil &lt;script&gt;alert(1)&lt;/script&gt;\\u000a&lt;b&gt;bold&lt;/b&gt;');
+    expect(page.body).not.toContain('<script>alert(1)');
+    // No internal reasons, no operator's address, no other kinds of events, nothing of another person.
+    for (const hidden of ['wrong_password', 'locked<', 'reason', '198.51.100.7', 'operator-console', '192.0.2.44', '192.0.2.66', 'EveBrowser']) expect(section).not.toContain(hidden);
   });
 
   it('lists the applications with access and removes one, with its tokens', async () => {

@@ -1,0 +1,85 @@
+import type { EventType } from '../audit/event-types.js';
+import type { StoredEvent } from '../audit/queries.js';
+import { escapeForDisplay } from '../audit/sanitize.js';
+import type { EventReader } from '../audit/service.js';
+
+/** One line of a person's recent sign-in activity, worded for them. */
+export interface ActivityEntry {
+  /** UTC, as stored: `2026-11-27T10:00:00.123000Z`. */
+  occurredAt: string;
+  description: string;
+  outcome: 'success' | 'failure';
+  ip: string | null;
+  /** The full User-Agent, with control characters made visible (`\u000a`); HTML is escaped by the page. */
+  userAgent: string | null;
+  clientName: string | null;
+}
+
+interface Wording {
+  describe(event: StoredEvent): string;
+  /** Made by an operator (admin API or CLI): where the operator was is not the person's business. */
+  byOperator?: boolean;
+}
+
+const fixed = (text: string): Wording => ({ describe: () => text });
+
+/**
+ * The events a person sees on their account page (docs/events.md, "Your own activity"): sign-ins and
+ * failed attempts, second-factor steps and changes, lockouts, and changes of password and address.
+ * Each is worded without its internal detail: a failed sign-in never says whether the password was
+ * wrong, the account locked or disabled, because the page must say no more than the login page did.
+ */
+const ACTIVITY: Partial<Record<EventType, Wording>> = {
+  'login.succeeded': { describe: (event) => (amrOf(event).includes('mfa') ? 'Signed in with two-step verification' : 'Signed in') },
+  'login.failed': fixed('Failed sign-in attempt'),
+  'mfa.failed': fixed('Failed two-step verification'),
+  'mfa.recovery_code_used': fixed('Recovery code used to sign in'),
+  'mfa.enrolled': fixed('Two-step verification turned on'),
+  'mfa.removed': fixed('Two-step verification turned off'),
+  'mfa.recovery_codes_regenerated': fixed('New recovery codes created'),
+  'mfa.reset': { ...fixed('Two-step verification reset by an administrator'), byOperator: true },
+  'account.locked': fixed('Sign-in locked after repeated failed attempts'),
+  'account.unlocked': { ...fixed('Sign-in unlocked by an administrator'), byOperator: true },
+  'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'Password changed' : 'Failed password change') },
+  'account.password_reset': fixed('Password reset with an emailed link'),
+  'account.email_changed': fixed('Email address changed'),
+};
+
+export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];
+
+function amrOf(event: StoredEvent): unknown[] {
+  const amr = event.detail?.amr;
+  return Array.isArray(amr) ? amr : [];
+}
+
+/**
+ * A person's own recent sign-in activity, read through the audit log's reader: only events whose
+ * account is theirs (`account_id`, indexed with the id), newest first.
+ */
+export function createSignInActivity(deps: {
+  events: Pick<EventReader, 'list'>;
+  /** A client's display name; undefined for a client that no longer exists. */
+  clientName(clientId: string): Promise<string | undefined>;
+}) {
+  return {
+    async recent(accountId: string, limit = 10): Promise<ActivityEntry[]> {
+      const page = await deps.events.list({ accountId, types: ACTIVITY_TYPES }, { limit, order: 'desc' });
+      const clientIds = [...new Set(page.items.map((event) => event.client_id).filter((id): id is string => Boolean(id)))];
+      const names = new Map(await Promise.all(clientIds.map(async (id) => [id, (await deps.clientName(id)) ?? null] as const)));
+      return page.items.map((event) => {
+        const wording = ACTIVITY[event.type as EventType]!;
+        const shown = !wording.byOperator;
+        return {
+          occurredAt: event.occurred_at,
+          description: wording.describe(event),
+          outcome: event.outcome,
+          ip: shown ? event.ip : null,
+          userAgent: shown && event.user_agent ? escapeForDisplay(event.user_agent) : null,
+          clientName: event.client_id ? (names.get(event.client_id) ?? null) : null,
+        };
+      });
+    },
+  };
+}
+
+export type SignInActivity = ReturnType<typeof createSignInActivity>;
