@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { eventPageSchema, storedEventSchema } from '../audit/event-schema.js';
+import { EVENTS_PATH, eventsQuery } from '../audit/routes.js';
 import { requiredPermission, type AdminRoute } from './route-kit.js';
 import { problemSchema } from './schemas.js';
 
@@ -9,6 +11,38 @@ export const ADMIN_PREFIX = '/admin/api/v1';
 export const openApiPath = (path: string) => ADMIN_PREFIX + path.replace(/:(\w+)/g, '{$1}');
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const tooManyRequests = problem('Over the per-client request limit (API_REQUESTS_PER_CLIENT_PER_MINUTE); Retry-After says when to try again');
+
+/**
+ * GET /events, the audit log. Its router is the audit domain's own (src/audit/routes.ts, mounted in
+ * app.ts on the admin API's guard), so it is described here from that router's path and query schema.
+ */
+function eventsOperation(): ZodOpenApiOperationObject {
+  return {
+    operationId: 'getEvents',
+    tags: ['Audit'],
+    summary: 'Read the audit log: a page of events, or every matching event as NDJSON',
+    description:
+      'JSON (the default): one page, newest first unless `order=asc`; follow `next_cursor`. ' +
+      'NDJSON (`format=ndjson` or `Accept: application/x-ndjson`): every matching event, oldest first, streamed one JSON object per line; resume with `after_id`. ' +
+      'The events are described in docs/events.md.',
+    security: [{ adminToken: [requiredPermission('get')] }],
+    requestParams: { query: eventsQuery },
+    responses: {
+      '200': {
+        description: 'OK: a page (application/json), or one Event per line (application/x-ndjson; the schema describes each line)',
+        content: {
+          'application/json': { schema: eventPageSchema },
+          'application/x-ndjson': { schema: storedEventSchema },
+        },
+      },
+      '400': problem('Invalid filter or paging parameter (an unknown type, a cursor with another order, `cursor` with NDJSON, `after_id` with JSON, `limit` over 500 for a page); `field` names it'),
+      '401': problem('No valid bearer token for the admin API'),
+      '403': problem(`The token lacks ${requiredPermission('get')}`),
+      '429': tooManyRequests,
+    },
+  };
+}
 
 /**
  * The OpenAPI 3.1 document of the admin API, generated from the same route definitions and zod
@@ -40,18 +74,20 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
         '403': problem(`The token lacks ${requiredPermission(route.method)}`),
         ...(names.length ? { '404': problem('No such object (also for ids that are malformed)') } : {}),
         ...(writes ? { '409': problem('Conflicts with existing data (duplicate name, membership loop, …)') } : {}),
+        '429': tooManyRequests,
       },
     };
     const path = openApiPath(route.path);
     paths[path] = { ...paths[path], [route.method]: operation };
   }
+  paths[openApiPath(EVENTS_PATH)] = { ...paths[openApiPath(EVENTS_PATH)], get: eventsOperation() };
   return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Identity provider admin API',
       version: '1',
       description:
-        'Manage accounts, clients, API resources, permissions, roles, groups and object grants. ' +
+        'Manage accounts, clients, API resources, permissions, roles, groups and object grants, and read the audit log. ' +
         `Authenticate with a client-credentials access token for the audience ${options.audience}; ` +
         'GET needs admin:read, every change admin:write. Errors are RFC 9457 problem details.',
     },

@@ -20,14 +20,17 @@ const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date
  * string (lists are comma-separated or repeated), validated once here.
  */
 export const eventFilterSchema = z.object({
-  type: list.pipe(z.array(z.string().refine(isEventTypePattern, 'unknown event type (see docs/events.md)')).max(50)).optional(),
-  account: z.string().min(1).max(256).optional(),
-  client: z.string().min(1).max(256).optional(),
-  actor: z.string().min(1).max(256).optional(),
+  type: list
+    .pipe(z.array(z.string().refine(isEventTypePattern, 'unknown event type (see docs/events.md)')).max(50))
+    .optional()
+    .meta({ description: 'Event types, repeated or comma-separated (at most 50): a type, a category such as `login.*`, or `*`.' }),
+  account: z.string().min(1).max(256).optional().meta({ description: 'The account the event is about.' }),
+  client: z.string().min(1).max(256).optional().meta({ description: 'The OAuth client involved.' }),
+  actor: z.string().min(1).max(256).optional().meta({ description: 'Who acted (account id, client id, or cli/startup/retention).' }),
   outcome: z.enum(['success', 'failure']).optional(),
   ip: z.string().min(1).max(64).optional(),
-  from: timestamp.optional(),
-  to: timestamp.optional(),
+  from: timestamp.optional().meta({ description: 'RFC 3339, inclusive.' }),
+  to: timestamp.optional().meta({ description: 'RFC 3339, exclusive.' }),
 });
 
 export type EventFilterInput = z.input<typeof eventFilterSchema>;

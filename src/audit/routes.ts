@@ -9,15 +9,16 @@ import type { StoredEvent } from './queries.js';
 import { toNdjsonLine } from './sanitize.js';
 import type { EventReader } from './service.js';
 
-const MAX_PAGE = 500;
+export const MAX_PAGE = 500;
+/** Under the prefix (ADMIN_PREFIX); the OpenAPI document names the same path. */
+export const EVENTS_PATH = '/events';
 
-const eventsQuery = eventFilterSchema.extend({
-  limit: z.coerce.number().int().min(1).max(10_000_000).optional(),
-  order: z.enum(['asc', 'desc']).default('desc'),
-  cursor: z.string().max(200).optional(),
-  format: z.enum(['json', 'ndjson']).optional(),
-  /** NDJSON only: resume an export after this event id. */
-  after_id: z.string().regex(/^\d{1,19}$/, 'an event id').optional(),
+export const eventsQuery = eventFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(10_000_000).optional().meta({ description: `JSON: events per page, 1–${MAX_PAGE} (default 50). NDJSON: the most events to send (default all).` }),
+  order: z.enum(['asc', 'desc']).default('desc').meta({ description: 'JSON pages: newest first (desc) or oldest first (asc). NDJSON is always oldest first.' }),
+  cursor: z.string().max(200).optional().meta({ description: 'JSON only: the `next_cursor` of the previous page, for the same order.' }),
+  format: z.enum(['json', 'ndjson']).optional().meta({ description: 'Overrides the Accept header.' }),
+  after_id: z.string().regex(/^\d{1,19}$/, 'an event id').optional().meta({ description: 'NDJSON only: resume an export after this event id.' }),
 });
 
 export interface EventRouteDeps {
@@ -39,7 +40,7 @@ export interface EventRouteDeps {
  */
 export function createEventRouter(deps: EventRouteDeps): Router {
   const router = new Router(deps.prefix ? { prefix: deps.prefix } : {});
-  router.get('/events', deps.guard, async (ctx) => {
+  router.get(EVENTS_PATH, deps.guard, async (ctx) => {
     const query = parseInput(eventsQuery, ctx.query);
     const filter = toEventFilter(query);
     ctx.set('Cache-Control', 'no-store');

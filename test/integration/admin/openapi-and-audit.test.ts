@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type Router from '@koa/router';
+import { ADMIN_PREFIX } from '../../../src/admin/openapi.js';
 import { createAdminRouter } from '../../../src/admin/routes.js';
+import { createEventRouter, eventsQuery } from '../../../src/audit/routes.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -17,7 +19,7 @@ describe('admin API description and audit trail', () => {
   });
   afterAll(() => server.close());
 
-  it('serves an OpenAPI 3.1 document that lists exactly the routes the router serves', async () => {
+  it('serves an OpenAPI 3.1 document that lists exactly the routes the admin and audit-log routers serve', async () => {
     const response = await fetch(`${server.issuer}/admin/api/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
@@ -33,13 +35,16 @@ describe('admin API description and audit trail', () => {
       audience: server.container.systemApis.admin.identifier,
       issuer: server.issuer,
     }) as Router;
-    const served = router.stack
+    // The audit log has its own router, mounted under the same prefix in app.ts.
+    const events = createEventRouter({ events: server.container.events, prefix: ADMIN_PREFIX, guard: (_ctx, next) => next() });
+    const served = [...router.stack, ...events.stack]
       .map((layer) => ({ path: String(layer.path), methods: layer.methods }))
       .filter((layer) => layer.path.startsWith(V1))
       .flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${layer.path.replace(/:(\w+)/g, '{$1}')}`));
 
     expect(new Set(documented)).toEqual(new Set(served));
     expect(documented).toHaveLength(served.length);
+    expect(served).toContain(`GET ${V1}/events`);
     expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'Role', 'Group', 'Account', 'Client', 'ObjectGrant']));
   });
 
@@ -48,8 +53,32 @@ describe('admin API description and audit trail', () => {
     const operation = document.paths[`${V1}/roles/{roleId}`].patch;
     expect(operation.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'roleId', required: true })]);
     expect(operation.requestBody.content['application/json'].schema).toBeDefined();
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '429']);
     expect(operation.security).toEqual([{ adminToken: ['admin:write'] }]);
+  });
+
+  it('documents the audit log: every query parameter of its schema, JSON pages, NDJSON and problems', async () => {
+    const document = await (await fetch(`${server.issuer}/admin/api/openapi.json`)).json();
+    const operation = document.paths[`${V1}/events`].get;
+    expect(operation.security).toEqual([{ adminToken: ['admin:read'] }]);
+    expect(operation.parameters.map((parameter: { in: string; name: string }) => `${parameter.in}:${parameter.name}`).sort()).toEqual(
+      Object.keys(eventsQuery.shape).sort().map((name) => `query:${name}`),
+    );
+    expect(Object.keys(eventsQuery.shape)).toEqual(expect.arrayContaining(['type', 'account', 'from', 'to', 'limit', 'cursor', 'format', 'after_id']));
+    const byName = Object.fromEntries(operation.parameters.map((parameter: { name: string; schema: unknown }) => [parameter.name, parameter.schema]));
+    expect(byName.outcome).toMatchObject({ enum: ['success', 'failure'] });
+    expect(byName.from).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
+    for (const status of ['400', '401', '403', '429']) expect(Object.keys(operation.responses[status].content)).toEqual(['application/problem+json']);
+    const content = operation.responses['200'].content;
+    expect(content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EventPage' });
+    expect(content['application/x-ndjson'].schema).toEqual({ $ref: '#/components/schemas/Event' });
+
+    // The documented event has exactly the fields the route answers with.
+    const page = await admin.call('GET', `${V1}/events?limit=1`);
+    expect(page.status).toBe(200);
+    expect(Object.keys(page.body).sort()).toEqual(Object.keys(document.components.schemas.EventPage.properties).sort());
+    expect(Object.keys(page.body.items[0]).sort()).toEqual(Object.keys(document.components.schemas.Event.properties).sort());
   });
 
   it('records every change with its actor, its target and the fields before and after, secrets masked', async () => {
