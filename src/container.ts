@@ -9,6 +9,9 @@ import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
+import { recordConfigChanges } from './audit/config-changes.js';
+import { createConfigStateQueries } from './audit/config-state-queries.js';
+import type { EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
@@ -239,6 +242,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     consoleClientId,
     ...lifecycle,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
+    /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
+    recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
+      recordConfigChanges({ queries: createConfigStateQueries(db), audit, clock, serverSecrets: config.serverSecrets }, settings),
     /** Background upkeep: key-change watch and removal of expired SQL-stored protocol records. */
     startBackgroundTasks() {
       providerHolder.startKeyWatch(config.keyRefreshIntervalMs);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { bootstrapFirstAdmin } from './accounts/bootstrap.js';
 import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
+import { effectiveSettings } from './config/settings.js';
 import { buildContainer, type Container } from './container.js';
 import { startHttpServer, startMetricsServer } from './server.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -58,11 +59,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-/** What the first start created is in the audit log like any other change. */
+/**
+ * What the first start created is in the audit log like any other change, and so is the configuration:
+ * all of it the first time, then what differs from the previous start (secrets masked).
+ */
 async function recordStartupChanges(container: Container, admin: { id: string } | undefined): Promise<void> {
   const actor = { type: 'system' as const, id: 'startup' };
   if (container.createdKeys.length) await container.audit.record({ type: 'keys.created', actor, detail: { kids: container.createdKeys } });
   if (admin) await container.audit.record({ type: 'account.created', actor, accountId: admin.id, detail: { via: 'bootstrap' } });
+  const config = await container.recordConfigChanges(effectiveSettings(process.env, container.config));
+  if (config?.type === 'config.loaded') container.logger.info('configuration recorded in the audit log (config.loaded)');
+  if (config?.type === 'config.changed') {
+    container.logger.info({ changed: config.changed, notCompared: config.notCompared }, `configuration changed since the last start: ${config.changed.join(', ')}`);
+  }
 }
 
 /**

@@ -35,6 +35,9 @@ export const EVENT_TYPES = [
   'audit.pruned',
   'keys.rotated',
   'keys.created',
+  // Configuration at start-up (src/audit/config-changes.ts): the first start, then each start that differs.
+  'config.loaded',
+  'config.changed',
   // Opt-in (AUDIT_PERMISSION_DENIALS): a check of the permission check API answered with a denial.
   'authz.check_denied',
   // Administrative changes (admin API and CLI): detail holds the target and the changed fields.

@@ -86,11 +86,16 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** Parses the environment once; a bad value throws a ConfigError that names the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Every variable of the schema with its default applied; a bad value throws a ConfigError that names it. */
+export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   const parsed = environmentSchema.safeParse(stripEmpty(env));
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Parses the environment once; a bad value throws a ConfigError that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const e = parseEnvironment(env);
   const warnings: string[] = [];
   const dataDir = resolve(e.DATA_DIR);
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');

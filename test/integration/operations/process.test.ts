@@ -22,15 +22,17 @@ describe('the server process (npm start)', () => {
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataDir, 'server-secret')).mode & 0o777).toBe(0o600);
     expect(log).not.toContain(password);
+    expect(log).toContain('configuration recorded in the audit log (config.loaded)');
     const discovery = await fetch(`http://127.0.0.1:${first.port}/.well-known/openid-configuration`);
     expect(discovery.status).toBe(200);
     const keysBefore = await (await fetch(`http://127.0.0.1:${first.port}/jwks`)).text();
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');
 
-    const second = await startServerProcess({ DATA_DIR: dataDir });
+    const second = await startServerProcess({ DATA_DIR: dataDir, PRODUCT_NAME: 'Second start' });
     try {
       expect(second.output()).not.toContain('admin@example.com');
+      expect(second.output()).toMatch(/configuration changed since the last start: [^"]*PRODUCT_NAME/);
       expect(await (await fetch(`http://127.0.0.1:${second.port}/jwks`)).text()).toBe(keysBefore);
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);
