@@ -32,6 +32,7 @@ export const EVENT_TYPES = [
   'client.deleted',
   'webhook.created',
   'webhook.deleted',
+  'webhook.redelivered',
   'audit.pruned',
   'keys.rotated',
   'keys.created',

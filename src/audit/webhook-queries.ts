@@ -16,6 +16,22 @@ export interface WebhookSummary extends Omit<WebhookRow, 'secret_sealed'> {
   failed: number;
 }
 
+/** One delivery as an operator inspects it; `next_attempt_at` means something only while pending. */
+export interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  /** Null when the event was pruned. */
+  event_type: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: Date;
+}
+
 export interface ClaimedDelivery {
   id: string;
   webhook_id: string;
@@ -24,6 +40,12 @@ export interface ClaimedDelivery {
 }
 
 export function createWebhookQueries(db: Knex) {
+  const selectDeliveries = () =>
+    db('webhook_deliveries as d')
+      .select(db.raw('d.id::text as id'), 'd.webhook_id', db.raw('d.event_id::text as event_id'), 'e.type as event_type', 'd.status', 'd.attempts')
+      .select('d.next_attempt_at', 'd.last_status', 'd.last_error', 'd.delivered_at', 'd.created_at')
+      .leftJoin('events as e', 'e.id', 'd.event_id');
+
   return {
     insertWebhook: async (row: Omit<WebhookRow, 'enabled'>): Promise<WebhookRow> => {
       const [inserted] = await db<WebhookRow>('webhooks').insert(row).returning('*');
@@ -63,6 +85,25 @@ export function createWebhookQueries(db: Knex) {
       );
       return result.rows as ClaimedDelivery[];
     },
+
+    /** A webhook's deliveries, newest first; `status` narrows to one state. */
+    listDeliveries: (webhookId: string, options: { status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> => {
+      const query = selectDeliveries().where('d.webhook_id', webhookId);
+      if (options.status) query.where('d.status', options.status);
+      return query.orderBy('d.id', 'desc').limit(options.limit);
+    },
+
+    findDelivery: (id: string): Promise<DeliveryRow | undefined> => selectDeliveries().where('d.id', id).first(),
+
+    /**
+     * Queues a finished (delivered or failed) delivery again, due now, with a fresh set of attempts;
+     * false when it is pending already (a worker may be sending it at this moment).
+     */
+    requeueDelivery: async (id: string, now: Date): Promise<boolean> =>
+      (await db('webhook_deliveries')
+        .where({ id })
+        .whereNot('status', 'pending')
+        .update({ status: 'pending', attempts: 0, next_attempt_at: now, delivered_at: null })) === 1,
 
     markDelivered: (id: string, at: Date, status: number) =>
       db('webhook_deliveries').where({ id }).update({ status: 'delivered', delivered_at: at, last_status: status, last_error: null }),

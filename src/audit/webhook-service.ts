@@ -7,7 +7,7 @@ import { SecretBox } from '../shared/secret-box.js';
 import { isEventTypePattern } from './filter.js';
 import type { EventQueries } from './queries.js';
 import { cleanText } from './sanitize.js';
-import type { ClaimedDelivery, WebhookQueries, WebhookRow } from './webhook-queries.js';
+import type { ClaimedDelivery, DeliveryRow, WebhookQueries, WebhookRow } from './webhook-queries.js';
 import { signWebhookBody } from './webhook-signature.js';
 
 /** Retries: 10 s after the first failure, doubling up to 6 h apart, 15 attempts in all (about 1.5 days). */
@@ -114,6 +114,28 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
 
     async deleteWebhook(id: string): Promise<void> {
       if (!z.uuid().safeParse(id).success || !(await queries.deleteWebhook(id))) throw notFound('no webhook with this id');
+    },
+
+    /** A webhook's recent deliveries, newest first: their state, attempts, next retry and last answer. */
+    async listDeliveries(webhookId: string, options: { failedOnly?: boolean; limit?: number } = {}): Promise<DeliveryRow[]> {
+      if (!z.uuid().safeParse(webhookId).success || (await queries.findWebhooks([webhookId])).length === 0) throw notFound('no webhook with this id');
+      return queries.listDeliveries(webhookId, { status: options.failedOnly ? 'failed' : undefined, limit: options.limit ?? 20 });
+    },
+
+    /**
+     * Sends a delivered or failed delivery again: due at once, with a fresh set of attempts. It keeps
+     * its Idp-Delivery-Id, so a receiver that did process it sees a duplicate, as with any retry. A
+     * pending one is queued already, and one whose event was pruned has nothing left to send.
+     */
+    async redeliver(deliveryId: string): Promise<DeliveryRow> {
+      const delivery = /^\d{1,19}$/.test(deliveryId) ? await queries.findDelivery(deliveryId) : undefined;
+      if (!delivery) throw notFound('no delivery with this id');
+      if (delivery.status === 'pending') {
+        throw new AppError('DELIVERY_PENDING', 409, `delivery ${deliveryId} is still queued: attempt ${delivery.attempts + 1} is due at ${delivery.next_attempt_at.toISOString()}`);
+      }
+      if (delivery.event_type === null) throw new AppError('EVENT_PRUNED', 409, `the event of delivery ${deliveryId} was pruned; there is nothing left to send`);
+      if (!(await queries.requeueDelivery(deliveryId, clock.now()))) throw new AppError('DELIVERY_PENDING', 409, `delivery ${deliveryId} was queued again meanwhile`);
+      return (await queries.findDelivery(deliveryId))!;
     },
 
     /** Claims the deliveries that are due, posts them, and records each outcome; safe on many instances at once. */

@@ -21,7 +21,7 @@ import {
   unassignRole,
 } from './role.js';
 import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
-import { createWebhook, deleteWebhook, listWebhooks } from './webhook.js';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, redeliverWebhook } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
 export const COMMANDS: Record<string, Command> = {
@@ -78,6 +78,8 @@ export const COMMANDS: Record<string, Command> = {
   'webhook create': createWebhook,
   'webhook list': listWebhooks,
   'webhook delete': deleteWebhook,
+  'webhook deliveries': listDeliveries,
+  'webhook redeliver': redeliverWebhook,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
@@ -123,6 +125,9 @@ export const USAGE = `Usage: idp <command> [options] [--json]
                                             POST matching events, signed, to U (TYPE: login.failed, login.*, *)
   webhook list
   webhook delete WEBHOOK_ID
+  webhook deliveries WEBHOOK_ID [--failed] [--limit N]
+                                            recent deliveries, newest first: state, attempts, next retry, last answer
+  webhook redeliver DELIVERY_ID             send a delivered or failed delivery again, now, with fresh attempts
 
   FILTERS: --type T (repeatable, or comma-separated; login.* for a category) --account ID --client ID
            --actor ID --outcome success|failure --ip IP --from TIME --to TIME (RFC 3339)

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
+import { escapeForDisplay } from '../audit/sanitize.js';
+import type { DeliveryRow } from '../audit/webhook-queries.js';
+import { MAX_ATTEMPTS } from '../audit/webhook-service.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
+import { positiveInteger } from './events.js';
 
 const CLI_ACTOR = { type: 'system' as const, id: 'cli' };
 
@@ -43,3 +47,35 @@ export const deleteWebhook: Command = async (context, { args }) => {
   await context.audit.record({ type: 'webhook.deleted', actor: CLI_ACTOR, detail: { webhookId: id } });
   return { data: { id, deleted: true }, text: `Deleted webhook ${id}; its undelivered events will not be sent.` };
 };
+
+export const listDeliveries: Command = async (context, { args }) => {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { failed: { type: 'boolean' }, limit: { type: 'string' } } });
+  const id = positionals[0];
+  if (!id) throw new UsageError('webhook deliveries needs the webhook id');
+  const deliveries = await context.webhooks.listDeliveries(id, { failedOnly: values.failed, limit: positiveInteger(values.limit, 'limit', 500) });
+  const text = deliveries.length ? deliveries.map(describeDelivery).join('\n') : values.failed ? 'No failed deliveries.' : 'No deliveries yet.';
+  return { data: deliveries, text };
+};
+
+export const redeliverWebhook: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (!id) throw new UsageError('webhook redeliver needs the delivery id (from webhook deliveries)');
+  const delivery = await context.webhooks.redeliver(id);
+  await context.audit.record({ type: 'webhook.redelivered', actor: CLI_ACTOR, detail: { webhookId: delivery.webhook_id, deliveryId: delivery.id, eventId: delivery.event_id } });
+  return {
+    data: delivery,
+    text: `Delivery ${delivery.id} (event ${delivery.event_id}) is queued again; a running server sends it within a second, a stopped one when it starts.`,
+  };
+};
+
+/** One line per delivery: id, state, event, attempts, then when it is next tried or was delivered, and the last answer. */
+function describeDelivery(delivery: DeliveryRow): string {
+  const when = {
+    pending: `next attempt ${delivery.next_attempt_at.toISOString()}`,
+    delivered: `delivered ${delivery.delivered_at?.toISOString() ?? '-'}`,
+    failed: 'no more attempts',
+  }[delivery.status];
+  const last = delivery.last_status !== null || delivery.last_error ? `  last: ${escapeForDisplay(delivery.last_error ?? `HTTP ${delivery.last_status}`)}` : '';
+  return `${delivery.id}  ${delivery.status.padEnd(9)}  event ${delivery.event_id} ${delivery.event_type ?? '(pruned)'}  attempts ${delivery.attempts}/${MAX_ATTEMPTS}  ${when}${last}`;
+}
