@@ -29,6 +29,10 @@ interface Lease {
 export class LeasedLimiter {
   readonly #shared: RateLimiterAbstract;
   readonly #leases = new Map<string, Lease>();
+  /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
+  readonly #taking = new Map<string, Promise<void>>();
+  /** Bumped by penalties, so a lease taken before one is not kept after it. */
+  #generation = 0;
   readonly #now: () => number;
 
   constructor(shared: RateLimiterAbstract, now: () => number = Date.now) {
@@ -38,27 +42,59 @@ export class LeasedLimiter {
 
   /** Spends one point. Rejects with RateLimiterRes when over the limit, or with the store's error. */
   async consume(key: string): Promise<void> {
-    const now = this.#now();
-    const lease = this.#leases.get(key);
-    const current = lease && lease.expiresAt > now ? lease : undefined;
-    if (current && current.points > 0) {
-      current.points -= 1;
-      return;
+    for (;;) {
+      if (this.#spendLeased(key)) return;
+      const taking = this.#taking.get(key);
+      if (!taking) break;
+      await taking.catch(() => undefined);
     }
-    this.#leases.delete(key);
+    const current = this.#current(key);
     const size = current?.roomy ? MAX_LEASE : 1;
-    const result = await this.#take(key, size);
-    if (this.#leases.size >= MAX_KEYS) this.#leases.clear();
-    this.#leases.set(key, {
-      points: result.taken - 1,
-      expiresAt: this.#now() + result.answer.msBeforeNext,
-      roomy: result.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
-    });
+    const generation = this.#generation;
+    const taken = this.#take(key, size).then(
+      ({ answer, taken }) => this.#remember(key, generation, { points: taken - 1, answer }),
+      (rejection: unknown) => {
+        // Over the limit: no more leases until the window ends.
+        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, { points: 0, answer: rejection, full: true });
+        throw rejection;
+      },
+    );
+    // Only a lease is worth waiting for; near the limit every request asks for its own point.
+    if (size === 1) return taken;
+    this.#taking.set(key, taken);
+    try {
+      await taken;
+    } finally {
+      if (this.#taking.get(key) === taken) this.#taking.delete(key);
+    }
   }
 
   async penalty(key: string, points: number): Promise<void> {
+    this.#generation += 1;
     this.#leases.delete(key);
     await this.#shared.penalty(key, points);
+  }
+
+  #remember(key: string, generation: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
+    if (generation !== this.#generation) return;
+    if (this.#leases.size >= MAX_KEYS) this.#leases.clear();
+    this.#leases.set(key, {
+      points: taken.points,
+      expiresAt: this.#now() + taken.answer.msBeforeNext,
+      roomy: !taken.full && taken.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
+    });
+  }
+
+  #current(key: string): Lease | undefined {
+    const lease = this.#leases.get(key);
+    return lease && lease.expiresAt > this.#now() ? lease : undefined;
+  }
+
+  #spendLeased(key: string): boolean {
+    const lease = this.#current(key);
+    if (!lease || lease.points <= 0) return false;
+    lease.points -= 1;
+    return true;
   }
 
   async #take(key: string, size: number): Promise<{ answer: RateLimiterRes; taken: number }> {

@@ -53,6 +53,21 @@ describe(`a leased limit on ${usingRedis() ? 'Redis' : 'the in-memory store'}`, 
     expect(calls).toBeLessThan(140);
   });
 
+  it('lets concurrent requests for one key share a lease instead of each asking the store', async () => {
+    const limiter = new LeasedLimiter(sharedCounter(10_000));
+    await spend(limiter, 1); // learns that there is room
+    calls = 0;
+    await Promise.all(Array.from({ length: 48 }, () => limiter.consume('client:a')));
+    expect(calls).toBeLessThanOrEqual(4);
+  });
+
+  it('stays exact for concurrent requests near the limit', async () => {
+    const limiter = new LeasedLimiter(sharedCounter(20));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => limiter.consume('client:a')));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(20);
+    expect(results.filter((result) => result.status === 'rejected' && result.reason instanceof RateLimiterRes)).toHaveLength(20);
+  });
+
   it('is exact for small limits (no lease is taken without headroom)', async () => {
     const limiter = new LeasedLimiter(sharedCounter(8));
     expect(await spend(limiter, 10)).toEqual({ allowed: 8, refused: 2 });
