@@ -6,6 +6,7 @@ import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
+import { mountRouter } from './http/mount-router.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
@@ -67,8 +68,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
     }),
     ...accountPages.routers,
   ]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
+    mountRouter(app, router);
   }
   // GET /admin/api/v1/events: the audit log, for callers holding admin:read on the admin API.
   const readAuditLog = container.apiGuard.require(container.systemApis.admin.identifier, () => 'admin:read');
@@ -78,8 +78,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
     prefix: ADMIN_PREFIX,
     guard: (ctx, next) => readAuditLog(ctx, () => limitAuditReads(ctx, next)),
   });
-  app.use(events.routes());
-  app.use(events.allowedMethods());
+  mountRouter(app, events);
   app.use(notFoundUnder(['/admin/api', '/api/authz']));
 
   // Everything else is the OpenID Connect protocol, served by oidc-provider.

@@ -3,7 +3,7 @@ import { notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
 import type { AdminDeps } from './deps.js';
 import { presentAccount } from './present.js';
-import { listSchema, pageOf, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import { accountQuery, accountSchema, createAccountSchema, grantSchema, mfaResetSchema, roleAssignmentSchema, sessionSchema, updateAccountSchema } from './schemas.js';
 
 export function accountRoutes(deps: AdminDeps): AdminRoute[] {
@@ -88,10 +88,11 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       },
     }),
     route({
-      method: 'get', path: '/accounts/:accountId/sessions', tag: 'accounts', summary: "List an account's browser sessions", response: listSchema(sessionSchema),
-      handler: async ({ params }) => {
+      method: 'get', path: '/accounts/:accountId/sessions', tag: 'accounts', summary: "List an account's browser sessions", query: pageQuery,
+      response: pageSchema(sessionSchema),
+      handler: async ({ params, query }) => {
         const account = await requireAccount(params.accountId);
-        return { items: await deps.accountSessions.listSessions(deps.provider(), account.id) };
+        return pageOf(await deps.accountSessions.listSessionsPage(deps.provider(), account.id, query), (session) => session);
       },
     }),
     route({
@@ -111,10 +112,11 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       },
     }),
     route({
-      method: 'get', path: '/accounts/:accountId/grants', tag: 'accounts', summary: "List an account's grants (consents) to clients", response: listSchema(grantSchema),
-      handler: async ({ params }) => {
+      method: 'get', path: '/accounts/:accountId/grants', tag: 'accounts', summary: "List an account's grants (consents) to clients", query: pageQuery,
+      response: pageSchema(grantSchema),
+      handler: async ({ params, query }) => {
         const account = await requireAccount(params.accountId);
-        return { items: await deps.accountSessions.listGrants(deps.provider(), account.id) };
+        return pageOf(await deps.accountSessions.listGrantsPage(deps.provider(), account.id, query), (grant) => grant);
       },
     }),
     route({
@@ -126,8 +128,9 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       },
     }),
     route({
-      method: 'get', path: '/accounts/:accountId/roles', tag: 'accounts', summary: 'List the roles held directly by an account', response: listSchema(roleAssignmentSchema),
-      handler: async ({ params }) => ({ items: await deps.roles.listAssignments({ type: 'account', id: params.accountId }) }),
+      method: 'get', path: '/accounts/:accountId/roles', tag: 'accounts', summary: 'List the roles held directly by an account', query: pageQuery,
+      response: pageSchema(roleAssignmentSchema),
+      handler: async ({ params, query }) => pageOf(await deps.roles.listAssignmentsPage({ type: 'account', id: params.accountId }, query), (assignment) => assignment),
     }),
     route({
       method: 'put', path: '/accounts/:accountId/roles/:roleId', tag: 'accounts', summary: 'Give a role to an account', status: 204,

@@ -12,7 +12,7 @@ import {
   updateClaimScopeSchema,
 } from './attribute-schemas.js';
 import type { AdminDeps } from './deps.js';
-import { listSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 
 /** The profile schema (attributes), custom claim scopes, and each account's attribute values. */
 export function attributeRoutes(deps: AdminDeps): AdminRoute[] {
@@ -24,8 +24,8 @@ export function attributeRoutes(deps: AdminDeps): AdminRoute[] {
 
   return [
     route({
-      method: 'get', path: '/attributes', tag: 'attributes', summary: 'List the attributes of the profile schema', response: listSchema(attributeSchema),
-      handler: async () => ({ items: await deps.attributes.listAttributes() }),
+      method: 'get', path: '/attributes', tag: 'attributes', summary: 'List the attributes of the profile schema', query: pageQuery, response: pageSchema(attributeSchema),
+      handler: async ({ query }) => pageOf(await deps.attributes.listAttributesPage(query), (attribute) => attribute),
     }),
     route({
       method: 'post', path: '/attributes', tag: 'attributes', summary: 'Add an attribute to the profile schema', body: createAttributeSchema, status: 201, response: attributeSchema,
@@ -46,8 +46,9 @@ export function attributeRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => deps.attributes.removeAttribute(params.attributeName, actor),
     }),
     route({
-      method: 'get', path: '/scopes', tag: 'attributes', summary: 'List the custom scopes and the attributes each releases', response: listSchema(claimScopeSchema),
-      handler: async () => ({ items: await deps.attributes.listScopes() }),
+      method: 'get', path: '/scopes', tag: 'attributes', summary: 'List the custom scopes and the attributes each releases', query: pageQuery,
+      response: pageSchema(claimScopeSchema),
+      handler: async ({ query }) => pageOf(await deps.attributes.listScopesPage(query), (scope) => scope),
     }),
     route({
       method: 'post', path: '/scopes', tag: 'attributes', summary: 'Add a custom scope releasing a set of attributes as claims', body: createClaimScopeSchema, status: 201, response: claimScopeSchema,

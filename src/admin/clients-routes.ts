@@ -2,7 +2,7 @@ import { diffFields, MASKED, recordChange } from '../audit/changes.js';
 import { notFound } from '../errors/app-error.js';
 import type { AdminDeps } from './deps.js';
 import { presentClient } from './present.js';
-import { listSchema, pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import { clientSchema, clientWithSecretSchema, createClientSchema, roleAssignmentSchema, secretSchema, updateClientSchema } from './schemas.js';
 
 export function clientRoutes(deps: AdminDeps): AdminRoute[] {
@@ -79,8 +79,9 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
       },
     }),
     route({
-      method: 'get', path: '/clients/:clientId/roles', tag: 'clients', summary: 'List the roles a machine client holds', response: listSchema(roleAssignmentSchema),
-      handler: async ({ params }) => ({ items: await deps.roles.listAssignments({ type: 'client', id: params.clientId }) }),
+      method: 'get', path: '/clients/:clientId/roles', tag: 'clients', summary: 'List the roles a machine client holds', query: pageQuery,
+      response: pageSchema(roleAssignmentSchema),
+      handler: async ({ params, query }) => pageOf(await deps.roles.listAssignmentsPage({ type: 'client', id: params.clientId }, query), (assignment) => assignment),
     }),
     route({
       method: 'put', path: '/clients/:clientId/roles/:roleId', tag: 'clients', summary: 'Give a role to a machine client', status: 204,

@@ -2,7 +2,7 @@ import { callbackUrl } from '../federation/connection-service.js';
 import type { ConnectionRow } from '../federation/queries.js';
 import { clientConnectionsSchema, connectionSchema, createConnectionSchema, setClientConnectionsSchema, updateConnectionSchema } from '../federation/schemas.js';
 import type { AdminDeps } from './deps.js';
-import { listSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 
 /** A connection as the admin API shows it: never its secret, always the callback URL to register upstream. */
 export function presentConnection(connection: ConnectionRow, issuer: string) {
@@ -15,8 +15,8 @@ export function connectionRoutes(deps: AdminDeps & { issuer?: string }): AdminRo
   const present = (connection: ConnectionRow) => presentConnection(connection, deps.issuer ?? '');
   return [
     route({
-      method: 'get', path: '/connections', tag: 'connections', summary: 'List upstream identity providers', response: listSchema(connectionSchema),
-      handler: async () => ({ items: (await connections.listConnections()).map(present) }),
+      method: 'get', path: '/connections', tag: 'connections', summary: 'List upstream identity providers', query: pageQuery, response: pageSchema(connectionSchema),
+      handler: async ({ query }) => pageOf(await connections.listConnectionsPage(query), present),
     }),
     route({
       method: 'post', path: '/connections', tag: 'connections', status: 201, response: connectionSchema, body: createConnectionSchema,

@@ -1,5 +1,5 @@
 import type { AdminDeps } from './deps.js';
-import { listSchema, pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import { createGroupSchema, groupSchema, memberSchema, roleAssignmentSchema, updateGroupSchema } from './schemas.js';
 
 export function groupRoutes(deps: AdminDeps): AdminRoute[] {
@@ -26,8 +26,8 @@ export function groupRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => groups.deleteGroup(params.groupId, actor),
     }),
     route({
-      method: 'get', path: '/groups/:groupId/members', tag: 'groups', summary: "List a group's direct members", response: listSchema(memberSchema),
-      handler: async ({ params }) => ({ items: await groups.listMembers(params.groupId) }),
+      method: 'get', path: '/groups/:groupId/members', tag: 'groups', summary: "List a group's direct members", query: pageQuery, response: pageSchema(memberSchema),
+      handler: async ({ params, query }) => pageOf(await groups.listMembersPage(params.groupId, query), (member) => member),
     }),
     route({
       method: 'put', path: '/groups/:groupId/members/accounts/:accountId', tag: 'groups', summary: 'Add an account to a group', status: 204,
@@ -47,8 +47,8 @@ export function groupRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => groups.removeMember(params.groupId, { type: 'group', id: params.memberGroupId }, actor),
     }),
     route({
-      method: 'get', path: '/groups/:groupId/roles', tag: 'groups', summary: 'List the roles a group holds', response: listSchema(roleAssignmentSchema),
-      handler: async ({ params }) => ({ items: await roles.listAssignments({ type: 'group', id: params.groupId }) }),
+      method: 'get', path: '/groups/:groupId/roles', tag: 'groups', summary: 'List the roles a group holds', query: pageQuery, response: pageSchema(roleAssignmentSchema),
+      handler: async ({ params, query }) => pageOf(await roles.listAssignmentsPage({ type: 'group', id: params.groupId }, query), (assignment) => assignment),
     }),
     route({
       method: 'put', path: '/groups/:groupId/roles/:roleId', tag: 'groups', summary: 'Give a role to a group (and so to its members)', status: 204,

@@ -1,5 +1,5 @@
 import type { AdminDeps } from './deps.js';
-import { listSchema, pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import {
   createPermissionSchema,
   createResourceSchema,
@@ -58,8 +58,9 @@ export function resourceRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => resources.deleteResource(resourceId(params.resourceId), actor),
     }),
     route({
-      method: 'get', path: '/resources/:resourceId/permissions', tag: 'resources', summary: "List an API resource's permissions", response: listSchema(permissionSchema),
-      handler: async ({ params }) => ({ items: await resources.listPermissions(resourceId(params.resourceId)) }),
+      method: 'get', path: '/resources/:resourceId/permissions', tag: 'resources', summary: "List an API resource's permissions", query: pageQuery,
+      response: pageSchema(permissionSchema),
+      handler: async ({ params, query }) => pageOf(await resources.listPermissionsPage(resourceId(params.resourceId), query), (permission) => permission),
     }),
     route({
       method: 'post', path: '/resources/:resourceId/permissions', tag: 'resources', summary: 'Declare a permission', body: createPermissionSchema, status: 201,

@@ -1,5 +1,5 @@
 import type { AdminDeps } from './deps.js';
-import { listSchema, pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
+import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import { createRoleSchema, roleAssignmentSchema, roleDetailSchema, rolePermissionSchema, roleSchema, updateRoleSchema } from './schemas.js';
 
 export function roleRoutes(deps: AdminDeps): AdminRoute[] {
@@ -30,8 +30,8 @@ export function roleRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => roles.deleteRole(params.roleId, actor),
     }),
     route({
-      method: 'get', path: '/roles/:roleId/permissions', tag: 'roles', summary: "List a role's permissions", response: listSchema(rolePermissionSchema),
-      handler: async ({ params }) => ({ items: await roles.listRolePermissions(params.roleId) }),
+      method: 'get', path: '/roles/:roleId/permissions', tag: 'roles', summary: "List a role's permissions", query: pageQuery, response: pageSchema(rolePermissionSchema),
+      handler: async ({ params, query }) => pageOf(await roles.listRolePermissionsPage(params.roleId, query), (permission) => permission),
     }),
     route({
       method: 'put', path: '/roles/:roleId/permissions/:permissionId', tag: 'roles', summary: 'Add a permission to a role', status: 204,
@@ -42,8 +42,8 @@ export function roleRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, actor }) => roles.removePermission(params.roleId, params.permissionId, actor),
     }),
     route({
-      method: 'get', path: '/roles/:roleId/assignments', tag: 'roles', summary: 'List who holds a role directly', response: listSchema(roleAssignmentSchema),
-      handler: async ({ params }) => ({ items: await roles.listHolders(params.roleId) }),
+      method: 'get', path: '/roles/:roleId/assignments', tag: 'roles', summary: 'List who holds a role directly', query: pageQuery, response: pageSchema(roleAssignmentSchema),
+      handler: async ({ params, query }) => pageOf(await roles.listHoldersPage(params.roleId, query), (assignment) => assignment),
     }),
   ];
 }

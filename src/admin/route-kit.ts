@@ -67,5 +67,3 @@ export function pageOf<T, U>(page: { items: T[]; nextCursor: string | null }, pr
 }
 
 export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
-
-export const listSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 import type { ClaimScope } from './claims-mapping.js';
 import type { AttributeDefinition, AttributeValue } from './schema.js';
 
@@ -21,6 +22,8 @@ export function createAttributeQueries(db: Knex) {
 
   return {
     listDefinitions: () => definitions().orderBy('name'),
+    listDefinitionsPage: (page: PageRequest) =>
+      keysetPage<AttributeDefinition>(db, definitions().select('attribute_definitions.*'), { ...page, table: 'attribute_definitions' }),
     findDefinitionByName: (name: string) => definitions().where({ name }).first(),
     async insertDefinition(definition: NewAttributeDefinition): Promise<AttributeDefinition> {
       const [row] = await definitions().insert({ ...definition, rule: json(definition.rule) as never }).returning('*');
@@ -60,6 +63,9 @@ export function createAttributeQueries(db: Knex) {
     },
 
     listScopes: () => scopes().orderBy('name'),
+    /** A scope's name is its key. */
+    listScopesPage: (page: PageRequest) =>
+      keysetPage<ClaimScopeRow>(db, scopes().select('claim_scopes.*'), { ...page, table: 'claim_scopes', keys: [{ column: 'name', uuid: false }] }),
     findScope: (name: string) => scopes().where({ name }).first(),
     async insertScope(scope: ClaimScope): Promise<ClaimScopeRow> {
       const [row] = await scopes().insert(scope).returning('*');

@@ -2,6 +2,7 @@ import { diffFields, recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
+import type { PageRequest } from '../storage/pagination.js';
 import { attributeClaims, buildClaimsMapping, type ClaimScope, type ClaimsMapping } from './claims-mapping.js';
 import type { AttributeChanges, AttributeQueries } from './queries.js';
 import { assertRuleFits, assertStandardType, checkValue, invalidValue, type AttributeDefinition, type AttributeRule, type AttributeType, type AttributeValue } from './schema.js';
@@ -98,7 +99,7 @@ export function createAttributeService(deps: { queries: AttributeQueries; audit:
   const valuesOf = (checked: CheckedValues) => Object.fromEntries(checked.set.map((entry) => [entry.definition.name, entry.value]));
 
   return {
-    listAttributes: () => queries.listDefinitions(),
+    listAttributesPage: (page: PageRequest) => queries.listDefinitionsPage(page),
     requireAttribute: requireDefinition,
 
     async defineAttribute(input: AttributeInput, actor: Actor): Promise<AttributeDefinition> {
@@ -161,7 +162,7 @@ export function createAttributeService(deps: { queries: AttributeQueries; audit:
       await schemaChanged();
     },
 
-    listScopes: () => queries.listScopes(),
+    listScopesPage: (page: PageRequest) => queries.listScopesPage(page),
     requireScope,
 
     async defineScope(input: ClaimScope, actor: Actor) {

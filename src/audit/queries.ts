@@ -96,46 +96,52 @@ export function createEventQueries(db: Knex) {
     return query;
   }
 
+  /** The head of the chain as this process last wrote it; unknown until the first append. */
+  let knownHead: { id: bigint; hash: string } | undefined;
+
+  async function appendInTransaction(rows: NewEvent[]): Promise<{ ids: string[]; deliveries: number }> {
+    return db.transaction(async (trx) => {
+      await trx.raw(CHAIN_LOCK);
+      const chained = chainRows(await readHead(trx), rows);
+      const insert = trx('events').insert(chained.map((row) => ({ ...row, detail: JSON.stringify(row.detail) }))).returning(['id', 'type', 'occurred_at']).toSQL();
+      const result = await trx.raw(
+        `with inserted as (${insert.sql})
+        insert into webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
+        select w.id, i.id, i.occurred_at, i.occurred_at from inserted i join webhooks w on w.enabled and (
+          i.type = any(w.event_types) or '*' = any(w.event_types) or split_part(i.type, '.', 1) || '.*' = any(w.event_types)
+        ) returning id`,
+        insert.bindings,
+      );
+      const last = chained[chained.length - 1];
+      knownHead = { id: BigInt(last.id), hash: last.hash };
+      return { ids: chained.map((row) => row.id), deliveries: (result.rows as unknown[]).length };
+    });
+  }
+
   return {
     /**
-     * Appends events in one transaction under the chain lock: ids continue from the head, each row's
-     * hash covers the previous one, and a delivery is queued for every matching webhook (the outbox),
-     * so an event is stored together with its deliveries or not at all.
+     * Appends events under the chain lock: ids continue from the head, each row's hash covers the
+     * previous one, and a delivery is queued for every matching webhook (the outbox), so an event is
+     * stored together with its deliveries or not at all.
+     *
+     * The rows are chained from the head this process wrote last and sent in one call to
+     * audit_append_events, which writes them only if that is still the head. When another writer moved
+     * it, the call writes nothing and the batch is chained again under the lock in a transaction.
      */
     async appendEvents(rows: NewEvent[]): Promise<{ ids: string[]; deliveries: number }> {
-      return db.transaction(async (trx) => {
-        await trx.raw(CHAIN_LOCK);
-        const head = await readHead(trx);
-        let previous = head.hash;
-        const chained = rows.map((row, index) => {
-          const id = (head.id + BigInt(index + 1)).toString();
-          previous = rowHash(previous, {
-            id,
-            occurredAt: timestampText(row.occurred_at),
-            type: row.type,
-            outcome: row.outcome,
-            actorType: row.actor_type,
-            actorId: row.actor_id,
-            accountId: row.account_id,
-            clientId: row.client_id,
-            ip: row.ip,
-            userAgent: row.user_agent,
-            requestId: row.request_id,
-            detail: row.detail,
-          });
-          return { ...row, id, detail: JSON.stringify(row.detail), hash: previous };
-        });
-        const insert = trx('events').insert(chained).returning(['id', 'type', 'occurred_at']).toSQL();
-        const result = await trx.raw(
-          `with inserted as (${insert.sql})
-          insert into webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
-          select w.id, i.id, i.occurred_at, i.occurred_at from inserted i join webhooks w on w.enabled and (
-            i.type = any(w.event_types) or '*' = any(w.event_types) or split_part(i.type, '.', 1) || '.*' = any(w.event_types)
-          ) returning id`,
-          insert.bindings,
-        );
-        return { ids: chained.map((row) => row.id), deliveries: (result.rows as unknown[]).length };
-      });
+      if (rows.length === 0) return { ids: [], deliveries: 0 };
+      if (knownHead) {
+        const chained = chainRows(knownHead, rows);
+        const result = await db.raw('select head_id, head_hash, deliveries from audit_append_events(?::bigint, ?, ?::jsonb)', [
+          knownHead.id.toString(), knownHead.hash, JSON.stringify(chained),
+        ]);
+        const answer = (result.rows as { head_id: string; head_hash: string; deliveries: number }[])[0];
+        if (answer.deliveries >= 0) {
+          knownHead = { id: BigInt(answer.head_id), hash: answer.head_hash };
+          return { ids: chained.map((row) => row.id), deliveries: answer.deliveries };
+        }
+      }
+      return appendInTransaction(rows);
     },
 
     async listEvents(filter: EventFilter, range: EventRange): Promise<StoredEvent[]> {
@@ -211,6 +217,29 @@ export function createEventQueries(db: Knex) {
       });
     },
   };
+}
+
+/** Ids and hashes for rows that follow `head`, with the time as the database will store it. */
+function chainRows(head: { id: bigint; hash: string }, rows: NewEvent[]) {
+  let previous = head.hash;
+  return rows.map((row, index) => {
+    const id = (head.id + BigInt(index + 1)).toString();
+    previous = rowHash(previous, {
+      id,
+      occurredAt: timestampText(row.occurred_at),
+      type: row.type,
+      outcome: row.outcome,
+      actorType: row.actor_type,
+      actorId: row.actor_id,
+      accountId: row.account_id,
+      clientId: row.client_id,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      requestId: row.request_id,
+      detail: row.detail,
+    });
+    return { ...row, id, occurred_at: timestampText(row.occurred_at), hash: previous };
+  });
 }
 
 function checkpointRow(fields: CheckpointFields, createdAt: Date, signature: string) {

@@ -5,7 +5,7 @@ import { invalidValue } from '../attributes/schema.js';
 import { parseInput } from '../http/validate.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
-import { accountWithEmail, onePositional } from './lookup.js';
+import { accountWithEmail, everything, onePositional } from './lookup.js';
 
 const bound = (type: AttributeType, text: string | undefined) => (text === undefined ? undefined : type === 'date' ? text : Number(text));
 
@@ -58,7 +58,7 @@ export const defineAttribute: Command = async (context, { args }) => {
 };
 
 export const listAttributes: Command = async (context) => {
-  const definitions = await context.attributes.listAttributes();
+  const definitions = await everything((page) => context.attributes.listAttributesPage(page));
   const line = (d: (typeof definitions)[number]) =>
     `${d.name}  ${d.type}${d.required ? '  required' : ''}${d.editable_by === 'user' ? '  user-editable' : ''}${d.show_at_signup ? '  at sign-up' : ''}${d.status === 'deprecated' ? '  DEPRECATED' : ''}`;
   return { data: definitions, text: definitions.length ? definitions.map(line).join('\n') : 'No attributes yet.' };
@@ -88,7 +88,7 @@ export const defineScope: Command = async (context, { args }) => {
   });
   const name = parseInput(scopeNameSchema, onePositional(positionals, 'scope define needs the scope name'));
   const claims = values.claim ?? [];
-  const existing = (await context.attributes.listScopes()).some((scope) => scope.name === name);
+  const existing = (await everything((page) => context.attributes.listScopesPage(page))).some((scope) => scope.name === name);
   const scope = existing
     ? await context.attributes.updateScope(name, { claims, ...(values.description !== undefined ? { description: values.description } : {}) }, CLI_ACTOR)
     : await context.attributes.defineScope({ name, description: values.description ?? null, claims }, CLI_ACTOR);
@@ -96,7 +96,7 @@ export const defineScope: Command = async (context, { args }) => {
 };
 
 export const listScopes: Command = async (context) => {
-  const scopes = await context.attributes.listScopes();
+  const scopes = await everything((page) => context.attributes.listScopesPage(page));
   return { data: scopes, text: scopes.length ? scopes.map((scope) => `${scope.name}  ${scope.claims.join(', ')}`).join('\n') : 'No custom scopes yet.' };
 };
 
@@ -116,7 +116,7 @@ export const userAttributes: Command = async (context, { args }) => {
     options: { set: { type: 'string', multiple: true }, unset: { type: 'string', multiple: true } },
   });
   const account = await accountWithEmail(context, onePositional(positionals, 'user attributes needs the account email'));
-  const definitions = new Map((await context.attributes.listAttributes()).map((definition) => [definition.name, definition]));
+  const definitions = new Map((await everything((page) => context.attributes.listAttributesPage(page))).map((definition) => [definition.name, definition]));
   const changes: Record<string, unknown> = {};
   for (const assignment of values.set ?? []) {
     const at = assignment.indexOf('=');

@@ -5,7 +5,7 @@ import { parseInput } from '../http/validate.js';
 import { createConnectionSchema } from '../federation/schemas.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
-import { groupNamed, onePositional } from './lookup.js';
+import { everything, groupNamed, onePositional } from './lookup.js';
 
 /** `idp connection add`: one command per provider, e.g. `--preset google --client-id ID --client-secret-stdin`. */
 export const addConnection: Command = async (context, { args, stdin }) => {
@@ -79,7 +79,7 @@ export const addConnection: Command = async (context, { args, stdin }) => {
 };
 
 export const listConnections: Command = async (context) => {
-  const connections = (await context.connections.listConnections()).map((connection) => presentConnection(connection, context.config.issuer));
+  const connections = (await everything((page) => context.connections.listConnectionsPage(page))).map((connection) => presentConnection(connection, context.config.issuer));
   const text = connections.length
     ? connections.map((c) => `${c.slug.padEnd(16)} ${c.kind.padEnd(6)} ${c.enabled ? 'enabled ' : 'disabled'} ${c.display_name}  ${c.issuer}`).join('\n')
     : 'No connections yet.';

@@ -20,8 +20,8 @@ export const listGroups: Command = async (context) => {
 export const showGroup: Command = async (context, { args }) => {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const group = await groupNamed(context, onePositional(positionals, 'group show needs the group name'));
-  const members = await context.groups.listMembers(group.id);
-  const roles = await context.roles.listAssignments({ type: 'group', id: group.id });
+  const members = await everything((page) => context.groups.listMembersPage(group.id, page));
+  const roles = await everything((page) => context.roles.listAssignmentsPage({ type: 'group', id: group.id }, page));
   const lines = [group.name, ...members.map((member) => `  member ${member.type} ${member.name}`), ...roles.map((role) => `  role ${role.role}`)];
   return { data: { ...group, members, roles }, text: lines.join('\n') };
 };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR } from '../audit/changes.js';
 import type { Command } from './context.js';
-import { groupNamed, holderFrom, onePositional } from './lookup.js';
+import { everything, groupNamed, holderFrom, onePositional } from './lookup.js';
 
 const MEMBER_OPTIONS = { user: { type: 'string' }, group: { type: 'string' } } as const;
 
@@ -25,6 +25,6 @@ export const removeMember: Command = async (context, { args }) => {
 export const listMembers: Command = async (context, { args }) => {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const group = await groupNamed(context, onePositional(positionals, 'member list needs the group name'));
-  const members = await context.groups.listMembers(group.id);
+  const members = await everything((page) => context.groups.listMembersPage(group.id, page));
   return { data: members, text: members.length ? members.map((member) => `${member.type.padEnd(7)}  ${member.name}`).join('\n') : `${group.name} has no members.` };
 };

@@ -4,7 +4,7 @@ import { parseInput } from '../http/validate.js';
 import { permissionNameSchema } from '../rbac/schemas.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
-import { permissionOf, resourceWithIdentifier } from './lookup.js';
+import { everything, permissionOf, resourceWithIdentifier } from './lookup.js';
 
 export const addPermission: Command = async (context, { args }) => {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' } }, strict: true });
@@ -19,7 +19,7 @@ export const listPermissions: Command = async (context, { args }) => {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('permission list needs the API identifier');
   const resource = await resourceWithIdentifier(context, positionals[0]);
-  const permissions = await context.resources.listPermissions(resource.id);
+  const permissions = await everything((page) => context.resources.listPermissionsPage(resource.id, page));
   return { data: permissions, text: permissions.length ? permissions.map((permission) => permission.name).join('\n') : 'No permissions yet.' };
 };
 

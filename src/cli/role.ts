@@ -24,7 +24,7 @@ export const showRole: Command = async (context, { args }) => {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const role = await roleNamed(context, onePositional(positionals, 'role show needs the role name'));
   const detail = await context.roles.getRole(role.id);
-  const holders = await context.roles.listHolders(role.id);
+  const holders = await everything((page) => context.roles.listHoldersPage(role.id, page));
   const lines = [
     role.name,
     ...detail.permissions.map((permission) => `  permission ${permission.resource} ${permission.name}`),

@@ -26,7 +26,7 @@ export function createClientQueries(db: Knex) {
     },
     deleteClient: (clientId: string) => clients().where({ client_id: clientId }).delete(),
     listClientsPage: (page: PageRequest) =>
-      keysetPage<ClientRow>(db, clients().select('clients.*'), { ...page, table: 'clients', idColumn: 'client_id', uuidIds: false }),
+      keysetPage<ClientRow>(db, clients().select('clients.*'), { ...page, table: 'clients', keys: [{ column: 'client_id', uuid: false }] }),
     async updateClient(clientId: string, changes: Partial<Pick<ClientRow, 'name' | 'first_party' | 'require_mfa' | 'metadata' | 'secret_hash'>>): Promise<ClientRow | undefined> {
       const [row] = await clients().where({ client_id: clientId }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return row as ClientRow | undefined;

@@ -4,6 +4,7 @@ import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
 import { newUuid } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
+import type { PageRequest } from '../storage/pagination.js';
 import { OIDC_ATTRIBUTES, PRESETS, type PresetName } from './presets.js';
 import type { ConnectionRow, FederationQueries } from './queries.js';
 import type { CreateConnectionInput, UpdateConnectionInput } from './schemas.js';
@@ -59,6 +60,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   return {
     requireConnection,
     listConnections: () => queries.listConnections(),
+    listConnectionsPage: (page: PageRequest) => queries.listConnectionsPage(page),
     findBySlug: (slug: string) => queries.findConnectionBySlug(slug),
 
     async createConnection(input: CreateConnectionInput, actor: Actor): Promise<ConnectionRow> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export type ConnectionKind = 'oidc' | 'oauth2';
 
@@ -58,6 +59,8 @@ export function createFederationQueries(db: Knex) {
   const identities = () => db<IdentityRow>('federated_identities');
   return {
     listConnections: () => connections().orderBy([{ column: 'display_name' }, { column: 'id' }]),
+    listConnectionsPage: (page: PageRequest) =>
+      keysetPage<ConnectionRow>(db, connections().select('federation_connections.*'), { ...page, table: 'federation_connections' }),
     findConnectionById: (id: string) => connections().where({ id }).first(),
     findConnectionBySlug: (slug: string) => connections().whereRaw('lower(slug) = lower(?)', [slug]).first(),
     async insertConnection(row: Omit<ConnectionRow, 'created_at' | 'updated_at'>): Promise<ConnectionRow> {

@@ -1,7 +1,8 @@
 import type Provider from 'oidc-provider';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { SessionQueries } from '../sessions/queries.js';
+import type { AccountGrantRow, AccountSessionRow, SessionQueries } from '../sessions/queries.js';
+import { keptPage, type Page, type PageRequest } from '../storage/pagination.js';
 import type { SessionRemover } from './adapters/remove-session.js';
 import { revokeGrant } from './revoke-grant.js';
 
@@ -54,6 +55,34 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
   };
   const settle = () => Promise.allSettled([...pending]);
 
+  /** The session an index row points to, if it still exists for this account; a stale row is dropped. */
+  async function liveSession(provider: Provider, accountId: string, row: AccountSessionRow): Promise<AccountSessionView | undefined> {
+    const session = await provider.Session.findByUid(row.uid);
+    if (session?.accountId === accountId) return { uid: row.uid, login_at: row.login_at, expires_at: row.expires_at, client_ids: row.client_ids };
+    await queries.deleteSession(row.uid);
+    return undefined;
+  }
+
+  /** The grant an index row points to, if it still exists for this account; a stale row is dropped. */
+  async function liveGrant(provider: Provider, accountId: string, row: AccountGrantRow): Promise<AccountGrantView | undefined> {
+    const grant = await provider.Grant.find(row.grant_id);
+    if (!grant || grant.accountId !== accountId) {
+      await queries.deleteGrant(row.grant_id);
+      return undefined;
+    }
+    const resources = Object.fromEntries(
+      Object.entries((grant as unknown as { resources?: Record<string, string> }).resources ?? {}).map(([resource, scope]) => [resource, String(scope)]),
+    );
+    return {
+      grant_id: row.grant_id,
+      client_id: row.client_id,
+      scope: (grant as unknown as { openid?: { scope?: string } }).openid?.scope ?? null,
+      resources,
+      created_at: row.created_at,
+      expires_at: row.expires_at,
+    };
+  }
+
   return {
     /** Subscribes to a provider's session and grant events (each new provider after a key rotation too). */
     track(provider: Provider): void {
@@ -83,14 +112,18 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
 
     async listSessions(provider: Provider, accountId: string): Promise<AccountSessionView[]> {
       await settle();
-      const rows = await queries.listSessions(accountId, deps.clock.now());
       const live: AccountSessionView[] = [];
-      for (const row of rows) {
-        const session = await provider.Session.findByUid(row.uid);
-        if (session?.accountId === accountId) live.push({ uid: row.uid, login_at: row.login_at, expires_at: row.expires_at, client_ids: row.client_ids });
-        else await queries.deleteSession(row.uid);
+      for (const row of await queries.listSessions(accountId, deps.clock.now())) {
+        const view = await liveSession(provider, accountId, row);
+        if (view) live.push(view);
       }
       return live;
+    },
+
+    /** A page of the account's live sessions, in the order the index first saw them. */
+    async listSessionsPage(provider: Provider, accountId: string, page: PageRequest): Promise<Page<AccountSessionView>> {
+      await settle();
+      return keptPage(page, (request) => queries.listSessionsPage(accountId, deps.clock.now(), request), (row) => liveSession(provider, accountId, row));
     },
 
     /** Ends one session (or every session of the account when uid is undefined); returns how many. */
@@ -105,27 +138,18 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
 
     async listGrants(provider: Provider, accountId: string): Promise<AccountGrantView[]> {
       await settle();
-      const rows = await queries.listGrants(accountId, deps.clock.now());
       const live: AccountGrantView[] = [];
-      for (const row of rows) {
-        const grant = await provider.Grant.find(row.grant_id);
-        if (!grant || grant.accountId !== accountId) {
-          await queries.deleteGrant(row.grant_id);
-          continue;
-        }
-        const resources = Object.fromEntries(
-          Object.entries((grant as unknown as { resources?: Record<string, string> }).resources ?? {}).map(([resource, scope]) => [resource, String(scope)]),
-        );
-        live.push({
-          grant_id: row.grant_id,
-          client_id: row.client_id,
-          scope: (grant as unknown as { openid?: { scope?: string } }).openid?.scope ?? null,
-          resources,
-          created_at: row.created_at,
-          expires_at: row.expires_at,
-        });
+      for (const row of await queries.listGrants(accountId, deps.clock.now())) {
+        const view = await liveGrant(provider, accountId, row);
+        if (view) live.push(view);
       }
       return live;
+    },
+
+    /** A page of the account's live grants, in the order they were first saved. */
+    async listGrantsPage(provider: Provider, accountId: string, page: PageRequest): Promise<Page<AccountGrantView>> {
+      await settle();
+      return keptPage(page, (request) => queries.listGrantsPage(accountId, deps.clock.now(), request), (row) => liveGrant(provider, accountId, row));
     },
 
     /** Revokes one grant and every token issued under it; false when the account has no such grant. */

@@ -1,7 +1,8 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/load.js';
+import { LeasedLimiter } from './leased-limiter.js';
 import { retryAfterSeconds, toLimitError, type LimiterFactory } from './store.js';
 
 /**
@@ -14,11 +15,11 @@ import { retryAfterSeconds, toLimitError, type LimiterFactory } from './store.js
  */
 export function createTokenEndpointLimit(factory: LimiterFactory, limits: Config['rateLimits']): (provider: Provider) => void {
   // One limiter for the life of the process: providers are rebuilt on key rotation, counters are not.
-  const limiter = factory('token:client', { points: limits.tokenRequestsPerClientPerMinute, duration: 60 });
+  const limiter = new LeasedLimiter(factory('token:client', { points: limits.tokenRequestsPerClientPerMinute, duration: 60 }));
   return (provider) => installLimit(provider, limiter, limits.tokenAuthFailureCost);
 }
 
-function installLimit(provider: Provider, limiter: RateLimiterAbstract, authFailureCost: number): void {
+function installLimit(provider: Provider, limiter: LeasedLimiter, authFailureCost: number): void {
   const tokenPath = new URL(provider.urlFor('token')).pathname;
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     if (ctx.path !== tokenPath || ctx.method !== 'POST') return next();

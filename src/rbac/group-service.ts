@@ -2,7 +2,7 @@ import { diffFields, recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
-import type { PageRequest } from '../storage/pagination.js';
+import type { Page, PageRequest } from '../storage/pagination.js';
 import type { RbacQueries } from './queries.js';
 import type { GroupRow, MemberKind, MemberView } from './queries/groups.js';
 import { isUuid, requireAccount, type SubjectDirectory } from './subjects.js';
@@ -82,9 +82,9 @@ export function createGroupService(deps: { queries: RbacQueries; audit: AuditRec
       });
     },
 
-    async listMembers(groupId: string): Promise<MemberView[]> {
+    async listMembersPage(groupId: string, page: PageRequest): Promise<Page<MemberView>> {
       await requireGroup(groupId);
-      return queries.listMembers(groupId);
+      return queries.listMembersPage(groupId, page);
     },
 
     /**

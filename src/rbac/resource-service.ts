@@ -2,7 +2,7 @@ import { recordChange, diffFields, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
-import type { PageRequest } from '../storage/pagination.js';
+import type { Page, PageRequest } from '../storage/pagination.js';
 import { getUnlessMissing, type AccessCache } from './access-cache.js';
 import type { RbacQueries } from './queries.js';
 import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
@@ -155,9 +155,9 @@ export function createResourceService(deps: {
       });
     },
 
-    async listPermissions(resourceId: string): Promise<PermissionRow[]> {
+    async listPermissionsPage(resourceId: string, page: PageRequest): Promise<Page<PermissionRow>> {
       await requireResource(resourceId);
-      return queries.listPermissions(resourceId);
+      return queries.listPermissionsPage(resourceId, page);
     },
 
     async getPermission(resourceId: string, permissionId: string): Promise<PermissionRow> {

@@ -2,7 +2,7 @@ import { diffFields, recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { conflict, notFound } from '../errors/app-error.js';
 import { newUuid } from '../shared/ids.js';
-import type { PageRequest } from '../storage/pagination.js';
+import type { Page, PageRequest } from '../storage/pagination.js';
 import type { RbacQueries } from './queries.js';
 import type { RoleAssignmentView, RolePermissionView, RoleRow, SubjectKind } from './queries/roles.js';
 import { isUuid, requireAccount, requireMachineClient, type SubjectDirectory } from './subjects.js';
@@ -90,9 +90,9 @@ export function createRoleService(deps: { queries: RbacQueries; audit: AuditReco
       });
     },
 
-    async listRolePermissions(id: string): Promise<RolePermissionView[]> {
+    async listRolePermissionsPage(id: string, page: PageRequest): Promise<Page<RolePermissionView>> {
       await requireRole(id);
-      return queries.listRolePermissions(id);
+      return queries.listRolePermissionsPage(id, page);
     },
 
     /** Adds permissions (by id) to a role; already present ones are left alone. Returns the role's permissions. */
@@ -130,14 +130,19 @@ export function createRoleService(deps: { queries: RbacQueries; audit: AuditReco
       });
     },
 
-    async listAssignments(holder: RoleHolder): Promise<RoleAssignmentView[]> {
+    async listAssignmentsPage(holder: RoleHolder, page: PageRequest): Promise<Page<RoleAssignmentView>> {
       await requireHolder(holder);
-      return queries.listAssignmentsOfSubject(holder.type, holder.id);
+      return queries.listAssignmentsOfSubjectPage(holder.type, holder.id, page);
     },
 
     async listHolders(roleId: string): Promise<RoleAssignmentView[]> {
       await requireRole(roleId);
       return queries.listAssignmentsOfRole(roleId);
+    },
+
+    async listHoldersPage(roleId: string, page: PageRequest): Promise<Page<RoleAssignmentView>> {
+      await requireRole(roleId);
+      return queries.listAssignmentsOfRolePage(roleId, page);
     },
 
     /** Gives a role to an account, a group or a machine client. Idempotent; returns whether it was new. */

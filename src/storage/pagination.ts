@@ -12,48 +12,89 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** A column that, after the creation time, orders a page; `uuid` ones are checked in a cursor before they reach SQL. */
+export interface KeyColumn {
+  column: string;
+  uuid: boolean;
+}
+
+export interface KeysetOptions {
+  /** The table, or the alias of a subquery, whose columns order the page. */
+  table: string;
+  /** Its creation-time column; `created_at` by default. */
+  createdAt?: string;
+  /**
+   * The columns after the creation time, in order; with it they must be unique among the rows the
+   * query can return. A uuid `id` by default. Each is also a field of the returned rows.
+   */
+  keys?: KeyColumn[];
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID_ID: KeyColumn[] = [{ column: 'id', uuid: true }];
 
 /**
- * Keyset pagination over (created_at, id): a stable order that neither skips nor repeats rows when
- * rows are added between pages. The cursor carries the creation time at the database's microsecond
- * precision (a JavaScript Date would round it to milliseconds and repeat rows).
+ * Keyset pagination over (creation time, keys…): a stable order that neither skips nor repeats rows
+ * when rows are added between pages. The cursor carries the creation time at the database's
+ * microsecond precision (a JavaScript Date would round it to milliseconds and repeat rows).
  */
-export async function keysetPage<T>(
-  db: Knex,
-  query: Knex.QueryBuilder,
-  options: PageRequest & { table: string; idColumn?: string; uuidIds?: boolean },
-): Promise<Page<T>> {
-  const { table, idColumn = 'id', uuidIds = true } = options;
-  const createdAt = `${table}.created_at`;
-  const id = `${table}.${idColumn}`;
+export async function keysetPage<T>(db: Knex, query: Knex.QueryBuilder, options: PageRequest & KeysetOptions): Promise<Page<T>> {
+  const { table, keys = UUID_ID } = options;
+  const createdAt = `${table}.${options.createdAt ?? 'created_at'}`;
+  const ordered = [createdAt, ...keys.map((key) => `${table}.${key.column}`)];
   if (options.cursor !== undefined) {
-    const [at, lastId] = decodeCursor(options.cursor, uuidIds);
-    query.whereRaw('(??, ??) > (?::timestamptz, ?)', [createdAt, id, at, lastId]);
+    const [at, ...last] = decodeCursor(options.cursor, keys);
+    const placeholders = last.map(() => '?').join(', ');
+    query.whereRaw(`(${ordered.map(() => '??').join(', ')}) > (?::timestamptz, ${placeholders})`, [...ordered, at, ...last]);
   }
   const rows = (await query
     .select(db.raw(`to_char(?? at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as _cursor_at`, [createdAt]))
-    .orderBy([{ column: createdAt }, { column: id }])
+    .orderBy(ordered.map((column) => ({ column })))
     .limit(options.limit + 1)) as (T & { _cursor_at: string })[];
   const more = rows.length > options.limit;
   const page = more ? rows.slice(0, options.limit) : rows;
   const last = page.at(-1) as (Record<string, unknown> & { _cursor_at: string }) | undefined;
   const items = page.map(({ _cursor_at: _ignored, ...rest }) => rest as T);
-  return { items, nextCursor: more && last ? encodeCursor(last._cursor_at, String(last[idColumn])) : null };
+  return { items, nextCursor: more && last ? encodeCursor([last._cursor_at, ...keys.map((key) => String(last[key.column]))]) : null };
 }
 
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+/**
+ * A page of the rows `keep` turns into items, for listings that drop rows the database cannot judge
+ * (an index entry whose record is gone). It reads on past dropped rows, so a page is short only at
+ * the end, and its cursor is the database page's, so the order stays the keyset's.
+ */
+export async function keptPage<R, V>(
+  request: PageRequest,
+  read: (request: PageRequest) => Promise<Page<R>>,
+  keep: (row: R) => Promise<V | undefined>,
+): Promise<Page<V>> {
+  const items: V[] = [];
+  let cursor = request.cursor;
+  for (;;) {
+    // Never more rows than the page has room for: when it fills, the last row read is the last kept.
+    const page = await read({ limit: request.limit - items.length, cursor });
+    for (const row of page.items) {
+      const item = await keep(row);
+      if (item !== undefined) items.push(item);
+    }
+    if (!page.nextCursor || items.length === request.limit) return { items, nextCursor: page.nextCursor };
+    cursor = page.nextCursor;
+  }
 }
 
-function decodeCursor(cursor: string, uuidIds: boolean): [string, string] {
+function encodeCursor(values: string[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, keys: KeyColumn[]): string[] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
-      Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string'
-      && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) && (!uuidIds || UUID.test(value[1]))
+      Array.isArray(value) && value.length === keys.length + 1 && value.every((part) => typeof part === 'string')
+      && AT.test(value[0]) && keys.every((key, index) => !key.uuid || UUID.test(value[index + 1]))
     ) {
-      return [value[0], value[1]];
+      return value as string[];
     }
   } catch {
     // Falls through to the error below.

@@ -39,8 +39,9 @@ export function createGroupQueries(db: Knex) {
     },
     deleteGroup: (id: string) => groups().where({ id }).delete(),
 
-    listMembers: (groupId: string): Promise<MemberView[]> =>
-      db('group_members as gm')
+    /** In the order they joined; an account and a group are told apart by kind, then id. */
+    listMembersPage(groupId: string, page: PageRequest) {
+      const members = db('group_members as gm')
         .leftJoin('accounts as a', 'a.id', 'gm.account_id')
         .leftJoin('groups as g', 'g.id', 'gm.member_group_id')
         .where('gm.group_id', groupId)
@@ -49,8 +50,11 @@ export function createGroupQueries(db: Knex) {
           db.raw('coalesce(gm.account_id, gm.member_group_id) as id'),
           db.raw('coalesce(a.email, g.name) as name'),
           'gm.created_at as added_at',
-        )
-        .orderBy([{ column: 'gm.created_at' }, { column: 'id' }]),
+        );
+      return keysetPage<MemberView>(db, db.from(members.as('v')).select('v.*'), {
+        ...page, table: 'v', createdAt: 'added_at', keys: [{ column: 'type', uuid: false }, { column: 'id', uuid: true }],
+      });
+    },
     /** Returns false when it already was a member. */
     async insertMember(groupId: string, kind: MemberKind, memberId: string): Promise<boolean> {
       const rows = await db('group_members')

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { keysetPage, type PageRequest } from '../../storage/pagination.js';
+import { keysetPage, type KeyColumn, type PageRequest } from '../../storage/pagination.js';
 
 export interface RoleRow {
   id: string;
@@ -46,6 +46,15 @@ export function createRoleQueries(db: Knex) {
         db.raw('coalesce(ra.account_id::text, ra.group_id::text, ra.client_id) as subject_id'),
         'ra.created_at',
       );
+  const rolePermissionView = (roleId: string) =>
+    db('role_permissions as rp')
+      .join('permissions as p', 'p.id', 'rp.permission_id')
+      .join('api_resources as r', 'r.id', 'p.resource_id')
+      .where('rp.role_id', roleId)
+      .select('p.id as permission_id', 'p.name', 'r.id as resource_id', 'r.identifier as resource', 'rp.created_at as added_at');
+  /** Assignments in the order they were made (join-table rows have no id of their own; `keys` completes the order). */
+  const assignmentPage = (query: Knex.QueryBuilder, page: PageRequest, keys: KeyColumn[]) =>
+    keysetPage<RoleAssignmentView>(db, db.from(query.as('v')).select('v.*'), { ...page, table: 'v', keys });
   return {
     findRoleById: (id: string) => roles().where({ id }).first(),
     findRoleByName: (name: string) => roles().whereRaw('lower(name) = lower(?)', [name]).first(),
@@ -61,12 +70,12 @@ export function createRoleQueries(db: Knex) {
     deleteRole: (id: string) => roles().where({ id }).delete(),
 
     listRolePermissions: (roleId: string): Promise<RolePermissionView[]> =>
-      db('role_permissions as rp')
-        .join('permissions as p', 'p.id', 'rp.permission_id')
-        .join('api_resources as r', 'r.id', 'p.resource_id')
-        .where('rp.role_id', roleId)
-        .select('p.id as permission_id', 'p.name', 'r.id as resource_id', 'r.identifier as resource', 'rp.created_at as added_at')
-        .orderBy([{ column: 'r.identifier' }, { column: 'p.name' }]),
+      rolePermissionView(roleId).orderBy([{ column: 'r.identifier' }, { column: 'p.name' }]),
+    /** In the order they were added; a role holds a permission once, so its id completes the key. */
+    listRolePermissionsPage: (roleId: string, page: PageRequest) =>
+      keysetPage<RolePermissionView>(db, db.from(rolePermissionView(roleId).as('v')).select('v.*'), {
+        ...page, table: 'v', createdAt: 'added_at', keys: [{ column: 'permission_id', uuid: true }],
+      }),
     /** Adds the permissions a role does not have yet; returns the ids it added. */
     async insertRolePermissions(roleId: string, permissionIds: string[]): Promise<string[]> {
       if (permissionIds.length === 0) return [];
@@ -80,10 +89,17 @@ export function createRoleQueries(db: Knex) {
     deleteRolePermission: (roleId: string, permissionId: string) =>
       db('role_permissions').where({ role_id: roleId, permission_id: permissionId }).delete(),
 
-    listAssignmentsOfSubject: (kind: SubjectKind, subjectId: string): Promise<RoleAssignmentView[]> =>
-      assignmentView().where(`ra.${SUBJECT_COLUMN[kind]}`, subjectId).orderBy('r.name'),
+    /** A subject holds a role once, so the role completes the key. */
+    listAssignmentsOfSubjectPage: (kind: SubjectKind, subjectId: string, page: PageRequest) =>
+      assignmentPage(assignmentView().where(`ra.${SUBJECT_COLUMN[kind]}`, subjectId), page, [{ column: 'role_id', uuid: true }]),
     listAssignmentsOfRole: (roleId: string): Promise<RoleAssignmentView[]> =>
       assignmentView().where('ra.role_id', roleId).orderBy([{ column: 'ra.created_at' }]),
+    /** A client id is free text and could spell an account's or a group's uuid, so the kind is part of the key. */
+    listAssignmentsOfRolePage: (roleId: string, page: PageRequest) =>
+      assignmentPage(assignmentView().where('ra.role_id', roleId), page, [
+        { column: 'subject_type', uuid: false },
+        { column: 'subject_id', uuid: false },
+      ]),
     /** Returns false when the subject already held the role. */
     async insertAssignment(roleId: string, kind: SubjectKind, subjectId: string): Promise<boolean> {
       const column = SUBJECT_COLUMN[kind];

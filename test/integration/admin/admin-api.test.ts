@@ -23,6 +23,27 @@ describe('admin API', () => {
     return response;
   }
 
+  /**
+   * Follows next_cursor from the first page to the last, calling `between` after each page. Every
+   * page but the last must be full.
+   */
+  async function pageThrough(path: string, limit: number, between: (pagesSoFar: number) => Promise<unknown> = async () => undefined) {
+    const items: any[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: ApiResponse = await call('GET', `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      if (page.body.next_cursor) expect(page.body.items).toHaveLength(limit);
+      else expect(page.body.items.length).toBeLessThanOrEqual(limit);
+      items.push(...page.body.items);
+      cursor = page.body.next_cursor;
+      pages += 1;
+      await between(pages);
+    } while (cursor);
+    return { items, pages };
+  }
+
   beforeAll(async () => {
     server = await startTestServer();
     admin = await bootstrapAdmin(server);
@@ -53,11 +74,11 @@ describe('admin API', () => {
       });
       const extra = await call('POST', `${V1}/resources/${resourceId}/permissions`, { name: 'contacts:export' });
       expect(extra.status).toBe(201);
-      expect((await call('GET', `${V1}/resources/${resourceId}/permissions`)).body.items.map((p: { name: string }) => p.name)).toEqual([
-        'contacts:export',
-        'contacts:read',
-        'contacts:write',
-      ]);
+      const permissions = await call('GET', `${V1}/resources/${resourceId}/permissions`);
+      expect(permissions.body.next_cursor).toBeNull();
+      // Creation order: the two declared with the API (one statement, so ordered by id), then the added one.
+      expect(permissions.body.items.slice(0, 2).map((p: { name: string }) => p.name).sort()).toEqual(['contacts:read', 'contacts:write']);
+      expect(permissions.body.items.map((p: { name: string }) => p.name)[2]).toBe('contacts:export');
       expect((await call('GET', `${V1}/resources/${resourceId}/permissions/${extra.body.id}`)).body.name).toBe('contacts:export');
       expect((await call('PATCH', `${V1}/resources/${resourceId}/permissions/${extra.body.id}`, { name: 'contacts:dump' })).body.name).toBe('contacts:dump');
 
@@ -194,6 +215,17 @@ describe('admin API', () => {
       expect(grants.body.items.every((grant: { client_id: string }) => grant.client_id === web.clientId)).toBe(true);
       const offline = grants.body.items.find((grant: { scope: string }) => grant.scope === 'openid offline_access');
 
+      // Paged one at a time. An index row whose session is gone (made first here) is dropped without
+      // leaving a short page behind.
+      await server.container.db('account_sessions').insert({ uid: 'stale-session', account_id: erinId, created_at: new Date('2020-01-01T00:00:00Z') });
+      const pagedSessions = await pageThrough(`${V1}/accounts/${erinId}/sessions`, 1);
+      expect(pagedSessions.items.map((session: { uid: string }) => session.uid).sort()).toEqual(sessions.body.items.map((session: { uid: string }) => session.uid).sort());
+      expect(pagedSessions.pages).toBe(2);
+      expect(await server.container.db('account_sessions').where({ uid: 'stale-session' }).first()).toBeUndefined();
+      const pagedGrants = await pageThrough(`${V1}/accounts/${erinId}/grants`, 1);
+      expect(pagedGrants.items.map((grant: { grant_id: string }) => grant.grant_id)).toEqual(grants.body.items.map((grant: { grant_id: string }) => grant.grant_id));
+      expect(pagedGrants.pages).toBe(2);
+
       expect((await call('DELETE', `${V1}/accounts/${erinId}/grants/${offline.grant_id}`)).status).toBe(204);
       await expect(oidc.refreshTokenGrant(web.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
       expect((await call('GET', `${V1}/accounts/${erinId}/grants`)).body.items).toHaveLength(1);
@@ -300,6 +332,122 @@ describe('admin API', () => {
       expect(seen.filter((name) => name.startsWith('team-'))).toEqual(['team-0', 'team-1', 'team-2', 'team-3', 'team-4']);
       expect(new Set(seen).size).toBe(seen.length);
       expect(pages).toBeGreaterThanOrEqual(3);
+    });
+
+    it("pages through a group's members, two at a time, with no repeats or gaps when one joins between pages", async () => {
+      const group = await call('POST', `${V1}/groups`, { name: 'paged-members' });
+      const nested = await call('POST', `${V1}/groups`, { name: 'paged-members-nested' });
+      const people: string[] = [];
+      for (const index of [0, 1, 2, 3]) people.push((await call('POST', `${V1}/accounts`, { email: `member-${index}@example.com` })).body.id);
+      const members = `${V1}/groups/${group.body.id}/members`;
+      for (const id of people.slice(0, 2)) expect((await call('PUT', `${members}/accounts/${id}`)).status).toBe(204);
+      expect((await call('PUT', `${members}/groups/${nested.body.id}`)).status).toBe(204);
+      expect((await call('PUT', `${members}/accounts/${people[2]}`)).status).toBe(204);
+
+      const { items, pages } = await pageThrough(members, 2, async (page) => page === 1 && call('PUT', `${members}/accounts/${people[3]}`));
+      expect(items.map((member: { type: string; id: string }) => `${member.type}:${member.id}`)).toEqual([
+        `account:${people[0]}`,
+        `account:${people[1]}`,
+        `group:${nested.body.id}`,
+        `account:${people[2]}`,
+        `account:${people[3]}`,
+      ]);
+      expect(pages).toBe(3);
+    });
+
+    it('pages through the holders of a role one at a time, accounts, groups and clients alike, and the roles of a holder', async () => {
+      const role = await call('POST', `${V1}/roles`, { name: 'paged-role' });
+      const other = await call('POST', `${V1}/roles`, { name: 'paged-role-2' });
+      const person = await call('POST', `${V1}/accounts`, { email: 'holder@example.com' });
+      const group = await call('POST', `${V1}/groups`, { name: 'paged-holders' });
+      const late = await call('POST', `${V1}/groups`, { name: 'paged-holders-late' });
+      const robot = await call('POST', `${V1}/clients`, { name: 'Paged robot', type: 'machine' });
+      expect((await call('PUT', `${V1}/accounts/${person.body.id}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('PUT', `${V1}/groups/${group.body.id}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('PUT', `${V1}/clients/${robot.body.client_id}/roles/${role.body.id}`)).status).toBe(204);
+
+      const holders = await pageThrough(`${V1}/roles/${role.body.id}/assignments`, 1, async (page) => page === 2 && call('PUT', `${V1}/groups/${late.body.id}/roles/${role.body.id}`));
+      expect(holders.items.map((holder: { subject_type: string; subject_id: string }) => `${holder.subject_type}:${holder.subject_id}`)).toEqual([
+        `account:${person.body.id}`,
+        `group:${group.body.id}`,
+        `client:${robot.body.client_id}`,
+        `group:${late.body.id}`,
+      ]);
+      expect(holders.pages).toBe(4);
+
+      expect((await call('PUT', `${V1}/accounts/${person.body.id}/roles/${other.body.id}`)).status).toBe(204);
+      const held = await pageThrough(`${V1}/accounts/${person.body.id}/roles`, 1);
+      expect(held.items.map((assignment: { role: string }) => assignment.role)).toEqual(['paged-role', 'paged-role-2']);
+      expect(held.pages).toBe(2);
+    });
+
+    it('pages through permissions made in one statement (one creation time, ordered by id), and one added between pages', async () => {
+      const api = await call('POST', `${V1}/resources`, { identifier: 'https://paged.example.com', permissions: [{ name: 'a:read' }, { name: 'b:read' }, { name: 'c:read' }] });
+      const permissions = `${V1}/resources/${api.body.id}/permissions`;
+      const { items, pages } = await pageThrough(permissions, 1, async (page) => page === 1 && call('POST', permissions, { name: 'd:read' }));
+      const names = items.map((permission: { name: string }) => permission.name);
+      expect(names.slice(0, 3).sort()).toEqual(['a:read', 'b:read', 'c:read']);
+      expect(names[3]).toBe('d:read');
+      expect(pages).toBe(4);
+
+      const role = await call('POST', `${V1}/roles`, { name: 'paged-permissions', permission_ids: api.body.permissions.map((permission: { id: string }) => permission.id) });
+      const held = await pageThrough(`${V1}/roles/${role.body.id}/permissions`, 2);
+      expect(held.items.map((permission: { name: string }) => permission.name).sort()).toEqual(['a:read', 'b:read', 'c:read']);
+      expect(held.pages).toBe(2);
+    });
+
+    it('pages through the configuration listings: attributes, scopes (keyed by name) and connections', async () => {
+      for (const name of ['paged_one', 'paged_two']) expect((await call('POST', `${V1}/attributes`, { name, type: 'string' })).status).toBe(201);
+      for (const name of ['paged-one', 'paged-two']) expect((await call('POST', `${V1}/scopes`, { name, claims: ['paged_one'] })).status).toBe(201);
+      for (const slug of ['paged-one', 'paged-two']) {
+        expect((await call('POST', `${V1}/connections`, { slug, issuer: `https://${slug}.example`, client_id: 'x' })).status).toBe(201);
+      }
+      const named = (items: { name?: string; slug?: string }[]) => items.map((item) => item.name ?? item.slug).filter((name) => name?.startsWith('paged'));
+      expect(named((await pageThrough(`${V1}/attributes`, 1)).items)).toEqual(['paged_one', 'paged_two']);
+      expect(named((await pageThrough(`${V1}/scopes`, 1)).items)).toEqual(['paged-one', 'paged-two']);
+      expect(named((await pageThrough(`${V1}/connections`, 1)).items)).toEqual(['paged-one', 'paged-two']);
+    });
+
+    it('refuses a bad cursor or limit with a 400 naming it, and a missing parent with a 404, never an empty page', async () => {
+      const group = await call('POST', `${V1}/groups`, { name: 'cursor-checks' });
+      for (const index of [0, 1]) {
+        const person = await call('POST', `${V1}/accounts`, { email: `cursor-${index}@example.com` });
+        await call('PUT', `${V1}/groups/${group.body.id}/members/accounts/${person.body.id}`);
+      }
+      const members = `${V1}/groups/${group.body.id}/members`;
+      const first = await call('GET', `${members}?limit=1`);
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+      const groupsCursor = (await call('GET', `${V1}/groups?limit=1`)).body.next_cursor;
+      const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+      const badCursors = [
+        'garbage',
+        groupsCursor, // another listing's: a different key
+        encode(['2026-01-01T00:00:00.000000Z', 'account', 'not-a-uuid']), // the right shape, but not an id
+        encode(['yesterday', 'account', '00000000-0000-4000-8000-000000000000']),
+      ];
+      for (const cursor of badCursors) {
+        const response = await call('GET', `${members}?limit=1&cursor=${encodeURIComponent(cursor)}`);
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        expect(response.body).toMatchObject({ type: 'urn:idp:error:validation-failed', field: 'cursor' });
+      }
+      // And the other way round: a members cursor does not fit the groups listing.
+      expect((await call('GET', `${V1}/groups?cursor=${first.body.next_cursor}`)).body).toMatchObject({ status: 400, field: 'cursor' });
+      for (const limit of ['0', '201', 'ten', '']) {
+        expect((await call('GET', `${members}?limit=${limit}`)).body).toMatchObject({ status: 400, type: 'urn:idp:error:validation-failed', field: 'limit' });
+      }
+
+      expect((await call('DELETE', `${V1}/groups/${group.body.id}`)).status).toBe(204);
+      for (const path of [
+        `${members}?cursor=${first.body.next_cursor}`,
+        `${V1}/groups/${group.body.id}/roles?limit=1`,
+        `${V1}/roles/${crypto.randomUUID()}/assignments?limit=1`,
+        `${V1}/accounts/${crypto.randomUUID()}/sessions?limit=1`,
+        `${V1}/resources/not-a-uuid/permissions?limit=1`,
+      ]) {
+        expect((await call('GET', path)).body).toMatchObject({ status: 404, type: 'urn:idp:error:not-found' });
+      }
     });
 
     afterAll(() => {

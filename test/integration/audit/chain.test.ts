@@ -203,6 +203,21 @@ describe('several writers at once', () => {
     expect(await one.events.verify()).toMatchObject({ ok: true, checked: 350 });
     await Promise.all([one.audit.close(), two.audit.close()]);
   });
+
+  it('chains onto what another writer appended since this one last wrote (its remembered head is stale)', async () => {
+    const db = testDatabase.database.db;
+    const clock = new ManualClock();
+    const before = (await ids(db)).length;
+    const one = auditOn(db, clock);
+    const two = auditOn(db, clock);
+    await recordMany(one, 3, 'first');
+    await recordMany(two, 2, 'second');
+    await recordMany(one, 4, 'first-again');
+    await recordMany(one, 1, 'first-fast-path');
+    expect(await ids(db)).toEqual(Array.from({ length: before + 10 }, (_, i) => i + 1));
+    expect(await one.events.verify()).toMatchObject({ ok: true, checked: before + 10 });
+    await Promise.all([one.audit.close(), two.audit.close()]);
+  });
 });
 
 describe('a log that began before the chain', () => {

@@ -30,7 +30,7 @@ describe('idp CLI: profile schema and attribute values', () => {
     expect(await json(['attribute', 'define', 'remote', '--type', 'boolean'])).toMatchObject({ type: 'boolean' });
     expect(await json(['scope', 'define', 'employee', '--claim', 'department', '--claim', 'employee_id', '--description', 'Your job'])).toMatchObject({ claims: ['department', 'employee_id'] });
     expect((await discovery()).scopes_supported).toContain('employee');
-    expect((await json(['attribute', 'list'])).map((a: { name: string }) => a.name)).toEqual(['department', 'employee_id', 'grade', 'remote', 'skills', 'start_date']);
+    expect((await json(['attribute', 'list'])).map((a: { name: string }) => a.name)).toEqual(['department', 'employee_id', 'grade', 'start_date', 'skills', 'remote']);
     expect((await json(['scope', 'list']))[0]).toMatchObject({ name: 'employee' });
   });
 

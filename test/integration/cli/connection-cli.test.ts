@@ -31,7 +31,7 @@ describe('idp connection', () => {
     );
     expect(okta).toMatchObject({ slug: 'okta', display_name: 'Acme Okta', domains: ['acme.example'], trust_upstream_mfa: true, allow_jit: false, groups_claim: 'groups' });
     expect(Object.keys(okta.group_map)).toEqual(['Admins']);
-    expect((await json(['connection', 'list'])).map((c: { slug: string }) => c.slug)).toEqual(['okta', 'github', 'google']);
+    expect((await json(['connection', 'list'])).map((c: { slug: string }) => c.slug)).toEqual(['google', 'github', 'okta']);
     const everything = JSON.stringify([await server.container.db('federation_connections').select('*'), await server.container.db('events').select('*'), okta, google]);
     for (const secret of ['google-secret', 'github-secret', 'okta-secret']) expect(everything).not.toContain(secret);
     expect((await json(['connection', 'delete', 'github'])).deleted).toBe(true);

@@ -42,7 +42,8 @@ describe('idp CLI: groups, roles, permissions, resources, memberships', () => {
     expect(await json(['member', 'list', 'writers'])).toEqual([expect.objectContaining({ type: 'account', name: 'alice@example.com' })]);
     expect(await json(['group', 'show', 'writers'])).toMatchObject({ members: [expect.objectContaining({ name: 'alice@example.com' })], roles: [expect.objectContaining({ role: 'note-taker' })] });
     expect((await json(['role', 'show', 'note-taker'])).holders).toEqual([expect.objectContaining({ subject_type: 'group' })]);
-    expect((await json(['permission', 'list', API])).map((permission: { name: string }) => permission.name)).toEqual(['notes:read', 'notes:write']);
+    // Declared in one statement, so they share a creation time and come in id order.
+    expect((await json(['permission', 'list', API])).map((permission: { name: string }) => permission.name).sort()).toEqual(['notes:read', 'notes:write']);
     expect((await json(['resource', 'list'])).map((r: { identifier: string }) => r.identifier)).toContain(API);
     expect((await json(['role', 'list'])).map((r: { name: string }) => r.name)).toContain('note-taker');
     expect((await json(['group', 'list'])).map((g: { name: string }) => g.name)).toEqual(['writers']);

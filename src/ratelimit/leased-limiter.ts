@@ -1,0 +1,109 @@
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** The most points one instance takes from the shared counter at a time. */
+export const MAX_LEASE = 16;
+/** Leases are only taken while at least this many leases' worth of points remained at the last look. */
+const HEADROOM_LEASES = 4;
+/** Leases are an optimisation; past this many keys they are dropped rather than kept without bound. */
+const MAX_KEYS = 10_000;
+
+interface Lease {
+  /** Points taken from the shared counter and not spent yet. */
+  points: number;
+  /** When the shared window ends: points of one window must not be spent in the next. */
+  expiresAt: number;
+  /** Whether the shared counter had room for HEADROOM_LEASES leases at the last look. */
+  roomy: boolean;
+}
+
+/**
+ * A high-volume per-client limit (token endpoint, admin and check APIs) on a shared Redis counter,
+ * without a Redis round trip on every request. Far from the limit, an instance takes MAX_LEASE points
+ * at once and spends them locally; near it (less than HEADROOM_LEASES leases' worth left at the last
+ * look) it takes one point per request, so the count is exact where it matters. Points leased but not
+ * spent are lost with the window, so the limit is never looser than configured: at worst an instance
+ * refuses MAX_LEASE - 1 requests early. A lease that other instances' traffic made too big is given
+ * back and the point is asked for alone. Penalties go straight to Redis and drop the local lease, so
+ * the next request sees them.
+ */
+export class LeasedLimiter {
+  readonly #shared: RateLimiterAbstract;
+  readonly #leases = new Map<string, Lease>();
+  /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
+  readonly #taking = new Map<string, Promise<void>>();
+  /** Bumped by penalties, so a lease taken before one is not kept after it. */
+  #generation = 0;
+  readonly #now: () => number;
+
+  constructor(shared: RateLimiterAbstract, now: () => number = Date.now) {
+    this.#shared = shared;
+    this.#now = now;
+  }
+
+  /** Spends one point. Rejects with RateLimiterRes when over the limit, or with the store's error. */
+  async consume(key: string): Promise<void> {
+    for (;;) {
+      if (this.#spendLeased(key)) return;
+      const taking = this.#taking.get(key);
+      if (!taking) break;
+      await taking.catch(() => undefined);
+    }
+    const current = this.#current(key);
+    const size = current?.roomy ? MAX_LEASE : 1;
+    const generation = this.#generation;
+    const taken = this.#take(key, size).then(
+      ({ answer, taken }) => this.#remember(key, generation, { points: taken - 1, answer }),
+      (rejection: unknown) => {
+        // Over the limit: no more leases until the window ends.
+        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, { points: 0, answer: rejection, full: true });
+        throw rejection;
+      },
+    );
+    // Only a lease is worth waiting for; near the limit every request asks for its own point.
+    if (size === 1) return taken;
+    this.#taking.set(key, taken);
+    try {
+      await taken;
+    } finally {
+      if (this.#taking.get(key) === taken) this.#taking.delete(key);
+    }
+  }
+
+  async penalty(key: string, points: number): Promise<void> {
+    this.#generation += 1;
+    this.#leases.delete(key);
+    await this.#shared.penalty(key, points);
+  }
+
+  #remember(key: string, generation: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
+    if (generation !== this.#generation) return;
+    if (this.#leases.size >= MAX_KEYS) this.#leases.clear();
+    this.#leases.set(key, {
+      points: taken.points,
+      expiresAt: this.#now() + taken.answer.msBeforeNext,
+      roomy: !taken.full && taken.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
+    });
+  }
+
+  #current(key: string): Lease | undefined {
+    const lease = this.#leases.get(key);
+    return lease && lease.expiresAt > this.#now() ? lease : undefined;
+  }
+
+  #spendLeased(key: string): boolean {
+    const lease = this.#current(key);
+    if (!lease || lease.points <= 0) return false;
+    lease.points -= 1;
+    return true;
+  }
+
+  async #take(key: string, size: number): Promise<{ answer: RateLimiterRes; taken: number }> {
+    try {
+      return { answer: await this.#shared.consume(key, size), taken: size };
+    } catch (rejection) {
+      if (size === 1 || !(rejection instanceof RateLimiterRes)) throw rejection;
+      await this.#shared.reward(key, size);
+      return { answer: await this.#shared.consume(key, 1), taken: 1 };
+    }
+  }
+}
