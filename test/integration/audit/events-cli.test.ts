@@ -105,12 +105,13 @@ describe('idp events while the embedded server runs', () => {
   it('tails through the control socket: recent events, then new ones, and stops cleanly on SIGINT', async () => {
     const tail = spawnCli(['events', 'tail', '--lines', '5', '--interval-ms', '200'], env);
     try {
-      // The first start created the signing keys and the administrator.
-      await tail.waitFor(/account\.created/);
+      // The first start created the signing keys and the administrator, and recorded its configuration.
+      await tail.waitFor(/config\.loaded/);
       expect(tail.output()).toContain('keys.created');
+      expect(tail.output()).toContain('account.created');
       expect((await runCli(['client', 'create', '--name', FORGING_NAME, '--type', 'machine'], env)).code).toBe(0);
       const seen = await tail.waitFor(/client\.created/);
-      expect(seen.trim().split('\n')).toHaveLength(3);
+      expect(seen.trim().split('\n')).toHaveLength(4);
     } finally {
       expect(await tail.stop('SIGINT')).toBe(0);
     }
