@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Clock } from '../shared/clock.js';
+import { createUnchangedWrites, expiryMinute } from './unchanged-writes.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccountGrantRow, AccountSessionRow, SessionQueries } from '../sessions/queries.js';
 import { keptPage, type Page, type PageRequest } from '../storage/pagination.js';
@@ -46,6 +47,7 @@ export interface AccountGrantView {
  */
 export function createAccountSessions(deps: { queries: SessionQueries; removeSession: SessionRemover; clock: Clock; logger: Logger }) {
   const { queries } = deps;
+  const unchanged = createUnchangedWrites(() => deps.clock.now().getTime());
   const warn = (error: unknown) => deps.logger.warn({ err: error }, 'could not update the account session index');
   // Event listeners cannot hold up the response; listings wait for index writes still under way here.
   const pending = new Set<Promise<unknown>>();
@@ -59,6 +61,7 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
   async function liveSession(provider: Provider, accountId: string, row: AccountSessionRow): Promise<AccountSessionView | undefined> {
     const session = await provider.Session.findByUid(row.uid);
     if (session?.accountId === accountId) return { uid: row.uid, login_at: row.login_at, expires_at: row.expires_at, client_ids: row.client_ids };
+    unchanged.forget(row.uid);
     await queries.deleteSession(row.uid);
     return undefined;
   }
@@ -88,17 +91,22 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
     track(provider: Provider): void {
       provider.on('session.saved', (session: SavedSession) => {
         if (!session.accountId) return;
+        const accountId = session.accountId;
+        const clientIds = Object.keys(session.authorizations ?? {});
         track(
-          queries.upsertSession({
-            uid: session.uid,
-            account_id: session.accountId,
-            login_at: fromEpoch(session.loginTs),
-            expires_at: fromEpoch(session.exp),
-            client_ids: Object.keys(session.authorizations ?? {}),
-          }),
+          unchanged.write(session.uid, [accountId, clientIds, session.loginTs, expiryMinute(session.exp)], () =>
+            queries.upsertSession({
+              uid: session.uid,
+              account_id: accountId,
+              login_at: fromEpoch(session.loginTs),
+              expires_at: fromEpoch(session.exp),
+              client_ids: clientIds,
+            }),
+          ),
         );
       });
       provider.on('session.destroyed', (session: SavedSession) => {
+        unchanged.forget(session.uid);
         track(queries.deleteSession(session.uid));
       });
       provider.on('grant.saved', (grant: SavedGrant) => {
@@ -131,6 +139,7 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
       const sessions = (await this.listSessions(provider, accountId)).filter((session) => uid === undefined || session.uid === uid);
       for (const session of sessions) {
         await deps.removeSession(session.uid);
+        unchanged.forget(session.uid);
         await queries.deleteSession(session.uid);
       }
       return sessions.length;

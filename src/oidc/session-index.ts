@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { BrowserSessionRow, IndexQueries } from './index-queries.js';
 import { revokeGrant } from './revoke-grant.js';
+import { createUnchangedWrites, expiryMinute } from './unchanged-writes.js';
 
 interface SavedSession {
   jti: string;
@@ -60,6 +61,7 @@ const MAX_USER_AGENT = 512;
  */
 export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox; clock: Clock; logger: Logger }) {
   const { queries, box, clock } = deps;
+  const unchanged = createUnchangedWrites(() => clock.now().getTime());
 
   const remember = (write: Promise<unknown>) => {
     const ctx = (Provider as unknown as { ctx?: TrackedContext }).ctx;
@@ -68,21 +70,30 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
   };
 
   function sessionSaved(session: SavedSession): Promise<unknown> {
-    if (!session.accountId) return queries.deleteBrowserSession(session.uid);
+    if (!session.accountId) {
+      unchanged.forget(session.uid);
+      return queries.deleteBrowserSession(session.uid);
+    }
+    const accountId = session.accountId;
     const ctx = (Provider as unknown as { ctx?: TrackedContext }).ctx;
     const origin = ctx ? requestOriginOf(ctx.req) : {};
-    const now = clock.now();
-    return queries.upsertBrowserSession({
-      uid: session.uid,
-      account_id: session.accountId,
-      sealed_session_id: box.seal(session.jti),
-      user_agent: origin.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-      ip: origin.ip ?? null,
-      client_ids: Object.keys(session.authorizations ?? {}),
-      login_at: fromEpoch(session.loginTs),
-      created_at: now,
-      last_seen_at: now,
-      expires_at: fromEpoch(session.exp),
+    const userAgent = origin.userAgent?.slice(0, MAX_USER_AGENT) ?? null;
+    const clientIds = Object.keys(session.authorizations ?? {});
+    const facts = [accountId, session.jti, userAgent, origin.ip ?? null, clientIds, session.loginTs, expiryMinute(session.exp)];
+    return unchanged.write(session.uid, facts, () => {
+      const now = clock.now();
+      return queries.upsertBrowserSession({
+        uid: session.uid,
+        account_id: accountId,
+        sealed_session_id: box.seal(session.jti),
+        user_agent: userAgent,
+        ip: origin.ip ?? null,
+        client_ids: clientIds,
+        login_at: fromEpoch(session.loginTs),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: fromEpoch(session.exp),
+      });
     });
   }
 
@@ -100,6 +111,7 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
   async function destroySession(provider: Provider, row: BrowserSessionRow): Promise<void> {
     const live = await liveSession(provider, row);
     if (live) await (provider.Session as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(live.id);
+    unchanged.forget(row.uid);
     await queries.deleteBrowserSession(row.uid);
   }
 
@@ -107,7 +119,10 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
     /** Subscribes to a provider's events (every provider built, since keys rotate). */
     track(provider: Provider): void {
       provider.on('session.saved', (session: SavedSession) => remember(sessionSaved(session)));
-      provider.on('session.destroyed', (session: SavedSession) => remember(queries.deleteBrowserSession(session.uid)));
+      provider.on('session.destroyed', (session: SavedSession) => {
+        unchanged.forget(session.uid);
+        remember(queries.deleteBrowserSession(session.uid));
+      });
       provider.on('grant.saved', (grant: SavedGrant) => {
         if (!grant.accountId || !grant.clientId) return;
         remember(
@@ -133,6 +148,7 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
       const views: SessionView[] = [];
       for (const row of await queries.listBrowserSessions(accountId, clock.now())) {
         if (!(await liveSession(provider, row))) {
+          unchanged.forget(row.uid);
           await queries.deleteBrowserSession(row.uid);
           continue;
         }

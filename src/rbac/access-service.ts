@@ -40,29 +40,27 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
     return buildProfile(active, held, grants);
   }
 
-  const cache = createAccessCache<AccessProfile>({
-    load: loadProfile,
-    readGeneration: () => queries.readGeneration(),
-    clock: deps.clock,
-    pollIntervalMs: options.pollIntervalMs ?? 1000,
-    maxAgeMs: options.maxAgeMs ?? 60_000,
-    maxEntries: options.maxEntries ?? 10_000,
-  });
+  const cached = <V>(load: (key: string) => Promise<V>) =>
+    createAccessCache<V>({
+      load,
+      readGeneration: () => queries.readGeneration(),
+      clock: deps.clock,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      maxAgeMs: options.maxAgeMs ?? 60_000,
+      maxEntries: options.maxEntries ?? 10_000,
+    });
+
+  const cache = cached<AccessProfile>(loadProfile);
 
   // Keyed by subject and API; the token endpoint asks this once per token (the benchmark's client
   // credentials grant spent one of its four database round trips here).
-  const tokenPermissionCache = createAccessCache<string[]>({
-    load: (key) => {
-      const [subject, resource] = key.split('\n');
-      const colon = subject.indexOf(':');
-      return queries.findPermissionNames({ type: subject.slice(0, colon), id: subject.slice(colon + 1) } as Subject, resource);
-    },
-    readGeneration: () => queries.readGeneration(),
-    clock: deps.clock,
-    pollIntervalMs: options.pollIntervalMs ?? 1000,
-    maxAgeMs: options.maxAgeMs ?? 60_000,
-    maxEntries: options.maxEntries ?? 10_000,
+  const tokenPermissionCache = cached<string[]>((key) => {
+    const [subject, resource] = key.split('\n');
+    const colon = subject.indexOf(':');
+    return queries.findPermissionNames({ type: subject.slice(0, colon), id: subject.slice(colon + 1) } as Subject, resource);
   });
+
+  const groupsRequireMfaCache = cached<boolean>((accountId) => queries.anyGroupRequiresMfa(accountId));
 
   return {
     /** The subject's permissions on one API, for its access token (`permissions` claim, scope bound). */
@@ -72,7 +70,8 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
     },
     /** Names of the groups the account is in, directly or through nested groups. */
     groupNames: (accountId: string) => (isUuid(accountId) ? queries.findGroupNames(accountId) : Promise.resolve([])),
-    groupsRequireMfa: (accountId: string) => (isUuid(accountId) ? queries.anyGroupRequiresMfa(accountId) : Promise.resolve(false)),
+    /** Asked on every authorization (silent ones too), so it reads through a cache like the check endpoint's. */
+    groupsRequireMfa: (accountId: string) => (isUuid(accountId) ? groupsRequireMfaCache.get(accountId) : Promise.resolve(false)),
     /** Names of the roles the account holds, directly or through its groups. */
     roleNames: (accountId: string) => (isUuid(accountId) ? queries.findRoleNames(accountId) : Promise.resolve([])),
 
@@ -90,6 +89,7 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
     invalidate: () => {
       cache.invalidate();
       tokenPermissionCache.invalidate();
+      groupsRequireMfaCache.invalidate();
     },
   };
 }

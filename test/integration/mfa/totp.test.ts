@@ -198,4 +198,16 @@ describe('MFA required by a group', () => {
     const { page } = await passwordStep(web, 'grace@example.com', PASSWORD);
     expect(isEnrollment(page)).toBe(true);
   });
+
+  it('applies a group that starts requiring MFA to the very next sign-in (the answer is cached, and the change clears it)', async () => {
+    const actor = { type: 'system' as const, id: 'test' };
+    const account = await server.container.accounts.createAccount({ email: 'hopper@example.com', password: PASSWORD });
+    const team = await server.container.groups.createGroup({ name: 'team' }, actor);
+    await server.container.groups.addMember(team.id, { type: 'account', id: account.id }, actor);
+    const before = await passwordStep(web, 'hopper@example.com', PASSWORD);
+    expect(isEnrollment(before.page)).toBe(false);
+    await server.container.groups.updateGroup(team.id, { require_mfa: true }, actor);
+    const after = await passwordStep(web, 'hopper@example.com', PASSWORD);
+    expect(isEnrollment(after.page)).toBe(true);
+  });
 });
