@@ -59,7 +59,9 @@ export function canonicalJson(value: unknown): string {
 
 /** A JavaScript Date (millisecond precision) as the database renders it: UTC with six fraction digits. */
 export function timestampText(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  const iso = date.toISOString();
+  // Years 0–9999 give 'YYYY-MM-DDTHH:mm:ss.sssZ'; the database adds three more fraction digits.
+  return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : iso.replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 export interface CheckpointFields {

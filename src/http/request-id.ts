@@ -15,7 +15,9 @@ export function requestContext(logger: Logger) {
     const incoming = ctx.get('x-request-id');
     const requestId = ACCEPTABLE_ID.test(incoming) ? incoming : newUuid();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // Made on first use: most requests log only their access line, which needs no child logger.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= logger.child({ requestId })), configurable: true, enumerable: true });
     ctx.set('X-Request-Id', requestId);
     setRequestOrigin(ctx.req, { requestId, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
     const started = performance.now();
@@ -23,8 +25,8 @@ export function requestContext(logger: Logger) {
       await next();
     } finally {
       ctx.res.once('finish', () => {
-        ctx.state.log.info(
-          { method: ctx.method, path: ctx.path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) },
+        logger.info(
+          { requestId, method: ctx.method, path: ctx.path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) },
           'request',
         );
       });
