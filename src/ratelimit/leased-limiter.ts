@@ -4,7 +4,9 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 export const MAX_LEASE = 16;
 /** Leases are only taken while at least this many leases' worth of points remained at the last look. */
 const HEADROOM_LEASES = 4;
-/** Leases are an optimisation; past this many keys they are dropped rather than kept without bound. */
+/** A refused lease is only given back while its window has at least this long to run. */
+const REWARD_MARGIN_MS = 2_000;
+/** Leases are an optimisation; past this many keys the oldest are dropped rather than kept without bound. */
 const MAX_KEYS = 10_000;
 
 interface Lease {
@@ -31,8 +33,8 @@ export class LeasedLimiter {
   readonly #leases = new Map<string, Lease>();
   /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
   readonly #taking = new Map<string, Promise<void>>();
-  /** Bumped by penalties, so a lease taken before one is not kept after it. */
-  #generation = 0;
+  /** Bumped per key by penalties, so a lease taken before one is not kept after it. */
+  readonly #penalties = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(shared: RateLimiterAbstract, now: () => number = Date.now) {
@@ -50,12 +52,14 @@ export class LeasedLimiter {
     }
     const current = this.#current(key);
     const size = current?.roomy ? MAX_LEASE : 1;
-    const generation = this.#generation;
+    const generation = this.#penalties.get(key) ?? 0;
+    // The window's end is counted from before the call, so a lease never outlives its window.
+    const askedAt = this.#now();
     const taken = this.#take(key, size).then(
-      ({ answer, taken }) => this.#remember(key, generation, { points: taken - 1, answer }),
+      ({ answer, taken }) => this.#remember(key, generation, askedAt, { points: taken - 1, answer }),
       (rejection: unknown) => {
         // Over the limit: no more leases until the window ends.
-        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, { points: 0, answer: rejection, full: true });
+        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, askedAt, { points: 0, answer: rejection, full: true });
         throw rejection;
       },
     );
@@ -70,19 +74,30 @@ export class LeasedLimiter {
   }
 
   async penalty(key: string, points: number): Promise<void> {
-    this.#generation += 1;
+    if (this.#penalties.size >= MAX_KEYS) this.#penalties.clear();
+    this.#penalties.set(key, (this.#penalties.get(key) ?? 0) + 1);
     this.#leases.delete(key);
     await this.#shared.penalty(key, points);
   }
 
-  #remember(key: string, generation: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
-    if (generation !== this.#generation) return;
-    if (this.#leases.size >= MAX_KEYS) this.#leases.clear();
+  #remember(key: string, generation: number, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
+    if (generation !== (this.#penalties.get(key) ?? 0)) return;
+    this.#evictOldest();
     this.#leases.set(key, {
       points: taken.points,
-      expiresAt: this.#now() + taken.answer.msBeforeNext,
+      expiresAt: askedAt + taken.answer.msBeforeNext,
       roomy: !taken.full && taken.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
     });
+  }
+
+  /** Keeps the map bounded (many keys: per-IP callers, made-up client ids) by dropping the oldest leases. */
+  #evictOldest(): void {
+    if (this.#leases.size < MAX_KEYS) return;
+    let drop = Math.ceil(MAX_KEYS / 10);
+    for (const key of this.#leases.keys()) {
+      this.#leases.delete(key);
+      if ((drop -= 1) === 0) break;
+    }
   }
 
   #current(key: string): Lease | undefined {
@@ -102,6 +117,9 @@ export class LeasedLimiter {
       return { answer: await this.#shared.consume(key, size), taken: size };
     } catch (rejection) {
       if (size === 1 || !(rejection instanceof RateLimiterRes)) throw rejection;
+      // Given back only well inside the window: a reward that lands after the window ended would
+      // start the next one below zero.
+      if (rejection.msBeforeNext < REWARD_MARGIN_MS) throw rejection;
       await this.#shared.reward(key, size);
       return { answer: await this.#shared.consume(key, 1), taken: 1 };
     }
