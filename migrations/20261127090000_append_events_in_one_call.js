@@ -4,6 +4,7 @@
 // When another writer (an instance, the CLI) moved the head in between, it writes nothing and returns
 // the current head, and the application chains again from there. One statement instead of five
 // (begin, lock, read head, insert, commit) on every batch: the token endpoint's audit cost.
+// The webhook matching below is the same as appendInTransaction's in src/audit/queries.ts: change both.
 export async function up(knex) {
   for (const statement of [
     `create function audit_append_events(expected_id bigint, expected_hash text, batch jsonb)

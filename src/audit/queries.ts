@@ -57,6 +57,8 @@ export interface CheckpointRow {
  * separate schemas (tests, tenants) do not wait for each other.
  */
 const CHAIN_LOCK = `select pg_advisory_xact_lock(hashtext('idp.audit-chain'), hashtext(current_schema()))`;
+/** Calls of audit_append_events per batch before falling back to the locked transaction. */
+const FAST_APPEND_ATTEMPTS = 3;
 const UTC_TEXT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const DATA_COLUMNS = ['type', 'outcome', 'actor_type', 'actor_id', 'account_id', 'client_id', 'ip', 'user_agent', 'request_id', 'detail', 'hash'];
 
@@ -104,6 +106,7 @@ export function createEventQueries(db: Knex) {
       await trx.raw(CHAIN_LOCK);
       const chained = chainRows(await readHead(trx), rows);
       const insert = trx('events').insert(chained.map((row) => ({ ...row, detail: JSON.stringify(row.detail) }))).returning(['id', 'type', 'occurred_at']).toSQL();
+      // The same webhook matching as audit_append_events (migrations/20261127090000_…): change both.
       const result = await trx.raw(
         `with inserted as (${insert.sql})
         insert into webhook_deliveries (webhook_id, event_id, next_attempt_at, created_at)
@@ -130,16 +133,15 @@ export function createEventQueries(db: Knex) {
      */
     async appendEvents(rows: NewEvent[]): Promise<{ ids: string[]; deliveries: number }> {
       if (rows.length === 0) return { ids: [], deliveries: 0 };
-      if (knownHead) {
+      // With several writers the remembered head is often stale; the answer carries the current one.
+      for (let attempt = 0; knownHead && attempt < FAST_APPEND_ATTEMPTS; attempt += 1) {
         const chained = chainRows(knownHead, rows);
         const result = await db.raw('select head_id, head_hash, deliveries from audit_append_events(?::bigint, ?, ?::jsonb)', [
           knownHead.id.toString(), knownHead.hash, JSON.stringify(chained),
         ]);
         const answer = (result.rows as { head_id: string; head_hash: string; deliveries: number }[])[0];
-        if (answer.deliveries >= 0) {
-          knownHead = { id: BigInt(answer.head_id), hash: answer.head_hash };
-          return { ids: chained.map((row) => row.id), deliveries: answer.deliveries };
-        }
+        knownHead = { id: BigInt(answer.head_id), hash: answer.head_hash };
+        if (answer.deliveries >= 0) return { ids: chained.map((row) => row.id), deliveries: answer.deliveries };
       }
       return appendInTransaction(rows);
     },
