@@ -32,6 +32,15 @@ export interface KeysetOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** Text the database refuses to compare (NUL) or that no key holds: a forged cursor, answered 400 rather than 500. */
+const CONTROL = /[\u0000-\u001f]/;
+
+/** The shape the cursor is written in, and a time that exists (no 30 February, no 25:00). */
+function isRealTime(text: string): boolean {
+  if (!AT.test(text)) return false;
+  const parsed = new Date(text);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 23) === text.slice(0, 23);
+}
 const UUID_ID: KeyColumn[] = [{ column: 'id', uuid: true }];
 
 /**
@@ -92,7 +101,7 @@ function decodeCursor(cursor: string, keys: KeyColumn[]): string[] {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
       Array.isArray(value) && value.length === keys.length + 1 && value.every((part) => typeof part === 'string')
-      && AT.test(value[0]) && keys.every((key, index) => !key.uuid || UUID.test(value[index + 1]))
+      && isRealTime(value[0]) && keys.every((key, index) => (key.uuid ? UUID.test(value[index + 1]) : !CONTROL.test(value[index + 1])))
     ) {
       return value as string[];
     }

@@ -425,6 +425,10 @@ describe('admin API', () => {
         groupsCursor, // another listing's: a different key
         encode(['2026-01-01T00:00:00.000000Z', 'account', 'not-a-uuid']), // the right shape, but not an id
         encode(['yesterday', 'account', '00000000-0000-4000-8000-000000000000']),
+        // Forged, in the right shape: a day that does not exist, and a NUL the database cannot compare.
+        encode(['2026-02-30T00:00:00.000000Z', 'account', '00000000-0000-4000-8000-000000000000']),
+        encode(['2026-01-01T25:00:00.000000Z', 'account', '00000000-0000-4000-8000-000000000000']),
+        encode(['2026-01-01T00:00:00.000000Z', 'acc\u0000ount', '00000000-0000-4000-8000-000000000000']),
       ];
       for (const cursor of badCursors) {
         const response = await call('GET', `${members}?limit=1&cursor=${encodeURIComponent(cursor)}`);
