@@ -128,7 +128,7 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
      * pending one is queued already, and one whose event was pruned has nothing left to send.
      */
     async redeliver(deliveryId: string): Promise<DeliveryRow> {
-      const delivery = /^\d{1,19}$/.test(deliveryId) ? await queries.findDelivery(deliveryId) : undefined;
+      const delivery = isBigintId(deliveryId) ? await queries.findDelivery(deliveryId) : undefined;
       if (!delivery) throw notFound('no delivery with this id');
       if (delivery.status === 'pending') {
         throw new AppError('DELIVERY_PENDING', 409, `delivery ${deliveryId} is still queued: attempt ${delivery.attempts + 1} is due at ${delivery.next_attempt_at.toISOString()}`);
@@ -150,3 +150,8 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
+
+/** A positive id that fits the bigint column (a longer one is not found, rather than a database error). */
+function isBigintId(text: string): boolean {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= 9_223_372_036_854_775_807n;
+}

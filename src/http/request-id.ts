@@ -17,7 +17,12 @@ export function requestContext(logger: Logger) {
     ctx.state.requestId = requestId;
     // Made on first use: most requests log only their access line, which needs no child logger.
     let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= logger.child({ requestId })), configurable: true, enumerable: true });
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (child ??= logger.child({ requestId })),
+      set: (replacement: Logger) => void (child = replacement),
+      configurable: true,
+      enumerable: true,
+    });
     ctx.set('X-Request-Id', requestId);
     setRequestOrigin(ctx.req, { requestId, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
     const started = performance.now();

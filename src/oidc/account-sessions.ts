@@ -1,6 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Clock } from '../shared/clock.js';
-import { createUnchangedWrites, expiryMinute } from './unchanged-writes.js';
+import { createUnchangedWrites, endOfExpiryMinute, expiryMinute } from './unchanged-writes.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccountGrantRow, AccountSessionRow, SessionQueries } from '../sessions/queries.js';
 import { keptPage, type Page, type PageRequest } from '../storage/pagination.js';
@@ -99,7 +99,7 @@ export function createAccountSessions(deps: { queries: SessionQueries; removeSes
               uid: session.uid,
               account_id: accountId,
               login_at: fromEpoch(session.loginTs),
-              expires_at: fromEpoch(session.exp),
+              expires_at: fromEpoch(endOfExpiryMinute(session.exp)),
               client_ids: clientIds,
             }),
           ),

@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { BrowserSessionRow, IndexQueries } from './index-queries.js';
 import { revokeGrant } from './revoke-grant.js';
-import { createUnchangedWrites, expiryMinute } from './unchanged-writes.js';
+import { createUnchangedWrites, endOfExpiryMinute, expiryMinute } from './unchanged-writes.js';
 
 interface SavedSession {
   jti: string;
@@ -92,7 +92,7 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
         login_at: fromEpoch(session.loginTs),
         created_at: now,
         last_seen_at: now,
-        expires_at: fromEpoch(session.exp),
+        expires_at: fromEpoch(endOfExpiryMinute(session.exp)),
       });
     });
   }

@@ -89,6 +89,7 @@ describe('idp webhook deliveries and redeliver', () => {
     expect(pending.stderr).toContain(`delivery ${latest.id} is still queued`);
     expect((await idp('webhook', 'redeliver', '999999')).stderr).toContain('no delivery with this id');
     expect((await idp('webhook', 'redeliver', 'not-a-number')).stderr).toContain('no delivery with this id');
+    expect((await idp('webhook', 'redeliver', '9999999999999999999')).stderr).toContain('no delivery with this id'); // past bigint
     expect((await idp('webhook', 'deliveries', '00000000-0000-4000-8000-000000000000')).stderr).toContain('no webhook with this id');
     expect((await idp('webhook', 'deliveries', 'nope')).exitCode).toBe(1);
     expect((await idp('webhook', 'deliveries')).exitCode).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createUnchangedWrites, expiryMinute, UNCHANGED_WRITE_WINDOW_MS } from '../../../src/oidc/unchanged-writes.js';
+import { createUnchangedWrites, endOfExpiryMinute, expiryMinute, UNCHANGED_WRITE_WINDOW_MS } from '../../../src/oidc/unchanged-writes.js';
 
 describe('unchanged index writes', () => {
   function setup() {
@@ -47,5 +47,13 @@ describe('unchanged index writes', () => {
     expect(expiryMinute(120)).toBe(expiryMinute(179));
     expect(expiryMinute(180)).not.toBe(expiryMinute(179));
     expect(expiryMinute(undefined)).toBeNull();
+  });
+
+  it('stores the end of the expiry minute, never earlier than the session expires', () => {
+    for (const exp of [120, 121, 179]) {
+      expect(endOfExpiryMinute(exp)).toBe(180);
+      expect(endOfExpiryMinute(exp)!).toBeGreaterThan(exp);
+    }
+    expect(endOfExpiryMinute(undefined)).toBeUndefined();
   });
 });
