@@ -6,7 +6,7 @@ import { ConfigError, describeStorage, loadConfig, type Config } from './config/
 import { effectiveSettings } from './config/settings.js';
 import { buildContainer, type Container } from './container.js';
 import { startHttpServer, startMetricsServer } from './server.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { asyncStdout, createLogger, type Logger } from './shared/logger.js';
 
 /** Process entry: config → container → app → listen; SIGTERM drains. */
 async function main(): Promise<void> {
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, asyncStdout());
   for (const warning of warnings) logger.warn(warning);
   logger.info({ storage: describeStorage(config) }, `storage: ${describeStorage(config)}`);
 
