@@ -32,8 +32,6 @@ import { createMfaService } from './mfa/service.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
-import { createAccountSessions } from './oidc/account-sessions.js';
-import { createSessionRemover } from './oidc/adapters/remove-session.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
 import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
@@ -44,7 +42,6 @@ import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
 import { ensureSystemResources } from './rbac/system-resources.js';
-import { createSessionQueries } from './sessions/queries.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -157,12 +154,6 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
-  const accountSessions = createAccountSessions({
-    queries: createSessionQueries(db),
-    removeSession: createSessionRemover({ db, redis }),
-    clock,
-    logger,
-  });
   const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
   const sessionIndex = buildSessionIndex({ config, db, clock, logger });
@@ -186,7 +177,6 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
     configure: (provider) => {
       sessionPolicy.install(provider);
-      accountSessions.track(provider);
       sessionIndex.track(provider);
     },
   });
@@ -228,7 +218,6 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     pendingLogins,
     federation,
     systemApis,
-    accountSessions,
     apiGuard,
     createdKeys,
     render,
@@ -252,7 +241,6 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       logger.info({ mail: lifecycle.mailTransport.description }, `mail: ${lifecycle.mailTransport.description}`);
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
-        accountSessions.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
         sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
         lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);

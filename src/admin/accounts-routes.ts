@@ -2,7 +2,7 @@ import { diffFields, recordChange } from '../audit/changes.js';
 import { notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
 import type { AdminDeps } from './deps.js';
-import { presentAccount } from './present.js';
+import { presentAccount, presentAccountGrant, presentAccountSession } from './present.js';
 import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
 import { accountQuery, accountSchema, createAccountSchema, grantSchema, mfaResetSchema, roleAssignmentSchema, sessionSchema, updateAccountSchema } from './schemas.js';
 
@@ -44,7 +44,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
         const after = await deps.accounts.updateAccount(before.id, { email: body.email, name: body.name, emailVerified: body.email_verified, status: body.status });
         deps.access.invalidate();
         // A disabled account's sessions end now (they would also fail at their next use).
-        if (after.status === 'disabled' && before.status !== 'disabled') await deps.accountSessions.revokeSessions(deps.provider(), after.id);
+        if (after.status === 'disabled' && before.status !== 'disabled') await deps.sessionIndex.revokeSessions(deps.provider(), after.id);
         const type = body.status && body.status !== before.status ? (body.status === 'disabled' ? 'account.disabled' : 'account.enabled') : 'account.updated';
         await recordChange(deps.audit, {
           type, actor, target: record(after), accountId: after.id,
@@ -58,8 +58,8 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
         const provider = deps.provider();
-        await deps.accountSessions.revokeSessions(provider, account.id);
-        for (const grant of await deps.accountSessions.listGrants(provider, account.id)) await deps.accountSessions.revokeGrant(provider, account.id, grant.grant_id);
+        await deps.sessionIndex.revokeSessions(provider, account.id);
+        for (const grant of await deps.sessionIndex.listGrants(provider, account.id)) await deps.sessionIndex.revokeGrant(provider, account.id, grant.grantId);
         await deps.accounts.deleteAccount(account.id);
         deps.access.invalidate();
         await recordChange(deps.audit, {
@@ -92,14 +92,14 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       response: pageSchema(sessionSchema),
       handler: async ({ params, query }) => {
         const account = await requireAccount(params.accountId);
-        return pageOf(await deps.accountSessions.listSessionsPage(deps.provider(), account.id, query), (session) => session);
+        return pageOf(await deps.sessionIndex.listSessionsPage(deps.provider(), account.id, query), presentAccountSession);
       },
     }),
     route({
       method: 'delete', path: '/accounts/:accountId/sessions', tag: 'accounts', summary: "End every session of an account", status: 204,
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
-        const ended = await deps.accountSessions.revokeSessions(deps.provider(), account.id);
+        const ended = await deps.sessionIndex.revokeSessions(deps.provider(), account.id);
         await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { sessions: ended } });
       },
     }),
@@ -107,7 +107,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'delete', path: '/accounts/:accountId/sessions/:sessionUid', tag: 'accounts', summary: 'End one session of an account', status: 204,
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
-        if ((await deps.accountSessions.revokeSessions(deps.provider(), account.id, params.sessionUid)) === 0) throw notFound('this account has no such session');
+        if (!(await deps.sessionIndex.revokeSession(deps.provider(), account.id, params.sessionUid))) throw notFound('this account has no such session');
         await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { session: params.sessionUid } });
       },
     }),
@@ -116,14 +116,14 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       response: pageSchema(grantSchema),
       handler: async ({ params, query }) => {
         const account = await requireAccount(params.accountId);
-        return pageOf(await deps.accountSessions.listGrantsPage(deps.provider(), account.id, query), (grant) => grant);
+        return pageOf(await deps.sessionIndex.listGrantsPage(deps.provider(), account.id, query), presentAccountGrant);
       },
     }),
     route({
       method: 'delete', path: '/accounts/:accountId/grants/:grantId', tag: 'accounts', summary: 'Revoke a grant and every token issued under it', status: 204,
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
-        if (!(await deps.accountSessions.revokeGrant(deps.provider(), account.id, params.grantId))) throw notFound('this account has no such grant');
+        if (!(await deps.sessionIndex.revokeGrant(deps.provider(), account.id, params.grantId))) throw notFound('this account has no such grant');
         await recordChange(deps.audit, { type: 'grant.revoked', actor, target: record(account), accountId: account.id, detail: { grantId: params.grantId } });
       },
     }),

@@ -6,7 +6,7 @@ import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { ConnectionService } from '../federation/connection-service.js';
-import type { AccountSessions } from '../oidc/account-sessions.js';
+import type { SessionIndex } from '../oidc/session-index.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
 import type { ObjectGrantService } from '../rbac/object-grant-service.js';
@@ -24,7 +24,7 @@ export interface AdminDeps {
   objectGrants: ObjectGrantService;
   access: AccessService;
   audit: AuditRecorder;
-  accountSessions: AccountSessions;
+  sessionIndex: SessionIndex;
   provider: () => Provider;
   loginProtection: LoginProtection;
   mfa: MfaService;

@@ -1,5 +1,6 @@
 import type { AccountRow } from '../accounts/queries.js';
 import type { ClientRow } from '../clients/queries.js';
+import type { GrantView, SessionView } from '../oidc/session-index.js';
 import type { ObjectGrantView } from '../rbac/queries/object-grants.js';
 
 /** How records look in the admin API: never a hash or a secret, always snake_case. */
@@ -45,5 +46,21 @@ export function presentObjectGrant(grant: ObjectGrantView) {
     subject_type: grant.account_id ? ('account' as const) : ('group' as const),
     subject_id: (grant.account_id ?? grant.group_id) as string,
     created_at: grant.created_at,
+  };
+}
+
+/** An account's browser session, as the admin API has listed it since the first version. */
+export function presentAccountSession(session: SessionView) {
+  return { uid: session.uid, login_at: session.loginAt, expires_at: session.expiresAt, client_ids: session.clientIds };
+}
+
+export function presentAccountGrant(grant: GrantView) {
+  return {
+    grant_id: grant.grantId,
+    client_id: grant.clientId,
+    scope: grant.scope,
+    resources: grant.resources,
+    created_at: grant.createdAt,
+    expires_at: grant.expiresAt,
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
 export interface BrowserSessionRow {
   uid: string;
@@ -41,12 +42,21 @@ export function createIndexQueries(db: Knex) {
     findBrowserSession: (uid: string) => sessions().where({ uid }).first(),
     listBrowserSessions: (accountId: string, now: Date) =>
       sessions().where({ account_id: accountId }).where(live(now)).orderBy([{ column: 'last_seen_at', order: 'desc' }, { column: 'uid' }]),
+    /** A page in the order the index first saw the sessions (created_at is set once, then uid). */
+    listBrowserSessionsPage: (accountId: string, now: Date, page: PageRequest) =>
+      keysetPage<BrowserSessionRow>(db, sessions().select('browser_sessions.*').where({ account_id: accountId }).where(live(now)), {
+        ...page, table: 'browser_sessions', keys: [{ column: 'uid', uuid: false }],
+      }),
 
     upsertGrantIndex: (row: GrantIndexRow) => grants().insert(row).onConflict('grant_id').merge(['account_id', 'client_id', 'expires_at']),
     deleteGrantIndex: (grantId: string) => grants().where({ grant_id: grantId }).delete(),
     findGrantIndex: (grantId: string) => grants().where({ grant_id: grantId }).first(),
     listGrantIndex: (accountId: string, now: Date) =>
       grants().where({ account_id: accountId }).where(live(now)).orderBy([{ column: 'created_at' }, { column: 'grant_id' }]),
+    listGrantIndexPage: (accountId: string, now: Date, page: PageRequest) =>
+      keysetPage<GrantIndexRow>(db, grants().select('grant_index.*').where({ account_id: accountId }).where(live(now)), {
+        ...page, table: 'grant_index', keys: [{ column: 'grant_id', uuid: false }],
+      }),
 
     /**
      * Grants that hold a refresh token of the account. Refresh tokens always live in SQL (see

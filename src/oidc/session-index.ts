@@ -3,7 +3,8 @@ import { requestOriginOf } from '../http/request-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import type { BrowserSessionRow, IndexQueries } from './index-queries.js';
+import { keptPage, type Page, type PageRequest } from '../storage/pagination.js';
+import type { BrowserSessionRow, GrantIndexRow, IndexQueries } from './index-queries.js';
 import { revokeGrant } from './revoke-grant.js';
 import { createUnchangedWrites, endOfExpiryMinute, expiryMinute } from './unchanged-writes.js';
 
@@ -31,6 +32,7 @@ export interface SessionView {
   createdAt: Date;
   lastSeenAt: Date;
   loginAt: Date | null;
+  expiresAt: Date | null;
   clientIds: string[];
 }
 
@@ -38,7 +40,12 @@ export interface GrantView {
   grantId: string;
   clientId: string;
   createdAt: Date;
+  expiresAt: Date | null;
+  /** The OpenID Connect scopes granted (`scope` as one string, null when there are none). */
+  scope: string | null;
   scopes: string[];
+  /** API resource → granted scope. */
+  resources: Record<string, string>;
 }
 
 const PENDING = Symbol('idp.pending-index-writes');
@@ -56,18 +63,28 @@ const MAX_USER_AGENT = 512;
  * A session id is the session cookie's value, so the index keeps it sealed with SERVER_SECRET (to
  * destroy the session through the Session model's adapter) and never in clear. Device facts (user
  * agent, IP) come from the request that saved the session. Writes made during a protocol request
- * finish before its response leaves, so a session is listed (and revocable) from its first page.
- * A listing checks every entry against the store and drops those that are gone.
+ * finish before its response leaves, so a session is listed (and revocable) from its first page;
+ * listings and revocations wait for writes made outside one (a consent saving its grant). A listing
+ * checks every entry against the store and drops those that are gone. It serves the account pages,
+ * password changes and resets, and the admin API.
  */
 export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox; clock: Clock; logger: Logger }) {
   const { queries, box, clock } = deps;
   const unchanged = createUnchangedWrites(() => clock.now().getTime());
 
+  const outside = new Set<Promise<unknown>>();
   const remember = (write: Promise<unknown>) => {
     const ctx = (Provider as unknown as { ctx?: TrackedContext }).ctx;
-    if (ctx) (ctx[PENDING] ??= []).push(write);
-    else write.catch((error: unknown) => deps.logger.warn({ err: error }, 'could not update the session index'));
+    if (ctx) {
+      (ctx[PENDING] ??= []).push(write);
+      return;
+    }
+    const settled = write
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not update the session index'))
+      .finally(() => outside.delete(settled));
+    outside.add(settled);
   };
+  const settle = () => Promise.allSettled([...outside]);
 
   function sessionSaved(session: SavedSession): Promise<unknown> {
     if (!session.accountId) {
@@ -108,11 +125,65 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
     return session?.accountId === row.account_id ? { id, session } : undefined;
   }
 
-  async function destroySession(provider: Provider, row: BrowserSessionRow): Promise<void> {
+  const dropSession = (uid: string) => {
+    unchanged.forget(uid);
+    return queries.deleteBrowserSession(uid);
+  };
+
+  /** Ends the session a row points to and drops the row; false when the session was already gone. */
+  async function destroySession(provider: Provider, row: BrowserSessionRow): Promise<boolean> {
     const live = await liveSession(provider, row);
     if (live) await (provider.Session as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(live.id);
-    unchanged.forget(row.uid);
-    await queries.deleteBrowserSession(row.uid);
+    await dropSession(row.uid);
+    return live !== undefined;
+  }
+
+  /** The view of a row whose session still exists; a stale row is dropped. */
+  async function sessionView(provider: Provider, row: BrowserSessionRow): Promise<SessionView | undefined> {
+    if (!(await liveSession(provider, row))) {
+      await dropSession(row.uid);
+      return undefined;
+    }
+    return {
+      uid: row.uid,
+      userAgent: row.user_agent,
+      ip: row.ip,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+      loginAt: row.login_at,
+      expiresAt: row.expires_at,
+      clientIds: row.client_ids,
+    };
+  }
+
+  /** The view of a row whose grant still exists for its account; a stale row is dropped. */
+  async function grantView(provider: Provider, row: GrantIndexRow): Promise<GrantView | undefined> {
+    const grant = (await provider.Grant.find(row.grant_id)) as
+      | (InstanceType<Provider['Grant']> & { openid?: { scope?: string }; resources?: Record<string, unknown> })
+      | undefined;
+    if (!grant || grant.accountId !== row.account_id) {
+      await queries.deleteGrantIndex(row.grant_id);
+      return undefined;
+    }
+    const scope = grant.openid?.scope ?? null;
+    return {
+      grantId: row.grant_id,
+      clientId: row.client_id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      scope,
+      scopes: (scope ?? '').split(' ').filter(Boolean),
+      resources: Object.fromEntries(Object.entries(grant.resources ?? {}).map(([resource, granted]) => [resource, String(granted)])),
+    };
+  }
+
+  async function liveViews<R, V>(rows: R[], view: (row: R) => Promise<V | undefined>): Promise<V[]> {
+    const views: V[] = [];
+    for (const row of rows) {
+      const item = await view(row);
+      if (item) views.push(item);
+    }
+    return views;
   }
 
   return {
@@ -145,61 +216,48 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
 
     /** The account's live sessions, most recently seen first. */
     async listSessions(provider: Provider, accountId: string): Promise<SessionView[]> {
-      const views: SessionView[] = [];
-      for (const row of await queries.listBrowserSessions(accountId, clock.now())) {
-        if (!(await liveSession(provider, row))) {
-          unchanged.forget(row.uid);
-          await queries.deleteBrowserSession(row.uid);
-          continue;
-        }
-        views.push({
-          uid: row.uid,
-          userAgent: row.user_agent,
-          ip: row.ip,
-          createdAt: row.created_at,
-          lastSeenAt: row.last_seen_at,
-          loginAt: row.login_at,
-          clientIds: row.client_ids,
-        });
-      }
-      return views;
+      await settle();
+      return liveViews(await queries.listBrowserSessions(accountId, clock.now()), (row) => sessionView(provider, row));
+    },
+
+    /** A page of the account's live sessions, in the order the index first saw them. */
+    async listSessionsPage(provider: Provider, accountId: string, page: PageRequest): Promise<Page<SessionView>> {
+      await settle();
+      return keptPage(page, (request) => queries.listBrowserSessionsPage(accountId, clock.now(), request), (row) => sessionView(provider, row));
     },
 
     /** Records that a session was used outside the protocol endpoints (the account pages). */
     touch: (uid: string) => queries.touchBrowserSession(uid, clock.now()),
 
-    /** Ends one session of the account; false when the account has no such session. */
+    /** Ends one session of the account; false when the account has no such session (or it had ended). */
     async revokeSession(provider: Provider, accountId: string, uid: string): Promise<boolean> {
+      await settle();
       const row = await queries.findBrowserSession(uid);
       if (!row || row.account_id !== accountId) return false;
-      await destroySession(provider, row);
-      return true;
+      return destroySession(provider, row);
     },
 
-    /** Ends every session of the account but `exceptUid`; returns how many ended. */
+    /** Ends every session of the account but `exceptUid`; returns how many were still live. */
     async revokeSessions(provider: Provider, accountId: string, exceptUid?: string): Promise<number> {
+      await settle();
       let count = 0;
       for (const row of await queries.listBrowserSessions(accountId, new Date(0))) {
         if (row.uid === exceptUid) continue;
-        await destroySession(provider, row);
-        count += 1;
+        if (await destroySession(provider, row)) count += 1;
       }
       return count;
     },
 
     /** The applications the account has granted access to, with what they may do. */
     async listGrants(provider: Provider, accountId: string): Promise<GrantView[]> {
-      const views: GrantView[] = [];
-      for (const row of await queries.listGrantIndex(accountId, clock.now())) {
-        const grant = await provider.Grant.find(row.grant_id);
-        if (!grant || grant.accountId !== accountId) {
-          await queries.deleteGrantIndex(row.grant_id);
-          continue;
-        }
-        const scope = (grant as unknown as { openid?: { scope?: string } }).openid?.scope ?? '';
-        views.push({ grantId: row.grant_id, clientId: row.client_id, createdAt: row.created_at, scopes: scope.split(' ').filter(Boolean) });
-      }
-      return views;
+      await settle();
+      return liveViews(await queries.listGrantIndex(accountId, clock.now()), (row) => grantView(provider, row));
+    },
+
+    /** A page of the account's live grants, oldest first. */
+    async listGrantsPage(provider: Provider, accountId: string, page: PageRequest): Promise<Page<GrantView>> {
+      await settle();
+      return keptPage(page, (request) => queries.listGrantIndexPage(accountId, clock.now(), request), (row) => grantView(provider, row));
     },
 
     /** Revokes one of the account's grants and every token issued under it. */
@@ -216,6 +274,7 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
      * themselves (what the person allowed each app stays allowed; the app must sign in again).
      */
     async revokeTokens(provider: Provider, accountId: string): Promise<number> {
+      await settle();
       const grantIds = new Set([
         ...(await queries.listGrantIndex(accountId, new Date(0))).map((row) => row.grant_id),
         ...(await queries.listRefreshTokenGrantIds(accountId)),

@@ -217,11 +217,12 @@ describe('admin API', () => {
 
       // Paged one at a time. An index row whose session is gone (made first here) is dropped without
       // leaving a short page behind.
-      await server.container.db('account_sessions').insert({ uid: 'stale-session', account_id: erinId, created_at: new Date('2020-01-01T00:00:00Z') });
+      const long = new Date('2020-01-01T00:00:00Z');
+      await server.container.db('browser_sessions').insert({ uid: 'stale-session', account_id: erinId, sealed_session_id: 'gone', created_at: long, last_seen_at: long });
       const pagedSessions = await pageThrough(`${V1}/accounts/${erinId}/sessions`, 1);
       expect(pagedSessions.items.map((session: { uid: string }) => session.uid).sort()).toEqual(sessions.body.items.map((session: { uid: string }) => session.uid).sort());
       expect(pagedSessions.pages).toBe(2);
-      expect(await server.container.db('account_sessions').where({ uid: 'stale-session' }).first()).toBeUndefined();
+      expect(await server.container.db('browser_sessions').where({ uid: 'stale-session' }).first()).toBeUndefined();
       const pagedGrants = await pageThrough(`${V1}/accounts/${erinId}/grants`, 1);
       expect(pagedGrants.items.map((grant: { grant_id: string }) => grant.grant_id)).toEqual(grants.body.items.map((grant: { grant_id: string }) => grant.grant_id));
       expect(pagedGrants.pages).toBe(2);

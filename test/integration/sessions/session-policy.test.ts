@@ -54,7 +54,7 @@ describe('session lifetime policy', () => {
     return landed.searchParams.get('error') ?? (landed.searchParams.get('code') ? 'code' : 'nothing');
   }
 
-  const sessionsOf = (accountId: string) => server.container.accountSessions.listSessions(server.container.providers.current(), accountId);
+  const sessionsOf = (accountId: string) => server.container.sessionIndex.listSessions(server.container.providers.current(), accountId);
 
   beforeAll(async () => {
     server = await startTestServer({
