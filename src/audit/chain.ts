@@ -30,6 +30,40 @@ export interface ChainFields {
   detail: unknown;
 }
 
+/** A row as stored and exported: the id as a decimal string and the time as UTC text with microseconds. */
+export interface ChainedRow {
+  id: string;
+  occurred_at: string;
+  type: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  detail: unknown;
+}
+
+/** The fields of a stored row that its hash covers: one mapping for appending and for verifying. */
+export function chainFields(row: ChainedRow): ChainFields {
+  return {
+    id: row.id,
+    occurredAt: row.occurred_at,
+    type: row.type,
+    outcome: row.outcome,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    accountId: row.account_id,
+    clientId: row.client_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    detail: row.detail,
+  };
+}
+
 export function rowHash(previousHash: string, row: ChainFields): string {
   const fields = [
     row.id, row.occurredAt, row.type, row.outcome, row.actorType, row.actorId, row.accountId,

@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock.js';
-import { CheckpointSigner, GENESIS_HASH, rowHash, type CheckpointFields } from './chain.js';
-import type { CheckpointRow, EventQueries, StoredEvent } from './queries.js';
+import { chainFields, CheckpointSigner, GENESIS_HASH, rowHash, type CheckpointFields } from './chain.js';
+import type { CheckpointRow, EventQueries } from './queries.js';
 
 export interface VerifyReport {
   ok: boolean;
@@ -111,23 +111,6 @@ function fieldsOf(checkpoint: CheckpointRow): CheckpointFields {
     throughHash: checkpoint.through_hash,
     eventsRemoved: checkpoint.events_removed,
     createdAt: checkpoint.created_at,
-  };
-}
-
-export function chainFields(row: StoredEvent) {
-  return {
-    id: row.id,
-    occurredAt: row.occurred_at,
-    type: row.type,
-    outcome: row.outcome,
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    accountId: row.account_id,
-    clientId: row.client_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    requestId: row.request_id,
-    detail: row.detail,
   };
 }
 

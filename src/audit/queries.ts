@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { GENESIS_HASH, rowHash, timestampText, type CheckpointFields } from './chain.js';
+import { chainFields, GENESIS_HASH, rowHash, timestampText, type CheckpointFields } from './chain.js';
 
 export interface EventRow {
   id: string;
@@ -225,22 +225,9 @@ export function createEventQueries(db: Knex) {
 function chainRows(head: { id: bigint; hash: string }, rows: NewEvent[]) {
   let previous = head.hash;
   return rows.map((row, index) => {
-    const id = (head.id + BigInt(index + 1)).toString();
-    previous = rowHash(previous, {
-      id,
-      occurredAt: timestampText(row.occurred_at),
-      type: row.type,
-      outcome: row.outcome,
-      actorType: row.actor_type,
-      actorId: row.actor_id,
-      accountId: row.account_id,
-      clientId: row.client_id,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      requestId: row.request_id,
-      detail: row.detail,
-    });
-    return { ...row, id, occurred_at: timestampText(row.occurred_at), hash: previous };
+    const stored = { ...row, id: (head.id + BigInt(index + 1)).toString(), occurred_at: timestampText(row.occurred_at) };
+    previous = rowHash(previous, chainFields(stored));
+    return { ...stored, hash: previous };
   });
 }
 

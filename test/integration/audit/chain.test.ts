@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import knexFactory, { type Knex } from 'knex';
-import { GENESIS_HASH, rowHash } from '../../../src/audit/chain.js';
-import { chainFields } from '../../../src/audit/integrity.js';
+import { chainFields, GENESIS_HASH, rowHash } from '../../../src/audit/chain.js';
 import { createEventQueries } from '../../../src/audit/queries.js';
 import { asSuperuser, auditOn, type AuditHarness } from '../../support/audit.js';
 import { ManualClock } from '../../support/manual-clock.js';
