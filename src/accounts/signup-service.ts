@@ -1,16 +1,11 @@
 import { AppError } from '../errors/app-error.js';
-import type { AuditRecorder } from '../audit/recorder.js';
 import type { Config } from '../config/load.js';
 import type { RequestOrigin } from '../http/request-context.js';
 import { describeDuration } from '../mail/templates.js';
-import type { Mailer } from '../mail/outbox.js';
-import { LinkError, type AccountTokens } from './account-tokens.js';
-import type { AccountLinks } from './links.js';
-import type { PasswordHasher } from './password-hasher.js';
-import type { PasswordPolicy } from './password-policy.js';
-import type { ProfileQueries } from './profile-queries.js';
+import type { AccountFlowDeps } from './flow-deps.js';
+import { LinkError } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
-import { normalizeEmail, type AccountService } from './service.js';
+import { normalizeEmail } from './service.js';
 
 export interface SignUpInput {
   email: string;
@@ -30,17 +25,11 @@ export function weakPassword(message: string, problem?: string): AppError {
  * account: a new address gets a verification link, a known one a mail saying someone tried, and
  * both paths spend one password hash so their timing matches too.
  */
-export function createSignupService(deps: {
-  config: Pick<Config, 'signup' | 'accountLinks' | 'product'>;
-  accounts: AccountService;
-  profile: ProfileQueries;
-  tokens: AccountTokens;
-  policy: PasswordPolicy;
-  hasher: PasswordHasher;
-  mailer: Mailer;
-  audit: AuditRecorder;
-  links: AccountLinks;
-}) {
+export function createSignupService(
+  deps: Pick<AccountFlowDeps, 'accounts' | 'profile' | 'tokens' | 'policy' | 'hasher' | 'mailer' | 'audit' | 'links'> & {
+    config: Pick<Config, 'signup' | 'accountLinks' | 'product'>;
+  },
+) {
   const { config, accounts, tokens, mailer, audit, links } = deps;
   const ttl = config.accountLinks.verificationTtl;
 

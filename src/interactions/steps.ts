@@ -1,14 +1,14 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { errors as oidcErrors, type InteractionResults } from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { ClaimsMapping } from '../attributes/claims-mapping.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { FederationLogin } from '../federation/login.js';
-import { AppError } from '../errors/app-error.js';
 import { csrfToken } from '../http/csrf.js';
+import { loadInteraction, type Interaction } from './load-interaction.js';
 import { requestOriginOf } from '../http/request-context.js';
 import type { RenderPage } from '../http/views.js';
 import type { PendingLogins } from '../mfa/pending-login.js';
@@ -17,7 +17,7 @@ import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 
-export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+export type { Interaction };
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -64,22 +64,8 @@ export function tooManyAttempts(retryAfterSeconds: number): string {
 export function createInteractionSteps(deps: InteractionDeps) {
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
 
-  async function load(ctx: Context, expectedPrompt?: string): Promise<Interaction> {
-    let interaction: Interaction;
-    try {
-      interaction = await deps.provider().interactionDetails(ctx.req, ctx.res);
-    } catch (error) {
-      if (error instanceof oidcErrors.SessionNotFound) {
-        throw new AppError('INTERACTION_EXPIRED', 400, 'This sign-in page has expired. Go back to the application and start again.');
-      }
-      throw error;
-    }
-    if (interaction.uid !== ctx.params.uid || (expectedPrompt && interaction.prompt.name !== expectedPrompt)) {
-      throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
-    }
-    ctx.set('Cache-Control', 'no-store');
-    return interaction;
-  }
+  const load = (ctx: Context, expectedPrompt?: string): Promise<Interaction> =>
+    loadInteraction(deps.provider(), ctx, (interaction) => !expectedPrompt || interaction.prompt.name === expectedPrompt);
 
   async function finish(ctx: Context, result: InteractionResults, merge: boolean) {
     const returnTo = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });

@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { errors as oidcErrors } from 'oidc-provider';
 import { z } from 'zod';
 import type { AccountRow } from '../accounts/queries.js';
 import type { AccountService } from '../accounts/service.js';
@@ -11,9 +10,9 @@ import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { parseInput } from '../http/validate.js';
 import { EMAIL_NOT_VERIFIED } from '../oidc/verified-email.js';
+import { loadInteraction, type Interaction } from './load-interaction.js';
 import type { MailLimit } from '../ratelimit/mail-limit.js';
 
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const csrfOnly = z.object({ csrf: z.string().max(256) });
 
@@ -56,18 +55,7 @@ export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
   const router = new Router({ prefix: '/interaction' });
 
   async function load(ctx: Context): Promise<{ interaction: Interaction; account: AccountRow }> {
-    let interaction: Interaction;
-    try {
-      interaction = await deps.provider().interactionDetails(ctx.req, ctx.res);
-    } catch (error) {
-      if (error instanceof oidcErrors.SessionNotFound) {
-        throw new AppError('INTERACTION_EXPIRED', 400, 'This sign-in page has expired. Go back to the application and start again.');
-      }
-      throw error;
-    }
-    if (interaction.uid !== ctx.params.uid || !needsVerifiedEmail(interaction)) {
-      throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
-    }
+    const interaction = await loadInteraction(deps.provider(), ctx, needsVerifiedEmail);
     const account = await deps.accounts.findById(String(interaction.session!.accountId));
     if (!account) throw new AppError('INTERACTION_STEP_INVALID', 400, 'This account no longer exists. Go back to the application and start again.');
     return { interaction, account };
