@@ -6,6 +6,7 @@ import { privateRedisMissing, startPrivateRedisCluster } from '../../support/pri
 import { describeAdapterContract } from './contract.js';
 import type { ContractStore } from './contract-store.js';
 import { dumpRedis, redisKeys } from './raw-dump.js';
+import { ttlControls } from './redis-store.js';
 
 /**
  * The same adapter contract against a real three-node Redis Cluster started by the test, in both CI
@@ -27,22 +28,7 @@ async function openClusterContractStore(): Promise<ContractStore> {
   return {
     adapter: (model) => createRedisAdapter(client, model),
     clock: systemClock,
-    async passTime(seconds) {
-      for (const key of await keys()) {
-        const remaining = await raw.pttl(key);
-        if (remaining < 0) continue;
-        if (remaining <= seconds * 1000) await raw.del(key);
-        else await raw.pexpire(key, remaining - seconds * 1000);
-      }
-    },
-    async lifetimes() {
-      const result = [];
-      for (const key of await keys()) {
-        const ttl = await raw.ttl(key);
-        result.push({ entry: key.slice(prefix.length), seconds: ttl === -1 ? null : ttl });
-      }
-      return result;
-    },
+    ...ttlControls(raw, keys, prefix),
     async dump() {
       const entries = [];
       for (const node of raw.nodes('master')) entries.push(...(await dumpRedis(node, prefix)));

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { createRedisAdapter } from '../../../src/oidc/adapters/redis-adapter.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { openTestRedis } from '../../support/redis.js';
@@ -19,10 +19,25 @@ export async function openRedisContractStore(): Promise<ContractStore> {
   return {
     adapter: (model) => createRedisAdapter(testRedis.redis, model),
     clock: systemClock,
-    /**
-     * Redis keeps its own time, which a test cannot move; instead every key's remaining TTL is
-     * shortened by the same amount, and a key whose TTL runs out is removed, as Redis would.
-     */
+    ...ttlControls(raw, keys, prefix),
+    dump: () => dumpRedis(raw, prefix),
+    async clear() {
+      const found = await keys();
+      if (found.length) await raw.del(...found);
+    },
+    async close() {
+      raw.disconnect();
+      await testRedis.destroy();
+    },
+  };
+}
+
+/**
+ * Redis keeps its own time, which a test cannot move; instead every key's remaining TTL is shortened
+ * by the same amount, and a key whose TTL runs out is removed, as Redis would. For one server or a Cluster.
+ */
+export function ttlControls(raw: Redis | Cluster, keys: () => Promise<string[]>, prefix: string): Pick<ContractStore, 'passTime' | 'lifetimes'> {
+  return {
     async passTime(seconds) {
       for (const key of await keys()) {
         const remaining = await raw.pttl(key);
@@ -38,15 +53,6 @@ export async function openRedisContractStore(): Promise<ContractStore> {
         result.push({ entry: key.slice(prefix.length), seconds: ttl === -1 ? null : ttl });
       }
       return result;
-    },
-    dump: () => dumpRedis(raw, prefix),
-    async clear() {
-      const found = await keys();
-      if (found.length) await raw.del(...found);
-    },
-    async close() {
-      raw.disconnect();
-      await testRedis.destroy();
     },
   };
 }
