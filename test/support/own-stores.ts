@@ -6,7 +6,7 @@ import { buildContainer, type Container } from '../../src/container.js';
 import { startHttpServer, type RunningServer } from '../../src/server.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { TestDatabase } from './database.js';
-import { freePort, TEST_SERVER_SECRET } from './server.js';
+import { baseTestEnv, freePort } from './server.js';
 
 export interface OwnStoreServer {
   issuer: string;
@@ -35,13 +35,7 @@ export async function startOwnStoreServer(options: {
       ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA: options.testDatabase.schema }
       : {};
   const { config } = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: issuer,
-    DATA_DIR: dataDir,
-    SERVER_SECRET: TEST_SERVER_SECRET,
-    BCRYPT_COST: '4',
-    LOG_LEVEL: 'silent',
+    ...baseTestEnv(port, dataDir),
     DATABASE_STATEMENT_TIMEOUT_MS: '1000',
     REDIS_COMMAND_TIMEOUT_MS: '300',
     ...databaseEnv,

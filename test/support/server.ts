@@ -45,13 +45,7 @@ export async function startTestServer(
   const testDatabase = options.testDatabase ?? (await openTestDatabase());
   const testRedis = options.testRedis ?? (usingRedis() ? await openTestRedis() : undefined);
   const { config } = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: issuer,
-    DATA_DIR: dataDir,
-    SERVER_SECRET: TEST_SERVER_SECRET,
-    BCRYPT_COST: '4',
-    LOG_LEVEL: 'silent',
+    ...baseTestEnv(port, dataDir),
     // Tests sign the same people in over and over from 127.0.0.1; the throughput caps have tests of their own.
     LOGIN_ATTEMPTS_PER_IP: '100000',
     LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: '100000',
@@ -79,5 +73,18 @@ export async function startTestServer(
       if (!options.testDatabase) await testDatabase.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The settings every in-process test server starts from: its own port, issuer and data folder, a fixed secret, cheap hashes, no logs. */
+export function baseTestEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    SERVER_SECRET: TEST_SERVER_SECRET,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
   };
 }
