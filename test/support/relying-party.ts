@@ -88,3 +88,19 @@ export async function exchangeCode(client: RegisteredClient, start: Authorizatio
     idTokenExpected: true,
   });
 }
+
+/**
+ * Signs in, exchanges the code, rotates the refresh token, then presents the rotated-out one again
+ * (reuse, refused). Returns every code and token that went over the wire, for scans of the logs.
+ */
+export async function signInRotateAndReuse(client: RegisteredClient, person: { email: string; password: string }): Promise<string[]> {
+  const { start, callback } = await signIn(client, person);
+  const tokens = await exchangeCode(client, start, callback.url);
+  const rotated = await oidc.refreshTokenGrant(client.config, tokens.refresh_token!);
+  await oidc.refreshTokenGrant(client.config, tokens.refresh_token!).catch(() => undefined);
+  return [
+    new URL(callback.url).searchParams.get('code')!,
+    tokens.access_token, tokens.refresh_token!, tokens.id_token!,
+    rotated.access_token, rotated.refresh_token!,
+  ];
+}

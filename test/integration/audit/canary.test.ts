@@ -8,7 +8,7 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { currentCode, finishFlow, manualKeyOf, passwordStep, submitCode } from '../../support/mfa.js';
 import { grantClientApi } from '../../support/rbac.js';
-import { exchangeCode, registerClient, signIn, startAuthorization, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
+import { exchangeCode, registerClient, signIn, signInRotateAndReuse, startAuthorization, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent } from '../../support/user-agent.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
@@ -89,13 +89,7 @@ describe('no secret reaches the audit trail or the logs', () => {
 
     // Code flow, refresh rotation, refresh reuse, code replay.
     clock.advance(30);
-    const { start, callback } = await signIn(web, alice);
-    secrets.push(new URL(callback.url).searchParams.get('code')!);
-    const tokens = await exchangeCode(web, start, callback.url);
-    secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
-    const rotated = await oidc.refreshTokenGrant(web.config, tokens.refresh_token!);
-    secrets.push(rotated.access_token, rotated.refresh_token!);
-    await oidc.refreshTokenGrant(web.config, tokens.refresh_token!).catch(() => undefined);
+    secrets.push(...(await signInRotateAndReuse(web, alice)));
     const replayed = await signIn(web, alice);
     secrets.push(new URL(replayed.callback.url).searchParams.get('code')!);
     secrets.push((await exchangeCode(web, replayed.start, replayed.callback.url)).access_token);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { exchangeCode, registerClient, signIn, startAuthorization, submitLogin } from '../../support/relying-party.js';
+import { exchangeCode, registerClient, signIn, signInRotateAndReuse, startAuthorization, submitLogin } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
 
 const PASSWORD = 'canary-password-7f3a9c';
@@ -23,13 +23,7 @@ describe('event log', () => {
     const failedPage = await agent.request((await startAuthorization(web)).url.href);
     await submitLogin(agent, failedPage, alice.email, 'wrong-canary-password');
     secrets.push('wrong-canary-password');
-    const { start, callback } = await signIn(web, alice);
-    secrets.push(new URL(callback.url).searchParams.get('code')!);
-    const tokens = await exchangeCode(web, start, callback.url);
-    secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
-    const rotated = await oidc.refreshTokenGrant(web.config, tokens.refresh_token!);
-    secrets.push(rotated.access_token, rotated.refresh_token!);
-    await oidc.refreshTokenGrant(web.config, tokens.refresh_token!).catch(() => undefined);
+    secrets.push(...(await signInRotateAndReuse(web, alice)));
     const second = await signIn(web, alice);
     const secondTokens = await exchangeCode(web, second.start, second.callback.url);
     secrets.push(secondTokens.refresh_token!);
