@@ -7,8 +7,8 @@
 #     -e DATABASE_URL=postgres://... -e REDIS_URL=redis://... -e SERVER_SECRET=... idp   # production mode
 #   docker exec <container> idp client list                            # the CLI, inside the container
 #
-# Node 22 is the default; oidc-provider 9 supports it and every later LTS (--build-arg NODE_IMAGE=node:24-bookworm-slim).
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 24 LTS is the default; Node 22.14+ LTS also works (--build-arg NODE_IMAGE=node:22-bookworm-slim).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: install everything, compile TypeScript to dist/, then drop the dev dependencies ----
 FROM ${NODE_IMAGE} AS build

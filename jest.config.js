@@ -11,7 +11,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
-  setupFiles: ['<rootDir>/test/support/quiet-runtime-warning.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
