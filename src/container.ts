@@ -19,6 +19,7 @@ import type { Config } from './config/load.js';
 import { createConnectionService } from './federation/connection-service.js';
 import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
+import { createOutboundGuard, type Resolver } from './outbound/guard.js';
 import { SecretBox } from './shared/secret-box.js';
 import { createRenderer } from './http/views.js';
 import { countAuditedOutcomes } from './metrics/audit.js';
@@ -60,6 +61,8 @@ export interface ContainerOptions {
   metrics?: Metrics;
   /** Webhook polling and chain maintenance intervals (tests shorten them). */
   auditBackground?: AuditBackgroundOptions;
+  /** How webhooks and upstream connections resolve host names (tests hand in a fake DNS). */
+  outboundResolver?: Resolver;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -71,8 +74,11 @@ export function buildServices(deps: {
   hasher?: PasswordHasher;
   /** Called after a change to the attribute schema or claim scopes (the server reloads its provider). */
   onSchemaChange?: () => Promise<unknown>;
+  outboundResolver?: Resolver;
 }) {
   const { config, db, clock } = deps;
+  // Every request to an operator-registered destination (webhooks, upstream providers) goes through it.
+  const outbound = createOutboundGuard({ allowList: config.outboundAllowList, requireHttps: config.issuer.startsWith('https://'), resolve: deps.outboundResolver });
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
@@ -108,7 +114,8 @@ export function buildServices(deps: {
       // own access-token TTL (at most a day), plus clock skew.
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
-    ...createAuditServices({ config, db, clock }),
+    outbound,
+    ...createAuditServices({ config, db, clock, outbound }),
   };
   return {
     ...services,
@@ -119,6 +126,7 @@ export function buildServices(deps: {
       box: new SecretBox(config.serverSecrets, 'federation-client-secret'),
       findGroup: (id) => services.groups.requireGroup(id).catch(() => undefined),
       findClient: (id) => clients.findClient(id),
+      outbound,
     }),
   };
 }
@@ -144,7 +152,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
 
   // The provider holder exists only once the services do; a schema change refreshes it at once.
   let providers: ProviderHolder | undefined;
-  const services = buildServices({ config, db, redis, clock, hasher: options.hasher, onSchemaChange: async () => providers?.refresh() });
+  const services = buildServices({ config, db, redis, clock, hasher: options.hasher, onSchemaChange: async () => providers?.refresh(), outboundResolver: options.outboundResolver });
   const { accounts, clients, resources, access, keys } = services;
   const metrics = options.metrics ?? createMetrics();
   const unwatchStorage = watchStorage(metrics, { db, redis });
@@ -254,6 +262,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       if (purgeTimer) clearInterval(purgeTimer);
       // Webhook and seal work in flight finishes, queued events are written, the head is sealed.
       await auditTrail.stop();
+      await services.outbound.close();
       if (redis && !options.redis) await redis.quit().catch(() => redis?.disconnect());
       if (!options.database) await database.close();
     },

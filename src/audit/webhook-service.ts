@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors/app-error.js';
+import { isDestinationRefused, type OutboundGuard } from '../outbound/guard.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { isEventTypePattern } from './filter.js';
 import type { EventQueries } from './queries.js';
-import { cleanText } from './sanitize.js';
 import type { ClaimedDelivery, DeliveryRow, WebhookQueries, WebhookRow } from './webhook-queries.js';
 import { signWebhookBody } from './webhook-signature.js';
 
@@ -29,6 +29,13 @@ const webhookInput = z.object({
   description: z.string().trim().max(200).optional(),
 });
 
+/**
+ * What the delivery log says about a request that got no HTTP answer. Never the network error
+ * itself: "connection refused" against "timed out" would make webhooks a port scanner.
+ */
+export const DELIVERY_REFUSED = 'destination not allowed: not a public address (see OUTBOUND_ALLOWED_HOSTS)';
+export const DELIVERY_NO_ANSWER = 'no HTTP answer';
+
 export interface DeliveryOutcome {
   deliveryId: string;
   webhookId: string;
@@ -39,7 +46,14 @@ export interface DeliveryOutcome {
 }
 
 /** Operator-registered webhooks and the delivery of queued events to them. */
-export function createWebhookService(deps: { queries: WebhookQueries; events: EventQueries; clock: Clock; serverSecrets: readonly string[] }) {
+export function createWebhookService(deps: {
+  queries: WebhookQueries;
+  events: EventQueries;
+  clock: Clock;
+  serverSecrets: readonly string[];
+  /** Sends the requests, to public addresses only (or allow-listed ones). */
+  outbound: Pick<OutboundGuard, 'problemWith' | 'fetch'>;
+}) {
   const { queries, clock } = deps;
   const box = new SecretBox(deps.serverSecrets, 'webhook-secrets');
 
@@ -55,7 +69,7 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
     let status: number | undefined;
     let error: string;
     try {
-      const response = await fetch(hook.url, {
+      const response = await deps.outbound.fetch(hook.url, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -78,8 +92,7 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
       }
       error = `HTTP ${status}`;
     } catch (cause) {
-      const failure = cause as Error & { cause?: { code?: string; message?: string } };
-      error = cleanText(failure.cause?.code ?? failure.cause?.message ?? failure.name ?? 'request failed', 200)!;
+      error = isDestinationRefused(cause) ? DELIVERY_REFUSED : DELIVERY_NO_ANSWER;
     }
     if (claim.attempts >= MAX_ATTEMPTS) {
       await queries.markFailed(claim.id, status ?? null, error);
@@ -98,6 +111,9 @@ export function createWebhookService(deps: { queries: WebhookQueries; events: Ev
         const field = issue.path.join('.');
         throw new AppError('INVALID_WEBHOOK', 400, `${field}: ${issue.message}`, { details: { field } });
       }
+      // SSRF rule: a webhook reaches a public address only, unless OUTBOUND_ALLOWED_HOSTS names it.
+      const problem = await deps.outbound.problemWith(parsed.data.url);
+      if (problem) throw new AppError('INVALID_WEBHOOK', 400, `url: ${problem}`, { details: { field: 'url' } });
       const secret = `whsec_${randomBytes(32).toString('base64url')}`;
       const { secret_sealed: _sealed, ...webhook } = await queries.insertWebhook({
         id: newUuid(),

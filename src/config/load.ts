@@ -76,6 +76,8 @@ export interface Config {
    * are recorded (off by default: resource servers may ask thousands of times a second).
    */
   audit: { retentionDays?: number; permissionDenials: boolean };
+  /** Non-public destinations (addresses, CIDR ranges, host names) that webhooks and upstream connections may reach. */
+  outboundAllowList: string[];
 }
 
 export class ConfigError extends Error {}
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },
+    outboundAllowList: e.OUTBOUND_ALLOWED_HOSTS,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -12,6 +13,17 @@ function isBareOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const isIpAddress = (text: string) => ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
+
+/** An OUTBOUND_ALLOWED_HOSTS entry: an IP address, a CIDR range (IPv4 or IPv6), or a host name. */
+export function isOutboundAllowEntry(entry: string): boolean {
+  const [address, bits] = entry.split('/');
+  if (bits !== undefined) return isIpAddress(address) && ipaddr.isValidCIDR(entry);
+  // A name ending in a number would be read as an IPv4 address by URL parsers: not a host name.
+  return isIpAddress(entry) || (HOST_NAME.test(entry) && !/(^|\.)\d+$/.test(entry));
 }
 
 function isRedisUrl(value: string): boolean {
@@ -112,6 +124,15 @@ export const environmentSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /**
+   * Webhooks and upstream connections reach only public addresses; these addresses, CIDR ranges and
+   * host names are allowed although they are not (an internal Keycloak, a receiver on this host).
+   */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isOutboundAllowEntry, 'IP addresses, CIDR ranges such as 10.0.0.0/8 or fd00::/8, or host names'))),
   /** Record an `authz.check_denied` event for every check the permission check API answers with a denial. */
   AUDIT_PERMISSION_DENIALS: z.stringbool().default(false),
 });

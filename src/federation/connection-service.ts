@@ -2,6 +2,7 @@ import { diffFields, recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
+import type { OutboundGuard } from '../outbound/guard.js';
 import { newUuid } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { PageRequest } from '../storage/pagination.js';
@@ -23,7 +24,10 @@ export interface ConnectionServiceDeps {
   box: SecretBox;
   findGroup: (id: string) => Promise<unknown>;
   findClient: (clientId: string) => Promise<unknown>;
+  outbound: Pick<OutboundGuard, 'problemWith' | 'schemeProblem'>;
 }
+
+const URL_FIELDS = ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const;
 
 /** Upstream connections: stored, validated, their secrets sealed, every change in the audit trail. */
 export function createConnectionService(deps: ConnectionServiceDeps) {
@@ -42,6 +46,22 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         if (!row[field]) throw invalid(field, 'is required for an OAuth 2.0 connection');
       }
       if (!row.attribute_map.subject) throw invalid('attribute_map.subject', 'name the user-info field that identifies the user (GitHub: id)');
+    }
+  }
+
+  /**
+   * SSRF rule: the URLs this server fetches (an OIDC issuer's discovery, token, user-info) must reach
+   * public addresses unless OUTBOUND_ALLOWED_HOSTS names them; every URL is https when the issuer is.
+   * Only the fields given are checked, so a later change to the allow-list does not block other edits.
+   */
+  async function assertDestinations(row: Pick<ConnectionRow, 'kind'> & Partial<Pick<ConnectionRow, (typeof URL_FIELDS)[number]>>) {
+    for (const field of URL_FIELDS) {
+      const value = row[field];
+      if (!value) continue;
+      // The browser, not this server, visits the authorization endpoint; an OAuth 2.0 issuer is a label.
+      const fetched = field === 'token_endpoint' || field === 'userinfo_endpoint' || (field === 'issuer' && row.kind === 'oidc');
+      const problem = fetched ? await deps.outbound.problemWith(value) : deps.outbound.schemeProblem(value);
+      if (problem) throw invalid(field, problem);
     }
   }
 
@@ -94,6 +114,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         group_map: input.group_map ?? {},
       };
       assertComplete(row);
+      await assertDestinations(row);
       await assertReferences(row);
       const created = await queries.insertConnection(row);
       await recordChange(audit, {
@@ -113,6 +134,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       if (rest.domains) changes.domains = [...new Set(rest.domains)];
       const merged = { ...before, ...changes };
       assertComplete(merged);
+      await assertDestinations({ kind: merged.kind, ...Object.fromEntries(URL_FIELDS.filter((field) => field in rest).map((field) => [field, rest[field]])) });
       await assertReferences(merged);
       const after = await queries.updateConnection(id, changes);
       if (!after) throw connectionNotFound();

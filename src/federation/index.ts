@@ -6,6 +6,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import type { GroupService } from '../rbac/group-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { OutboundGuard } from '../outbound/guard.js';
 import type { AccountAuth } from '../accounts/routes/account-auth.js';
 import { interactionDepsOf } from '../interactions/deps.js';
 import { createAccountConnectionsRouter } from './account-routes.js';
@@ -33,8 +34,9 @@ export function buildFederation(deps: {
   secureCookies: boolean;
   clock: Clock;
   logger: Logger;
+  outbound: Pick<OutboundGuard, 'fetch'>;
 }) {
-  const upstream = createUpstreamClient({ clientSecretOf: deps.connections.clientSecretOf });
+  const upstream = createUpstreamClient({ clientSecretOf: deps.connections.clientSecretOf, fetch: deps.outbound.fetch });
   const stores = createFederationStores(deps.adapterFactory, ATTEMPT_TTL_SECONDS);
   const broker = createFederationBroker({ queries: createFederationQueries(deps.db), accounts: deps.accounts, groups: deps.groups, audit: deps.audit, clock: deps.clock, logger: deps.logger });
   const login = createFederationLogin({

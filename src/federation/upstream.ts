@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { AppError, unavailable } from '../errors/app-error.js';
+import { isDestinationRefused } from '../outbound/guard.js';
 import type { ConnectionRow } from './queries.js';
 
 /** What this server learned about the person from the upstream, after every check passed. */
@@ -61,19 +62,27 @@ export function profileFromClaims(connection: ConnectionRow, claims: Record<stri
   };
 }
 
+/** A request that got no answer, or that the outbound guard refused: nothing the upstream said. */
+function isNetworkFailure(error: unknown): boolean {
+  return isDestinationRefused(error) || (error instanceof TypeError && error.message === 'fetch failed');
+}
+
 /**
  * Every request to an upstream goes through openid-client: discovery, the authorization URL (PKCE
  * S256, state, nonce), the code exchange with RFC 9207 `iss` checking where the provider announces
- * it, full ID token validation (signature, issuer, audience, expiry, nonce), and user-info.
+ * it, full ID token validation (signature, issuer, audience, expiry, nonce), and user-info. Its
+ * requests (discovery, JWKS, token, user-info) go through the outbound guard's fetch: public
+ * addresses only, unless OUTBOUND_ALLOWED_HOSTS names them.
  */
-export function createUpstreamClient(deps: { clientSecretOf: (connection: ConnectionRow) => string | undefined }) {
+export function createUpstreamClient(deps: { clientSecretOf: (connection: ConnectionRow) => string | undefined; fetch: (url: string, init: RequestInit) => Promise<Response> }) {
   const cache = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
+  const customFetch: oidc.CustomFetch = (url, options) => deps.fetch(url, options as RequestInit);
 
-  function build(connection: ConnectionRow): Promise<oidc.Configuration> {
+  async function build(connection: ConnectionRow): Promise<oidc.Configuration> {
     const secret = deps.clientSecretOf(connection);
     const auth = secret ? oidc.ClientSecretPost(secret) : oidc.None();
-    const insecure = connection.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined;
-    if (connection.kind === 'oidc') return oidc.discovery(new URL(connection.issuer), connection.client_id, undefined, auth, insecure);
+    const execute = connection.issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [];
+    if (connection.kind === 'oidc') return oidc.discovery(new URL(connection.issuer), connection.client_id, undefined, auth, { execute, [oidc.customFetch]: customFetch });
     const config = new oidc.Configuration(
       {
         issuer: connection.issuer,
@@ -85,10 +94,11 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
       undefined,
       auth,
     );
+    config[oidc.customFetch] = customFetch;
     if ([connection.authorization_endpoint, connection.token_endpoint, connection.userinfo_endpoint].some((url) => url?.startsWith('http:'))) {
       oidc.allowInsecureRequests(config);
     }
-    return Promise.resolve(config);
+    return config;
   }
 
   async function configFor(connection: ConnectionRow): Promise<oidc.Configuration> {
@@ -150,6 +160,8 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
           });
         }
         if (error instanceof AppError) throw error;
+        // No network error text reaches the page or the audit trail: it would map internal networks.
+        if (isNetworkFailure(error)) throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error);
         // openid-client's own message is generic; its cause says which check failed (iss, nonce, …).
         const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
         throw new UpstreamError('verification_failed', `${(error as Error).message}${cause}`.slice(0, 300));

@@ -3,17 +3,28 @@ import { createEventQueries } from '../../src/audit/queries.js';
 import { createAuditRecorder, type AuditRecorder } from '../../src/audit/recorder.js';
 import { createAuditServices, type AuditServices } from '../../src/audit/services.js';
 import type { Config } from '../../src/config/load.js';
+import { createOutboundGuard, type OutboundGuardOptions } from '../../src/outbound/guard.js';
 import type { Clock } from '../../src/shared/clock.js';
-import { TEST_SERVER_SECRET } from './server.js';
+import { TEST_OUTBOUND_ALLOWED, TEST_SERVER_SECRET } from './server.js';
 
 export interface AuditHarness extends AuditServices {
   audit: AuditRecorder;
 }
 
+/** Webhook receivers in tests listen on loopback, which only an explicit allow-list lets webhooks reach. */
+const LOOPBACK_ALLOWED: OutboundGuardOptions = { allowList: TEST_OUTBOUND_ALLOWED.split(','), requireHttps: false };
+
 /** The recorder and the audit services on a test database, wired as the container wires them. */
-export function auditOn(db: Knex, clock: Clock, serverSecrets: string[] = [TEST_SERVER_SECRET]): AuditHarness {
+export function auditOn(db: Knex, clock: Clock, serverSecrets: string[] = [TEST_SERVER_SECRET], outbound: OutboundGuardOptions = LOOPBACK_ALLOWED): AuditHarness {
   const config = { serverSecrets } as unknown as Config;
-  return { audit: createAuditRecorder({ queries: createEventQueries(db), clock }), ...createAuditServices({ config, db, clock }) };
+  const guard = createOutboundGuard(outbound);
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
+  // Closing the harness closes the webhook connections too, so no socket outlives the test file.
+  const close = async () => {
+    await audit.close();
+    await guard.close();
+  };
+  return { audit: { ...audit, close }, ...createAuditServices({ config, db, clock, outbound: guard }) };
 }
 
 /**

@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import { startHttpServer, type RunningServer } from '../../src/server.js';
+import type { Resolver } from '../../src/outbound/guard.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { openTestDatabase, usingRedis, type TestDatabase } from './database.js';
 import { openTestRedis, type TestRedis } from './redis.js';
 
 export const TEST_SERVER_SECRET = 'test-server-secret-that-is-long-enough-0123456789';
+/**
+ * Test webhook receivers and upstream providers listen on loopback, which webhooks and upstream
+ * connections may reach only when OUTBOUND_ALLOWED_HOSTS says so: the test servers say so.
+ */
+export const TEST_OUTBOUND_ALLOWED = '127.0.0.0/8,::1';
 
 export interface TestServer {
   issuer: string;
@@ -37,7 +43,7 @@ export async function freePort(): Promise<number> {
  * set), with bcrypt at its lowest cost so logins are quick.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger } = {},
+  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger; outboundResolver?: Resolver } = {},
 ): Promise<TestServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -58,6 +64,7 @@ export async function startTestServer(
     redis: testRedis?.redis ?? null,
     clock: options.clock,
     logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    outboundResolver: options.outboundResolver,
   });
   const http = await startHttpServer(container, { port, host: '127.0.0.1' });
   return {
@@ -86,5 +93,6 @@ export function baseTestEnv(port: number, dataDir: string): Record<string, strin
     SERVER_SECRET: TEST_SERVER_SECRET,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    OUTBOUND_ALLOWED_HOSTS: TEST_OUTBOUND_ALLOWED,
   };
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { buildServices, type Services } from '../../../src/container.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { TEST_SERVER_SECRET } from '../../support/server.js';
+import { TEST_OUTBOUND_ALLOWED, TEST_SERVER_SECRET } from '../../support/server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
 /**
@@ -21,7 +21,7 @@ describe('idp webhook deliveries and redeliver', () => {
   let accepting = false;
   let webhookId: string;
   const clock = new ManualClock();
-  const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/nonexistent', BCRYPT_COST: '4' });
+  const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/nonexistent', BCRYPT_COST: '4', OUTBOUND_ALLOWED_HOSTS: TEST_OUTBOUND_ALLOWED });
 
   const idp = (...line: string[]) => runCommand({ ...services, config, db, databaseKind: testDatabase.database.kind }, line);
   const json = async (...line: string[]) => {
