@@ -39,7 +39,8 @@ export function createOutboundGuard(options: OutboundGuardOptions) {
   const policy = createDestinationPolicy(options.allowList);
   const resolve = options.resolve ?? systemResolver;
 
-  function schemeProblem(url: URL): string | undefined {
+  function schemeProblem(url: URL | undefined): string | undefined {
+    if (!url) return 'must be an absolute URL';
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
     if (options.requireHttps && url.protocol !== 'https:') return 'must be https, as the issuer is';
     return undefined;
@@ -93,19 +94,19 @@ export function createOutboundGuard(options: OutboundGuardOptions) {
      * connection is checked again anyway.
      */
     async problemWith(value: string): Promise<string | undefined> {
-      const url = new URL(value);
+      const url = URL.parse(value) ?? undefined;
       const scheme = schemeProblem(url);
       if (scheme) return scheme;
       try {
-        await allowedAddresses(url.hostname);
+        await allowedAddresses(url!.hostname);
       } catch (error) {
-        if (error instanceof DestinationRefusedError) return `${url.hostname} ${REFUSED}`;
+        if (error instanceof DestinationRefusedError) return `${url!.hostname} ${REFUSED}`;
       }
       return undefined;
     },
 
     /** Only the scheme rule (for URLs this server never fetches itself, such as a browser redirect). */
-    schemeProblem: (value: string) => schemeProblem(new URL(value)),
+    schemeProblem: (value: string) => schemeProblem(URL.parse(value) ?? undefined),
 
     /** fetch() through the guard. A refused destination rejects with DestinationRefusedError (or a cause of it). */
     async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
