@@ -75,7 +75,7 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
           : {}),
         '401': problem('No valid bearer token for the admin API'),
         '403': problem(`The token lacks ${requiredPermission(route.method)}`),
-        ...(names.length ? { '404': problem('No such object (also for ids that are malformed)') } : {}),
+        ...(names.length || route.body ? { '404': problem('No such object (also for ids that are malformed), or an object the body names does not exist') } : {}),
         ...(writes ? { '409': problem('Conflicts with existing data (duplicate name, membership loop, …)') } : {}),
         ...(route.body
           ? {
