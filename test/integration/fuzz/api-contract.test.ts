@@ -13,7 +13,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
  * FUZZ_SEED=<seed> npm run fuzz). FUZZ_RUNS sets the requests per operation.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
 const ADMIN_DOCUMENT = '/admin/api/openapi.json';
 const CHECK_DOCUMENT = '/api/authz/openapi.json';
 
