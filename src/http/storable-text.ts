@@ -9,7 +9,8 @@ import { AppError } from '../errors/app-error.js';
  * Text PostgreSQL cannot store must never reach it: a `text` value may not hold U+0000, and `jsonb`
  * refuses `\u0000` and unpaired UTF-16 surrogates. A lone surrogate cannot travel in UTF-8 (decoders
  * turn it into U+FFFD), but JSON's `\uD800` escape carries one. Such input is refused at the edge
- * as a 400 naming the field, instead of failing in the database as a 500.
+ * as a 400 naming the field, instead of failing in the database as a 500 (security baseline: bad input
+ * gets a 4xx, never a 500).
  */
 const UNSTORABLE = /[\0\p{Cs}]/u; // U+0000, or a surrogate code unit not part of a pair
 const isStorable = (text: string) => !UNSTORABLE.test(text);
