@@ -1,3 +1,4 @@
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Context } from 'koa';
 import type { Container } from './container.js';
@@ -6,7 +7,9 @@ import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
-import { mountRouter } from './http/mount-router.js';
+import { firstSegment, mountRouter, routeParameterAt } from './http/mount-router.js';
+import { protocolRequest, refuseUnstorableText } from './http/storable-text.js';
+import { createProtocolRefusal } from './oidc/refusals.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
@@ -34,15 +37,47 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
-  const accountPages = createAccountPages(container);
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
   app.use(metricsMiddleware(container.metrics));
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
+  // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here for every route, before any
+  // router or oidc-provider sees it. Paths no router of ours serves are oidc-provider's.
+  const ourSegments = new Set<string>(['admin', 'api']);
+  const isProtocol = (ctx: Context) => !ourSegments.has(firstSegment(ctx.path));
+  const refuseProtocol = createProtocolRefusal(container.render);
+  const routers = appRouters(container, options);
+  const nameSegment = (ctx: Context, index: number) => routeParameterAt(routers, ctx.method, ctx.path, index);
+  app.use(refuseUnstorableText({ isProtocol, refuseProtocol, nameSegment }));
 
-  for (const router of [
+  for (const router of routers) {
+    for (const segment of mountRouter(app, router) ?? []) ourSegments.add(segment);
+  }
+  app.use(notFoundUnder(['/admin/api', '/api/authz']));
+
+  // Everything else is the OpenID Connect protocol, served by oidc-provider.
+  // Its bodies are checked for unstorable text on the way in (it parses them itself).
+  app.use(async (ctx) => {
+    const checked = await protocolRequest(ctx);
+    if ('refusal' in checked) return refuseProtocol(ctx, checked.refusal);
+    ctx.respond = false;
+    await container.providers.handle(checked.req, ctx.res);
+  });
+
+  app.on('error', (error: Error) => container.logger.debug({ err: error }, 'koa error event'));
+  return app;
+}
+
+/** Every router of the application, in mount order (tests enumerate their routes from here). */
+export function appRouters(container: Container, options: AppOptions = {}): Router[] {
+  const { config } = container;
+  const accountPages = createAccountPages(container);
+  // GET /admin/api/v1/events: the audit log, for callers holding admin:read on the admin API.
+  const readAuditLog = container.apiGuard.require(container.systemApis.admin.identifier, () => 'admin:read');
+  const limitAuditReads = createApiLimit(container.limiterFactory, config.rateLimits, 'admin-events');
+  return [
     createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
     createAssetRouter(),
     createInteractionRouter({
@@ -55,6 +90,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       access: container.access,
       guard: container.apiGuard,
       audience: container.systemApis.authz.identifier,
+      issuer: config.issuer,
       limit: createApiLimit(container.limiterFactory, config.rateLimits, 'check'),
       recordDenials: config.audit.permissionDenials ? createDenialAudit(container.audit) : undefined,
     }),
@@ -67,26 +103,10 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       limit: createApiLimit(container.limiterFactory, config.rateLimits, 'admin'),
     }),
     ...accountPages.routers,
-  ]) {
-    mountRouter(app, router);
-  }
-  // GET /admin/api/v1/events: the audit log, for callers holding admin:read on the admin API.
-  const readAuditLog = container.apiGuard.require(container.systemApis.admin.identifier, () => 'admin:read');
-  const limitAuditReads = createApiLimit(container.limiterFactory, config.rateLimits, 'admin-events');
-  const events = createEventRouter({
-    events: container.events,
-    prefix: ADMIN_PREFIX,
-    guard: (ctx, next) => readAuditLog(ctx, () => limitAuditReads(ctx, next)),
-  });
-  mountRouter(app, events);
-  app.use(notFoundUnder(['/admin/api', '/api/authz']));
-
-  // Everything else is the OpenID Connect protocol, served by oidc-provider.
-  app.use(async (ctx) => {
-    ctx.respond = false;
-    await container.providers.handle(ctx.req, ctx.res);
-  });
-
-  app.on('error', (error: Error) => container.logger.debug({ err: error }, 'koa error event'));
-  return app;
+    createEventRouter({
+      events: container.events,
+      prefix: ADMIN_PREFIX,
+      guard: (ctx, next) => readAuditLog(ctx, () => limitAuditReads(ctx, next)),
+    }),
+  ];
 }

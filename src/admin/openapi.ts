@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { eventPageSchema, storedEventSchema } from '../audit/event-schema.js';
 import { EVENTS_PATH, eventsQuery } from '../audit/routes.js';
+import { JSON_BODY_LIMIT_BYTES } from '../http/json-body.js';
 import { requiredPermission, type AdminRoute } from './route-kit.js';
 import { problemSchema } from './schemas.js';
 
@@ -69,11 +70,19 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
           description: status === '204' ? 'Done' : status === '201' ? 'Created' : 'OK',
           ...(route.response && status !== '204' ? { content: { 'application/json': { schema: route.response } } } : {}),
         },
-        ...(route.body || route.query ? { '400': problem('Invalid input; `field` names the first field at fault') } : {}),
+        ...(route.body || route.query || names.length
+          ? { '400': problem('Invalid input (including text that cannot be stored, such as NUL, in a path parameter); `field` names the first field at fault') }
+          : {}),
         '401': problem('No valid bearer token for the admin API'),
         '403': problem(`The token lacks ${requiredPermission(route.method)}`),
-        ...(names.length ? { '404': problem('No such object (also for ids that are malformed)') } : {}),
+        ...(names.length || route.body ? { '404': problem('No such object (also for ids that are malformed), or an object the body names does not exist') } : {}),
         ...(writes ? { '409': problem('Conflicts with existing data (duplicate name, membership loop, …)') } : {}),
+        ...(route.body
+          ? {
+              '413': problem(`The body is larger than ${JSON_BODY_LIMIT_BYTES} bytes`),
+              '415': problem('The body is not application/json'),
+            }
+          : {}),
         '429': tooManyRequests,
       },
     };
@@ -86,6 +95,7 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
     info: {
       title: 'Identity provider admin API',
       version: '1',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
         'Manage accounts, clients, API resources, permissions, roles, groups and object grants, and read the audit log. ' +
         `Authenticate with a client-credentials access token for the audience ${options.audience}; ` +

@@ -12,7 +12,7 @@ export function roleRoutes(deps: AdminDeps): AdminRoute[] {
     route({
       method: 'post', path: '/roles', tag: 'roles', summary: 'Create a role', body: createRoleSchema, status: 201, response: roleDetailSchema,
       handler: async ({ body, actor }) => {
-        const role = await roles.createRole({ name: body.name, description: body.description }, actor);
+        const role = await roles.createRole({ name: body.name, description: body.description }, actor, body.permission_ids);
         const permissions = body.permission_ids?.length ? await roles.addPermissions(role.id, body.permission_ids, actor) : [];
         return { ...role, permissions };
       },

@@ -47,7 +47,9 @@ export function createAdminRouter(deps: AdminDeps & { guard: ApiGuard; audience:
   const router = new Router();
   const authorize = deps.guard.require(deps.audience, (ctx) => requiredPermission(ctx.method));
   for (const definition of routes) {
-    router[definition.method](ADMIN_PREFIX + definition.path, authorize, deps.limit ?? passThrough, jsonBody(), snakeCaseFields, runRoute(definition));
+    // Only operations that take a body read one (and can answer 413 or 415, as their documents say).
+    const body = definition.body ? jsonBody() : passThrough;
+    router[definition.method](ADMIN_PREFIX + definition.path, authorize, deps.limit ?? passThrough, body, snakeCaseFields, runRoute(definition));
   }
   let document: unknown;
   router.get('/admin/api/openapi.json', (ctx) => {

@@ -16,16 +16,7 @@ const timestamp = z.iso.datetime().meta({ description: 'RFC 3339 time' });
 const optionalTimestamp = timestamp.nullable();
 const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).max(2000);
 
-export const problemSchema = z
-  .object({
-    type: z.string().meta({ description: 'Stable URN naming the error, e.g. urn:idp:error:validation-failed' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    field: z.string().optional().meta({ description: 'The request field at fault (400)' }),
-    request_id: z.string().optional(),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+export { problemSchema } from '../errors/problem-schema.js';
 
 // Accounts
 export const accountSchema = z

@@ -24,7 +24,7 @@ export function retryDelayMs(attempts: number): number {
 }
 
 const webhookInput = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2048).refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials'),
+  url: z.url({ protocol: /^https?$/ }).max(2048).refine((value) => { const url = URL.parse(value); return !url?.username && !url?.password; }, 'must not carry credentials'),
   eventTypes: z.array(z.string().refine(isEventTypePattern, 'must be an event type from docs/events.md, a category such as login.*, or *')).min(1, 'needs at least one event type').max(50),
   description: z.string().trim().max(200).optional(),
 });

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
+import { formBody } from '../http/form-body.js';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
@@ -32,7 +32,7 @@ export function createAccountConnectionsRouter(deps: {
   startLogin?: (ctx: Context, returnTo: string) => void;
 }): Router {
   const router = new Router({ prefix: '/account/connections' });
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const forms = formBody();
 
   async function signedIn(ctx: Context) {
     const session = await deps.provider().Session.get(ctx);

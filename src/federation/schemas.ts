@@ -4,10 +4,14 @@ import { PRESET_NAMES } from './presets.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Upstream endpoints must be https; plain http is accepted only on this machine (local tests, dev). */
+/**
+ * Upstream endpoints must be https; plain http is accepted only on this machine (local tests, dev).
+ * zod runs this refinement even when the value already failed z.url(), so an unparsable value is
+ * simply not secure (URL.parse), never an exception that would surface as a 500.
+ */
 export function isSecureOrLoopback(value: string): boolean {
-  const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  const url = URL.parse(value);
+  return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)));
 }
 
 const upstreamUrl = z

@@ -6,14 +6,15 @@ import type { Middleware } from 'koa';
  * Mounts a router so that it only looks at requests under the first path segments its routes use
  * (/account, /admin, /interaction…). Everything else is oidc-provider's, and a token request would
  * otherwise be matched against every route of every router first (the admin router alone has
- * dozens), twice, on the hottest path of the server.
+ * dozens), twice, on the hottest path of the server. Returns those segments (undefined: any path).
  */
-export function mountRouter(app: Koa, router: Router): void {
+export function mountRouter(app: Koa, router: Router): Set<string> | undefined {
   const segments = servedSegments(router);
   const onlyServed = (middleware: Middleware): Middleware =>
     segments ? (ctx, next) => (segments.has(firstSegment(ctx.path)) ? middleware(ctx, next) : next()) : middleware;
   app.use(onlyServed(router.routes() as Middleware));
   app.use(onlyServed(router.allowedMethods() as Middleware));
+  return segments;
 }
 
 /** The lower-cased first segments of the router's paths, or undefined when a path starts with a parameter or a pattern. */
@@ -27,7 +28,18 @@ function servedSegments(router: Router): Set<string> | undefined {
   return segments;
 }
 
-function firstSegment(path: string): string {
+export function firstSegment(path: string): string {
   const end = path.indexOf('/', 1);
   return (end === -1 ? path.slice(1) : path.slice(1, end)).toLowerCase();
+}
+
+/** The name of the route parameter at `index` of the path (split on '/') in the first route of `routers` that matches it. */
+export function routeParameterAt(routers: Router[], method: string, path: string, index: number): string | undefined {
+  for (const router of routers) {
+    for (const layer of router.match(path, method).pathAndMethod) {
+      const part = String(layer.path).split('/')[index];
+      if (part?.startsWith(':')) return part.slice(1).replace(/[^\w].*$/, '');
+    }
+  }
+  return undefined;
 }

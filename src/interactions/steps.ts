@@ -1,4 +1,4 @@
-import { bodyParser } from '@koa/bodyparser';
+import { formBody } from '../http/form-body.js';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
@@ -62,7 +62,7 @@ export function tooManyAttempts(retryAfterSeconds: number): string {
 
 /** What every interaction page shares: loading the interaction, naming the client, finishing a step. */
 export function createInteractionSteps(deps: InteractionDeps) {
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const forms = formBody();
 
   const load = (ctx: Context, expectedPrompt?: string): Promise<Interaction> =>
     loadInteraction(deps.provider(), ctx, (interaction) => !expectedPrompt || interaction.prompt.name === expectedPrompt);

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { jsonBody } from '../http/json-body.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
@@ -8,21 +8,11 @@ import type { ApiCaller, ApiGuard } from './api-guard.js';
 import type { DenialAudit } from './check-denials.js';
 import type { Middleware } from 'koa';
 import type { CheckAnswer } from './evaluate.js';
-import { objectRefSchema, objectTypeSchema, splitObjectRef } from './schemas.js';
+import { buildCheckOpenApiDocument, CHECK_OPENAPI_PATH, CHECK_PATH } from './check-openapi.js';
+import { batchCheckSchema, listCheckSchema, MAX_BATCH, singleCheckSchema } from './check-schemas.js';
+import { splitObjectRef } from './schemas.js';
 
-export const MAX_BATCH = 100;
-
-const subjectSchema = z
-  .string()
-  .max(300)
-  .regex(/^(account|client):\S+$/, 'account:<account id> or client:<client id>')
-  .meta({ description: 'Who is asking: `account:<sub>` for a person, `client:<client_id>` for a machine client.' });
-const permissionSchema = z.string().min(1).max(128);
-const resourceSchema = z.string().min(1).max(500).optional().meta({ description: 'Limit the permission to one API resource (its identifier).' });
-
-export const singleCheckSchema = z.strictObject({ subject: subjectSchema, permission: permissionSchema, object: objectRefSchema.optional(), resource: resourceSchema });
-export const batchCheckSchema = z.strictObject({ checks: z.array(singleCheckSchema).min(1).max(MAX_BATCH) });
-export const listCheckSchema = z.strictObject({ subject: subjectSchema, permission: permissionSchema, object_type: objectTypeSchema, resource: resourceSchema });
+export { MAX_BATCH };
 
 type SingleCheck = z.infer<typeof singleCheckSchema>;
 
@@ -36,11 +26,14 @@ function parseSubject(value: string): Subject {
  * their fields: one check, a batch (`checks`), or a list of objects (`object_type`). Callers need a
  * client-credentials token for the check API with the authz:check permission. With
  * AUDIT_PERMISSION_DENIALS on, denied single and batch checks are audit events (check-denials.ts).
+ * GET /api/authz/openapi.json describes it.
  */
 export function createCheckRouter(deps: {
   access: AccessService;
   guard: ApiGuard;
   audience: string;
+  /** Names the server in the OpenAPI document. */
+  issuer: string;
   limit?: Middleware;
   /** Given only when AUDIT_PERMISSION_DENIALS is on. */
   recordDenials?: DenialAudit;
@@ -55,7 +48,7 @@ export function createCheckRouter(deps: {
       resource: check.resource,
     });
 
-  router.post('/api/authz/check', deps.guard.require(deps.audience, () => 'authz:check'), deps.limit ?? ((_ctx, next) => next()), jsonBody(), async (ctx) => {
+  router.post(CHECK_PATH, deps.guard.require(deps.audience, () => 'authz:check'), deps.limit ?? ((_ctx, next) => next()), jsonBody(), async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     ctx.set('Cache-Control', 'no-store');
     if ('checks' in body) {
@@ -73,6 +66,13 @@ export function createCheckRouter(deps: {
       if (deps.recordDenials) await deps.recordDenials(ctx.state.caller as ApiCaller, requestOriginOf(ctx.req), [check], [result]);
       ctx.body = result;
     }
+  });
+
+  // The OpenAPI document of this endpoint, public like the admin API's.
+  let document: unknown;
+  router.get(CHECK_OPENAPI_PATH, (ctx) => {
+    document ??= buildCheckOpenApiDocument({ issuer: deps.issuer, audience: deps.audience });
+    ctx.body = document;
   });
 
   return router;

@@ -29,6 +29,12 @@ export function createRoleService(deps: { queries: RbacQueries; audit: AuditReco
   const { queries, audit, directory } = deps;
   const changed = deps.onChange ?? (() => undefined);
 
+  async function requirePermissions(permissionIds: string[]) {
+    for (const permissionId of permissionIds) {
+      if (!isUuid(permissionId) || !(await queries.findPermissionById(permissionId))) throw notFound(`no permission with id ${permissionId}`);
+    }
+  }
+
   async function requireRole(id: string): Promise<RoleRow> {
     const role = isUuid(id) ? await queries.findRoleById(id) : undefined;
     if (!role) throw roleNotFound();
@@ -53,8 +59,10 @@ export function createRoleService(deps: { queries: RbacQueries; audit: AuditReco
       return { ...role, permissions: await queries.listRolePermissions(id) };
     },
 
-    async createRole(input: RoleInput, actor: Actor): Promise<RoleRow> {
+    /** `permissionIds` are only checked here (the caller adds them once the role exists), so a role is never created for a request that then fails on them. */
+    async createRole(input: RoleInput, actor: Actor, permissionIds: string[] = []): Promise<RoleRow> {
       if (await queries.findRoleByName(input.name)) throw conflict('a role with this name already exists');
+      await requirePermissions(permissionIds);
       const role = await queries.insertRole({ id: newUuid(), name: input.name, description: input.description ?? null });
       changed();
       await recordChange(audit, {
@@ -98,9 +106,7 @@ export function createRoleService(deps: { queries: RbacQueries; audit: AuditReco
     /** Adds permissions (by id) to a role; already present ones are left alone. Returns the role's permissions. */
     async addPermissions(roleId: string, permissionIds: string[], actor: Actor): Promise<RolePermissionView[]> {
       const role = await requireRole(roleId);
-      for (const permissionId of permissionIds) {
-        if (!isUuid(permissionId) || !(await queries.findPermissionById(permissionId))) throw notFound(`no permission with id ${permissionId}`);
-      }
+      await requirePermissions(permissionIds);
       const added = await queries.insertRolePermissions(roleId, [...new Set(permissionIds)]);
       const permissions = await queries.listRolePermissions(roleId);
       for (const permissionId of added) {

@@ -1,4 +1,4 @@
-import { bodyParser } from '@koa/bodyparser';
+import { formBody } from '../../http/form-body.js';
 import type { Context } from 'koa';
 import { AppError } from '../../errors/app-error.js';
 import { csrfToken } from '../../http/csrf.js';
@@ -9,7 +9,7 @@ import { RateLimitedError } from '../../ratelimit/store.js';
 import { LinkError } from '../account-tokens.js';
 
 /** The hosted account forms: urlencoded bodies only, small. */
-export const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+export const forms = formBody();
 
 export interface PageDeps {
   render: RenderPage;

@@ -53,7 +53,7 @@ describe('admin API description and audit trail', () => {
     const operation = document.paths[`${V1}/roles/{roleId}`].patch;
     expect(operation.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'roleId', required: true })]);
     expect(operation.requestBody.content['application/json'].schema).toBeDefined();
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '429']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '429']);
     expect(operation.security).toEqual([{ adminToken: ['admin:write'] }]);
   });
 

@@ -1,0 +1,143 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseForm } from 'node:querystring';
+import { Readable } from 'node:stream';
+import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
+import { AppError } from '../errors/app-error.js';
+
+/**
+ * Text PostgreSQL cannot store must never reach it: a `text` value may not hold U+0000, and `jsonb`
+ * refuses `\u0000` and unpaired UTF-16 surrogates. A lone surrogate cannot travel in UTF-8 (decoders
+ * turn it into U+FFFD), but JSON's `\uD800` escape carries one. Such input is refused at the edge
+ * as a 400 naming the field, instead of failing in the database as a 500 (security baseline: bad input
+ * gets a 4xx, never a 500).
+ */
+const UNSTORABLE = /[\0\p{Cs}]/u; // U+0000, or a surrogate code unit not part of a pair
+const isStorable = (text: string) => !UNSTORABLE.test(text);
+
+/** The first field (dot path) of `value` that holds unstorable text, in a key or a string; undefined when all is well. */
+export function unstorableField(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return isStorable(value) ? undefined : path.join('.') || '(value)';
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (!isStorable(key)) return [...path, key.replaceAll('\0', '\\0')].join('.');
+    const found = unstorableField(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+export const unstorableMessage = (field: string) => `${field}: must not contain NUL characters or unpaired surrogates`;
+
+/** The refusal our own routes throw: a problem+json 400 naming the field, or the error page on the hosted pages. */
+export const unstorableText = (field: string) =>
+  new AppError('VALIDATION_FAILED', 400, unstorableMessage(field), { details: { field } });
+
+/** Throws unstorableText for the first field of a parsed body (JSON or form) that holds unstorable text. */
+export function assertStorable(value: unknown): void {
+  const field = unstorableField(value);
+  if (field !== undefined) throw unstorableText(field);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // malformed escapes are the routers' business (they answer 404), not text to store
+  }
+}
+
+/** The index (in `path.split('/')`) of the first path segment that decodes to unstorable text. */
+export function unstorableSegment(path: string): number | undefined {
+  const index = path.split('/').findIndex((segment) => segment.includes('%') && !isStorable(decodeSegment(segment)));
+  return index === -1 ? undefined : index;
+}
+
+/** client_id and client_secret of HTTP Basic client authentication, decoded as oidc-provider decodes them (RFC 6749 §2.3.1: form-encoded, then base64). */
+function basicCredentials(header: string | undefined): Record<string, string> | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const formDecode = (text: string) => {
+    try {
+      return decodeURIComponent(text.replaceAll('+', ' '));
+    } catch {
+      return text;
+    }
+  };
+  return colon === -1 ? { client_id: formDecode(decoded) } : { client_id: formDecode(decoded.slice(0, colon)), client_secret: formDecode(decoded.slice(colon + 1)) };
+}
+
+/** The first part of the request line or headers that holds unstorable text: a path segment, a query parameter, Basic credentials. */
+export function unstorableInRequestLine(ctx: Context, nameSegment: (ctx: Context, index: number) => string | undefined): string | undefined {
+  const segment = unstorableSegment(ctx.path);
+  if (segment !== undefined) return nameSegment(ctx, segment) ?? 'path';
+  if (ctx.querystring) {
+    const field = unstorableField(ctx.query);
+    if (field !== undefined) return field;
+  }
+  return unstorableField(basicCredentials(ctx.get('authorization')) ?? null);
+}
+
+/**
+ * The one gate, early in the chain, for every route of every router and for oidc-provider: the path,
+ * the query and the Basic credentials are checked here; request bodies where they are parsed (the
+ * JSON and form parsers of src/http, and protocolRequest below for oidc-provider). Protocol
+ * endpoints answer as oidc-provider answers invalid_request (`refuseProtocol`), our APIs and pages
+ * through the error handler.
+ */
+export function refuseUnstorableText(deps: {
+  isProtocol: (ctx: Context) => boolean;
+  refuseProtocol: (ctx: Context, description: string) => Promise<void>;
+  /** The route parameter a path segment fills (`clientId`), so the refusal names it. */
+  nameSegment: (ctx: Context, index: number) => string | undefined;
+}) {
+  return async (ctx: Context, next: Next) => {
+    const field = unstorableInRequestLine(ctx, deps.nameSegment);
+    if (field === undefined) return next();
+    if (deps.isProtocol(ctx)) return deps.refuseProtocol(ctx, unstorableMessage(field));
+    throw unstorableText(field);
+  };
+}
+
+/** oidc-provider's own body size limit (lib/shared/selective_body.js). */
+const PROTOCOL_BODY_LIMIT = 56 * 1024;
+
+/**
+ * oidc-provider parses its bodies itself, so they are read here first (within its own size limit),
+ * checked, and handed on as a request whose body is those same bytes (everything else, headers and
+ * socket included, is the original request's). Returns why the request is refused instead when the
+ * body is too large or holds unstorable text, and the request untouched when it has no form or JSON
+ * body.
+ */
+export async function protocolRequest(ctx: Context): Promise<{ req: IncomingMessage } | { refusal: string }> {
+  const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
+  if (!type || ctx.method === 'GET' || ctx.method === 'HEAD') return { req: ctx.req };
+  let body: Buffer;
+  try {
+    body = await getRawBody(ctx.req, { limit: PROTOCOL_BODY_LIMIT, length: ctx.request.length });
+  } catch {
+    return { refusal: 'failed to parse the request body' }; // what oidc-provider says of a body over its limit
+  }
+  const text = body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = type === 'application/json' ? JSON.parse(text) : parseForm(text);
+  } catch {
+    parsed = undefined; // broken JSON: oidc-provider refuses it itself
+  }
+  const field = unstorableField(parsed);
+  if (field !== undefined) return { refusal: unstorableMessage(field) };
+  return { req: replayWithBody(ctx.req, body) };
+}
+
+/** A view of `req` whose body stream yields `body` again; every other property is read from `req`. */
+function replayWithBody(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const stream = Readable.from([body], { objectMode: false });
+  return Object.create(req, {
+    readable: { get: () => stream.readable },
+    readableEncoding: { value: null },
+    iterator: { value: (options?: { destroyOnReturn?: boolean }) => stream.iterator(options) },
+    [Symbol.asyncIterator]: { value: () => stream[Symbol.asyncIterator]() },
+  }) as IncomingMessage;
+}
