@@ -32,7 +32,7 @@ export class LeasedLimiter {
   readonly #shared: RateLimiterAbstract;
   readonly #leases = new Map<string, Lease>();
   /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
-  readonly #taking = new Map<string, Promise<void>>();
+  readonly #taking = new Map<string, Promise<number>>();
   /** Bumped per key by penalties, so a lease taken before one is not kept after it. */
   readonly #penalties = new Map<string, number>();
   readonly #now: () => number;
@@ -42,10 +42,14 @@ export class LeasedLimiter {
     this.#now = now;
   }
 
-  /** Spends one point. Rejects with RateLimiterRes when over the limit, or with the store's error. */
-  async consume(key: string): Promise<void> {
+  /**
+   * Spends one point. Resolves to the end of the window the point belongs to (for refund()); rejects
+   * with RateLimiterRes when over the limit, or with the store's error.
+   */
+  async consume(key: string): Promise<number> {
     for (;;) {
-      if (this.#spendLeased(key)) return;
+      const leased = this.#spendLeased(key);
+      if (leased) return leased;
       const taking = this.#taking.get(key);
       if (!taking) break;
       await taking.catch(() => undefined);
@@ -67,10 +71,25 @@ export class LeasedLimiter {
     if (size === 1) return taken;
     this.#taking.set(key, taken);
     try {
-      await taken;
+      return await taken;
     } finally {
       if (this.#taking.get(key) === taken) this.#taking.delete(key);
     }
+  }
+
+  /**
+   * Gives back one point that consume() took for a request the key's owner did not make (a failed
+   * client authentication). Kept in the local lease when it came from it; otherwise the shared
+   * counter is rewarded, but only while the point's window lasts (a later window owes nothing).
+   */
+  async refund(key: string, windowEnd: number): Promise<void> {
+    if (windowEnd <= this.#now()) return;
+    const lease = this.#leases.get(key);
+    if (lease && lease.expiresAt === windowEnd) {
+      lease.points += 1;
+      return;
+    }
+    await this.#shared.reward(key, 1);
   }
 
   async penalty(key: string, points: number): Promise<void> {
@@ -80,14 +99,17 @@ export class LeasedLimiter {
     await this.#shared.penalty(key, points);
   }
 
-  #remember(key: string, generation: number, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
-    if (generation !== (this.#penalties.get(key) ?? 0)) return;
+  /** Keeps what a take learned as the key's lease; returns the end of the window taken from. */
+  #remember(key: string, generation: number, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): number {
+    const expiresAt = askedAt + taken.answer.msBeforeNext;
+    if (generation !== (this.#penalties.get(key) ?? 0)) return expiresAt;
     this.#evictOldest();
     this.#leases.set(key, {
       points: taken.points,
-      expiresAt: askedAt + taken.answer.msBeforeNext,
+      expiresAt,
       roomy: !taken.full && taken.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
     });
+    return expiresAt;
   }
 
   /** Keeps the map bounded (many keys: per-IP callers, made-up client ids) by dropping the oldest leases. */
@@ -105,11 +127,12 @@ export class LeasedLimiter {
     return lease && lease.expiresAt > this.#now() ? lease : undefined;
   }
 
-  #spendLeased(key: string): boolean {
+  /** Spends a point of the local lease; returns its window's end, or 0 when there is none to spend. */
+  #spendLeased(key: string): number {
     const lease = this.#current(key);
-    if (!lease || lease.points <= 0) return false;
+    if (!lease || lease.points <= 0) return 0;
     lease.points -= 1;
-    return true;
+    return lease.expiresAt;
   }
 
   async #take(key: string, size: number): Promise<{ answer: RateLimiterRes; taken: number }> {

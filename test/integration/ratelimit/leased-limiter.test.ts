@@ -130,6 +130,31 @@ describe(`a leased limit on ${usingRedis() ? 'Redis' : 'the in-memory store'}`, 
     expect(calls).toBe(before + 1); // the lease expired with its window: back to the store
   });
 
+  it('takes a refunded point back into the lease it came from, without a store call', async () => {
+    const limiter = new LeasedLimiter(sharedCounter(1000));
+    await spend(limiter, 1); // learns that there is room
+    const windowEnd = await limiter.consume('client:a'); // takes a lease
+    const before = calls;
+    await limiter.refund('client:a', windowEnd);
+    expect(calls).toBe(before);
+    // The lease holds MAX_LEASE - 1 + 1 points: that many spends without asking the store again.
+    await spend(limiter, MAX_LEASE);
+    expect(calls).toBe(before);
+  });
+
+  it('gives a refunded point back to the shared counter near the limit, and nothing once its window is over', async () => {
+    let now = Date.now();
+    const shared = sharedCounter(5);
+    const limiter = new LeasedLimiter(shared, () => now);
+    const windowEnd = await limiter.consume('client:a');
+    await limiter.refund('client:a', windowEnd);
+    expect(await spend(limiter, 6)).toEqual({ allowed: 5, refused: 1 });
+    const late = await limiter.consume('client:b');
+    now = late + 1;
+    await limiter.refund('client:b', late);
+    expect((await shared.get('client:b'))?.consumedPoints ?? 0).toBeLessThanOrEqual(1);
+  });
+
   it('passes a store failure through (the callers answer 503)', async () => {
     const failing = sharedCounter(10);
     failing.consume = () => Promise.reject(new Error('store down'));
