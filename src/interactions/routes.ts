@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
+import { knownDevices } from '../ratelimit/known-device.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
 import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess } from './consent.js';
@@ -31,6 +32,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const steps = createInteractionSteps(deps);
   const { forms } = steps;
   const mfa = createMfaRoutes(deps, steps);
+  const devices = knownDevices(deps.secureCookies);
 
   async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string } = {}) {
     const client = await steps.clientOf(interaction);
@@ -91,7 +93,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const origin = requestOriginOf(ctx.req);
     // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
     if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
-    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
+    // A known device: this browser signed the account in before, or holds a session of it now.
+    const sessionAccountId = interaction.session?.accountId;
+    const sessionHolds = async () => Boolean(sessionAccountId && (await deps.accounts.findById(sessionAccountId))?.email.toLowerCase() === form.email.toLowerCase());
+    const knownDevice = async () => devices.has(ctx, form.email) || (await sessionHolds());
+    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email, knownDevice);
     if (!decision.allowed) {
       await deps.audit.record({
         type: 'login.failed',
@@ -104,9 +110,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.set('Retry-After', String(decision.retryAfter));
       return renderLogin(ctx, interaction, { error: tooManyAttempts(decision.retryAfter), email: form.email });
     }
-    const result = await deps.accounts.authenticate(form.email, form.password);
+    const result = await deps.accounts.authenticate(form.email, form.password, {
+      signInWhileLocked: (account) => devices.has(ctx, form.email) || sessionAccountId === account.id,
+    });
     if (!result.ok) {
-      const failure = await deps.loginProtection.recordFailure(form.email);
+      const failure = await deps.loginProtection.recordFailure(form.email, ctx.ip);
       if (failure.lockNow && result.account && (await deps.accounts.lock(result.account.id))) {
         await deps.audit.record({
           type: 'account.locked',
@@ -129,7 +137,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.status = 401;
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, email: form.email });
     }
-    await deps.loginProtection.recordSuccess(form.email);
+    await deps.loginProtection.recordSuccess(form.email, ctx.ip);
+    devices.remember(ctx, form.email);
     const accountId = result.account.id;
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
     const remember = Boolean(deps.rememberMe && form.remember === 'yes');

@@ -55,15 +55,17 @@ describe('rate-limit store outage', () => {
     const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/tmp/unused-idp-test' });
     const protection = createLoginProtection(createLimiterFactory(redis), config.rateLimits);
     await expect(protection.beforeAttempt('203.0.113.1', 'someone@example.com')).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
-    await expect(protection.recordFailure('someone@example.com')).rejects.toMatchObject({ status: 503 });
+    await expect(protection.recordFailure('someone@example.com', '203.0.113.1')).rejects.toMatchObject({ status: 503 });
     redis.disconnect();
   });
 
-  it('uses in-memory limits in embedded mode (no Redis)', async () => {
+  it('uses in-memory limits in embedded mode (no Redis), counting failures', async () => {
     const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/tmp/unused-idp-test', LOGIN_ATTEMPTS_PER_IP: '2' });
     const protection = createLoginProtection(createLimiterFactory(undefined), config.rateLimits);
     expect(await protection.beforeAttempt('203.0.113.2', 'a@example.com')).toEqual({ allowed: true });
+    await protection.recordFailure('a@example.com', '203.0.113.2');
     expect(await protection.beforeAttempt('203.0.113.2', 'b@example.com')).toEqual({ allowed: true });
+    await protection.recordFailure('b@example.com', '203.0.113.2');
     expect(await protection.beforeAttempt('203.0.113.2', 'c@example.com')).toMatchObject({ allowed: false, reason: 'ip' });
   });
 });
