@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { usingRedis } from '../../support/database.js';
+import { openTestRedis, type TestRedis } from '../../support/redis.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { REDIRECT_URI, registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
@@ -110,5 +112,38 @@ describe('token endpoint limits', () => {
     const seen = await statuses(8, form);
     expect(seen.slice(0, 4)).toEqual([401, 401, 401, 401]);
     expect(new Set(seen.slice(4))).toEqual(new Set([429]));
+  });
+});
+
+const describeWithRedis = usingRedis() ? describe : describe.skip;
+
+describeWithRedis('token endpoint hot path on Redis', () => {
+  let server: TestServer;
+  let testRedis: TestRedis;
+  const limiterKeys: string[] = [];
+
+  beforeAll(async () => {
+    testRedis = await openTestRedis();
+    // Records the rate-limit keys of every command the server sends to Redis.
+    const send = testRedis.redis.sendCommand.bind(testRedis.redis);
+    testRedis.redis.sendCommand = ((command: { args: unknown[] }, ...rest: unknown[]) => {
+      for (const arg of command.args ?? []) if (typeof arg === 'string' && arg.includes('rl:token')) limiterKeys.push(arg);
+      return (send as (...all: unknown[]) => unknown)(command, ...rest);
+    }) as typeof testRedis.redis.sendCommand;
+    server = await startTestServer({ testRedis });
+  });
+  afterAll(async () => {
+    await server.close();
+    await testRedis.destroy();
+  });
+
+  it('makes no failure-counter call and about one limiter call per 16 successful token requests', async () => {
+    const machine = await registerClient(server.issuer, server.container, { type: 'machine' });
+    await oidc.clientCredentialsGrant(machine.config);
+    limiterKeys.length = 0;
+    for (let i = 0; i < 160; i += 1) await oidc.clientCredentialsGrant(machine.config);
+    expect(limiterKeys.filter((key) => key.includes('auth-failure'))).toEqual([]);
+    expect(limiterKeys.length).toBeGreaterThan(0); // the recorder sees the per-client limiter's leases
+    expect(limiterKeys.length).toBeLessThanOrEqual(160 / 16 + 2);
   });
 });
