@@ -67,11 +67,14 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       if (!matches) return { ok: false, reason: 'wrong_password', account };
       if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
       if (account.locked_at && !(await options.signInWhileLocked?.(account))) return { ok: false, reason: 'locked', account };
+      let current = account;
       if (hasher.needsRehash(account.password_hash)) {
-        await queries.updatePasswordHash(account.id, await hasher.hash(password));
+        current = { ...account, password_hash: await hasher.hash(password) };
+        await queries.updatePasswordHash(account.id, current.password_hash!);
       }
       await queries.recordLogin(account.id, clock.now());
-      return { ok: true, account };
+      // The row as it now is: callers that key on the password hash (known devices) see the new one.
+      return { ok: true, account: current };
     },
 
     /** Locks an account after too many failed sign-ins; returns false if it already was. */

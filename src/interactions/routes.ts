@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { AccountRow } from '../accounts/queries.js';
 import { MAX_PASSWORD_LENGTH } from '../accounts/service.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
@@ -93,10 +94,14 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const origin = requestOriginOf(ctx.req);
     // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
     if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
-    // A known device: this browser signed the account in before, or holds a session of it now.
+    // A known device: this browser holds a session of the account now, or signed it in before with
+    // the password in force. Looked up only while the account has a wait.
     const sessionAccountId = interaction.session?.accountId;
-    const sessionHolds = async () => Boolean(sessionAccountId && (await deps.accounts.findById(sessionAccountId))?.email.toLowerCase() === form.email.toLowerCase());
-    const knownDevice = async () => devices.has(ctx, form.email) || (await sessionHolds());
+    const isKnownDevice = (account: AccountRow) => account.id === sessionAccountId || devices.has(ctx, account);
+    const knownDevice = async () => {
+      const account = await deps.accounts.findByEmail(form.email);
+      return Boolean(account && isKnownDevice(account));
+    };
     const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email, knownDevice);
     if (!decision.allowed) {
       await deps.audit.record({
@@ -111,7 +116,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return renderLogin(ctx, interaction, { error: tooManyAttempts(decision.retryAfter), email: form.email });
     }
     const result = await deps.accounts.authenticate(form.email, form.password, {
-      signInWhileLocked: (account) => devices.has(ctx, form.email) || sessionAccountId === account.id,
+      signInWhileLocked: isKnownDevice,
     });
     if (!result.ok) {
       const failure = await deps.loginProtection.recordFailure(form.email, ctx.ip);
@@ -138,7 +143,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, email: form.email });
     }
     await deps.loginProtection.recordSuccess(form.email, ctx.ip);
-    devices.remember(ctx, form.email);
+    devices.remember(ctx, result.account);
     const accountId = result.account.id;
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
     const remember = Boolean(deps.rememberMe && form.remember === 'yes');

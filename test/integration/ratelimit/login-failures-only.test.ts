@@ -135,6 +135,17 @@ describe('failures from elsewhere do not delay a known device or address', () =>
     expect((await attempt(web, OWNER, PASSWORD, '192.0.2.78', withSession, { prompt: 'login' })).status).toBe(200);
   });
 
+  it('forgets a device once the password changes (a reset after a compromise revokes it)', async () => {
+    const laptop = new UserAgent();
+    expect((await attempt(web, OWNER, PASSWORD, '192.0.2.120', laptop)).status).toBe(200);
+    const NEW_PASSWORD = 'another long and correct password';
+    await server.container.db('accounts').where({ email: OWNER }).update({ password_hash: await server.container.hasher.hash(NEW_PASSWORD) });
+    await attackerGuesses(3);
+    expect((await attempt(web, OWNER, NEW_PASSWORD, '192.0.2.121', await deviceOnly(laptop))).status).toBe(429);
+    await server.container.db('accounts').where({ email: OWNER }).update({ password_hash: await server.container.hasher.hash(PASSWORD) });
+    await server.container.loginProtection.reset(OWNER);
+  });
+
   it("brings the wait back for a known device's own failures", async () => {
     const laptop = new UserAgent();
     expect((await attempt(web, OWNER, PASSWORD, HOME, laptop)).status).toBe(200);
