@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { signInToAccount, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
 import { UserAgent, type Page } from '../../support/user-agent.js';
@@ -186,5 +187,41 @@ describe('lockout and known devices', () => {
     }
     expect((await attempt(web, OWNER, PASSWORD, '192.0.2.91', device)).status).toBe(200);
     expect((await attempt(web, OWNER, PASSWORD, '203.0.113.251')).status).toBe(401);
+  });
+});
+
+describe('password confirmation on the account pages', () => {
+  let env: AccountTestServer;
+  let web: RegisteredClient;
+
+  /** A browser behind the trusted proxy, whose client address can move (Wi-Fi to mobile). */
+  class Roaming extends UserAgent {
+    constructor(public from: string) {
+      super();
+    }
+    override request(url: string, init: Parameters<UserAgent['request']>[1] = {}): Promise<Page> {
+      return super.request(url, { ...init, headers: { 'x-forwarded-for': this.from, ...init.headers } });
+    }
+  }
+
+  beforeAll(async () => {
+    env = await startAccountServer({
+      env: { TRUSTED_PROXIES: '127.0.0.1', LOGIN_FAILURES_BEFORE_DELAY: '3', LOGIN_DELAY_BASE_SECONDS: '600', LOGIN_DELAY_MAX_SECONDS: '900' },
+    });
+    web = await registerClient(env.issuer, env.server.container);
+    await env.server.container.accounts.createAccount({ email: 'pat@example.com', password: PASSWORD, emailVerified: true });
+  });
+  afterAll(() => env.close());
+
+  it('is not delayed for the signed-in owner by failures from elsewhere', async () => {
+    const laptop = new Roaming('192.0.2.200');
+    await signInToAccount(laptop, env.issuer, { email: 'pat@example.com', password: PASSWORD });
+    laptop.from = '192.0.2.201'; // a new address: only the session makes the laptop known
+    const guesses = await statuses(3, (i) => attempt(web, 'pat@example.com', `guess-${i}`, `203.0.113.${30 + i}`));
+    expect(guesses).toEqual([401, 401, 401]);
+    expect((await attempt(web, 'pat@example.com', PASSWORD, '203.0.113.40')).status).toBe(429);
+    const form = await laptop.request(`${env.issuer}/account/password`);
+    const done = await submit(laptop, form, '/account/password', { current: PASSWORD, password: 'a brand new long password' });
+    expect(done.url).toBe(`${env.issuer}/account?done=password`);
   });
 });
