@@ -25,16 +25,14 @@ interface Lease {
  * look) it takes one point per request, so the count is exact where it matters. Points leased but not
  * spent are lost with the window, so the limit is never looser than configured: at worst an instance
  * refuses MAX_LEASE - 1 requests early. A lease that other instances' traffic made too big is given
- * back and the point is asked for alone. Penalties go straight to Redis and drop the local lease, so
- * the next request sees them.
+ * back and the point is asked for alone. A point refunded for a request that was not the key
+ * owner's (refund()) goes back where it came from.
  */
 export class LeasedLimiter {
   readonly #shared: RateLimiterAbstract;
   readonly #leases = new Map<string, Lease>();
   /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
   readonly #taking = new Map<string, Promise<number>>();
-  /** Bumped per key by penalties, so a lease taken before one is not kept after it. */
-  readonly #penalties = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(shared: RateLimiterAbstract, now: () => number = Date.now) {
@@ -56,14 +54,13 @@ export class LeasedLimiter {
     }
     const current = this.#current(key);
     const size = current?.roomy ? MAX_LEASE : 1;
-    const generation = this.#penalties.get(key) ?? 0;
     // The window's end is counted from before the call, so a lease never outlives its window.
     const askedAt = this.#now();
     const taken = this.#take(key, size).then(
-      ({ answer, taken }) => this.#remember(key, generation, askedAt, { points: taken - 1, answer }),
+      ({ answer, taken }) => this.#remember(key, askedAt, { points: taken - 1, answer }),
       (rejection: unknown) => {
         // Over the limit: no more leases until the window ends.
-        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, askedAt, { points: 0, answer: rejection, full: true });
+        if (rejection instanceof RateLimiterRes) this.#remember(key, askedAt, { points: 0, answer: rejection, full: true });
         throw rejection;
       },
     );
@@ -92,17 +89,9 @@ export class LeasedLimiter {
     await this.#shared.reward(key, 1);
   }
 
-  async penalty(key: string, points: number): Promise<void> {
-    if (this.#penalties.size >= MAX_KEYS) this.#penalties.clear();
-    this.#penalties.set(key, (this.#penalties.get(key) ?? 0) + 1);
-    this.#leases.delete(key);
-    await this.#shared.penalty(key, points);
-  }
-
   /** Keeps what a take learned as the key's lease; returns the end of the window taken from. */
-  #remember(key: string, generation: number, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): number {
+  #remember(key: string, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): number {
     const expiresAt = askedAt + taken.answer.msBeforeNext;
-    if (generation !== (this.#penalties.get(key) ?? 0)) return expiresAt;
     this.#evictOldest();
     this.#leases.set(key, {
       points: taken.points,

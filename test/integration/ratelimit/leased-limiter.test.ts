@@ -91,24 +91,6 @@ describe(`a leased limit on ${usingRedis() ? 'Redis' : 'the in-memory store'}`, 
     expect(await spend(limiter, 3, 'client:b')).toEqual({ allowed: 3, refused: 0 });
   });
 
-  it('sees a penalty on the very next request, even with points leased', async () => {
-    const limiter = new LeasedLimiter(sharedCounter(1000));
-    await spend(limiter, 3); // now holds a lease
-    await limiter.penalty('client:a', 1000);
-    expect(await spend(limiter, 1)).toEqual({ allowed: 0, refused: 1 });
-  });
-
-  it("keeps one client's lease when another client is penalised meanwhile", async () => {
-    const limiter = new LeasedLimiter(sharedCounter(1000));
-    await spend(limiter, 1); // learns that there is room
-    const taking = limiter.consume('client:a'); // takes a lease
-    await limiter.penalty('client:guessed', 20);
-    await taking;
-    const before = calls;
-    await spend(limiter, 3);
-    expect(calls).toBe(before); // spent from the lease taken while the other client was penalised
-  });
-
   it('gives back a lease that traffic elsewhere made too big, and takes the one point alone', async () => {
     const shared = sharedCounter(100);
     const limiter = new LeasedLimiter(shared);
