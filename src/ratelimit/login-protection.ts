@@ -1,6 +1,6 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { sha256 } from '../shared/digest.js';
 import { guardStore, retryAfterSeconds, toLimitError, type LimiterFactory } from './store.js';
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfter: number; reason: 'ip' | 'ip_account' | 'account_delay' };
@@ -35,10 +35,15 @@ export const KNOWN_CONTEXT_SECONDS = 21 * 24 * 3600;
  *   Rule (lockout prevention for known devices): the wait is not a lever against a known email. It
  *   does not apply to a device the caller vouches for (a session or device cookie of that account),
  *   nor to an address that signed this account in before (remembered for KNOWN_CONTEXT_SECONDS under
- *   a hash of account and address); their own failures still count per IP and per IP+account,
+ *   an HMAC of account and address, keyed from SERVER_SECRET); their own failures still count per IP and per IP+account,
  *   and from the threshold on they wait like anyone else.
  */
-export function createLoginProtection(factory: LimiterFactory, limits: Config['rateLimits'], kind: 'login' | 'mfa' = 'login') {
+export function createLoginProtection(
+  factory: LimiterFactory,
+  limits: Config['rateLimits'],
+  serverSecret: string,
+  kind: 'login' | 'mfa' = 'login',
+) {
   const window = limits.loginAttemptWindowSeconds;
   const threshold = kind === 'login' ? limits.loginFailuresBeforeDelay : limits.mfaFailuresBeforeDelay;
   const perIp = factory(`${kind}:ip`, { points: limits.loginAttemptsPerIp, duration: window });
@@ -50,8 +55,10 @@ export function createLoginProtection(factory: LimiterFactory, limits: Config['r
   const knownIps = factory(`${kind}:known-ip`, { points: 1, duration: KNOWN_CONTEXT_SECONDS });
 
   const accountKey = (email: string) => email.trim().toLowerCase();
-  // Hashed: the store must not keep a readable list of where each person signs in from.
-  const knownIpKey = (key: string, ip: string) => sha256(`${key}|${ip}`);
+  // Keyed hash: the store must not keep a list of where each person signs in from, not even one
+  // that could be recovered by hashing every IPv4 address with a known email.
+  const knownIpSecret = Buffer.from(hkdfSync('sha256', serverSecret, 'idp-known-ip', kind, 32));
+  const knownIpKey = (key: string, ip: string) => createHmac('sha256', knownIpSecret).update(`${key}|${ip}`).digest('base64url');
 
   async function countFailure(limiter: typeof failures, key: string): Promise<number> {
     try {
