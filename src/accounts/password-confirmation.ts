@@ -11,17 +11,19 @@ import type { AccountRow } from './queries.js';
  */
 export function createPasswordConfirmation(deps: { hasher: PasswordHasher; loginProtection: LoginProtection }) {
   return async function confirmPassword(account: AccountRow, origin: RequestOrigin, password: string, field = 'current'): Promise<void> {
-    const decision = await deps.loginProtection.beforeAttempt(origin.ip ?? '', account.email);
+    const ip = origin.ip ?? '';
+    // The caller holds a session of this account: a known device, not delayed by failures from elsewhere.
+    const decision = await deps.loginProtection.beforeAttempt(ip, account.email, () => true);
     if (!decision.allowed) {
       throw new AppError('RATE_LIMITED', 429, `Too many wrong passwords. Wait ${decision.retryAfter} seconds, then try again.`, {
         headers: { 'Retry-After': String(decision.retryAfter) },
       });
     }
     if (!account.password_hash || !(await deps.hasher.verify(password, account.password_hash))) {
-      await deps.loginProtection.recordFailure(account.email);
+      await deps.loginProtection.recordFailure(account.email, ip);
       throw new AppError('WRONG_PASSWORD', 400, 'The password is not correct.', { details: { field } });
     }
-    await deps.loginProtection.recordSuccess(account.email);
+    await deps.loginProtection.recordSuccess(account.email, ip);
   };
 }
 

@@ -50,7 +50,14 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
      * email, a disabled account and a wrong password take about the same time; the reason is for the
      * event log only, never for the person signing in.
      */
-    async authenticate(emailInput: string, password: string): Promise<AuthenticationResult> {
+    async authenticate(
+      emailInput: string,
+      password: string,
+      options: {
+        /** Asked only for a locked account with the right password: a known device signs in anyway (login-protection.ts). */
+        signInWhileLocked?: (account: AccountRow) => Promise<boolean> | boolean;
+      } = {},
+    ): Promise<AuthenticationResult> {
       const account = await queries.findAccountByEmail(emailInput.trim());
       if (!account?.password_hash) {
         await hasher.decoyVerify(password);
@@ -59,12 +66,15 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       const matches = await hasher.verify(password, account.password_hash);
       if (!matches) return { ok: false, reason: 'wrong_password', account };
       if (account.status !== 'active') return { ok: false, reason: 'disabled', account };
-      if (account.locked_at) return { ok: false, reason: 'locked', account };
+      if (account.locked_at && !(await options.signInWhileLocked?.(account))) return { ok: false, reason: 'locked', account };
+      let current = account;
       if (hasher.needsRehash(account.password_hash)) {
-        await queries.updatePasswordHash(account.id, await hasher.hash(password));
+        current = { ...account, password_hash: await hasher.hash(password) };
+        await queries.updatePasswordHash(account.id, current.password_hash!);
       }
       await queries.recordLogin(account.id, clock.now());
-      return { ok: true, account };
+      // The row as it now is: callers that key on the password hash (known devices) see the new one.
+      return { ok: true, account: current };
     },
 
     /** Locks an account after too many failed sign-ins; returns false if it already was. */

@@ -57,7 +57,8 @@ export interface Config {
     loginAttemptWindowSeconds: number;
     mfaFailuresBeforeDelay: number;
     tokenRequestsPerClientPerMinute: number;
-    tokenAuthFailureCost: number;
+    tokenAuthFailuresPerIpAndClient: number;
+    tokenAuthFailuresPerIp: number;
     mailRequestsPerAddressPerHour: number;
     mailRequestsPerIpPerHour: number;
     apiRequestsPerClientPerMinute: number;
@@ -195,7 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       loginAttemptWindowSeconds: e.LOGIN_ATTEMPT_WINDOW_SECONDS,
       mfaFailuresBeforeDelay: e.MFA_FAILURES_BEFORE_DELAY,
       tokenRequestsPerClientPerMinute: e.TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE,
-      tokenAuthFailureCost: e.TOKEN_AUTH_FAILURE_COST,
+      tokenAuthFailuresPerIpAndClient: e.TOKEN_AUTH_FAILURES_PER_IP_AND_CLIENT,
+      tokenAuthFailuresPerIp: e.TOKEN_AUTH_FAILURES_PER_IP,
       mailRequestsPerAddressPerHour: e.MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
       mailRequestsPerIpPerHour: e.MAIL_REQUESTS_PER_IP_PER_HOUR,
       apiRequestsPerClientPerMinute: e.API_REQUESTS_PER_CLIENT_PER_MINUTE,

@@ -77,7 +77,9 @@ export const environmentSchema = z.object({
   LOGIN_ATTEMPT_WINDOW_SECONDS: seconds(900),
   MFA_FAILURES_BEFORE_DELAY: z.coerce.number().int().min(1).max(100).default(5),
   TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
-  TOKEN_AUTH_FAILURE_COST: z.coerce.number().int().min(1).max(1000).default(20),
+  // Failed client authentications per 10 minutes; charged to the address, never to the client (ratelimit/token-endpoint.ts).
+  TOKEN_AUTH_FAILURES_PER_IP_AND_CLIENT: z.coerce.number().int().positive().default(20),
+  TOKEN_AUTH_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
   MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
   MAIL_REQUESTS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
   API_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),

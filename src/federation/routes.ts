@@ -197,7 +197,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     }
     const result = await deps.accounts.authenticate(outcome.email, form.password);
     if (!result.ok || result.account.id !== outcome.accountId) {
-      const failure = await deps.loginProtection.recordFailure(outcome.email);
+      const failure = await deps.loginProtection.recordFailure(outcome.email, ctx.ip);
       if (failure.lockNow && (await deps.accounts.lock(outcome.accountId))) {
         await deps.audit.record({ type: 'account.locked', outcome: 'failure', actor: { type: 'system' }, accountId: outcome.accountId, origin, detail: { consecutiveFailures: failure.consecutiveFailures } });
       }
@@ -212,7 +212,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
       ctx.status = 401;
       return renderLink(ctx, interaction, outcome, 'The password is not correct.');
     }
-    await deps.loginProtection.recordSuccess(outcome.email);
+    await deps.loginProtection.recordSuccess(outcome.email, ctx.ip);
     const connection = await connections.requireConnection(outcome.connectionId);
     await broker.link(connection, outcome.profile, outcome.accountId, 'password', { origin, clientId });
     const mfaDone = await signedIn(ctx, connection, outcome.profile, outcome.accountId, { linked: true, clientId });

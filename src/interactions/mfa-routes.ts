@@ -88,7 +88,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   }
 
   async function recordFailure(ctx: Context, interaction: Interaction, pending: PendingLogin, stage: string) {
-    const failure = await deps.mfaProtection.recordFailure(pending.accountId);
+    const failure = await deps.mfaProtection.recordFailure(pending.accountId, ctx.ip);
     await recordMfaFailure(ctx, interaction, pending, { reason: 'wrong_code', stage, consecutiveFailures: failure.consecutiveFailures });
     ctx.status = 401;
   }
@@ -133,7 +133,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           await recordFailure(ctx, interaction, pending, 'challenge');
           return renderChallenge(ctx, interaction, CODE_REJECTED);
         }
-        await deps.mfaProtection.recordSuccess(pending.accountId);
+        await deps.mfaProtection.recordSuccess(pending.accountId, ctx.ip);
         await deps.audit.record({
           type: result.method === 'recovery_code' ? 'mfa.recovery_code_used' : 'mfa.succeeded',
           accountId: pending.accountId,
@@ -161,7 +161,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           await recordFailure(ctx, interaction, pending, 'enroll');
           return renderEnrollment(ctx, interaction, pending, CODE_REJECTED);
         }
-        await deps.mfaProtection.recordSuccess(pending.accountId);
+        await deps.mfaProtection.recordSuccess(pending.accountId, ctx.ip);
         await deps.audit.record({
           type: 'mfa.enrolled',
           accountId: pending.accountId,

@@ -1,11 +1,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { AccountRow } from '../accounts/queries.js';
 import { MAX_PASSWORD_LENGTH } from '../accounts/service.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
+import { knownDevices } from '../ratelimit/known-device.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
 import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess } from './consent.js';
@@ -31,6 +33,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const steps = createInteractionSteps(deps);
   const { forms } = steps;
   const mfa = createMfaRoutes(deps, steps);
+  const devices = knownDevices(deps.secureCookies);
 
   async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string } = {}) {
     const client = await steps.clientOf(interaction);
@@ -91,7 +94,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const origin = requestOriginOf(ctx.req);
     // Home-realm discovery: an email domain that belongs to an upstream provider signs in there.
     if (deps.federation && (await deps.federation.homeRealm(ctx, interaction, form.email))) return;
-    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email);
+    // A known device: this browser holds a session of the account now, or signed it in before with
+    // the password in force. Looked up only while the account has a wait.
+    const sessionAccountId = interaction.session?.accountId;
+    const isKnownDevice = (account: AccountRow) => account.id === sessionAccountId || devices.has(ctx, account);
+    const knownDevice = async () => {
+      const account = await deps.accounts.findByEmail(form.email);
+      return Boolean(account && isKnownDevice(account));
+    };
+    const decision = await deps.loginProtection.beforeAttempt(ctx.ip, form.email, knownDevice);
     if (!decision.allowed) {
       await deps.audit.record({
         type: 'login.failed',
@@ -104,9 +115,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.set('Retry-After', String(decision.retryAfter));
       return renderLogin(ctx, interaction, { error: tooManyAttempts(decision.retryAfter), email: form.email });
     }
-    const result = await deps.accounts.authenticate(form.email, form.password);
+    const result = await deps.accounts.authenticate(form.email, form.password, {
+      signInWhileLocked: isKnownDevice,
+    });
     if (!result.ok) {
-      const failure = await deps.loginProtection.recordFailure(form.email);
+      const failure = await deps.loginProtection.recordFailure(form.email, ctx.ip);
       if (failure.lockNow && result.account && (await deps.accounts.lock(result.account.id))) {
         await deps.audit.record({
           type: 'account.locked',
@@ -129,7 +142,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       ctx.status = 401;
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, email: form.email });
     }
-    await deps.loginProtection.recordSuccess(form.email);
+    await deps.loginProtection.recordSuccess(form.email, ctx.ip);
+    devices.remember(ctx, result.account);
     const accountId = result.account.id;
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
     const remember = Boolean(deps.rememberMe && form.remember === 'yes');

@@ -96,10 +96,10 @@ export function createSecurityRouter(deps: SecurityRouterDeps): Router {
     }
     const codes = await deps.mfa.confirmTotpEnrollment(account.id, form.code);
     if (!codes) {
-      await deps.mfaProtection.recordFailure(account.id);
+      await deps.mfaProtection.recordFailure(account.id, ctx.ip);
       return renderEnrollment(ctx, account, 'That code is not valid. Check your authenticator app and try again.', 400);
     }
-    await deps.mfaProtection.recordSuccess(account.id);
+    await deps.mfaProtection.recordSuccess(account.id, ctx.ip);
     await deps.audit.record({ type: 'mfa.enrolled', accountId: account.id, origin: originOf(ctx), detail: { method: 'totp', during: 'account' } });
     await render(ctx, account, { codes });
   });

@@ -8,6 +8,7 @@ import { compareHashedClientSecrets } from './client-secret.js';
 import { buildProviderConfiguration, type ConfigurationDeps } from './configuration.js';
 import { auditProviderEvents } from './events.js';
 import { answerOutagesWith503 } from './outages.js';
+import { useDerivedClientIp } from './client-ip.js';
 
 export interface ProviderHolder {
   /** The provider serving requests now; replaced when the signing keys change. */
@@ -51,9 +52,11 @@ export async function createProviderHolder(deps: {
       deps.base.config.issuer,
       buildProviderConfiguration({ ...deps.base, claimsMapping, secrets: { jwks: keySet.jwks, cookieKeys: [cookieKey], pairwiseSalt } }),
     );
-    // Forwarded headers reach the provider only from trusted proxies (see http/client-address.ts).
+    // Forwarded headers reach the provider only from trusted proxies (see http/client-address.ts);
+    // proxy = true lets it believe their scheme and host. Its client IP is the app's, never theirs.
     provider.proxy = true;
     answerOutagesWith503(provider, deps.onOutage);
+    useDerivedClientIp(provider);
     compareHashedClientSecrets(provider);
     deps.limitTokens?.(provider);
     auditProviderEvents(provider, deps.audit);

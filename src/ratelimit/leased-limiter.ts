@@ -25,16 +25,14 @@ interface Lease {
  * look) it takes one point per request, so the count is exact where it matters. Points leased but not
  * spent are lost with the window, so the limit is never looser than configured: at worst an instance
  * refuses MAX_LEASE - 1 requests early. A lease that other instances' traffic made too big is given
- * back and the point is asked for alone. Penalties go straight to Redis and drop the local lease, so
- * the next request sees them.
+ * back and the point is asked for alone. A point refunded for a request that was not the key
+ * owner's (refund()) goes back where it came from.
  */
 export class LeasedLimiter {
   readonly #shared: RateLimiterAbstract;
   readonly #leases = new Map<string, Lease>();
   /** Leases being taken: concurrent requests for the same key wait for one instead of each asking. */
-  readonly #taking = new Map<string, Promise<void>>();
-  /** Bumped per key by penalties, so a lease taken before one is not kept after it. */
-  readonly #penalties = new Map<string, number>();
+  readonly #taking = new Map<string, Promise<number>>();
   readonly #now: () => number;
 
   constructor(shared: RateLimiterAbstract, now: () => number = Date.now) {
@@ -42,24 +40,27 @@ export class LeasedLimiter {
     this.#now = now;
   }
 
-  /** Spends one point. Rejects with RateLimiterRes when over the limit, or with the store's error. */
-  async consume(key: string): Promise<void> {
+  /**
+   * Spends one point. Resolves to the end of the window the point belongs to (for refund()); rejects
+   * with RateLimiterRes when over the limit, or with the store's error.
+   */
+  async consume(key: string): Promise<number> {
     for (;;) {
-      if (this.#spendLeased(key)) return;
+      const leased = this.#spendLeased(key);
+      if (leased) return leased;
       const taking = this.#taking.get(key);
       if (!taking) break;
       await taking.catch(() => undefined);
     }
     const current = this.#current(key);
     const size = current?.roomy ? MAX_LEASE : 1;
-    const generation = this.#penalties.get(key) ?? 0;
     // The window's end is counted from before the call, so a lease never outlives its window.
     const askedAt = this.#now();
     const taken = this.#take(key, size).then(
-      ({ answer, taken }) => this.#remember(key, generation, askedAt, { points: taken - 1, answer }),
+      ({ answer, taken }) => this.#remember(key, askedAt, { points: taken - 1, answer }),
       (rejection: unknown) => {
         // Over the limit: no more leases until the window ends.
-        if (rejection instanceof RateLimiterRes) this.#remember(key, generation, askedAt, { points: 0, answer: rejection, full: true });
+        if (rejection instanceof RateLimiterRes) this.#remember(key, askedAt, { points: 0, answer: rejection, full: true });
         throw rejection;
       },
     );
@@ -67,27 +68,37 @@ export class LeasedLimiter {
     if (size === 1) return taken;
     this.#taking.set(key, taken);
     try {
-      await taken;
+      return await taken;
     } finally {
       if (this.#taking.get(key) === taken) this.#taking.delete(key);
     }
   }
 
-  async penalty(key: string, points: number): Promise<void> {
-    if (this.#penalties.size >= MAX_KEYS) this.#penalties.clear();
-    this.#penalties.set(key, (this.#penalties.get(key) ?? 0) + 1);
-    this.#leases.delete(key);
-    await this.#shared.penalty(key, points);
+  /**
+   * Gives back one point that consume() took for a request the key's owner did not make (a failed
+   * client authentication). Kept in the local lease when it came from it; otherwise the shared
+   * counter is rewarded, but only while the point's window lasts (a later window owes nothing).
+   */
+  async refund(key: string, windowEnd: number): Promise<void> {
+    if (windowEnd <= this.#now()) return;
+    const lease = this.#leases.get(key);
+    if (lease && lease.expiresAt === windowEnd) {
+      lease.points += 1;
+      return;
+    }
+    await this.#shared.reward(key, 1);
   }
 
-  #remember(key: string, generation: number, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): void {
-    if (generation !== (this.#penalties.get(key) ?? 0)) return;
+  /** Keeps what a take learned as the key's lease; returns the end of the window taken from. */
+  #remember(key: string, askedAt: number, taken: { points: number; answer: RateLimiterRes; full?: boolean }): number {
+    const expiresAt = askedAt + taken.answer.msBeforeNext;
     this.#evictOldest();
     this.#leases.set(key, {
       points: taken.points,
-      expiresAt: askedAt + taken.answer.msBeforeNext,
+      expiresAt,
       roomy: !taken.full && taken.answer.remainingPoints >= MAX_LEASE * HEADROOM_LEASES,
     });
+    return expiresAt;
   }
 
   /** Keeps the map bounded (many keys: per-IP callers, made-up client ids) by dropping the oldest leases. */
@@ -105,11 +116,12 @@ export class LeasedLimiter {
     return lease && lease.expiresAt > this.#now() ? lease : undefined;
   }
 
-  #spendLeased(key: string): boolean {
+  /** Spends a point of the local lease; returns its window's end, or 0 when there is none to spend. */
+  #spendLeased(key: string): number {
     const lease = this.#current(key);
-    if (!lease || lease.points <= 0) return false;
+    if (!lease || lease.points <= 0) return 0;
     lease.points -= 1;
-    return true;
+    return lease.expiresAt;
   }
 
   async #take(key: string, size: number): Promise<{ answer: RateLimiterRes; taken: number }> {

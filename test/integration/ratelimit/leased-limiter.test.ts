@@ -91,24 +91,6 @@ describe(`a leased limit on ${usingRedis() ? 'Redis' : 'the in-memory store'}`, 
     expect(await spend(limiter, 3, 'client:b')).toEqual({ allowed: 3, refused: 0 });
   });
 
-  it('sees a penalty on the very next request, even with points leased', async () => {
-    const limiter = new LeasedLimiter(sharedCounter(1000));
-    await spend(limiter, 3); // now holds a lease
-    await limiter.penalty('client:a', 1000);
-    expect(await spend(limiter, 1)).toEqual({ allowed: 0, refused: 1 });
-  });
-
-  it("keeps one client's lease when another client is penalised meanwhile", async () => {
-    const limiter = new LeasedLimiter(sharedCounter(1000));
-    await spend(limiter, 1); // learns that there is room
-    const taking = limiter.consume('client:a'); // takes a lease
-    await limiter.penalty('client:guessed', 20);
-    await taking;
-    const before = calls;
-    await spend(limiter, 3);
-    expect(calls).toBe(before); // spent from the lease taken while the other client was penalised
-  });
-
   it('gives back a lease that traffic elsewhere made too big, and takes the one point alone', async () => {
     const shared = sharedCounter(100);
     const limiter = new LeasedLimiter(shared);
@@ -128,6 +110,31 @@ describe(`a leased limit on ${usingRedis() ? 'Redis' : 'the in-memory store'}`, 
     now += 61_000;
     await spend(limiter, 1);
     expect(calls).toBe(before + 1); // the lease expired with its window: back to the store
+  });
+
+  it('takes a refunded point back into the lease it came from, without a store call', async () => {
+    const limiter = new LeasedLimiter(sharedCounter(1000));
+    await spend(limiter, 1); // learns that there is room
+    const windowEnd = await limiter.consume('client:a'); // takes a lease
+    const before = calls;
+    await limiter.refund('client:a', windowEnd);
+    expect(calls).toBe(before);
+    // The lease holds MAX_LEASE - 1 + 1 points: that many spends without asking the store again.
+    await spend(limiter, MAX_LEASE);
+    expect(calls).toBe(before);
+  });
+
+  it('gives a refunded point back to the shared counter near the limit, and nothing once its window is over', async () => {
+    let now = Date.now();
+    const shared = sharedCounter(5);
+    const limiter = new LeasedLimiter(shared, () => now);
+    const windowEnd = await limiter.consume('client:a');
+    await limiter.refund('client:a', windowEnd);
+    expect(await spend(limiter, 6)).toEqual({ allowed: 5, refused: 1 });
+    const late = await limiter.consume('client:b');
+    now = late + 1;
+    await limiter.refund('client:b', late);
+    expect((await shared.get('client:b'))?.consumedPoints ?? 0).toBeLessThanOrEqual(1);
   });
 
   it('passes a store failure through (the callers answer 503)', async () => {

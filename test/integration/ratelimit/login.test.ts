@@ -40,9 +40,9 @@ describe('login throttling per account', () => {
     expect(alertOf(during)).toContain('Too many attempts');
     // The next failure (after the wait) doubles it: simulate the wait ending by clearing only the wait.
     const protection = server.container.loginProtection;
-    const next = await protection.recordFailure('delay@example.com');
+    const next = await protection.recordFailure('delay@example.com', '127.0.0.1');
     expect(next).toMatchObject({ consecutiveFailures: 4, delaySeconds: 60, lockNow: false });
-    const capped = await protection.recordFailure('delay@example.com');
+    const capped = await protection.recordFailure('delay@example.com', '127.0.0.1');
     expect(capped.delaySeconds).toBe(100);
     const throttled = await server.container.db('events').where({ type: 'login.failed' }).whereRaw("detail->>'reason' = 'throttled'");
     expect(throttled.length).toBeGreaterThan(0);

@@ -53,17 +53,19 @@ describe('rate-limit store outage', () => {
     const port = await freePort(); // nothing listens there: Redis is "down"
     const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/tmp/unused-idp-test' });
-    const protection = createLoginProtection(createLimiterFactory(redis), config.rateLimits);
+    const protection = createLoginProtection(createLimiterFactory(redis), config.rateLimits, TEST_SERVER_SECRET);
     await expect(protection.beforeAttempt('203.0.113.1', 'someone@example.com')).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
-    await expect(protection.recordFailure('someone@example.com')).rejects.toMatchObject({ status: 503 });
+    await expect(protection.recordFailure('someone@example.com', '203.0.113.1')).rejects.toMatchObject({ status: 503 });
     redis.disconnect();
   });
 
-  it('uses in-memory limits in embedded mode (no Redis)', async () => {
+  it('uses in-memory limits in embedded mode (no Redis), counting failures', async () => {
     const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/tmp/unused-idp-test', LOGIN_ATTEMPTS_PER_IP: '2' });
-    const protection = createLoginProtection(createLimiterFactory(undefined), config.rateLimits);
+    const protection = createLoginProtection(createLimiterFactory(undefined), config.rateLimits, TEST_SERVER_SECRET);
     expect(await protection.beforeAttempt('203.0.113.2', 'a@example.com')).toEqual({ allowed: true });
+    await protection.recordFailure('a@example.com', '203.0.113.2');
     expect(await protection.beforeAttempt('203.0.113.2', 'b@example.com')).toEqual({ allowed: true });
+    await protection.recordFailure('b@example.com', '203.0.113.2');
     expect(await protection.beforeAttempt('203.0.113.2', 'c@example.com')).toMatchObject({ allowed: false, reason: 'ip' });
   });
 });
