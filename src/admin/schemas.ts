@@ -78,6 +78,9 @@ export const grantSchema = z
   .meta({ id: 'Grant' });
 
 // Clients
+const SYSTEM_API_DELEGATION =
+  "May act for signed-in people on this server's admin and check APIs (first-party web, spa or native clients only). " +
+  'Such tokens must carry the permission as an explicit scope, consented on the consent page, from a multi-factor sign-in (acr).';
 const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine']);
 export const clientSchema = z
   .object({
@@ -86,6 +89,7 @@ export const clientSchema = z
     type: clientTypeSchema,
     first_party: z.boolean(),
     require_mfa: z.boolean(),
+    system_api_delegation: z.boolean().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean(),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
@@ -110,6 +114,7 @@ export const createClientSchema = z.strictObject({
   scope: scopeString.optional(),
   first_party: z.boolean().default(false),
   require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
+  system_api_delegation: z.boolean().default(false).meta({ description: SYSTEM_API_DELEGATION }),
   require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
   default_max_age: maxAgeSchema.optional(),
 });
@@ -121,6 +126,7 @@ export const updateClientSchema = z
     scope: scopeString.nullable().optional(),
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
+    system_api_delegation: z.boolean().optional().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean().optional(),
     default_max_age: maxAgeSchema.nullable().optional(),
   })
