@@ -134,6 +134,9 @@ export const updateClientSchema = z
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });
 
 // API resources and permissions
+const RESOURCE_SERVERS =
+  "Confidential clients registered as this API's resource servers: besides the client a token was issued to, only they may introspect the API's tokens (RFC 7662 §4)";
+const resourceServerIds = z.array(z.string().min(1).max(200)).max(50).meta({ description: RESOURCE_SERVERS });
 export const permissionSchema = z
   .object({ id: z.uuid(), resource_id: z.uuid(), name: z.string(), description: z.string().nullable(), created_at: timestamp })
   .meta({ id: 'Permission' });
@@ -146,6 +149,7 @@ export const resourceSchema = z
     access_token_ttl: z.number().int().nullable(),
     token_format: z.enum(['jwt', 'opaque']),
     system: z.boolean().meta({ description: "The server's own API: read-only" }),
+    resource_server_client_ids: z.array(z.string()).meta({ description: RESOURCE_SERVERS }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -159,6 +163,7 @@ export const createResourceSchema = z.strictObject({
   access_token_ttl: tokenTtlSchema.nullable().optional(),
   token_format: z.enum(['jwt', 'opaque']).optional(),
   permissions: z.array(permissionInput).max(500).optional(),
+  resource_server_client_ids: resourceServerIds.optional(),
 });
 export const updateResourceSchema = z
   .strictObject({
@@ -166,6 +171,7 @@ export const updateResourceSchema = z
     description: descriptionSchema.optional(),
     access_token_ttl: tokenTtlSchema.nullable().optional(),
     token_format: z.enum(['jwt', 'opaque']).optional(),
+    resource_server_client_ids: resourceServerIds.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const createPermissionSchema = permissionInput;
