@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { runCommand } from '../../../src/cli/run.js';
 import { ACR_MFA } from '../../../src/mfa/policy.js';
 import { apiClient, bootstrapAdmin, type ApiClient, type ApiResponse } from '../../support/admin.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -210,6 +211,21 @@ describe("tokens issued to people for the server's own APIs (admin, check)", () 
       expect(machine).toMatchObject({ status: 400 });
       expect((await admin.call('GET', `/admin/api/v1/clients/${thirdParty.clientId}`)).body.system_api_delegation).toBe(false);
     });
+  });
+
+  it('names a client for delegation from the CLI too (client create / client update), first-party only', async () => {
+    const run = (argv: string[]) => runCommand(server.container, [...argv, '--json']);
+    const created = await run(['client', 'create', '--name', 'Admin console', '--type', 'spa', '--redirect-uri', 'https://console.example.com/cb', '--first-party', '--system-api-delegation']);
+    expect(created.exitCode).toBe(0);
+    const clientId = JSON.parse(created.stdout).client_id;
+    expect((await server.container.clients.findClient(clientId))?.system_api_delegation).toBe(true);
+    const off = await run(['client', 'update', clientId, '--no-system-api-delegation']);
+    expect(off.exitCode).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ first_party: true, system_api_delegation: false });
+    const thirdPartyOn = await run(['client', 'update', thirdParty.clientId, '--system-api-delegation']);
+    expect(thirdPartyOn.exitCode).toBe(1);
+    expect(thirdPartyOn.stderr).toContain('first-party');
+    expect((await run(['client', 'update', clientId])).exitCode).toBe(2);
   });
 
   it('keeps client-credentials tokens working: the client acts as itself', async () => {
