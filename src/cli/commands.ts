@@ -96,7 +96,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   user locked                               list locked accounts
   user reset-mfa EMAIL                      remove an account's second factor and recovery codes
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
-  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque]
+  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque] [--resource-server CLIENT_ID]...
   resource list | show URI | delete URI
   permission add URI NAME [--description D] | list URI | remove URI NAME
   role create NAME [--description D] | list | show NAME | delete NAME

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { runCommand } from '../../../src/cli/run.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 import { grantClientApi, TEST_ACTOR } from '../../support/rbac.js';
 import { exchangeCode, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
@@ -84,6 +85,20 @@ describe('token introspection: who may ask about a token', () => {
     expect(await oidc.tokenIntrospection(stranger.config, tokens.refresh_token!)).toEqual({ active: false });
     expect(await oidc.tokenIntrospection(reportsServer.config, tokens.refresh_token!)).toEqual({ active: false });
     expect(await oidc.tokenIntrospection(webApp.config, tokens.refresh_token!)).toMatchObject({ active: true, client_id: webApp.clientId });
+  });
+
+  it('registers resource servers from the CLI (resource create --resource-server)', async () => {
+    const AUDIT = 'https://audit-trail.example.com';
+    const created = await runCommand(server.container, ['resource', 'create', '--identifier', AUDIT, '--permission', 'trail:read', '--opaque', '--resource-server', stranger.clientId, '--json']);
+    expect(created.exitCode).toBe(0);
+    expect(JSON.parse(created.stdout).resource_server_client_ids).toEqual([stranger.clientId]);
+    const role = await server.container.roles.createRole({ name: 'trail-reader' }, TEST_ACTOR);
+    await server.container.roles.addPermissions(role.id, [(await server.container.resources.findPermission(AUDIT, 'trail:read'))!.id], TEST_ACTOR);
+    await server.container.roles.assign(role.id, { type: 'client', id: holder.clientId }, TEST_ACTOR);
+    const { access_token } = await clientCredentials(holder, AUDIT, 'trail:read');
+    expect(await oidc.tokenIntrospection(stranger.config, access_token)).toMatchObject({ active: true, aud: AUDIT });
+    const refused = await runCommand(server.container, ['resource', 'create', '--identifier', 'https://x.example.com', '--resource-server', 'no-such-client']);
+    expect(refused.exitCode).toBe(1);
   });
 
   it('registers only existing confidential clients as resource servers', async () => {
