@@ -105,5 +105,7 @@ describe('token introspection: who may ask about a token', () => {
     const spa = await registerClient(server.issuer, server.container, { type: 'spa' });
     expect(await registerReportsServer(['no-such-client'])).toMatchObject({ status: 400, body: { field: 'resource_server_client_ids.0' } });
     expect(await registerReportsServer([reportsServer.clientId, spa.clientId])).toMatchObject({ status: 400, body: { field: 'resource_server_client_ids.1' } });
+    const openapi = await (await fetch(`${server.issuer}/admin/api/openapi.json`)).json();
+    expect(openapi.components.schemas.Resource.properties.resource_server_client_ids).toMatchObject({ type: 'array', description: expect.stringContaining('RFC 7662') });
   });
 });

@@ -210,6 +210,8 @@ describe("tokens issued to people for the server's own APIs (admin, check)", () 
       const machine = await admin.call('POST', '/admin/api/v1/clients', { name: 'Robot', type: 'machine', first_party: true, system_api_delegation: true });
       expect(machine).toMatchObject({ status: 400 });
       expect((await admin.call('GET', `/admin/api/v1/clients/${thirdParty.clientId}`)).body.system_api_delegation).toBe(false);
+      const openapi = await (await fetch(`${server.issuer}/admin/api/openapi.json`)).json();
+      expect(openapi.components.schemas.Client.properties.system_api_delegation).toMatchObject({ type: 'boolean', description: expect.stringContaining('first-party') });
     });
   });
 
