@@ -39,7 +39,7 @@ function challenge(realm: string, error?: string, extra: Record<string, string> 
 type Refusal = { status: 401 | 403; code: string; message: string; error: string; extra?: Record<string, string> };
 
 /**
- * Rule (docs/security.md, "Tokens for the server's own APIs"): a client-credentials token acts as
+ * Rule (docs/rbac.md, "Tokens for the server's own APIs"): a client-credentials token acts as
  * the client itself, limited to its `scope` when it carries one. A token issued to a person is a
  * delegation, accepted only when all of these hold: the client is first-party and named for it
  * (system_api_delegation), the permission is in the token's scope (asked for and consented; no scope
