@@ -162,7 +162,16 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const systemApis = await ensureSystemResources(resources, config.issuer);
   const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
   const cookieKey = await keys.sharedSecret('cookie-key');
-  const apiGuard = createApiGuard({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, access, clock });
+  const apiGuard = createApiGuard({
+    issuer: config.issuer,
+    loadSigningKeys: async () => (await keys.loadKeySet()).jwks,
+    access,
+    clock,
+    delegationAllowed: async (clientId) => {
+      const client = await clients.findClient(clientId);
+      return Boolean(client?.first_party && client.system_api_delegation);
+    },
+  });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
   const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 

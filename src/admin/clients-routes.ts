@@ -24,7 +24,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
       handler: async ({ body, actor }) => {
         const { client, clientSecret } = await deps.clients.createClient({
           name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
+          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age,
         });
         const presented = presentClient(client);
@@ -45,7 +45,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const before = await requireClient(params.clientId);
         const after = await deps.clients.updateClient(before.client_id, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requireVerifiedEmail: body.require_verified_email,
+          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age,
         });
         await recordChange(deps.audit, {

@@ -38,8 +38,8 @@ function eventsOperation(): ZodOpenApiOperationObject {
         },
       },
       '400': problem('Invalid filter or paging parameter (an unknown type, a cursor with another order, `cursor` with NDJSON, `after_id` with JSON, `limit` over 500 for a page); `field` names it'),
-      '401': problem('No valid bearer token for the admin API'),
-      '403': problem(`The token lacks ${requiredPermission('get')}`),
+      '401': problem('No valid bearer token for the admin API, or a person\'s token without a multi-factor sign-in'),
+      '403': problem(`The token lacks ${requiredPermission('get')}, or its client may not act for people`),
       '429': tooManyRequests,
     },
   };
@@ -73,8 +73,8 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
         ...(route.body || route.query || names.length
           ? { '400': problem('Invalid input (including text that cannot be stored, such as NUL, in a path parameter); `field` names the first field at fault') }
           : {}),
-        '401': problem('No valid bearer token for the admin API'),
-        '403': problem(`The token lacks ${requiredPermission(route.method)}`),
+        '401': problem('No valid bearer token for the admin API, or a person\'s token without a multi-factor sign-in'),
+        '403': problem(`The token lacks ${requiredPermission(route.method)}, or its client may not act for people`),
         ...(names.length || route.body ? { '404': problem('No such object (also for ids that are malformed), or an object the body names does not exist') } : {}),
         ...(writes ? { '409': problem('Conflicts with existing data (duplicate name, membership loop, …)') } : {}),
         ...(route.body
@@ -98,8 +98,9 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
         'Manage accounts, clients, API resources, permissions, roles, groups and object grants, and read the audit log. ' +
-        `Authenticate with a client-credentials access token for the audience ${options.audience}; ` +
-        'GET needs admin:read, every change admin:write. Errors are RFC 9457 problem details.',
+        `Authenticate with an access token for the audience ${options.audience}: from client credentials (the client acts as itself), ` +
+        "or issued to a person through a first-party client flagged system_api_delegation, with the permission as scope, consented, " +
+        'from a multi-factor sign-in (acr). GET needs admin:read, every change admin:write. Errors are RFC 9457 problem details.',
     },
     servers: [{ url: options.issuer }],
     paths,
@@ -111,6 +112,12 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
             clientCredentials: {
               tokenUrl: `${options.issuer}/token`,
               scopes: { 'admin:read': 'Read', 'admin:write': 'Change' },
+            },
+            // Delegated: first-party clients flagged system_api_delegation only (rbac/api-guard.ts).
+            authorizationCode: {
+              authorizationUrl: `${options.issuer}/auth`,
+              tokenUrl: `${options.issuer}/token`,
+              scopes: { 'admin:read': 'Read, for the signed-in person', 'admin:write': 'Change, for the signed-in person' },
             },
           },
         },

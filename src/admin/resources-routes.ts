@@ -35,7 +35,7 @@ export function resourceRoutes(deps: AdminDeps): AdminRoute[] {
         resources.createResource(
           {
             identifier: body.identifier, name: body.name, description: body.description, accessTokenTtl: body.access_token_ttl,
-            tokenFormat: body.token_format, permissions: body.permissions,
+            tokenFormat: body.token_format, permissions: body.permissions, resourceServers: body.resource_server_client_ids,
           },
           actor,
         ),
@@ -49,7 +49,10 @@ export function resourceRoutes(deps: AdminDeps): AdminRoute[] {
       handler: ({ params, body, actor }) =>
         resources.updateResource(
           resourceId(params.resourceId),
-          { name: body.name, description: body.description, accessTokenTtl: body.access_token_ttl, tokenFormat: body.token_format },
+          {
+            name: body.name, description: body.description, accessTokenTtl: body.access_token_ttl, tokenFormat: body.token_format,
+            resourceServers: body.resource_server_client_ids,
+          },
           actor,
         ),
     }),

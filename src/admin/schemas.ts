@@ -69,6 +69,9 @@ export const grantSchema = z
   .meta({ id: 'Grant' });
 
 // Clients
+const SYSTEM_API_DELEGATION =
+  "May act for signed-in people on this server's admin and check APIs (first-party web, spa or native clients only). " +
+  'Such tokens must carry the permission as an explicit scope, consented on the consent page, from a multi-factor sign-in (acr).';
 const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine']);
 export const clientSchema = z
   .object({
@@ -77,6 +80,7 @@ export const clientSchema = z
     type: clientTypeSchema,
     first_party: z.boolean(),
     require_mfa: z.boolean(),
+    system_api_delegation: z.boolean().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean(),
     redirect_uris: z.array(z.string()),
     post_logout_redirect_uris: z.array(z.string()),
@@ -101,6 +105,7 @@ export const createClientSchema = z.strictObject({
   scope: scopeString.optional(),
   first_party: z.boolean().default(false),
   require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
+  system_api_delegation: z.boolean().default(false).meta({ description: SYSTEM_API_DELEGATION }),
   require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
   default_max_age: maxAgeSchema.optional(),
 });
@@ -112,6 +117,7 @@ export const updateClientSchema = z
     scope: scopeString.nullable().optional(),
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
+    system_api_delegation: z.boolean().optional().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean().optional(),
     default_max_age: maxAgeSchema.nullable().optional(),
   })
@@ -119,6 +125,9 @@ export const updateClientSchema = z
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });
 
 // API resources and permissions
+const RESOURCE_SERVERS =
+  "Confidential clients registered as this API's resource servers: besides the client a token was issued to, only they may introspect the API's tokens (RFC 7662 §4)";
+const resourceServerIds = z.array(z.string().min(1).max(200)).max(50).meta({ description: RESOURCE_SERVERS });
 export const permissionSchema = z
   .object({ id: z.uuid(), resource_id: z.uuid(), name: z.string(), description: z.string().nullable(), created_at: timestamp })
   .meta({ id: 'Permission' });
@@ -131,6 +140,7 @@ export const resourceSchema = z
     access_token_ttl: z.number().int().nullable(),
     token_format: z.enum(['jwt', 'opaque']),
     system: z.boolean().meta({ description: "The server's own API: read-only" }),
+    resource_server_client_ids: z.array(z.string()).meta({ description: RESOURCE_SERVERS }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -144,6 +154,7 @@ export const createResourceSchema = z.strictObject({
   access_token_ttl: tokenTtlSchema.nullable().optional(),
   token_format: z.enum(['jwt', 'opaque']).optional(),
   permissions: z.array(permissionInput).max(500).optional(),
+  resource_server_client_ids: resourceServerIds.optional(),
 });
 export const updateResourceSchema = z
   .strictObject({
@@ -151,6 +162,7 @@ export const updateResourceSchema = z
     description: descriptionSchema.optional(),
     access_token_ttl: tokenTtlSchema.nullable().optional(),
     token_format: z.enum(['jwt', 'opaque']).optional(),
+    resource_server_client_ids: resourceServerIds.optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const createPermissionSchema = permissionInput;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLI_ACTOR, diffFields, recordChange } from '../audit/changes.js';
 import type { ClientType } from '../clients/queries.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
@@ -16,6 +17,7 @@ export const createClient: Command = async (context, { args }) => {
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'system-api-delegation': { type: 'boolean' },
       'require-verified-email': { type: 'boolean' },
       'max-age': { type: 'string' },
     },
@@ -32,6 +34,7 @@ export const createClient: Command = async (context, { args }) => {
     defaultMaxAge: values['max-age'] === undefined ? undefined : Number(values['max-age']),
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
+    systemApiDelegation: values['system-api-delegation'] ?? false,
     requireVerifiedEmail: values['require-verified-email'] ?? false,
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
@@ -48,11 +51,55 @@ export const listClients: Command = async (context) => {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    system_api_delegation: client.system_api_delegation,
     redirect_uris: client.metadata.redirect_uris,
     created_at: client.created_at,
   }));
   const text = data.length ? data.map((client) => `${client.client_id}  ${client.type.padEnd(7)}  ${client.name}`).join('\n') : 'No clients yet.';
   return { data, text };
+};
+
+/** Changes what only the operator decides about a client; `--no-X` turns a flag off. */
+export const updateClient: Command = async (context, { args }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    allowNegative: true,
+    options: {
+      name: { type: 'string' },
+      'first-party': { type: 'boolean' },
+      'require-mfa': { type: 'boolean' },
+      'system-api-delegation': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const clientId = positionals[0];
+  if (!clientId) throw new UsageError('client update needs the client id');
+  const changes = {
+    name: values.name,
+    firstParty: values['first-party'],
+    requireMfa: values['require-mfa'],
+    systemApiDelegation: values['system-api-delegation'],
+  };
+  if (Object.values(changes).every((value) => value === undefined)) {
+    throw new UsageError('client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation');
+  }
+  const before = await context.clients.findClient(clientId);
+  const client = await context.clients.updateClient(clientId, changes);
+  const policy = (row: typeof client) => ({ name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, system_api_delegation: row.system_api_delegation });
+  await recordChange(context.audit, {
+    type: 'client.updated', actor: CLI_ACTOR, target: { type: 'client', id: clientId, name: client.name }, clientId,
+    changes: diffFields(before && policy(before), policy(client)),
+  });
+  const data = {
+    client_id: client.client_id,
+    name: client.name,
+    type: client.type,
+    first_party: client.first_party,
+    require_mfa: client.require_mfa,
+    system_api_delegation: client.system_api_delegation,
+  };
+  return { data, text: Object.entries(data).map(([key, value]) => `${`${key}:`.padEnd(23)}${value}`).join('\n') };
 };
 
 export const deleteClient: Command = async (context, { args }) => {

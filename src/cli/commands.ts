@@ -1,5 +1,5 @@
 import { defineAttribute, defineScope, deprecateAttribute, listAttributes, listScopes, removeAttribute, removeScope, userAttributes } from './attribute.js';
-import { createClient, deleteClient, listClients } from './client.js';
+import { createClient, deleteClient, listClients, updateClient } from './client.js';
 import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
 import { exportEvents, listEvents, pruneEvents, tailEvents, verifyEvents } from './events.js';
@@ -28,6 +28,7 @@ export const COMMANDS: Record<string, Command> = {
   migrate,
   'client create': createClient,
   'client list': listClients,
+  'client update': updateClient,
   'client delete': deleteClient,
   'user create': createUser,
   'user disable': disableUser,
@@ -85,7 +86,8 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-verified-email] [--max-age SECONDS]
+  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
+  client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
   client list
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
@@ -94,7 +96,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   user locked                               list locked accounts
   user reset-mfa EMAIL                      remove an account's second factor and recovery codes
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
-  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque]
+  resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque] [--resource-server CLIENT_ID]...
   resource list | show URI | delete URI
   permission add URI NAME [--description D] | list URI | remove URI NAME
   role create NAME [--description D] | list | show NAME | delete NAME

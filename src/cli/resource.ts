@@ -17,6 +17,7 @@ export const createResource: Command = async (context, { args }) => {
       scope: { type: 'string', multiple: true },
       'token-ttl': { type: 'string' },
       opaque: { type: 'boolean' },
+      'resource-server': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -27,7 +28,7 @@ export const createResource: Command = async (context, { args }) => {
   const identifier = parseInput(resourceIdentifierSchema, values.identifier);
   for (const name of names) parseInput(permissionNameSchema, name);
   const resource = await context.resources.createResource(
-    { identifier, name: values.name, description: values.description, permissions: names.map((name) => ({ name })), accessTokenTtl: ttl, tokenFormat: values.opaque ? 'opaque' : 'jwt' },
+    { identifier, name: values.name, description: values.description, permissions: names.map((name) => ({ name })), accessTokenTtl: ttl, tokenFormat: values.opaque ? 'opaque' : 'jwt', resourceServers: values['resource-server'] },
     CLI_ACTOR,
   );
   const permissions = resource.permissions.map((permission) => permission.name).sort();

@@ -21,7 +21,7 @@ export async function ensureAccountConsoleClient(queries: ClientQueries, issuer:
     token_endpoint_auth_method: 'none',
     scope: 'openid',
   };
-  const row = { client_id: ACCOUNT_CONSOLE_CLIENT_ID, name: metadata.client_name, type: 'spa' as const, secret_hash: null, first_party: true, require_mfa: false, metadata };
+  const row = { client_id: ACCOUNT_CONSOLE_CLIENT_ID, name: metadata.client_name, type: 'spa' as const, secret_hash: null, first_party: true, require_mfa: false, system_api_delegation: false, metadata };
   const existing = await queries.findClientById(ACCOUNT_CONSOLE_CLIENT_ID);
   // jsonb does not keep key order, so the comparison sorts the keys.
   const stable = (value: object) => JSON.stringify(value, Object.keys(value).sort());

@@ -16,12 +16,21 @@ const registrationSchema = z.object({
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
+  systemApiDelegation: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
   defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
 });
 
+/** What only an operator decides about a client, beside its registered metadata. */
+interface ClientPolicy {
+  firstParty?: boolean;
+  requireMfa?: boolean;
+  /** May act for signed-in people on the server's own APIs (admin, check); see rbac/api-guard.ts. */
+  systemApiDelegation?: boolean;
+}
+
 /** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
-function validateRegistration(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }) {
+function validateRegistration(input: ClientRegistration & ClientPolicy) {
   const parsed = registrationSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -45,6 +54,13 @@ function validateRegistration(input: ClientRegistration & { firstParty?: boolean
   if (!profile.needsRedirectUri && registration.redirectUris.length > 0) {
     throw new AppError('INVALID_CLIENT_METADATA', 400, 'a machine client has no redirect URIs', { details: { field: 'redirectUris' } });
   }
+  // Rule: only the operator's own apps may carry a person's rights to the admin and check APIs, and
+  // a machine client has no people to act for (it uses its own roles through client credentials).
+  if (registration.systemApiDelegation && (!registration.firstParty || registration.type === 'machine')) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, 'system API delegation needs a first-party web, spa or native client', {
+      details: { field: 'systemApiDelegation' },
+    });
+  }
   return registration;
 }
 
@@ -66,7 +82,7 @@ export function createClientService(deps: {
   const { queries, lookupCache } = deps;
   const changed = () => lookupCache?.invalidate();
   return {
-    async createClient(input: ClientRegistration & { firstParty?: boolean; requireMfa?: boolean }): Promise<CreatedClient> {
+    async createClient(input: ClientRegistration & ClientPolicy): Promise<CreatedClient> {
       const registration = validateRegistration(input);
       const profile = CLIENT_TYPE_PROFILES[registration.type];
       const clientSecret = profile.confidential ? newSecretToken() : undefined;
@@ -77,6 +93,7 @@ export function createClientService(deps: {
         secret_hash: clientSecret ? sha256(clientSecret) : null,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });
       return { client, clientSecret };
@@ -91,9 +108,7 @@ export function createClientService(deps: {
      */
     async updateClient(
       clientId: string,
-      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & {
-        firstParty?: boolean;
-        requireMfa?: boolean;
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & ClientPolicy & {
         /** null removes the client's default_max_age. */
         defaultMaxAge?: number | null;
       },
@@ -115,6 +130,7 @@ export function createClientService(deps: {
         scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
+        systemApiDelegation: changes.systemApiDelegation ?? current.system_api_delegation,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
         defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
       };
@@ -123,6 +139,7 @@ export function createClientService(deps: {
         name: registration.name,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });
       changed();

@@ -1,6 +1,9 @@
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
+import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
 import type { ClaimsMapping } from '../attributes/claims-mapping.js';
+import { RBAC_CLAIMS_BY_SCOPE } from '../oidc/rbac-claims.js';
+import { AUDIENCE_ONLY } from '../oidc/resource-consent.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -8,6 +11,8 @@ interface ConsentDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
+  /** APIs requested with no scope on them that the grant has not seen (oidc/resource-consent.ts). */
+  missingResources?: string[];
 }
 
 /**
@@ -34,14 +39,42 @@ function describeScope(scope: string, mapping?: ClaimsMapping): string {
   return claims.length && scope !== 'address' ? `${base}: ${claims.join(', ')}` : base;
 }
 
-/** What the consent page lists: the scopes and APIs still missing from the account's grant. */
-export function describeConsent(interaction: Interaction, mapping?: ClaimsMapping): { scopes: string[]; resources: string[] } {
+/** What people call the claims the server itself releases; attribute claims use their labels. */
+const CLAIM_LABELS: Record<string, string> = {
+  email: 'Email address',
+  email_verified: 'Whether your email address is verified',
+  name: 'Name',
+  updated_at: 'When your profile last changed',
+  groups: 'Groups',
+  roles: 'Roles',
+};
+
+/** The claims a scope releases, whichever table declares them. */
+function claimsOfScope(scope: string, mapping?: ClaimsMapping): readonly string[] {
+  const tables = [CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE, mapping?.claimsByScope ?? {}] as Record<string, readonly string[]>[];
+  return scope === 'openid' ? [] : tables.flatMap((table) => table[scope] ?? []);
+}
+
+/** Every API the request names, with or without scopes on it. */
+export function requestedApis(interaction: Interaction): string[] {
   const details = interaction.prompt.details as ConsentDetails;
+  return [...new Set([...Object.keys(details.missingResourceScopes ?? {}), ...(details.missingResources ?? [])])];
+}
+
+/**
+ * What the consent page lists: the scopes, individually requested claims (the `claims` parameter,
+ * OIDC Core §5.5) and APIs still missing from the account's grant. Rule: nothing is released that
+ * the page did not name, so a claim asked for on its own is listed unless a listed scope covers it.
+ */
+export function describeConsent(interaction: Interaction, mapping?: ClaimsMapping): { scopes: string[]; claims: string[]; resources: string[] } {
+  const details = interaction.prompt.details as ConsentDetails;
+  const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
+  const covered = new Set(scopes.flatMap((scope) => claimsOfScope(scope, mapping)));
+  const withScopes = details.missingResourceScopes ?? {};
   return {
-    scopes: (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid').map((scope) => describeScope(scope, mapping)),
-    resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) =>
-      scopes.length ? `${resource} (${scopes.join(', ')})` : resource,
-    ),
+    scopes: scopes.map((scope) => describeScope(scope, mapping)),
+    claims: (details.missingOIDCClaims ?? []).filter((claim) => !covered.has(claim)).map((claim) => mapping?.labels[claim] ?? CLAIM_LABELS[claim] ?? claim),
+    resources: requestedApis(interaction).map((resource) => (withScopes[resource]?.length ? `${resource} (${withScopes[resource].join(', ')})` : resource)),
   };
 }
 
@@ -58,6 +91,10 @@ export async function grantRequestedAccess(provider: Provider, interaction: Inte
   if (details.missingOIDCClaims?.length) grant.addOIDCClaims(details.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
     grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  // An API allowed with no scope: the grant remembers it, so the page does not ask again.
+  for (const indicator of details.missingResources ?? []) {
+    if (!details.missingResourceScopes?.[indicator]?.length) grant.addResourceScope(indicator, AUDIENCE_ONLY);
   }
   const grantId = await grant.save();
   return { consent: { grantId } };

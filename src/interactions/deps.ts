@@ -18,5 +18,6 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,
     claimsMapping: () => container.providers.claimsMapping(),
+    systemApis: Object.values(container.systemApis).map((api) => api.identifier),
   };
 }

@@ -10,7 +10,7 @@ import { parseInput } from '../http/validate.js';
 import { knownDevices } from '../ratelimit/known-device.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
 import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
-import { describeConsent, grantRequestedAccess } from './consent.js';
+import { describeConsent, grantRequestedAccess, requestedApis } from './consent.js';
 import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from './steps.js';
@@ -63,7 +63,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
     if (interaction.prompt.name !== 'consent') throw new AppError('UNSUPPORTED_PROMPT', 400, 'This sign-in step is not supported.');
     const client = await steps.clientOf(interaction);
-    if (client.firstParty) {
+    // Rule: a person's rights on the server's own APIs are delegated only on a consent page they saw.
+    const systemApi = requestedApis(interaction).some((api) => deps.systemApis?.includes(api));
+    if (client.firstParty && !systemApi) {
       // First-party apps are the operator's own: their access is granted without asking.
       const result = await grantRequestedAccess(deps.provider(), interaction);
       await deps.audit.record({

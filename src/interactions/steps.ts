@@ -41,6 +41,8 @@ export interface InteractionDeps {
   federation?: FederationLogin;
   /** The scopes → claims mapping in force, so the consent page can name each claim. */
   claimsMapping?: () => ClaimsMapping;
+  /** The server's own APIs (admin, check): asking for them always shows the consent page. */
+  systemApis?: string[];
   /** Whether the login page offers "remember me" (SESSION_REMEMBER_ME). */
   rememberMe?: boolean;
 }

@@ -13,6 +13,7 @@ import { createFindAccount } from './find-account.js';
 import { createProviderPages } from './pages.js';
 import { createAuthorizationClaims, RBAC_CLAIMS_BY_SCOPE, RBAC_SCOPES } from './rbac-claims.js';
 import { createExtraTokenClaims } from './rbac-tokens.js';
+import { createIntrospectionPolicy } from './introspection-policy.js';
 import { createResourceServerInfo } from './resource-servers.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
@@ -101,8 +102,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // RFC 7662 §2.1: the caller must authenticate; a public client cannot.
-        allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+        allowedPolicy: createIntrospectionPolicy(deps.resources),
       },
       revocation: {
         enabled: true,

@@ -1,6 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import { AMR, type MfaPolicy } from '../mfa/policy.js';
+import { resourceConsentCheck } from './resource-consent.js';
 import { verifiedEmailCheck } from './verified-email.js';
 
 const { Check, base } = interactionPolicy;
@@ -13,7 +14,7 @@ export const MFA_REQUIRED = 'mfa_required';
  * requires one (verified-email.ts), and a session whose sign-in did not
  * include a second factor must step up when the account, the client, a group or acr_values call for
  * one. This is what stops an existing password-only SSO session (or prompt=none) from reaching an
- * MFA-protected client.
+ * MFA-protected client. Consent also asks for an API requested with no scope (resource-consent.ts).
  */
 export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: AccountService }, extraLoginChecks: InstanceType<typeof Check>[] = []) {
   const { mfaPolicy } = deps;
@@ -31,5 +32,6 @@ export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: A
     }),
   );
   for (const check of extraLoginChecks) login.checks.add(check);
+  policy.get('consent')!.checks.add(resourceConsentCheck());
   return policy;
 }

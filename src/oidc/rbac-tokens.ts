@@ -8,7 +8,12 @@ import type { AccessService, Subject } from '../rbac/access-service.js';
  * right now: oidc-provider then intersects the requested (and, for people, consented) scopes with it,
  * so a token never carries a permission its subject lacks. When the request asked for permissions on
  * the API and none of them is held, the request is refused with invalid_scope (RFC 6749 §5.2).
- * `permissions` lists everything the subject holds on the API; `scope` is what was delegated.
+ *
+ * `permissions`: for a client acting as itself (client credentials), everything it holds on the API.
+ * Rule: a token issued to a person never carries more than what was asked for by scope and shown on
+ * the consent page, so there `permissions` is the token's `scope` (held, requested and consented);
+ * no scope delegates nothing. Person tokens also carry how the person signed in (`acr`, `amr`,
+ * `auth_time`, RFC 9068 §2.2.1), which the server's own APIs require to be multi-factor.
  */
 
 const HELD = Symbol('idp.held-permissions');
@@ -58,13 +63,32 @@ export async function resourceScopeFor(ctx: KoaContextWithOIDC, resource: Resour
 interface IssuedToken {
   accountId?: string;
   clientId?: string;
+  scope?: string;
   resourceServer?: { identifier(): string };
+}
+
+interface SignIn {
+  acr?: string;
+  amr?: string[];
+  authTime?: number;
+}
+
+/** How the person behind a token request signed in: from the code, or from the refresh token. */
+function signInOf(ctx: KoaContextWithOIDC | undefined): Record<string, unknown> {
+  const entities = ctx?.oidc?.entities as { AuthorizationCode?: SignIn; RefreshToken?: SignIn } | undefined;
+  const source = entities?.AuthorizationCode ?? entities?.RefreshToken;
+  if (!source) return {};
+  return {
+    ...(source.acr ? { acr: source.acr } : {}),
+    ...(source.amr ? { amr: source.amr } : {}),
+    ...(source.authTime ? { auth_time: source.authTime } : {}),
+  };
 }
 
 /** oidc-provider's extraTokenClaims: the `permissions` claim of a token for an API. */
 export function createExtraTokenClaims(access: AccessService) {
   return async (ctx: KoaContextWithOIDC | undefined, token: unknown): Promise<Record<string, unknown> | undefined> => {
-    const { resourceServer, accountId, clientId } = token as IssuedToken;
+    const { resourceServer, accountId, clientId, scope } = token as IssuedToken;
     if (!resourceServer) return undefined;
     const identifier = resourceServer.identifier();
     let held = ctx ? (ctx as TokenContext)[HELD]?.get(identifier) : undefined;
@@ -72,6 +96,8 @@ export function createExtraTokenClaims(access: AccessService) {
       const subject: Subject | undefined = accountId ? { type: 'account', id: accountId } : clientId ? { type: 'client', id: clientId } : undefined;
       held = subject ? await access.tokenPermissions(subject, identifier) : [];
     }
-    return { permissions: held };
+    if (!accountId) return { permissions: held };
+    const delegated = new Set((scope ?? '').split(' ').filter(Boolean));
+    return { permissions: held.filter((permission) => delegated.has(permission)), ...signInOf(ctx) };
   };
 }

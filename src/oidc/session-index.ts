@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { keptPage, type Page, type PageRequest } from '../storage/pagination.js';
 import type { BrowserSessionRow, GrantIndexRow, IndexQueries } from './index-queries.js';
+import { grantedResourceScope } from './resource-consent.js';
 import { revokeGrant } from './revoke-grant.js';
 import { createUnchangedWrites, endOfExpiryMinute, expiryMinute } from './unchanged-writes.js';
 
@@ -173,7 +174,7 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
       expiresAt: row.expires_at,
       scope,
       scopes: (scope ?? '').split(' ').filter(Boolean),
-      resources: Object.fromEntries(Object.entries(grant.resources ?? {}).map(([resource, granted]) => [resource, String(granted)])),
+      resources: Object.fromEntries(Object.entries(grant.resources ?? {}).map(([resource, granted]) => [resource, grantedResourceScope(String(granted))])),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../errors/app-error.js';
+import { ACR_MFA } from '../mfa/policy.js';
 import type { Clock } from '../shared/clock.js';
 import type { AccessService, Subject } from './access-service.js';
 
@@ -8,8 +9,10 @@ import type { AccessService, Subject } from './access-service.js';
 export interface ApiCaller {
   subject: Subject;
   clientId: string;
-  /** The token's delegated scope; undefined when the token carries none (a client acting for itself). */
+  /** The token's delegated scope; undefined when the token carries none. */
   scopes?: Set<string>;
+  /** How the person signed in (OIDC acr), for a token issued to a person. */
+  acr?: string;
 }
 
 export interface ApiGuardDeps {
@@ -18,6 +21,8 @@ export interface ApiGuardDeps {
   loadSigningKeys(): Promise<JWK[]>;
   access: AccessService;
   clock: Clock;
+  /** Whether the operator named this client (first-party) to act for people on these APIs. */
+  delegationAllowed(clientId: string): Promise<boolean>;
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops'] as const;
@@ -31,12 +36,39 @@ function challenge(realm: string, error?: string, extra: Record<string, string> 
   return `Bearer ${Object.entries(params).map(([key, value]) => `${key}="${value.replaceAll('"', "'")}"`).join(', ')}`;
 }
 
+type Refusal = { status: 401 | 403; code: string; message: string; error: string; extra?: Record<string, string> };
+
+/**
+ * Rule (docs/rbac.md, "Tokens for the server's own APIs"): a client-credentials token acts as
+ * the client itself, limited to its `scope` when it carries one. A token issued to a person is a
+ * delegation, accepted only when all of these hold: the client is first-party and named for it
+ * (system_api_delegation), the permission is in the token's scope (asked for and consented; no scope
+ * delegates nothing), and the sign-in was multi-factor (acr). The holder must still hold the permission.
+ */
+async function refusal(deps: ApiGuardDeps, caller: ApiCaller, permission: string, audience: string): Promise<Refusal | undefined> {
+  const notDelegated = (message: string): Refusal => ({ status: 403, code: 'INSUFFICIENT_PERMISSION', message, error: 'insufficient_scope', extra: { scope: permission } });
+  if (caller.subject.type === 'client') {
+    if (caller.scopes && !caller.scopes.has(permission)) return notDelegated(`this request needs the ${permission} permission on ${audience}`);
+  } else {
+    if (!(await deps.delegationAllowed(caller.clientId))) {
+      return { status: 403, code: 'DELEGATION_NOT_ALLOWED', message: `client ${caller.clientId} may not act for people on ${audience}`, error: 'insufficient_scope' };
+    }
+    if (!caller.scopes?.has(permission)) return notDelegated(`this request needs the ${permission} permission on ${audience}, delegated as a scope`);
+    // RFC 9470 §3: the token is fine, the authentication behind it is not strong enough.
+    if (caller.acr !== ACR_MFA) {
+      return { status: 401, code: 'MFA_REQUIRED', message: 'acting for a person on this API needs a multi-factor sign-in', error: 'insufficient_user_authentication', extra: { acr_values: ACR_MFA } };
+    }
+  }
+  if (!(await deps.access.hasPermission(caller.subject, audience, permission))) return notDelegated(`this request needs the ${permission} permission on ${audience}`);
+  return undefined;
+}
+
 /**
  * Protects the server's own APIs (admin, permission check) with its own tokens and its own RBAC.
  * The bearer token is an RFC 9068 JWT verified here against the provider's keys (no introspection
  * round trip): issuer, audience, `typ` at+jwt, expiry and algorithm. The permission is then checked
- * live against the caller's roles, so removing a role takes effect before its tokens expire; a token
- * that carries a `scope` is further limited to it.
+ * live against the caller's roles, so removing a role takes effect before its tokens expire; what a
+ * token may do beyond that is decided by `refusal` above.
  */
 export function createApiGuard(deps: ApiGuardDeps) {
   let keySet: JWTVerifyGetKey | undefined;
@@ -96,7 +128,7 @@ export function createApiGuard(deps: ApiGuardDeps) {
     const clientId = String(payload.client_id);
     const subject: Subject = payload.sub === clientId ? { type: 'client', id: clientId } : { type: 'account', id: String(payload.sub) };
     const scopes = typeof payload.scope === 'string' ? new Set(payload.scope.split(' ')) : undefined;
-    const caller = { subject, clientId, scopes };
+    const caller: ApiCaller = { subject, clientId, scopes, ...(typeof payload.acr === 'string' ? { acr: payload.acr } : {}) };
     if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
     verified.set(match[1], { caller, audience, expiresAt: (payload.exp as number) * 1000 });
     return caller;
@@ -111,10 +143,10 @@ export function createApiGuard(deps: ApiGuardDeps) {
       return async (ctx: Context, next: Next) => {
         const caller = await authenticate(ctx, audience);
         const permission = permissionFor(ctx);
-        const delegated = caller.scopes === undefined || caller.scopes.has(permission);
-        if (!delegated || !(await deps.access.hasPermission(caller.subject, audience, permission))) {
-          throw new AppError('INSUFFICIENT_PERMISSION', 403, `this request needs the ${permission} permission on ${audience}`, {
-            headers: { 'WWW-Authenticate': challenge(audience, 'insufficient_scope', { scope: permission }) },
+        const refused = await refusal(deps, caller, permission, audience);
+        if (refused) {
+          throw new AppError(refused.code, refused.status, refused.message, {
+            headers: { 'WWW-Authenticate': challenge(audience, refused.error, { error_description: refused.message, ...refused.extra }) },
             details: { required_permission: permission },
           });
         }

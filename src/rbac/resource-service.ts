@@ -1,3 +1,5 @@
+import { CLIENT_TYPE_PROFILES } from '../clients/metadata.js';
+import type { ClientType } from '../clients/queries.js';
 import { recordChange, diffFields, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError, conflict, notFound } from '../errors/app-error.js';
@@ -6,7 +8,7 @@ import type { Page, PageRequest } from '../storage/pagination.js';
 import { getUnlessMissing, type AccessCache } from './access-cache.js';
 import type { RbacQueries } from './queries.js';
 import type { ApiResourceRow, PermissionRow } from './queries/resources.js';
-import { isUuid } from './subjects.js';
+import { isUuid, type SubjectDirectory } from './subjects.js';
 
 export { MAX_RESOURCE_TOKEN_TTL } from './schemas.js';
 
@@ -22,9 +24,11 @@ export interface ResourceInput {
   accessTokenTtl?: number | null;
   tokenFormat?: 'jwt' | 'opaque';
   permissions?: PermissionInput[];
+  /** Client ids registered as this API's resource servers (they may introspect its tokens). */
+  resourceServers?: string[];
 }
 
-export type ResourceChanges = Partial<Pick<ResourceInput, 'name' | 'description' | 'accessTokenTtl' | 'tokenFormat'>>;
+export type ResourceChanges = Partial<Pick<ResourceInput, 'name' | 'description' | 'accessTokenTtl' | 'tokenFormat' | 'resourceServers'>>;
 
 export interface ResourceDetail extends ApiResourceRow {
   permissions: PermissionRow[];
@@ -49,6 +53,8 @@ const permissionNotFound = () => notFound('no permission with this id on this AP
 export function createResourceService(deps: {
   queries: RbacQueries;
   audit: AuditRecorder;
+  /** Resolves the clients named as resource servers. */
+  directory?: Pick<SubjectDirectory, 'findClient'>;
   onChange?: () => void;
   /** Read-through cache for the token endpoint's lookup; invalidated by the caller on every RBAC write. */
   tokenLookupCache?: AccessCache<ResourceWithPermissions>;
@@ -60,6 +66,21 @@ export function createResourceService(deps: {
     const resource = isUuid(id) ? await queries.findResourceById(id) : undefined;
     if (!resource) throw resourceNotFound();
     return resource;
+  }
+
+  /**
+   * Rule (RFC 7662 §2.1): introspection needs client authentication, so only clients that hold a
+   * secret (web apps, machines) can be an API's resource servers; each must exist.
+   */
+  async function resourceServerIds(clientIds: string[] | undefined): Promise<string[]> {
+    const ids = [...new Set(clientIds ?? [])];
+    for (const [index, clientId] of ids.entries()) {
+      const client = await deps.directory?.findClient(clientId);
+      if (!client || !CLIENT_TYPE_PROFILES[client.type as ClientType]?.confidential) {
+        throw new AppError('INVALID_RESOURCE_SERVER', 400, `resource_server_client_ids.${index}: no confidential client with this id`, { details: { field: `resource_server_client_ids.${index}` } });
+      }
+    }
+    return ids;
   }
 
   function assertNotSystem(resource: ApiResourceRow) {
@@ -92,6 +113,7 @@ export function createResourceService(deps: {
         if (names.has(permission.name)) throw conflict(`permission ${permission.name} is listed twice`);
         names.add(permission.name);
       }
+      const servers = await resourceServerIds(input.resourceServers);
       const detail = await queries.transaction(async (trx) => {
         const resource = await trx.insertResource({
           id: newUuid(),
@@ -101,6 +123,7 @@ export function createResourceService(deps: {
           access_token_ttl: input.accessTokenTtl ?? null,
           token_format: input.tokenFormat ?? 'jwt',
           system: false,
+          resource_server_client_ids: servers,
         });
         const permissions = await trx.insertPermissions(
           (input.permissions ?? []).map((permission) => ({
@@ -130,6 +153,7 @@ export function createResourceService(deps: {
         ...(changes.description !== undefined ? { description: changes.description } : {}),
         ...(changes.accessTokenTtl !== undefined ? { access_token_ttl: changes.accessTokenTtl } : {}),
         ...(changes.tokenFormat !== undefined ? { token_format: changes.tokenFormat } : {}),
+        ...(changes.resourceServers !== undefined ? { resource_server_client_ids: await resourceServerIds(changes.resourceServers) } : {}),
       });
       if (!after) throw resourceNotFound();
       changed();
@@ -242,6 +266,7 @@ export function createResourceService(deps: {
           access_token_ttl: null,
           token_format: 'jwt',
           system: true,
+          resource_server_client_ids: [],
         }));
       const have = new Set((await queries.listPermissions(resource.id)).map((permission) => permission.name));
       const missing = definition.permissions.filter((permission) => !have.has(permission.name));

@@ -46,7 +46,7 @@ export function createRbacServices(deps: { db: Knex; audit: AuditRecorder; direc
   return {
     access,
     generationCache,
-    resources: createResourceService({ ...shared, tokenLookupCache }),
+    resources: createResourceService({ ...shared, tokenLookupCache, directory: deps.directory }),
     roles: createRoleService({ ...shared, directory: deps.directory }),
     groups: createGroupService({ ...shared, directory: deps.directory }),
     objectGrants: createObjectGrantService({ ...shared, directory: deps.directory }),

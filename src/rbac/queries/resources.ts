@@ -10,6 +10,8 @@ export interface ApiResourceRow {
   token_format: 'jwt' | 'opaque';
   /** Registered by the server for its own APIs (admin, check): not deletable. */
   system: boolean;
+  /** Clients registered as this API's resource servers: they may introspect its tokens (RFC 7662 §4). */
+  resource_server_client_ids: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -46,7 +48,7 @@ export function createResourceQueries(db: Knex) {
       const [inserted] = await resources().insert(row).returning('*');
       return inserted as ApiResourceRow;
     },
-    async updateResource(id: string, changes: Partial<Pick<ApiResourceRow, 'name' | 'description' | 'access_token_ttl' | 'token_format'>>) {
+    async updateResource(id: string, changes: Partial<Pick<ApiResourceRow, 'name' | 'description' | 'access_token_ttl' | 'token_format' | 'resource_server_client_ids'>>) {
       const [updated] = await resources().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return updated as ApiResourceRow | undefined;
     },

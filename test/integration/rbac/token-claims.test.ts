@@ -63,10 +63,21 @@ describe('groups, roles and permissions in tokens', () => {
       client_id: web.clientId,
       scope: 'invoices:read',
       permissions: ['invoices:read'],
+      acr: 'urn:idp:acr:pwd',
+      amr: ['pwd'],
+      auth_time: expect.any(Number),
       jti: expect.any(String),
       iat: expect.any(Number),
       exp: expect.any(Number),
     });
+  });
+
+  it("limits a person's token to what was asked for as scope: no scope delegates no permission", async () => {
+    const { start, callback } = await signIn(web, alice, { scope: 'openid', resource: API });
+    const tokens = await exchangeCode(web, start, callback.url);
+    const access = await verifyAccessToken(server.issuer, tokens.access_token, API);
+    expect(access).not.toHaveProperty('scope');
+    expect(access.permissions).toEqual([]);
   });
 
   it('releases groups and roles at userinfo only under their scopes', async () => {
