@@ -67,6 +67,11 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
       limit: createApiLimit(container.limiterFactory, config.rateLimits, 'admin'),
     }),
     ...accountPages.routers,
+    container.scim.router({
+      apiGuard: container.apiGuard,
+      audience: container.systemApis.scim.identifier,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'scim'),
+    }),
   ]) {
     mountRouter(app, router);
   }
