@@ -69,14 +69,18 @@ export function createUserService(deps: UserServiceDeps) {
     if (wasActive && !input.active) await deps.endSessions(before.account_id);
     const type = wasActive === input.active ? 'account.updated' : input.active ? 'account.enabled' : 'account.disabled';
     const changes = diffFields(audited(before), auditedInput(input));
-    if (type === 'account.updated' && Object.keys(changes).length === 0) return;
+    // The other SCIM attributes are named, not copied: the event says what changed, the directory holds the values.
+    const attributes = [...new Set([...Object.keys(before.resource), ...Object.keys(input.resource)])].filter(
+      (key) => JSON.stringify(before.resource[key]) !== JSON.stringify(input.resource[key]),
+    );
+    if (type === 'account.updated' && Object.keys(changes).length === 0 && attributes.length === 0) return;
     await recordChange(deps.audit, {
       type,
       actor: caller.actor,
       target: { type: 'account', id: before.account_id, name: input.email },
       accountId: before.account_id,
       changes,
-      detail: { via: 'scim', directory: caller.directory.name },
+      detail: { via: 'scim', directory: caller.directory.name, ...(attributes.length ? { attributes } : {}) },
     });
   }
 

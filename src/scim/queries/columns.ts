@@ -57,6 +57,8 @@ function resolverFor(schemas: ResourceSchemas, columns: Record<string, Column>, 
     if (!resolved) return undefined;
     const key = resolved.subAttribute ? `${resolved.attribute}.${resolved.subAttribute}` : resolved.attribute;
     if (!resolved.extension && columns[key]) return columns[key];
+    // emails.value and the like: the filter translator reads them through their multi-valued parent.
+    if (resolved.subAttribute && columns[resolved.attribute]?.kind === 'multi') return undefined;
     // A complex attribute is compared through its sub-attributes (or a column above), never as a whole.
     if (resolved.definition?.type === 'complex') return undefined;
     return fallback(resolved.extension, resolved.attribute, resolved.subAttribute);
