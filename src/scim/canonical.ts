@@ -12,6 +12,8 @@ function canonicalValue(definition: AttributeDefinition, value: unknown, path: s
     const items = Array.isArray(value) ? value : [value];
     return items.map((item) => canonicalSingle(definition, item, path)).filter((item) => item !== undefined);
   }
+  // Entra sends a single-valued reference (manager) as a list of one.
+  if (Array.isArray(value) && value.length === 1) return canonicalSingle(definition, value[0], path);
   return canonicalSingle(definition, value, path);
 }
 

@@ -59,6 +59,16 @@ function normalizeOperations(schemas: ResourceSchemas, body: unknown): ScimPatch
     if (typeof path === 'string') {
       checkPath(schemas, path);
       if (kind !== 'remove' && value === undefined) throw invalidSyntax(`${op} needs a value`);
+      // Entra removes members by listing them ({"value": id, "$ref": null}); values are matched by
+      // their `value`, not as whole objects, so each becomes a remove with a value filter.
+      const target = resolvePath(schemas, path.trim());
+      if (kind === 'remove' && value !== undefined && target?.definition?.multiValued && !path.includes('[')) {
+        for (const item of Array.isArray(value) ? value : [value]) {
+          if (!isObject(item) || typeof item.value !== 'string') throw invalidValue(`each value to remove from ${path} needs its "value"`);
+          normalized.push({ op: 'remove', path: `${path.trim()}[value eq ${JSON.stringify(item.value)}]` });
+        }
+        continue;
+      }
       normalized.push({ op: kind, path: path.trim(), ...(value !== undefined ? { value } : {}) } as ScimPatchOperation);
       continue;
     }
@@ -85,24 +95,18 @@ function normalizeOperations(schemas: ResourceSchemas, body: unknown): ScimPatch
   return normalized;
 }
 
-/** Lower-cases nothing but the library needs canonical attribute names: rename the resource's keys to the paths' case. */
+/**
+ * The path with canonical attribute names and the schema URN an extension attribute needs: the
+ * library matches names exactly, while SCIM names are case-insensitive and Entra leaves the URN off.
+ */
 function canonicalPath(schemas: ResourceSchemas, path: string): string {
-  const match = /^([^[.]+)(.*)$/s.exec(path);
+  const match = /^(.+?)(\[.*\])?(?:\.([A-Za-z$][\w$-]*))?$/s.exec(path);
   if (!match) return path;
-  const [, head, rest] = match;
-  const extension = schemas.extensions.find((candidate) => head.toLowerCase().startsWith(`${candidate.id.toLowerCase()}:`));
-  const core = head.toLowerCase().startsWith(`${schemas.core.id.toLowerCase()}:`) ? schemas.core.id : undefined;
-  const prefix = extension?.id ?? core;
-  const name = prefix ? head.slice(prefix.length + 1) : head;
-  const resolved = resolvePath(schemas, prefix ? `${prefix}:${name}` : name);
-  const canonicalName = resolved ? resolved.attribute : name;
-  const sub = /^(\[.*\])?\.([A-Za-z$][\w$-]*)$/s.exec(rest);
-  let tail = rest;
-  if (sub && resolved) {
-    const subResolved = resolvePath(schemas, `${prefix ? `${prefix}:` : ''}${canonicalName}.${sub[2]}`);
-    if (subResolved?.subAttribute) tail = `${sub[1] ?? ''}.${subResolved.subAttribute}`;
-  }
-  return `${extension ? `${extension.id}:` : ''}${canonicalName}${tail}`;
+  const [, head, filter, sub] = match;
+  const resolved = resolvePath(schemas, sub ? `${head}.${sub}` : head);
+  if (!resolved) return path;
+  const name = `${resolved.extension ? `${resolved.extension}:` : ''}${resolved.attribute}`;
+  return `${name}${filter ?? ''}${resolved.subAttribute ? `.${resolved.subAttribute}` : ''}`;
 }
 
 /**

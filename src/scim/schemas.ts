@@ -160,7 +160,16 @@ export function resolvePath(schemas: ResourceSchemas, path: string): ResolvedPat
     }
   }
   const definition = schema.attributes.find((attribute) => attribute.name.toLowerCase() === name.toLowerCase());
-  if (!definition) return undefined;
+  if (!definition) {
+    // Entra names the enterprise manager without its URN ("path": "manager"): an attribute no core
+    // attribute shares a name with is looked up in the extensions too.
+    if (schema !== schemas.core) return undefined;
+    for (const candidate of schemas.extensions) {
+      const found = resolvePath(schemas, `${candidate.id}:${rest}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
   if (sub === undefined) return { extension, attribute: definition.name, definition };
   const subDefinition = definition.subAttributes?.find((attribute) => attribute.name.toLowerCase() === sub.toLowerCase());
   if (!subDefinition) return undefined;

@@ -31,7 +31,8 @@ const USER_COLUMNS: Record<string, Column> = {
   phoneNumbers: valueList('phoneNumbers'),
   groups: {
     kind: 'multi',
-    from: 'group_members as gm join scim_groups as gsg on gsg.group_id = gm.group_id and gsg.directory_id = su.directory_id join groups as gg on gg.id = gm.group_id, lateral (select gm.group_id::text as value, gg.name as display) as v where gm.account_id = a.id',
+    from: 'group_members as gm join scim_groups as gsg on gsg.group_id = gm.group_id and gsg.directory_id = su.directory_id join groups as gg on gg.id = gm.group_id, lateral (select gm.group_id::text as value, gg.name as display) as v',
+    where: 'gm.account_id = a.id',
     defaultSub: 'value',
     sub: { value: { kind: 'text', sql: 'v.value', caseExact: true }, display: { kind: 'text', sql: 'v.display' } },
   },
@@ -45,7 +46,8 @@ const GROUP_COLUMNS: Record<string, Column> = {
   'meta.lastModified': { kind: 'dateTime', sql: 'sg.updated_at' },
   members: {
     kind: 'multi',
-    from: 'group_members as gm, lateral (select gm.account_id::text as value) as v where gm.group_id = g.id and gm.account_id is not null',
+    from: 'group_members as gm, lateral (select gm.account_id::text as value) as v',
+    where: 'gm.group_id = g.id and gm.account_id is not null',
     defaultSub: 'value',
     sub: { value: { kind: 'text', sql: 'v.value', caseExact: true }, type: { kind: 'text', sql: "'User'" } },
   },

@@ -7,10 +7,16 @@ export type Column =
   | { kind: 'boolean'; sql: string }
   | { kind: 'dateTime'; sql: string }
   /** A multi-valued attribute: `from` yields one row per value, aliased `v`; `sub` reads its sub-attributes from `v`. */
-  | { kind: 'multi'; from: string; sub: Record<string, Column>; defaultSub: string };
+  | { kind: 'multi'; from: string; where?: string; sub: Record<string, Column>; defaultSub: string };
 
 /** Resolves a filter's attribute path (case-insensitive, URN prefix allowed) to its column. */
 export type ColumnResolver = (path: string) => Column | undefined;
+
+/** `exists` over the values of a multi-valued attribute, with `condition` on each. */
+const anyValue = (column: Extract<Column, { kind: 'multi' }>, condition?: string) => {
+  const conditions = [column.where, condition].filter(Boolean);
+  return `exists (select 1 from ${column.from}${conditions.length ? ` where ${conditions.join(' and ')}` : ''})`;
+};
 
 export interface SqlFragment {
   sql: string;
@@ -41,7 +47,7 @@ export function filterToSql(filter: Filter, resolve: ColumnResolver): SqlFragmen
       const column = resolve(filter.attrPath);
       if (column?.kind !== 'multi') throw invalidFilter(`${filter.attrPath} is not a multi-valued attribute`);
       const inner = filterToSql(filter.valFilter, subResolver(column, filter.attrPath));
-      return { sql: `exists (select 1 from ${column.from} where ${inner.sql})`, bindings: inner.bindings };
+      return { sql: anyValue(column, inner.sql), bindings: inner.bindings };
     }
     default:
       return compare(filter as Extract<Filter, { attrPath: string }>, resolve);
@@ -64,14 +70,14 @@ function compare(filter: Extract<Filter, { attrPath: string }>, resolve: ColumnR
     const parent = resolve(filter.attrPath.slice(0, dot));
     if (parent?.kind === 'multi') {
       const inner = compare({ ...filter, attrPath: filter.attrPath.slice(dot + 1) } as typeof filter, subResolver(parent, filter.attrPath.slice(0, dot)));
-      return { sql: `exists (select 1 from ${parent.from} where ${inner.sql})`, bindings: inner.bindings };
+      return { sql: anyValue(parent, inner.sql), bindings: inner.bindings };
     }
   }
   if (!column) throw invalidFilter(`${filter.attrPath} is not an attribute that can be filtered on`);
   if (column.kind === 'multi') {
     const inner = compare({ ...filter, attrPath: column.defaultSub } as typeof filter, subResolver(column, filter.attrPath));
-    if (filter.op === 'pr') return { sql: `exists (select 1 from ${column.from})`, bindings: [] };
-    return { sql: `exists (select 1 from ${column.from} where ${inner.sql})`, bindings: inner.bindings };
+    if (filter.op === 'pr') return { sql: anyValue(column), bindings: [] };
+    return { sql: anyValue(column, inner.sql), bindings: inner.bindings };
   }
   const expression = column.sql;
   if (filter.op === 'pr') {
