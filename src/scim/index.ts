@@ -59,6 +59,7 @@ export function buildScim(deps: {
       for (const grant of await deps.sessionIndex.listGrants(provider, accountId)) await deps.sessionIndex.revokeGrant(provider, accountId, grant.grantId);
       await deps.sessionIndex.revokeTokens(provider, accountId);
     },
+    onChange: deps.invalidateAccess,
     // The invitation is a password-reset link with a longer life: setting the password proves the address.
     async invite(account) {
       const ttl = config.scim.invitationTtl;

@@ -26,6 +26,8 @@ export interface UserServiceDeps {
   endEverything(accountId: string): Promise<void>;
   /** Mails a new person a link to set their password. */
   invite(account: { id: string; email: string }): Promise<void>;
+  /** Called when an account's status changed or it was deleted (the permission cache drops what it knew). */
+  onChange(): void;
 }
 
 const preconditionFailed = () => new ScimError(412, undefined, 'the resource changed since the version in If-Match');
@@ -66,6 +68,7 @@ export function createUserService(deps: UserServiceDeps) {
   /** After a committed change: the audit event, and for a newly disabled account the end of its sessions. */
   async function afterChange(caller: ScimCaller, before: ScimUserRow, input: UserInput) {
     const wasActive = before.status === 'active';
+    if (wasActive !== input.active) deps.onChange();
     if (wasActive && !input.active) await deps.endSessions(before.account_id);
     const type = wasActive === input.active ? 'account.updated' : input.active ? 'account.enabled' : 'account.disabled';
     const changes = diffFields(audited(before), auditedInput(input));
@@ -168,6 +171,7 @@ export function createUserService(deps: UserServiceDeps) {
         await trx.deleteAccount(locked.account_id);
         return locked;
       });
+      deps.onChange();
       await recordChange(deps.audit, {
         type: 'account.deleted',
         actor: caller.actor,

@@ -28,9 +28,10 @@ const EXACT_OPS = { co: 'strpos(%s, ?) > 0', sw: 'starts_with(%s, ?)', ew: 'righ
 const ORDER_OPS = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 /**
- * Translates a parsed SCIM filter (RFC 7644 §3.4.2.2) into a SQL condition. Every comparison is
- * wrapped so that a missing value counts as false, never as SQL NULL: `not (title eq "x")` then
- * matches a user without a title, as the RFC's semantics expect.
+ * Translates a parsed SCIM filter (RFC 7644 §3.4.2.2) into a SQL condition. A comparison with a
+ * missing value is SQL NULL, which `and`, `or` and WHERE treat as false would be; only `not` must see
+ * false instead, so it coalesces its operand: `not (title eq "x")` then matches a user without a
+ * title, as SCIM means it. Leaves stay bare comparisons, so `userName eq` uses its index.
  */
 export function filterToSql(filter: Filter, resolve: ColumnResolver): SqlFragment {
   switch (filter.op) {
@@ -41,7 +42,7 @@ export function filterToSql(filter: Filter, resolve: ColumnResolver): SqlFragmen
     }
     case 'not': {
       const inner = filterToSql(filter.filter, resolve);
-      return { sql: `(not ${inner.sql})`, bindings: inner.bindings };
+      return { sql: `(not coalesce(${inner.sql}, false))`, bindings: inner.bindings };
     }
     case '[]': {
       const column = resolve(filter.attrPath);
@@ -84,7 +85,7 @@ function compare(filter: Extract<Filter, { attrPath: string }>, resolve: ColumnR
     return { sql: column.kind === 'text' ? `coalesce(${expression} <> '', false)` : `(${expression} is not null)`, bindings: [] };
   }
   const value = (filter as { compValue: unknown }).compValue;
-  const wrap = (sql: string, bindings: unknown[]): SqlFragment => ({ sql: `coalesce(${sql}, false)`, bindings });
+  const wrap = (sql: string, bindings: unknown[]): SqlFragment => ({ sql: `(${sql})`, bindings });
   if (value === null) {
     if (filter.op === 'eq') return { sql: `(${expression} is null)`, bindings: [] };
     if (filter.op === 'ne') return { sql: `(${expression} is not null)`, bindings: [] };

@@ -23,7 +23,7 @@ export function createGroupQueries(db: Knex) {
   return {
     async findGroup(directoryId: string, groupId: string, lock = false): Promise<ScimGroupRow | undefined> {
       const query = groups(directoryId).where('sg.group_id', groupId).first<ScimGroupRow | undefined>(GROUP_COLUMNS);
-      return lock ? query.forUpdate('sg', 'g') : query;
+      return lock ? query.forNoKeyUpdate('sg', 'g') : query;
     },
 
     async listGroups(directoryId: string, request: ListRequest): Promise<{ total: number; rows: ScimGroupRow[] }> {

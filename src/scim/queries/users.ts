@@ -43,7 +43,8 @@ export function createUserQueries(db: Knex) {
     /** With `lock`, the row stays locked until the transaction ends (a read-modify-write). */
     async findUser(directoryId: string, accountId: string, lock = false): Promise<ScimUserRow | undefined> {
       const query = users(directoryId).where('su.account_id', accountId).first<ScimUserRow | undefined>(USER_COLUMNS);
-      return lock ? query.forUpdate('su', 'a') : query;
+      // NO KEY UPDATE: a concurrent group write may still reference the account (foreign-key share lock).
+      return lock ? query.forNoKeyUpdate('su', 'a') : query;
     },
 
     async listUsers(directoryId: string, request: ListRequest): Promise<{ total: number; rows: ScimUserRow[] }> {

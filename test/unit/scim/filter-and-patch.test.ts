@@ -18,7 +18,9 @@ describe('SCIM filter to SQL', () => {
   });
 
   it('reads a missing value as false, so not() matches it', () => {
-    expect(sql('not (title eq "x")').sql).toBe("(not coalesce(lower((su.resource #>> '{title}')) = lower(?), false))");
+    expect(sql('not (title eq "x")').sql).toBe("(not coalesce((lower((su.resource #>> '{title}')) = lower(?)), false))");
+    // A bare comparison, so the (directory, lower(user_name)) index serves Okta's and Entra's look-ups.
+    expect(sql('userName eq "a"').sql).toBe('(lower(su.user_name) = lower(?))');
   });
 
   it('refuses unknown attributes and wrong types as invalidFilter', () => {
