@@ -62,6 +62,11 @@ describe('SCIM /Users', () => {
     expect(taken).toMatchObject({ status: 409, body: { scimType: 'uniqueness' } });
     // Nothing half-made: no account for "someone" and no mark.
     expect(await server.container.db('scim_users').where({ user_name: 'someone' }).first()).toBeUndefined();
+    // The account row is written before the directory's mark: when the mark is refused (a userName the
+    // directory has, with a fresh address), the transaction takes the account back too.
+    const sameName = await scim.call('POST', '/Users', user('ada@example.com', { emails: [{ value: 'fresh-ada@example.com', primary: true }] }));
+    expect(sameName).toMatchObject({ status: 409, body: { scimType: 'uniqueness', detail: 'a user with this userName already exists in this directory' } });
+    expect(await server.container.accounts.findByEmail('fresh-ada@example.com')).toBeUndefined();
   });
 
   it('filters with eq (userName case-insensitive), ne, co, sw, ew, pr, and, or, not and grouping', async () => {
