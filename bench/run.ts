@@ -12,6 +12,7 @@ import { freePort, readCpuMs, readMachineCpu, startProcess, type ServerProcess }
 import { measureRedisSessions, type RedisMemory } from './lib/redis-memory.js';
 import { renderTable, type Row } from './lib/report.js';
 import { prepareOurServer } from './lib/setup.js';
+import { scimImport } from './lib/scim-import.js';
 import { CC_ES256, CC_OPAQUE, CC_RS256, CHECK, INTROSPECTION, REFRESH, SILENT, type Scenario, type TargetState } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -159,6 +160,10 @@ async function main(): Promise<void> {
     if (wanted('auth-code-flow')) rows.push(await passwordFlows(config.bcryptCost, ourTarget, baseTarget, ours, baseline));
     if (process.env.REDIS_URL && wanted('redis-sessions')) {
       redis = await measureRedisSessions(process.env.REDIS_URL, env.REDIS_KEY_PREFIX, states.get('ours')!.browser ?? (await fullFlow(ourTarget)).browser);
+    }
+
+    if (wanted('scim-import')) {
+      rows.push(...(await scimImport(ours, fixtures.scimToken, { users: QUICK ? 1000 : 10_000, groups: QUICK ? 50 : 500, connections: CONNECTIONS, log })));
     }
 
     if (wanted(CC_RS256.id)) {

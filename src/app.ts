@@ -108,5 +108,10 @@ export function appRouters(container: Container, options: AppOptions = {}): Rout
       prefix: ADMIN_PREFIX,
       guard: (ctx, next) => readAuditLog(ctx, () => limitAuditReads(ctx, next)),
     }),
+    container.scim.router({
+      apiGuard: container.apiGuard,
+      audience: container.systemApis.scim.identifier,
+      limit: createApiLimit(container.limiterFactory, config.rateLimits, 'scim'),
+    }),
   ];
 }

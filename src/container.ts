@@ -49,6 +49,7 @@ import { migrateToLatest } from './storage/migrate.js';
 import { connectRedis, openRedis } from './storage/redis.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import { buildScim, createDirectoryQueries, createDirectoryService } from './scim/index.js';
 
 export interface ContainerOptions {
   /** An already open database (tests hand in one per worker); otherwise opened from config. */
@@ -116,6 +117,8 @@ export function buildServices(deps: {
     }),
     outbound,
     ...createAuditServices({ config, db, clock, outbound }),
+    /** SCIM directories and their provisioning tokens (src/scim). */
+    scimDirectories: createDirectoryService({ queries: createDirectoryQueries(db), audit, clock, findClient: (id) => clients.findClient(id) }),
   };
   return {
     ...services,
@@ -210,6 +213,16 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
   });
 
+  const scim = buildScim({
+    config, db, clock, logger, audit,
+    directories: services.scimDirectories,
+    sessionIndex,
+    provider: () => providerHolder.current(),
+    accountTokens: lifecycle.accountTokens,
+    mailer: lifecycle.mailer,
+    invalidateAccess: () => access.invalidate(),
+  });
+
   let purgeTimer: NodeJS.Timeout | undefined;
   const auditTrail = createAuditBackground({
     events: services.events,
@@ -246,6 +259,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     auditTrail,
     sessionIndex,
     consoleClientId,
+    scim,
     ...lifecycle,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */

@@ -11,6 +11,8 @@ export interface OurFixtures {
   web: ClientCredentials;
   accountId: string;
   authzAudience: string;
+  /** A provisioning token of a SCIM directory, for the import scenario. */
+  scimToken: string;
 }
 
 /**
@@ -46,7 +48,11 @@ export async function prepareOurServer(env: Record<string, string>): Promise<Our
     await container.roles.addPermissions(role.id, permissionIds, ACTOR);
     await container.roles.assign(role.id, { type: 'client', id: machine.client.client_id }, ACTOR);
 
+    const directory = await container.scimDirectories.createDirectory({ name: 'bench directory', sendInvitations: false }, ACTOR);
+    const { token: scimToken } = await container.scimDirectories.createToken(directory.id, { label: 'bench' }, ACTOR);
+
     return {
+      scimToken,
       machine: { clientId: machine.client.client_id, clientSecret: machine.clientSecret! },
       web: { clientId: web.client.client_id, clientSecret: web.clientSecret! },
       accountId: account.id,

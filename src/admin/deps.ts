@@ -12,6 +12,7 @@ import type { GroupService } from '../rbac/group-service.js';
 import type { ObjectGrantService } from '../rbac/object-grant-service.js';
 import type { ResourceService } from '../rbac/resource-service.js';
 import type { RoleService } from '../rbac/role-service.js';
+import type { DirectoryService } from '../scim/directory-service.js';
 
 /** What the admin API's handlers use. */
 export interface AdminDeps {
@@ -29,4 +30,5 @@ export interface AdminDeps {
   loginProtection: LoginProtection;
   mfa: MfaService;
   connections: ConnectionService;
+  scimDirectories: DirectoryService;
 }

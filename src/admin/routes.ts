@@ -14,12 +14,13 @@ import { objectGrantRoutes } from './object-grants-routes.js';
 import { ADMIN_PREFIX, buildOpenApiDocument } from './openapi.js';
 import { resourceRoutes } from './resources-routes.js';
 import { roleRoutes } from './roles-routes.js';
+import { scimRoutes } from './scim-routes.js';
 import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps)];
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

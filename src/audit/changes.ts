@@ -2,9 +2,9 @@ import type { RequestOrigin } from '../http/request-context.js';
 import type { EventType } from './event-types.js';
 import type { AuditRecorder } from './recorder.js';
 
-/** Who made an administrative change: a client of the admin API, the CLI, or a person. */
+/** Who made an administrative change: a client of the admin API, the CLI, a person, or a SCIM directory. */
 export interface Actor {
-  type: 'client' | 'account' | 'system';
+  type: 'client' | 'account' | 'system' | 'directory';
   id: string;
   origin?: RequestOrigin;
 }

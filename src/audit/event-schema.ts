@@ -12,7 +12,7 @@ export const storedEventSchema = z
     occurred_at: z.string().meta({ description: 'UTC with microseconds, e.g. 2026-11-27T10:00:00.123000Z' }),
     type: z.enum(EVENT_TYPES).meta({ description: 'The catalogue is docs/events.md' }),
     outcome: z.enum(['success', 'failure']),
-    actor_type: z.enum(['account', 'client', 'system', 'anonymous']),
+    actor_type: z.enum(['account', 'client', 'system', 'anonymous', 'directory']),
     actor_id: z.string().nullable(),
     account_id: z.string().nullable().meta({ description: 'The account the event is about' }),
     client_id: z.string().nullable(),

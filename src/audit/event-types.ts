@@ -93,6 +93,13 @@ export const EVENT_TYPES = [
   'scope.created',
   'scope.updated',
   'scope.deleted',
+  // SCIM provisioning (docs/scim.md): directories and their tokens. Changes a directory makes to
+  // accounts and groups are the account.* and group.* events above, with the directory as the actor.
+  'scim.directory_created',
+  'scim.directory_updated',
+  'scim.directory_deleted',
+  'scim.token_created',
+  'scim.token_revoked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -6,7 +6,7 @@ export interface EventRow {
   occurred_at: Date;
   type: string;
   outcome: 'success' | 'failure';
-  actor_type: 'account' | 'client' | 'system' | 'anonymous';
+  actor_type: 'account' | 'client' | 'system' | 'anonymous' | 'directory';
   actor_id: string | null;
   account_id: string | null;
   client_id: string | null;

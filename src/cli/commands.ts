@@ -3,6 +3,7 @@ import { createClient, deleteClient, listClients, updateClient } from './client.
 import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
 import type { Command } from './context.js';
 import { exportEvents, listEvents, pruneEvents, tailEvents, verifyEvents } from './events.js';
+import { createDirectory, createScimToken, deleteDirectory, listDirectories, listScimTokens, revokeScimToken, rotateScimToken, showDirectory, updateDirectory } from './directory.js';
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
 import { bootstrapAdmin } from './admin.js';
@@ -81,6 +82,15 @@ export const COMMANDS: Record<string, Command> = {
   'webhook delete': deleteWebhook,
   'webhook deliveries': listDeliveries,
   'webhook redeliver': redeliverWebhook,
+  'directory create': createDirectory,
+  'directory list': listDirectories,
+  'directory show': showDirectory,
+  'directory update': updateDirectory,
+  'directory delete': deleteDirectory,
+  'scim-token create': createScimToken,
+  'scim-token list': listScimTokens,
+  'scim-token rotate': rotateScimToken,
+  'scim-token revoke': revokeScimToken,
 };
 
 export const USAGE = `Usage: idp <command> [options] [--json]
@@ -130,6 +140,13 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   webhook deliveries WEBHOOK_ID [--failed] [--limit N]
                                             recent deliveries, newest first: state, attempts, next retry, last answer
   webhook redeliver DELIVERY_ID             send a delivered or failed delivery again, now, with fresh attempts
+  directory create NAME [--client CLIENT_ID] [--no-invitations]
+                                            a SCIM directory (Okta, Entra): a source of provisioned accounts (docs/scim.md)
+  directory list | show DIR | delete DIR    DIR is a name or id; deleting keeps its accounts and groups
+  directory update DIR [--name N] [--client CLIENT_ID | --no-client] [--invitations on|off]
+  scim-token create DIR [--label L] [--expires-in-days N]
+                                            a provisioning token for the directory (printed once; stored hashed)
+  scim-token list DIR | rotate DIR TOKEN_ID | revoke DIR TOKEN_ID
 
   FILTERS: --type T (repeatable, or comma-separated; login.* for a category) --account ID --client ID
            --actor ID --outcome success|failure --ip IP --from TIME --to TIME (RFC 3339)

@@ -72,6 +72,8 @@ export interface Config {
   passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
   /** How fresh a sign-in must be for sensitive account changes (email change). */
   recentLoginSeconds: number;
+  /** SCIM provisioning (docs/scim.md): SCIM path → custom attribute pairs, and the invitation link's lifetime. */
+  scim: { attributeMapping: string; invitationTtl: number };
   /**
    * Audit log retention in days (undefined keeps every event), and whether denied permission checks
    * are recorded (off by default: resource servers may ask thousands of times a second).
@@ -215,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxLength: e.PASSWORD_MAX_LENGTH,
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
+    scim: { attributeMapping: e.SCIM_ATTRIBUTE_MAPPING, invitationTtl: e.SCIM_INVITATION_TTL },
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },
     outboundAllowList: e.OUTBOUND_ALLOWED_HOSTS,
   };

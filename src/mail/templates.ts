@@ -9,6 +9,8 @@ export interface MailCatalogue {
   'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string };
   'email-change-confirm': { link: string; expiresIn: string };
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string };
+  /** A directory (SCIM) created the account: a password-reset link with a longer life. */
+  invitation: { link: string; expiresIn: string };
 }
 
 export type MailTemplate = keyof MailCatalogue;
@@ -19,6 +21,7 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'password-reset': (product) => `Reset your ${product} password`,
   'password-changed': (product) => `Your ${product} password was changed`,
   'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
+  invitation: (product) => `Your ${product} account is ready`,
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 

@@ -19,6 +19,11 @@ export function systemResources(issuer: string) {
       name: 'Permission check API',
       permissions: [{ name: 'authz:check', description: 'Ask whether a subject may do something' }],
     },
+    scim: {
+      identifier: `${issuer}/scim/v2`,
+      name: 'SCIM provisioning API',
+      permissions: [{ name: 'scim:provision', description: 'Provision users and groups as the directory linked to the client (docs/scim.md)' }],
+    },
   } satisfies Record<string, SystemResource>;
 }
 

@@ -1,0 +1,89 @@
+import type Provider from 'oidc-provider';
+import type { AccountTokens } from '../accounts/account-tokens.js';
+import { accountLinks } from '../accounts/links.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { Config } from '../config/load.js';
+import type { Mailer } from '../mail/outbox.js';
+import { describeDuration } from '../mail/templates.js';
+import type { SessionIndex } from '../oidc/session-index.js';
+import type { ApiGuard } from '../rbac/api-guard.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { Middleware } from 'koa';
+import { parseAttributeMapping } from './attribute-mapping.js';
+import { SCIM_PREFIX } from './constants.js';
+import type { DirectoryService } from './directory-service.js';
+import { createGroupService } from './group-service.js';
+import { scimGuard } from './guard.js';
+import { createScimQueries } from './queries.js';
+import { createScimRouter } from './routes.js';
+import { createUserService } from './user-service.js';
+import type { Knex } from 'knex';
+
+export { createDirectoryService, type DirectoryService } from './directory-service.js';
+export { createDirectoryQueries } from './queries/directories.js';
+
+/**
+ * Wires the SCIM server: services over one set of queries, the account lifecycle it borrows
+ * (sessions, single-use links, the outbox), and the router. Mounted by app.ts.
+ */
+export function buildScim(deps: {
+  config: Config;
+  db: Knex;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditRecorder;
+  directories: DirectoryService;
+  sessionIndex: SessionIndex;
+  provider: () => Provider;
+  accountTokens: AccountTokens;
+  mailer: Mailer;
+  invalidateAccess: () => void;
+}) {
+  const { config } = deps;
+  const queries = createScimQueries(deps.db);
+  const links = accountLinks(config.issuer);
+  const users = createUserService({
+    queries,
+    audit: deps.audit,
+    clock: deps.clock,
+    mapping: parseAttributeMapping(config.scim.attributeMapping),
+    async endSessions(accountId) {
+      const provider = deps.provider();
+      await deps.sessionIndex.revokeSessions(provider, accountId);
+      await deps.sessionIndex.revokeTokens(provider, accountId);
+    },
+    async endEverything(accountId) {
+      const provider = deps.provider();
+      await deps.sessionIndex.revokeSessions(provider, accountId);
+      for (const grant of await deps.sessionIndex.listGrants(provider, accountId)) await deps.sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+      await deps.sessionIndex.revokeTokens(provider, accountId);
+    },
+    onChange: deps.invalidateAccess,
+    // The invitation is a password-reset link with a longer life: setting the password proves the address.
+    async invite(account) {
+      const ttl = config.scim.invitationTtl;
+      const token = await deps.accountTokens.issue({ account: account as never, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
+      await deps.mailer.send(account.email, 'invitation', { link: links.reset(token), expiresIn: describeDuration(ttl) });
+    },
+  });
+  const groups = createGroupService({ queries, audit: deps.audit, clock: deps.clock, onChange: deps.invalidateAccess });
+  return {
+    users,
+    groups,
+    /** The router for /scim/v2, given the API guard and the throttle. */
+    router(options: { apiGuard: ApiGuard; audience: string; limit: Middleware }) {
+      const base = `${config.issuer}${SCIM_PREFIX}`;
+      return createScimRouter({
+        users,
+        groups,
+        guard: scimGuard({ directories: deps.directories, apiGuard: options.apiGuard, audience: options.audience, base }),
+        limit: options.limit,
+        logger: deps.logger,
+        base,
+      });
+    },
+  };
+}
+
+export type Scim = ReturnType<typeof buildScim>;
