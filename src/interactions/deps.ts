@@ -17,6 +17,7 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     pendingLogins: container.pendingLogins,
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,
+    recentLoginSeconds: container.config.recentLoginSeconds,
     claimsMapping: () => container.providers.claimsMapping(),
   };
 }

@@ -43,6 +43,8 @@ export interface InteractionDeps {
   claimsMapping?: () => ClaimsMapping;
   /** Whether the login page offers "remember me" (SESSION_REMEMBER_ME). */
   rememberMe?: boolean;
+  /** RECENT_LOGIN_SECONDS: how old a sign-in may be for a step-up to enroll a factor without the password. */
+  recentLoginSeconds: number;
 }
 
 export interface CompletedLogin {
