@@ -1,5 +1,6 @@
 import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
+import { createAccountTokenQueries } from './accounts/token-queries.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
@@ -75,7 +76,7 @@ export function buildServices(deps: {
   const { config, db, clock } = deps;
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
-  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
+  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock, tokens: createAccountTokenQueries(db) });
   const clientQueries = createClientQueries(db);
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
   const rbac = createRbacServices({

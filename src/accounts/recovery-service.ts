@@ -4,6 +4,7 @@ import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
 import type { AccountFlowDeps } from './flow-deps.js';
 import { weakPassword } from './signup-service.js';
+import { EMAIL_CHANGE_LINKS } from './token-queries.js';
 
 /** Whether the account has a second factor; MFA plugs in here (until then, nobody has one). */
 export type SecondFactorCheck = (account: AccountRow) => Promise<boolean>;
@@ -66,7 +67,8 @@ export function createRecoveryService(deps: AccountFlowDeps) {
 
       const used = await tokens.use(token, 'reset_password');
       await deps.profile.setPasswordAfterReset(account.id, await deps.hasher.hash(password), used.email);
-      await tokens.revokeOpen(account.id, ['reset_password']);
+      // Other reset links, and an email change asked for before the reset, end with it.
+      await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
       await deps.loginProtection.reset(account.email);
       const provider = deps.provider();
       const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid);

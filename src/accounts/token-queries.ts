@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 
-export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+/** `cancel_email_change` is mailed to the current address with the notice of a requested change. */
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email' | 'cancel_email_change';
+
+/** A pending email change: the confirmation link to the new address and the cancel link to the old one. */
+export const EMAIL_CHANGE_LINKS: TokenPurpose[] = ['change_email', 'cancel_email_change'];
+/** Every kind of mailed link. */
+export const ALL_LINKS: TokenPurpose[] = ['verify_email', 'reset_password', 'change_email', 'cancel_email_change'];
 
 export interface AccountTokenRow {
   id: string;

@@ -8,7 +8,7 @@ export interface MailCatalogue {
   'password-reset': { link: string; expiresIn: string };
   'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string };
   'email-change-confirm': { link: string; expiresIn: string };
-  'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string };
+  'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
 }
 
 export type MailTemplate = keyof MailCatalogue;
