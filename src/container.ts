@@ -192,6 +192,10 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    removeUnprovenSignIns: async (account, origin) => ({
+      providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
+      secondFactor: await services.mfa.removeAll(account.id),
+    }),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;

@@ -15,11 +15,18 @@ export const noSecondFactors: SecondFactorCheck = async () => false;
  * reset link works once, for PASSWORD_RESET_TTL, and only while it is the newest one and the password
  * has not changed since. A completed reset ends the account's other sessions and revokes its tokens,
  * ends a lockout, mails a notice, and signs nobody in: the next sign-in asks for every factor.
+ *
+ * Rule (pre-registration takeover): a reset that is the first proof of the address removes the
+ * upstream identities and the second factor the account had. They were added while nobody had shown
+ * that the address was theirs: someone could have registered the victim's address first (sign-up, or
+ * an upstream that does not verify addresses) and linked their own provider or authenticator.
  */
 export function createRecoveryService(deps: AccountFlowDeps) {
   const { accounts, tokens, audit } = deps;
   const ttl = deps.config.accountLinks.resetTtl;
-  const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
+  const anyFactor = deps.hasSecondFactor ?? noSecondFactors;
+  // A factor that the first proof of the address removes does not count toward the password policy.
+  const hasSecondFactor = async (account: AccountRow) => (account.email_verified || !deps.removeUnprovenSignIns) && (await anyFactor(account));
 
   /** The link's account, as long as the address it was sent to is still the account's. */
   async function accountOf(token: string): Promise<AccountRow> {
@@ -66,19 +73,30 @@ export function createRecoveryService(deps: AccountFlowDeps) {
       if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
 
       const used = await tokens.use(token, 'reset_password');
+      const firstProof = !account.email_verified && used.email === account.email;
       await deps.profile.setPasswordAfterReset(account.id, await deps.hasher.hash(password), used.email);
+      const removed = firstProof && deps.removeUnprovenSignIns ? await deps.removeUnprovenSignIns(account, context.origin) : { providers: [], secondFactor: false };
+      if (removed.secondFactor) {
+        await audit.record({ type: 'mfa.removed', accountId: account.id, origin: context.origin, detail: { method: 'totp', reason: 'address_first_proven_by_reset' } });
+      }
       // Other reset links, and an email change asked for before the reset, end with it.
       await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
       await deps.loginProtection.reset(account.email);
       const provider = deps.provider();
       const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid);
       const grantsAffected = await deps.sessions.revokeTokens(provider, account.id);
-      await deps.mailer.send(account.email, 'password-changed', { byReset: true, accountUrl: deps.links.account, resetUrl: deps.links.forgot });
+      await deps.mailer.send(account.email, 'password-changed', {
+        byReset: true,
+        accountUrl: deps.links.account,
+        resetUrl: deps.links.forgot,
+        removedProviders: removed.providers,
+        removedSecondFactor: removed.secondFactor,
+      });
       await audit.record({
         type: 'account.password_reset',
         accountId: account.id,
         origin: context.origin,
-        detail: { sessionsEnded, grantsAffected, unlocked: Boolean(account.locked_at) },
+        detail: { sessionsEnded, grantsAffected, unlocked: Boolean(account.locked_at), addressFirstProven: firstProof, providersUnlinked: removed.providers.length, secondFactorRemoved: removed.secondFactor },
       });
       return account;
     },

@@ -18,6 +18,7 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,
     recentLoginSeconds: container.config.recentLoginSeconds,
+    afterSecondFactor: (ctx, interaction, accountId) => container.federation.signIns.afterSecondFactor(ctx, interaction, accountId),
     claimsMapping: () => container.providers.claimsMapping(),
   };
 }

@@ -157,6 +157,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           detail: { method: result.method, ...(result.method === 'recovery_code' ? { remaining: result.recoveryCodesRemaining } : {}) },
         });
         const method = result.method === 'recovery_code' ? AMR.recoveryCode : AMR.otp;
+        await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, {
           accountId: pending.accountId,
           amr: [...new Set([...pending.amr, method, AMR.multiFactor])],
@@ -195,6 +196,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const interaction = await steps.load(ctx, 'login');
         parseInput(continueForm, ctx.request.body);
         const pending = await pendingFor(ctx, interaction, 'recovery_codes');
+        await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs, remember: pending.remember });
       });
     },
