@@ -37,15 +37,21 @@ export function createRecoveryService(deps: AccountFlowDeps) {
   }
 
   return {
+    /**
+     * Rule (no enumeration, by answer or by time): an address without an active account costs the
+     * same work as one with: a token minted and hashed, the same token statements, a mail rendered,
+     * sealed and put through the same queue statement, one event. Only whether rows are written differs.
+     */
     async requestReset(emailInput: string, origin: RequestOrigin): Promise<void> {
-      const account = await accounts.findByEmail(emailInput.trim());
-      if (!account || account.status !== 'active') {
-        await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
-        return;
-      }
-      const token = await tokens.issue({ account, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-      await deps.mailer.send(account.email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
-      await audit.record({ type: 'account.password_reset_requested', accountId: account.id, origin });
+      const email = emailInput.trim();
+      const account = await accounts.findByEmail(email);
+      const active = account?.status === 'active' ? account : undefined;
+      const token = active
+        ? await tokens.issue({ account: active, purpose: 'reset_password', email: active.email, ttlSeconds: ttl })
+        : await tokens.issueDecoy({ purpose: 'reset_password', email, ttlSeconds: ttl });
+      await deps.mailer.sendOrDiscard(Boolean(active), active?.email ?? email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+      if (active) await audit.record({ type: 'account.password_reset_requested', accountId: active.id, origin });
+      else await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
     },
 
     /** Checks a reset link without using it, for the page that asks for the new password. */

@@ -24,7 +24,17 @@ export interface AccountTokenRow {
 export function createAccountTokenQueries(db: Knex) {
   const tokens = () => db<AccountTokenRow>('account_tokens');
   return {
-    insertAccountToken: (row: Omit<AccountTokenRow, 'used_at' | 'revoked_at'>) => tokens().insert(row),
+    /**
+     * Inserts the token if its account exists, in one statement either way: a decoy issue (for an
+     * address with no account) runs the same statement and writes nothing.
+     */
+    insertAccountToken: (row: Omit<AccountTokenRow, 'used_at' | 'revoked_at'>) =>
+      db.raw(
+        `insert into account_tokens (id, account_id, purpose, token_hash, email, return_path, created_at, expires_at)
+         select ?::uuid, ?::uuid, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz
+         where exists (select 1 from accounts where id = ?::uuid)`,
+        [row.id, row.account_id, row.purpose, row.token_hash, row.email, row.return_path, row.created_at, row.expires_at, row.account_id],
+      ),
     findAccountTokenByHash: (tokenHash: string) => tokens().where({ token_hash: tokenHash }).first(),
     /** Revokes every open token of these purposes for the account (a newer one, or a password change). */
     revokeOpenTokens: (accountId: string, purposes: TokenPurpose[], at: Date) =>
