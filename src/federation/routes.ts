@@ -35,7 +35,6 @@ export interface FederationRouteDeps extends InteractionDeps {
   issuer: string;
 }
 
-
 /**
  * Brokered sign-in: the "Continue with …" start, the upstream's callback, linking with proof of the
  * local password, and the end of the login through the same steps as a password sign-in, so the
