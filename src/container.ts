@@ -1,5 +1,6 @@
 import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
+import { createAccountTokenQueries } from './accounts/token-queries.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
 import { createAccountService } from './accounts/service.js';
@@ -82,7 +83,7 @@ export function buildServices(deps: {
   const outbound = createOutboundGuard({ allowList: config.outboundAllowList, requireHttps: config.issuer.startsWith('https://'), resolve: deps.outboundResolver });
   const hasher = deps.hasher ?? createBcryptHasher(config.bcryptCost);
   const limiterFactory = createLimiterFactory(deps.redis);
-  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
+  const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock, tokens: createAccountTokenQueries(db) });
   const clientQueries = createClientQueries(db);
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
   const rbac = createRbacServices({
@@ -211,6 +212,10 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    removeUnprovenSignIns: async (account, origin) => ({
+      providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
+      secondFactor: await services.mfa.removeAll(account.id),
+    }),
   });
 
   const scim = buildScim({

@@ -22,6 +22,9 @@ export class LinkError extends AppError {
   }
 }
 
+/** The nil UUID: no account has it, so statements about it match nothing. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
 /** The longest value accepted as a token: 32 random bytes are 43 base64url characters. */
 export const MAX_TOKEN_LENGTH = 128;
 
@@ -33,23 +36,32 @@ export const MAX_TOKEN_LENGTH = 128;
 export function createAccountTokens(deps: { queries: AccountTokenQueries; clock: Clock }) {
   const { queries, clock } = deps;
 
+  async function issueFor(input: { accountId: string; purpose: TokenPurpose; email: string; ttlSeconds: number; returnPath?: string }): Promise<string> {
+    const now = clock.now();
+    await queries.revokeOpenTokens(input.accountId, [input.purpose], now);
+    const token = newSecretToken();
+    await queries.insertAccountToken({
+      id: newUuid(),
+      account_id: input.accountId,
+      purpose: input.purpose,
+      token_hash: sha256(token),
+      email: input.email,
+      return_path: input.returnPath ?? null,
+      created_at: now,
+      expires_at: new Date(now.getTime() + input.ttlSeconds * 1000),
+    });
+    return token;
+  }
+
   return {
-    async issue(input: { account: AccountRow; purpose: TokenPurpose; email: string; ttlSeconds: number; returnPath?: string }): Promise<string> {
-      const now = clock.now();
-      await queries.revokeOpenTokens(input.account.id, [input.purpose], now);
-      const token = newSecretToken();
-      await queries.insertAccountToken({
-        id: newUuid(),
-        account_id: input.account.id,
-        purpose: input.purpose,
-        token_hash: sha256(token),
-        email: input.email,
-        return_path: input.returnPath ?? null,
-        created_at: now,
-        expires_at: new Date(now.getTime() + input.ttlSeconds * 1000),
-      });
-      return token;
-    },
+    issue: (input: { account: AccountRow; purpose: TokenPurpose; email: string; ttlSeconds: number; returnPath?: string }): Promise<string> =>
+      issueFor({ ...input, accountId: input.account.id }),
+
+    /**
+     * The work of `issue` for an address without an account: a token minted and hashed, and the same
+     * statements run, matching and writing no row. Its token opens nothing.
+     */
+    issueDecoy: (input: { purpose: TokenPurpose; email: string; ttlSeconds: number }): Promise<string> => issueFor({ ...input, accountId: NO_ACCOUNT }),
 
     /** Finds an open token without using it (to show the page a link leads to); throws a LinkError. */
     async inspect(token: string, purpose: TokenPurpose): Promise<AccountTokenRow> {

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AuditRecorder } from '../audit/recorder.js';
+import type { RequestOrigin } from '../http/request-context.js';
 import type { Config } from '../config/load.js';
 import type { Mailer } from '../mail/outbox.js';
 import type { SessionIndex } from '../oidc/session-index.js';
@@ -28,4 +29,14 @@ export interface AccountFlowDeps {
   provider: () => Provider;
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
+  /**
+   * Removes the account's upstream identities and second factor (see recovery-service.ts); returns the
+   * names of the providers unlinked and whether a factor was removed.
+   */
+  removeUnprovenSignIns?: (account: AccountRow, origin: RequestOrigin) => Promise<RemovedSignIns>;
+}
+
+export interface RemovedSignIns {
+  providers: string[];
+  secondFactor: boolean;
 }

@@ -21,6 +21,7 @@ import { createPasswordPolicy } from './password-policy.js';
 import { createProfileQueries } from './profile-queries.js';
 import { createRecoveryService } from './recovery-service.js';
 import { createSelfService } from './self-service.js';
+import type { AccountFlowDeps } from './flow-deps.js';
 import type { AccountRow } from './queries.js';
 import type { AccountService } from './service.js';
 import { createSignupService } from './signup-service.js';
@@ -54,6 +55,7 @@ export function buildAccountLifecycle(deps: {
   consoleClientId: string;
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
+  removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
 }) {
   const { config, db, clock, logger } = deps;
   const outboxQueries = createOutboxQueries(db);
@@ -93,6 +95,7 @@ export function buildAccountLifecycle(deps: {
       sessions: deps.sessionIndex,
       provider: deps.provider,
       hasSecondFactor: deps.hasSecondFactor,
+      removeUnprovenSignIns: deps.removeUnprovenSignIns,
     }),
     selfService: createSelfService({
       ...shared,

@@ -8,6 +8,7 @@ export function accountLinks(issuer: string) {
     verify: (token: string) => withToken('/account/verify', token),
     reset: (token: string) => withToken('/account/reset', token),
     confirmEmail: (token: string) => withToken('/account/email/confirm', token),
+    cancelEmail: (token: string) => withToken('/account/email/cancel', token),
   };
 }
 

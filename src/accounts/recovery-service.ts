@@ -4,6 +4,7 @@ import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
 import type { AccountFlowDeps } from './flow-deps.js';
 import { weakPassword } from './signup-service.js';
+import { EMAIL_CHANGE_LINKS } from './token-queries.js';
 
 /** Whether the account has a second factor; MFA plugs in here (until then, nobody has one). */
 export type SecondFactorCheck = (account: AccountRow) => Promise<boolean>;
@@ -14,11 +15,18 @@ export const noSecondFactors: SecondFactorCheck = async () => false;
  * reset link works once, for PASSWORD_RESET_TTL, and only while it is the newest one and the password
  * has not changed since. A completed reset ends the account's other sessions and revokes its tokens,
  * ends a lockout, mails a notice, and signs nobody in: the next sign-in asks for every factor.
+ *
+ * Rule (pre-registration takeover): a reset that is the first proof of the address removes the
+ * upstream identities and the second factor the account had. They were added while nobody had shown
+ * that the address was theirs: someone could have registered the victim's address first (sign-up, or
+ * an upstream that does not verify addresses) and linked their own provider or authenticator.
  */
 export function createRecoveryService(deps: AccountFlowDeps) {
   const { accounts, tokens, audit } = deps;
   const ttl = deps.config.accountLinks.resetTtl;
-  const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
+  const anyFactor = deps.hasSecondFactor ?? noSecondFactors;
+  // A factor that the first proof of the address removes does not count toward the password policy.
+  const hasSecondFactor = async (account: AccountRow) => (account.email_verified || !deps.removeUnprovenSignIns) && (await anyFactor(account));
 
   /** The link's account, as long as the address it was sent to is still the account's. */
   async function accountOf(token: string): Promise<AccountRow> {
@@ -29,15 +37,21 @@ export function createRecoveryService(deps: AccountFlowDeps) {
   }
 
   return {
+    /**
+     * Rule (no enumeration, by answer or by time): an address without an active account costs the
+     * same work as one with: a token minted and hashed, the same token statements, a mail rendered,
+     * sealed and put through the same queue statement, one event. Only whether rows are written differs.
+     */
     async requestReset(emailInput: string, origin: RequestOrigin): Promise<void> {
-      const account = await accounts.findByEmail(emailInput.trim());
-      if (!account || account.status !== 'active') {
-        await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
-        return;
-      }
-      const token = await tokens.issue({ account, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-      await deps.mailer.send(account.email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
-      await audit.record({ type: 'account.password_reset_requested', accountId: account.id, origin });
+      const email = emailInput.trim();
+      const account = await accounts.findByEmail(email);
+      const active = account?.status === 'active' ? account : undefined;
+      const token = active
+        ? await tokens.issue({ account: active, purpose: 'reset_password', email: active.email, ttlSeconds: ttl })
+        : await tokens.issueDecoy({ purpose: 'reset_password', email, ttlSeconds: ttl });
+      await deps.mailer.sendOrDiscard(Boolean(active), active?.email ?? email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+      if (active) await audit.record({ type: 'account.password_reset_requested', accountId: active.id, origin });
+      else await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
     },
 
     /** Checks a reset link without using it, for the page that asks for the new password. */
@@ -65,18 +79,30 @@ export function createRecoveryService(deps: AccountFlowDeps) {
       if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
 
       const used = await tokens.use(token, 'reset_password');
+      const firstProof = !account.email_verified && used.email === account.email;
       await deps.profile.setPasswordAfterReset(account.id, await deps.hasher.hash(password), used.email);
-      await tokens.revokeOpen(account.id, ['reset_password']);
+      const removed = firstProof && deps.removeUnprovenSignIns ? await deps.removeUnprovenSignIns(account, context.origin) : { providers: [], secondFactor: false };
+      if (removed.secondFactor) {
+        await audit.record({ type: 'mfa.removed', accountId: account.id, origin: context.origin, detail: { method: 'totp', reason: 'address_first_proven_by_reset' } });
+      }
+      // Other reset links, and an email change asked for before the reset, end with it.
+      await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
       await deps.loginProtection.reset(account.email);
       const provider = deps.provider();
       const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid);
       const grantsAffected = await deps.sessions.revokeTokens(provider, account.id);
-      await deps.mailer.send(account.email, 'password-changed', { byReset: true, accountUrl: deps.links.account, resetUrl: deps.links.forgot });
+      await deps.mailer.send(account.email, 'password-changed', {
+        byReset: true,
+        accountUrl: deps.links.account,
+        resetUrl: deps.links.forgot,
+        removedProviders: removed.providers,
+        removedSecondFactor: removed.secondFactor,
+      });
       await audit.record({
         type: 'account.password_reset',
         accountId: account.id,
         origin: context.origin,
-        detail: { sessionsEnded, grantsAffected, unlocked: Boolean(account.locked_at) },
+        detail: { sessionsEnded, grantsAffected, unlocked: Boolean(account.locked_at), addressFirstProven: firstProof, providersUnlinked: removed.providers.length, secondFactorRemoved: removed.secondFactor },
       });
       return account;
     },

@@ -9,6 +9,7 @@ import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
 import { noSecondFactors, type SecondFactorCheck } from './recovery-service.js';
 import type { AccountFlowDeps } from './flow-deps.js';
+import { EMAIL_CHANGE_LINKS } from './token-queries.js';
 import { normalizeEmail, type AccountService } from './service.js';
 import { weakPassword } from './signup-service.js';
 
@@ -34,6 +35,14 @@ export function createSelfService(deps: AccountFlowDeps & {
   const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
   const confirmPassword = createPasswordConfirmation(deps);
   const ttl = deps.config.accountLinks.verificationTtl;
+
+  async function activeAccountOf(accountId: string): Promise<AccountRow> {
+    const account = await deps.accounts.findById(accountId);
+    if (!account) throw new LinkError('unknown', 'change_email');
+    // Rule: a disabled account's address does not change (its links were revoked when it was disabled).
+    if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED', 403, 'This account is disabled, so its address cannot be changed.');
+    return account;
+  }
 
   return {
     minimumPasswordLength: async (account: AccountRow) => deps.policy.minimumLength(await hasSecondFactor(account)),
@@ -62,8 +71,8 @@ export function createSelfService(deps: AccountFlowDeps & {
       });
       if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
       await profile.setPassword(account.id, await deps.hasher.hash(input.next));
-      // A reset link mailed before the change must not undo it.
-      await tokens.revokeOpen(account.id, ['reset_password']);
+      // A reset link mailed before the change must not undo it, nor a pending email change outlive it.
+      await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
       let sessionsEnded = 0;
       if (input.signOutOthers) {
         const provider = deps.provider();
@@ -76,8 +85,9 @@ export function createSelfService(deps: AccountFlowDeps & {
     },
 
     /**
-     * Starts an email change: a confirmation link to the new address, a notice to the current one.
-     * An address that another account uses gets nothing, and the page says the same as for a free one.
+     * Starts an email change: a confirmation link to the new address, a notice to the current one
+     * with a link that cancels it. An address that another account uses gets nothing, and the page
+     * says the same as for a free one.
      */
     async requestEmailChange({ account, origin }: Signed, newEmailInput: string): Promise<void> {
       const newEmail = normalizeEmail(newEmailInput);
@@ -89,19 +99,21 @@ export function createSelfService(deps: AccountFlowDeps & {
         const token = await tokens.issue({ account, purpose: 'change_email', email: newEmail, ttlSeconds: ttl });
         await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: describeDuration(ttl) });
       }
-      await mailer.send(account.email, 'email-change-notice', { newAddress: newEmail, completed: false, accountUrl: links.account });
+      const cancel = await tokens.issue({ account, purpose: 'cancel_email_change', email: account.email, ttlSeconds: ttl });
+      await mailer.send(account.email, 'email-change-notice', { newAddress: newEmail, completed: false, accountUrl: links.account, cancelUrl: links.cancelEmail(cancel) });
       await audit.record({ type: 'account.email_change_requested', accountId: account.id, origin, detail: { addressTaken: Boolean(holder) } });
     },
 
     async inspectEmailChange(token: string): Promise<{ email: string }> {
       const row = await tokens.inspect(token, 'change_email');
+      await activeAccountOf(row.account_id);
       return { email: row.email };
     },
 
+    /** The link alone proves the new address; the account must still be one that may sign in. */
     async confirmEmailChange(token: string, origin: RequestOrigin): Promise<{ email: string }> {
       const row = await tokens.inspect(token, 'change_email');
-      const account = await deps.accounts.findById(row.account_id);
-      if (!account) throw new LinkError('unknown', 'change_email');
+      const account = await activeAccountOf(row.account_id);
       const holder = await deps.accounts.findByEmail(row.email);
       if (holder && holder.id !== account.id) {
         throw new AppError('EMAIL_TAKEN', 409, 'Another account uses this address now, so it cannot become yours.');
@@ -116,8 +128,32 @@ export function createSelfService(deps: AccountFlowDeps & {
       // Links sent to the old address are bound to it and stop working by themselves; say so anyway.
       await tokens.revokeOpen(account.id, ['verify_email', 'reset_password']);
       await mailer.send(account.email, 'email-change-notice', { newAddress: row.email, completed: true, accountUrl: links.account });
+      await tokens.revokeOpen(account.id, ['cancel_email_change']);
       await audit.record({ type: 'account.email_changed', accountId: account.id, origin });
       return { email: row.email };
+    },
+
+    /** Checks a cancel link (from the notice to the current address) without using it. */
+    async inspectEmailChangeCancel(token: string): Promise<{ email: string }> {
+      const row = await tokens.inspect(token, 'cancel_email_change');
+      const account = await deps.accounts.findById(row.account_id);
+      if (!account || account.email !== row.email) throw new LinkError('address_changed', 'cancel_email_change');
+      return { email: account.email };
+    },
+
+    /**
+     * The cancel link of the notice: the current address's owner stops a change asked for in their
+     * name. It works while the change is pending; once the change is done the address is no longer
+     * the account's, and the link says so.
+     */
+    async cancelEmailChange(token: string, origin: RequestOrigin): Promise<{ linksRevoked: number }> {
+      const row = await tokens.inspect(token, 'cancel_email_change');
+      const account = await deps.accounts.findById(row.account_id);
+      if (!account || account.email !== row.email) throw new LinkError('address_changed', 'cancel_email_change');
+      await tokens.use(token, 'cancel_email_change');
+      const linksRevoked = await tokens.revokeOpen(account.id, ['change_email']);
+      await audit.record({ type: 'account.email_change_cancelled', accountId: account.id, origin, detail: { via: 'mail', linksRevoked } });
+      return { linksRevoked };
     },
 
     listSessions: (account: AccountRow): Promise<SessionView[]> => deps.sessions.listSessions(deps.provider(), account.id),
@@ -126,6 +162,8 @@ export function createSelfService(deps: AccountFlowDeps & {
       if (!(await deps.sessions.revokeSession(deps.provider(), account.id, uid))) {
         throw new AppError('SESSION_NOT_FOUND', 404, 'This session has already ended.');
       }
+      // The session signed out may be the one that asked for a pending email change.
+      await deps.accounts.cancelPendingEmailChange(account.id);
       await audit.record({ type: 'session.revoked', accountId: account.id, origin, detail: { current: uid === sessionUid, via: 'account' } });
       return { current: uid === sessionUid };
     },

@@ -5,6 +5,7 @@ import { newUuid } from '../shared/ids.js';
 import type { PageRequest } from '../storage/pagination.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { AccountQueries, AccountRow } from './queries.js';
+import { ALL_LINKS, EMAIL_CHANGE_LINKS, type AccountTokenQueries } from './token-queries.js';
 
 export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'locked' | 'no_password';
 
@@ -24,8 +25,17 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 const emailSchema = z.email().max(254);
 
-export function createAccountService(deps: { queries: AccountQueries; hasher: PasswordHasher; clock: Clock }) {
+export function createAccountService(deps: {
+  queries: AccountQueries;
+  hasher: PasswordHasher;
+  clock: Clock;
+  tokens: Pick<AccountTokenQueries, 'revokeOpenTokens'>;
+}) {
   const { queries, hasher, clock } = deps;
+  /** Rule: a disabled account keeps no open mailed link (no email change, reset or verification completes). */
+  const revokeLinksIfDisabled = async (id: string, status: AccountRow['status'] | undefined) => {
+    if (status === 'disabled') await deps.tokens.revokeOpenTokens(id, ALL_LINKS, clock.now());
+  };
 
   return {
     findById: (id: string) => queries.findAccountById(id),
@@ -112,8 +122,16 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
         ...(changes.status !== undefined ? { status: changes.status } : {}),
       });
       if (!updated) throw notFound('no account with this id');
+      await revokeLinksIfDisabled(id, changes.status);
       return updated;
     },
+
+    /**
+     * Cancels a pending email change (its confirmation and cancel links). Rule: a change asked for in
+     * a session does not outlive the end of the account's sessions, a password change or reset, or
+     * the account being disabled. Returns how many links were revoked.
+     */
+    cancelPendingEmailChange: (accountId: string): Promise<number> => deps.tokens.revokeOpenTokens(accountId, EMAIL_CHANGE_LINKS, clock.now()),
 
     async deleteAccount(id: string): Promise<void> {
       if (!(await queries.deleteAccount(id))) throw notFound('no account with this id');
@@ -123,6 +141,7 @@ export function createAccountService(deps: { queries: AccountQueries; hasher: Pa
       const account = await queries.findAccountByEmail(email.trim());
       if (!account) throw notFound('no account with this email');
       await queries.updateAccountStatus(account.id, status);
+      await revokeLinksIfDisabled(account.id, status);
       return { ...account, status };
     },
   };

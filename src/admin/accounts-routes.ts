@@ -100,7 +100,9 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
         const ended = await deps.sessionIndex.revokeSessions(deps.provider(), account.id);
-        await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { sessions: ended } });
+        // Signing out everywhere also ends an email change one of those sessions may have asked for.
+        const emailChangeLinks = await deps.accounts.cancelPendingEmailChange(account.id);
+        await recordChange(deps.audit, { type: 'session.revoked', actor, target: record(account), accountId: account.id, detail: { sessions: ended, emailChangeLinks } });
       },
     }),
     route({

@@ -76,6 +76,7 @@ export const EVENT_TYPES = [
   'account.password_changed',
   'account.email_change_requested',
   'account.email_changed',
+  'account.email_change_cancelled',
   'account.profile_updated',
   // Federation (src/federation): sign-in through upstream providers and their connections.
   'federation.login_succeeded',

@@ -3,7 +3,11 @@ import { formBody } from '../http/form-body.js';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
+import type { AccountRow } from '../accounts/queries.js';
 import type { AccountService } from '../accounts/service.js';
+import { AMR } from '../mfa/policy.js';
+import type { MfaService } from '../mfa/service.js';
+import { epochSeconds, type Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../errors/app-error.js';
 import { csrfToken, requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
@@ -28,20 +32,37 @@ export function createAccountConnectionsRouter(deps: {
   federationLogin: FederationLogin;
   render: RenderPage;
   secureCookies: boolean;
-  /** Sends a visitor through the hosted login and back (the account pages' sign-in). */
-  startLogin?: (ctx: Context, returnTo: string) => void;
+  /** Sends a visitor through the hosted login and back (the account pages' sign-in); `fresh` asks for the password again. */
+  startLogin?: (ctx: Context, returnTo: string, fresh?: boolean) => void;
+  mfa: Pick<MfaService, 'hasFactor'>;
+  clock: Clock;
+  /** RECENT_LOGIN_SECONDS */
+  recentLoginSeconds: number;
 }): Router {
   const router = new Router({ prefix: '/account/connections' });
   const forms = formBody();
 
-  async function signedIn(ctx: Context) {
+  async function signedInSession(ctx: Context) {
     const session = await deps.provider().Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
     if (!account || account.status !== 'active') {
       throw new AppError('NOT_SIGNED_IN', 401, 'You are not signed in. Sign in to an application with this account first, then come back to this page.');
     }
     ctx.set('Cache-Control', 'no-store');
-    return account;
+    return { account, session: session as unknown as { loginTs?: number; amr?: string[] } };
+  }
+  const signedIn = async (ctx: Context) => (await signedInSession(ctx)).account;
+
+  /**
+   * Rule: linking adds a way to sign in, so it needs what a takeover through an open session lacks:
+   * a sign-in with the password within RECENT_LOGIN_SECONDS (a step-up does not renew it), with the
+   * second factor when the account has one.
+   */
+  async function provenRecently(account: AccountRow, session: { loginTs?: number; amr?: string[] }): Promise<boolean> {
+    const amr = session.amr ?? [];
+    if (session.loginTs === undefined || epochSeconds(deps.clock) - session.loginTs > deps.recentLoginSeconds) return false;
+    if (!amr.includes(AMR.password)) return false;
+    return amr.includes(AMR.multiFactor) || !(await deps.mfa.hasFactor(account.id));
   }
 
   async function connectionNamed(slug: string) {
@@ -70,9 +91,17 @@ export function createAccountConnectionsRouter(deps: {
   });
 
   router.post('/:slug/link', forms, requireCsrf(), async (ctx) => {
-    const account = await signedIn(ctx);
+    const { account, session } = await signedInSession(ctx);
     parseInput(csrfOnly, ctx.request.body);
     const connection = await connectionNamed(ctx.params.slug);
+    // Rule: only the proven owner of the address links (a pre-registered, unverified account must not).
+    if (!account.email_verified) {
+      throw new AppError('EMAIL_NOT_VERIFIED', 403, `Verify your email address first (from your account page), then link ${connection.display_name}.`);
+    }
+    if (!(await provenRecently(account, session))) {
+      if (!deps.startLogin) throw new AppError('RECENT_SIGN_IN_REQUIRED', 403, 'Sign in again with your password, then link the connection.');
+      return deps.startLogin(ctx, '/account/connections', true);
+    }
     await deps.federationLogin.start(ctx, connection, { purpose: 'link', accountId: account.id });
   });
 

@@ -15,7 +15,9 @@ export interface Attempt {
 /** What the callback established, waiting for the interaction page to finish the login. */
 export type Outcome =
   | { kind: 'account'; connectionId: string; accountId: string; amr: string[]; acr?: string }
-  | { kind: 'link_required'; connectionId: string; accountId: string; email: string; profile: UpstreamProfile };
+  | { kind: 'link_required'; connectionId: string; accountId: string; email: string; profile: UpstreamProfile }
+  /** The password was proven; the link is stored once the local second factor is too (linking.ts). */
+  | { kind: 'link_after_mfa'; connectionId: string; accountId: string; profile: UpstreamProfile };
 
 /** Both live in the interaction store (Redis or SQL), across instances, and expire on their own. */
 export function createFederationStores(adapterFactory: AdapterFactory, ttlSeconds: number) {

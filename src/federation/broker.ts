@@ -155,6 +155,30 @@ export function createFederationBroker(deps: {
 
     listIdentities: (accountId: string) => queries.listIdentitiesOfAccount(accountId),
 
+    /**
+     * Removes every upstream identity of an account, with the group memberships they brought (a
+     * password reset that first proves the address: see recovery-service.ts). Returns the names of
+     * the providers that were linked.
+     */
+    async removeAllIdentities(accountId: string, context: SignInContext & { reason: string }): Promise<string[]> {
+      const identities = await queries.listIdentitiesOfAccount(accountId);
+      const names: string[] = [];
+      for (const connectionId of new Set(identities.map((identity) => identity.connection_id))) {
+        const connection = await queries.findConnectionById(connectionId);
+        await queries.deleteIdentitiesOfAccount(connectionId, accountId);
+        if (!connection) continue;
+        await this.syncGroups(connection, accountId, []);
+        names.push(connection.display_name);
+        await audit.record({
+          type: 'federation.unlinked',
+          accountId,
+          origin: context.origin,
+          detail: { connection: connection.slug, subjects: identities.filter((identity) => identity.connection_id === connectionId).map((identity) => identity.subject), reason: context.reason },
+        });
+      }
+      return names;
+    },
+
     /** Unlinks a connection from an account, unless it is the account's last way to sign in. */
     async unlink(connection: ConnectionRow, accountId: string, context: SignInContext): Promise<void> {
       const account = await accounts.findById(accountId);

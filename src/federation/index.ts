@@ -13,6 +13,7 @@ import { createAccountConnectionsRouter } from './account-routes.js';
 import { createFederationStores } from './attempts.js';
 import { createFederationBroker } from './broker.js';
 import type { ConnectionService } from './connection-service.js';
+import { createFederatedSignIns } from './linking.js';
 import { createFederationLogin } from './login.js';
 import { createFederationQueries } from './queries.js';
 import { createFederationRouter } from './routes.js';
@@ -39,6 +40,7 @@ export function buildFederation(deps: {
   const upstream = createUpstreamClient({ clientSecretOf: deps.connections.clientSecretOf, fetch: deps.outbound.fetch });
   const stores = createFederationStores(deps.adapterFactory, ATTEMPT_TTL_SECONDS);
   const broker = createFederationBroker({ queries: createFederationQueries(deps.db), accounts: deps.accounts, groups: deps.groups, audit: deps.audit, clock: deps.clock, logger: deps.logger });
+  const signIns = createFederatedSignIns({ stores, broker, connections: deps.connections, audit: deps.audit });
   const login = createFederationLogin({
     connections: deps.connections,
     upstream,
@@ -47,7 +49,7 @@ export function buildFederation(deps: {
     secureCookies: deps.secureCookies,
     attemptTtlSeconds: ATTEMPT_TTL_SECONDS,
   });
-  return { upstream, stores, broker, login };
+  return { upstream, stores, broker, login, signIns };
 }
 
 export type Federation = ReturnType<typeof buildFederation>;
@@ -64,6 +66,7 @@ export function federationRouters(container: Container, accountAuth?: Pick<Accou
       stores: federation.stores,
       broker: federation.broker,
       federationLogin: federation.login,
+      signIns: federation.signIns,
       issuer: config.issuer,
     }),
     createAccountConnectionsRouter({
@@ -74,7 +77,10 @@ export function federationRouters(container: Container, accountAuth?: Pick<Accou
       federationLogin: federation.login,
       render: container.render,
       secureCookies: config.secureCookies,
-      startLogin: accountAuth ? (ctx, returnTo) => accountAuth.startLogin(ctx, returnTo) : undefined,
+      startLogin: accountAuth ? (ctx, returnTo, fresh) => accountAuth.startLogin(ctx, returnTo, fresh) : undefined,
+      mfa: container.mfa,
+      clock: container.clock,
+      recentLoginSeconds: config.recentLoginSeconds,
     }),
   ];
 }

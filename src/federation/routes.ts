@@ -13,6 +13,7 @@ import { constantTimeEqual } from '../shared/digest.js';
 import type { FederationStores, Outcome } from './attempts.js';
 import type { FederationBroker } from './broker.js';
 import { callbackUrl, type ConnectionService } from './connection-service.js';
+import { upstreamDidMfa, type FederatedSignIns } from './linking.js';
 import { STATE_COOKIE, type FederationLogin } from './login.js';
 import type { ConnectionRow } from './queries.js';
 import { UpstreamError, type UpstreamClient, type UpstreamProfile } from './upstream.js';
@@ -30,12 +31,8 @@ export interface FederationRouteDeps extends InteractionDeps {
   stores: FederationStores;
   broker: FederationBroker;
   federationLogin: FederationLogin;
+  signIns: FederatedSignIns;
   issuer: string;
-}
-
-/** Whether the upstream's own amr/acr says it did multi-factor authentication. */
-export function upstreamDidMfa(profile: UpstreamProfile): boolean {
-  return profile.amr.includes('mfa') || profile.acr === ACR_MFA;
 }
 
 /**
@@ -73,19 +70,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     });
   }
 
-  /** After the callback or the link: maps groups, records the success, and remembers the outcome. */
-  async function signedIn(ctx: Context, connection: ConnectionRow, profile: UpstreamProfile, accountId: string, extra: { created?: boolean; linked?: boolean; clientId?: string }) {
-    const groups = await broker.syncGroups(connection, accountId, profile.groups);
-    const mfaDone = connection.trust_upstream_mfa && upstreamDidMfa(profile);
-    await deps.audit.record({
-      type: 'federation.login_succeeded',
-      accountId,
-      clientId: extra.clientId,
-      origin: requestOriginOf(ctx.req),
-      detail: { connection: connection.slug, subject: profile.subject, created: extra.created ?? false, linked: extra.linked ?? false, upstreamMfa: mfaDone, groupsAdded: groups.added, groupsRemoved: groups.removed },
-    });
-    return mfaDone;
-  }
+  const signedIn = deps.signIns.recordSignIn;
 
   router.get('/federation/callback/:slug', async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
@@ -214,10 +199,17 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     }
     await deps.loginProtection.recordSuccess(outcome.email, ctx.ip);
     const connection = await connections.requireConnection(outcome.connectionId);
-    await broker.link(connection, outcome.profile, outcome.accountId, 'password', { origin, clientId });
-    const mfaDone = await signedIn(ctx, connection, outcome.profile, outcome.accountId, { linked: true, clientId });
     await stores.removeOutcome(interaction.uid);
-    return finishSignIn(ctx, interaction, outcome.accountId, [AMR_FEDERATED, 'pwd'], mfaDone);
+    const amr = [AMR_FEDERATED, 'pwd'];
+    const upstreamMfa = connection.trust_upstream_mfa && upstreamDidMfa(outcome.profile);
+    const requirement = upstreamMfa ? 'none' : await deps.mfaPolicy.requirement(outcome.accountId, clientId, interaction.params.acr_values as string | undefined);
+    if (requirement !== 'none') {
+      // The link waits for the local second factor (linking.ts); the MFA step stores it on success.
+      await deps.signIns.deferUntilMfa(interaction, connection, outcome.profile, outcome.accountId);
+      return mfa.begin(ctx, interaction, { accountId: outcome.accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr });
+    }
+    const mfaDone = await deps.signIns.linkProven(ctx, connection, outcome.profile, outcome.accountId, clientId);
+    return finishSignIn(ctx, interaction, outcome.accountId, amr, mfaDone);
   });
 
   // Registered last: /federation/link and /federation/continue above are steps, not connections.

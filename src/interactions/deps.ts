@@ -17,6 +17,8 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     pendingLogins: container.pendingLogins,
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,
+    recentLoginSeconds: container.config.recentLoginSeconds,
+    afterSecondFactor: (ctx, interaction, accountId) => container.federation.signIns.afterSecondFactor(ctx, interaction, accountId),
     claimsMapping: () => container.providers.claimsMapping(),
     systemApis: Object.values(container.systemApis).map((api) => api.identifier),
   };

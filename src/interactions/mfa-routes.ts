@@ -103,15 +103,30 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   return {
     begin,
 
-    /** Inside an existing session that lacks a second factor (acr_values, client or group policy). */
-    async startStepUp(ctx: Context, interaction: Interaction) {
-      const session = interaction.session as { accountId: string; amr?: string[] };
+    /**
+     * Inside an existing session that lacks a second factor (acr_values, client or group policy).
+     * Rule: a step-up adds a factor, never a sign-in. The pending login carries the session's own
+     * sign-in time, so auth_time, max_age, the "recent sign-in" checks of the account pages and the
+     * absolute session lifetime stay where the password put them. Enrolling a new factor is a change
+     * to the account: it needs the password first unless the sign-in is recent (RECENT_LOGIN_SECONDS),
+     * as on the account's security page. Returns false, having answered nothing, when the caller must
+     * ask for the password.
+     */
+    async startStepUp(ctx: Context, interaction: Interaction): Promise<boolean> {
+      const session = interaction.session as { accountId: string; uid?: string; amr?: string[] };
+      const stored = session.uid ? await deps.provider().Session.findByUid(session.uid) : undefined;
+      const loginTs = stored?.accountId === session.accountId ? stored.loginTs : undefined;
+      if (loginTs === undefined) return false;
       const requirement = await deps.mfaPolicy.requirement(session.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
-      return begin(ctx, interaction, {
+      const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
+      if (requirement === 'enroll' && !recent) return false;
+      await begin(ctx, interaction, {
         accountId: session.accountId,
         stage: requirement === 'enroll' ? 'enroll' : 'challenge',
         amr: session.amr?.length ? session.amr : [AMR.password],
+        loginTs,
       });
+      return true;
     },
 
     mount(router: Router) {
@@ -142,6 +157,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           detail: { method: result.method, ...(result.method === 'recovery_code' ? { remaining: result.recoveryCodesRemaining } : {}) },
         });
         const method = result.method === 'recovery_code' ? AMR.recoveryCode : AMR.otp;
+        await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, {
           accountId: pending.accountId,
           amr: [...new Set([...pending.amr, method, AMR.multiFactor])],
@@ -180,6 +196,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const interaction = await steps.load(ctx, 'login');
         parseInput(continueForm, ctx.request.body);
         const pending = await pendingFor(ctx, interaction, 'recovery_codes');
+        await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs, remember: pending.remember });
       });
     },

@@ -26,6 +26,7 @@ const loginForm = z.object({
 
 /** One message for every login failure: which check failed is recorded in the event log only. */
 const LOGIN_FAILED = 'The email or password is not correct.';
+const STEP_UP_PASSWORD = 'Enter your password to set up two-step verification.';
 
 /** The hosted login, second-factor and consent pages that oidc-provider sends the browser to. */
 export function createInteractionRouter(deps: InteractionDeps): Router {
@@ -35,7 +36,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const mfa = createMfaRoutes(deps, steps);
   const devices = knownDevices(deps.secureCookies);
 
-  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string } = {}) {
+  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string; notice?: string } = {}) {
     const client = await steps.clientOf(interaction);
     ctx.type = 'html';
     ctx.body = deps.render('login', {
@@ -45,6 +46,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       abortUrl: `/interaction/${interaction.uid}/abort`,
       email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
       error: extra.error,
+      notice: extra.notice,
       forgotUrl: deps.accountPages ? '/account/forgot' : undefined,
       signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
       connections: deps.federation ? await deps.federation.loginOptions(interaction) : [],
@@ -58,7 +60,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (interaction.prompt.name === 'login') {
       const reasons = interaction.prompt.reasons;
       // Step-up: signed in already, and only the second factor is missing.
-      if (interaction.session?.accountId && reasons.length === 1 && reasons[0] === MFA_REQUIRED) return mfa.startStepUp(ctx, interaction);
+      if (interaction.session?.accountId && reasons.length === 1 && reasons[0] === MFA_REQUIRED) {
+        if (await mfa.startStepUp(ctx, interaction)) return;
+        // Setting up a factor inside an old session: the password first (see startStepUp).
+        const account = await deps.accounts.findById(String(interaction.session.accountId));
+        return renderLogin(ctx, interaction, { email: account?.email, notice: STEP_UP_PASSWORD });
+      }
       return renderLogin(ctx, interaction);
     }
     if (interaction.prompt.name !== 'consent') throw new AppError('UNSUPPORTED_PROMPT', 400, 'This sign-in step is not supported.');

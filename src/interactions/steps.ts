@@ -45,6 +45,10 @@ export interface InteractionDeps {
   systemApis?: string[];
   /** Whether the login page offers "remember me" (SESSION_REMEMBER_ME). */
   rememberMe?: boolean;
+  /** Runs once the second factor is proven, before the login completes (a federation link that waited for it). */
+  afterSecondFactor?: (ctx: Context, interaction: Interaction, accountId: string) => Promise<void>;
+  /** RECENT_LOGIN_SECONDS: how old a sign-in may be for a step-up to enroll a factor without the password. */
+  recentLoginSeconds: number;
 }
 
 export interface CompletedLogin {

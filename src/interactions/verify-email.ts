@@ -48,8 +48,8 @@ export function renderVerifyRequired(deps: PageDeps, ctx: Context, interaction: 
 
 /**
  * The steps of that page: mail a new link (limited like every mail endpoint), and continue once the
- * address is verified. Continuing completes the login the person already made, keeping its time and
- * methods, so no step of it is skipped or repeated.
+ * address is verified. Continuing completes the login the person already made, keeping its time,
+ * methods and "keep me signed in" choice, so no step of it is skipped or repeated.
  */
 export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
   const router = new Router({ prefix: '/interaction' });
@@ -89,7 +89,8 @@ export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
         ...(session?.loginTs ? { ts: session.loginTs } : {}),
         ...(interaction.session?.amr ? { amr: interaction.session.amr as string[] } : {}),
         ...(interaction.session?.acr ? { acr: interaction.session.acr as string } : {}),
-        remember: true,
+        // The person's "keep me signed in" choice stays as it was made: a transient session stays one.
+        remember: Boolean(session?.accountId) && !(session as unknown as { transient?: boolean }).transient,
       },
     });
     seeOther(ctx, returnTo);

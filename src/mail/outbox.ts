@@ -16,6 +16,11 @@ const KEEP_FINISHED_DAYS = 7;
 export interface Mailer {
   /** Renders the mail and puts it in the queue; resolves once it is stored, not once it is sent. */
   send<T extends MailTemplate>(to: string, template: T, data: MailCatalogue[T]): Promise<void>;
+  /**
+   * The same work as `send` (render, seal, the queue statement), queueing the mail only when `queue`
+   * is true: for answers that must not take longer for an address that has an account.
+   */
+  sendOrDiscard<T extends MailTemplate>(queue: boolean, to: string, template: T, data: MailCatalogue[T]): Promise<void>;
 }
 
 /**
@@ -23,20 +28,25 @@ export interface Mailer {
  * signs someone in or resets a password), so the queue holds no usable secret at rest.
  */
 export function createMailer(deps: { queries: OutboxQueries; box: SecretBox; render: RenderMail; clock: Clock; onQueued?: () => void }): Mailer {
-  return {
-    async send(to, template, data) {
-      const rendered = deps.render(template, data);
-      const now = deps.clock.now();
-      await deps.queries.insertMail({
+  async function queueMail<T extends MailTemplate>(queue: boolean, to: string, template: T, data: MailCatalogue[T]) {
+    const rendered = deps.render(template, data);
+    const now = deps.clock.now();
+    await deps.queries.insertMail(
+      {
         id: newUuid(),
         recipient: to,
         template,
         sealed_message: deps.box.seal(JSON.stringify({ to, ...rendered })),
         next_attempt_at: now,
         created_at: now,
-      });
-      deps.onQueued?.();
-    },
+      },
+      queue,
+    );
+    if (queue) deps.onQueued?.();
+  }
+  return {
+    send: (to, template, data) => queueMail(true, to, template, data),
+    sendOrDiscard: queueMail,
   };
 }
 

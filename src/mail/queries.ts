@@ -17,7 +17,13 @@ export interface OutboxRow {
 export function createOutboxQueries(db: Knex) {
   const outbox = () => db<OutboxRow>('mail_outbox');
   return {
-    insertMail: (row: Pick<OutboxRow, 'id' | 'recipient' | 'template' | 'sealed_message' | 'next_attempt_at' | 'created_at'>) => outbox().insert(row),
+    /** Queues a mail, or (`queue` false) runs the same statement and writes nothing: see Mailer.sendOrDiscard. */
+    insertMail: (row: Pick<OutboxRow, 'id' | 'recipient' | 'template' | 'sealed_message' | 'next_attempt_at' | 'created_at'>, queue = true) =>
+      db.raw(
+        `insert into mail_outbox (id, recipient, template, sealed_message, next_attempt_at, created_at)
+         select ?::uuid, ?, ?, ?, ?::timestamptz, ?::timestamptz where ?::boolean`,
+        [row.id, row.recipient, row.template, row.sealed_message, row.next_attempt_at, row.created_at, queue],
+      ),
 
     /**
      * Claims up to `limit` due mails for this worker until `leaseUntil`, in one statement. SKIP LOCKED

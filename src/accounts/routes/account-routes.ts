@@ -231,6 +231,39 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     seeOther(ctx, '/account/email/changed');
   });
 
+  // The notice to the current address carries this link. Opening it shows a page; only its button
+  // (a POST with the CSRF token) cancels, so a mail scanner that fetches links cancels nothing.
+  const ACCOUNT_PAGE = { href: '/account', text: 'Go to your account' };
+  router.get('/email/cancel', async (ctx) => {
+    const { token } = parseInput(tokenQuery, ctx.query);
+    const inspected = await linkOrNotice(deps, ctx, () => selfService.inspectEmailChangeCancel(token), ACCOUNT_PAGE);
+    if (!inspected) return;
+    renderPage(deps, ctx, 'confirm-link', {
+      title: 'Cancel the email change',
+      heading: 'Cancel the change of your email address',
+      message: `Keep ${inspected.email} as the address of your account: the link sent to the new address stops working.`,
+      action: '/account/email/cancel',
+      token,
+      button: 'Cancel the change',
+    });
+  });
+
+  router.post('/email/cancel', forms, requireCsrf(), async (ctx) => {
+    const { token } = parseInput(tokenForm, ctx.request.body);
+    const done = await linkOrNotice(deps, ctx, () => selfService.cancelEmailChange(token, originOf(ctx)), ACCOUNT_PAGE);
+    if (!done) return;
+    seeOther(ctx, '/account/email/cancelled');
+  });
+
+  router.get('/email/cancelled', (ctx) =>
+    renderPage(deps, ctx, 'notice', {
+      title: 'Email change cancelled',
+      heading: 'The change of your email address was cancelled',
+      message: 'Your address stays as it was. If you did not ask for the change, change your password and sign out the sessions you do not recognise.',
+      link: { href: '/account', text: 'Go to your account' },
+    }),
+  );
+
   router.get('/email/changed', (ctx) =>
     renderPage(deps, ctx, 'notice', {
       title: 'Email changed',

@@ -157,4 +157,37 @@ describe('password reset', () => {
     expect(serialized).not.toContain(NEW);
     expect(serialized).not.toMatch(/token=/);
   });
+
+  // Last in this file: it stops the mail worker, whose polling would mix its statements into the count.
+  it('does the same work for an address without an active account: the same statements, counted, not timed', async () => {
+    const { container } = env.server;
+    await createAccount('counted@example.com');
+    await createAccount('switched-off@example.com');
+    await container.accounts.setStatusByEmail('switched-off@example.com', 'disabled');
+    await container.mailWorker.stop();
+    const origin = { ip: '127.0.0.1' };
+    /** The SQL statements (without their values) one request runs. */
+    const statementsOf = async (email: string) => {
+      const seen: string[] = [];
+      const listener = (query: { sql: string }) => seen.push(query.sql.replace(/\s+/g, ' '));
+      container.db.on('query', listener);
+      try {
+        await container.recovery.requestReset(email, origin);
+      } finally {
+        container.db.removeListener('query', listener);
+      }
+      return seen;
+    };
+    const known = await statementsOf('counted@example.com');
+    const unknown = await statementsOf('no-account-here@example.com');
+    const disabled = await statementsOf('switched-off@example.com');
+    expect(known.filter((sql) => /^insert into "?(account_tokens|mail_outbox)/i.test(sql))).toHaveLength(2);
+    expect(unknown).toEqual(known);
+    expect(disabled).toEqual(known);
+    // The same statements, but nothing written for the address without an account.
+    expect(await container.db('mail_outbox').where({ recipient: 'no-account-here@example.com' })).toHaveLength(0);
+    expect(await container.db('mail_outbox').where({ recipient: 'switched-off@example.com', template: 'password-reset' })).toHaveLength(0);
+    expect(await container.db('mail_outbox').where({ recipient: 'counted@example.com', template: 'password-reset' })).toHaveLength(1);
+    expect(await container.db('account_tokens').where({ email: 'no-account-here@example.com' })).toHaveLength(0);
+  });
 });

@@ -145,6 +145,26 @@ describe('clients that require a verified email', () => {
     expect(await userinfo(relaxed, looseTokens)).toMatchObject({ email_verified: true });
   });
 
+  it('keeps the person\'s "keep me signed in" choice through the step', async () => {
+    const sessionCookie = async (agent: UserAgent) => (await agent.jar.getCookies(env.issuer)).find((cookie) => cookie.key === '_session');
+    for (const remember of [false, true]) {
+      const email = `choice-${remember}@example.com`;
+      await env.server.container.accounts.createAccount({ email, password: PASSWORD });
+      const agent = new UserAgent('http://127.0.0.1:9/callback');
+      const login = await agent.request((await startAuthorization(strict)).url.href);
+      const form: Record<string, string> = { csrf: UserAgent.field(login, 'csrf'), email, password: PASSWORD };
+      if (remember) form.remember = 'yes';
+      const page = await agent.request(UserAgent.action(login, '/login'), { form });
+      expect(page.body).toContain('Verify your email first');
+      await env.server.container.db('accounts').where({ email }).update({ email_verified: true });
+      expect((await submit(agent, page, '/continue')).body).toContain('Allow access?');
+      // A session cookie (no expiry) unless the box was ticked.
+      const cookie = await sessionCookie(agent);
+      if (remember) expect(cookie?.expires).toBeInstanceOf(Date);
+      else expect(cookie?.expires).toBe('Infinity');
+    }
+  });
+
   it('applies to single sign-on too: an existing session does not skip the check', async () => {
     await signUp(new UserAgent(), env.issuer, { email: 'sso@example.com', name: 'Sso', password: PASSWORD });
     await env.smtp.nextMail('sso@example.com');
