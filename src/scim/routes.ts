@@ -24,7 +24,10 @@ export interface ScimRouterDeps {
 
 /** Request bodies: application/scim+json (RFC 7644 §3.1) or application/json, at most MAX_BODY_BYTES. */
 function scimBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY_BYTES, encoding: 'utf-8', extendTypes: { json: [SCIM_MEDIA_TYPE] } });
+  // The media type is checked below, so the parser reads every body it is handed as JSON. (Its
+  // extendTypes option is lodash-merged index by index into its defaults: naming scim+json there
+  // overwrote application/json, and such bodies were silently parsed as {}.)
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY_BYTES, encoding: 'utf-8', detectJSON: () => true });
   return async (ctx: Context, next: Next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
     if (ctx.request.length > MAX_BODY_BYTES) throw new ScimError(413, 'tooLarge', `a request body has at most ${MAX_BODY_BYTES} bytes`);

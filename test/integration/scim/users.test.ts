@@ -207,6 +207,14 @@ describe('SCIM /Users', () => {
     expect((await scim.call('GET', '/Bulk')).status).toBe(404);
   });
 
+  it('takes a body sent as application/json as it takes application/scim+json (RFC 7644 §3.1)', async () => {
+    const created = await scim.call('POST', '/Users', user('json@example.com', { title: 'Plain JSON' }), { 'content-type': 'application/json' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ userName: 'json@example.com', title: 'Plain JSON' });
+    const patched = await scim.call('PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'title', value: 'Still JSON' }), { 'content-type': 'application/json; charset=utf-8' });
+    expect(patched.body.title).toBe('Still JSON');
+  });
+
   it('refuses a body that is not JSON with 415', async () => {
     const response = await fetch(`${server.issuer}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'text/plain' }, body: 'userName=x' });
     expect(response.status).toBe(415);
