@@ -8,7 +8,8 @@ import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { firstSegment, mountRouter, routeParameterAt } from './http/mount-router.js';
-import { protocolRequest, refuseUnstorableText } from './http/storable-text.js';
+import { protocolRequest, refuseUnstorableText, unstorableMessage } from './http/storable-text.js';
+import { isScimPath, refuseScim } from './scim/errors.js';
 import { createProtocolRefusal } from './oidc/refusals.js';
 import { createAssetRouter } from './http/static-assets.js';
 import { interactionDepsOf } from './interactions/deps.js';
@@ -44,13 +45,23 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
   // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here for every route, before any
-  // router or oidc-provider sees it. Paths no router of ours serves are oidc-provider's.
+  // router or oidc-provider sees it, in the format of what was asked: SCIM clients get a SCIM error body,
+  // and paths no router of ours serves are oidc-provider's.
   const ourSegments = new Set<string>(['admin', 'api']);
   const isProtocol = (ctx: Context) => !ourSegments.has(firstSegment(ctx.path));
   const refuseProtocol = createProtocolRefusal(container.render);
   const routers = appRouters(container, options);
   const nameSegment = (ctx: Context, index: number) => routeParameterAt(routers, ctx.method, ctx.path, index);
-  app.use(refuseUnstorableText({ isProtocol, refuseProtocol, nameSegment }));
+  const isScim = (ctx: Context) => isScimPath(ctx.path);
+  app.use(
+    refuseUnstorableText({
+      refusals: [
+        { matches: isScim, refuse: refuseScim },
+        { matches: isProtocol, refuse: (ctx, field) => refuseProtocol(ctx, unstorableMessage(field)) },
+      ],
+      nameSegment,
+    }),
+  );
 
   for (const router of routers) {
     for (const segment of mountRouter(app, router) ?? []) ourSegments.add(segment);

@@ -79,23 +79,29 @@ export function unstorableInRequestLine(ctx: Context, nameSegment: (ctx: Context
   return unstorableField(basicCredentials(ctx.get('authorization')) ?? null);
 }
 
+/** Answers a refusal in the format of the API or protocol the request is for; `field` names the offending part. */
+export interface OwnRefusal {
+  matches: (ctx: Context) => boolean;
+  refuse: (ctx: Context, field: string) => void | Promise<void>;
+}
+
 /**
  * The one gate, early in the chain, for every route of every router and for oidc-provider: the path,
  * the query and the Basic credentials are checked here; request bodies where they are parsed (the
- * JSON and form parsers of src/http, and protocolRequest below for oidc-provider). Protocol
- * endpoints answer as oidc-provider answers invalid_request (`refuseProtocol`), our APIs and pages
- * through the error handler.
+ * JSON and form parsers of src/http, the SCIM body parser, and protocolRequest below for
+ * oidc-provider). Requests an `OwnRefusal` matches are answered in that format (oidc-provider's
+ * invalid_request, SCIM's error body); our other APIs and pages through the error handler.
  */
 export function refuseUnstorableText(deps: {
-  isProtocol: (ctx: Context) => boolean;
-  refuseProtocol: (ctx: Context, description: string) => Promise<void>;
+  refusals: OwnRefusal[];
   /** The route parameter a path segment fills (`clientId`), so the refusal names it. */
   nameSegment: (ctx: Context, index: number) => string | undefined;
 }) {
   return async (ctx: Context, next: Next) => {
     const field = unstorableInRequestLine(ctx, deps.nameSegment);
     if (field === undefined) return next();
-    if (deps.isProtocol(ctx)) return deps.refuseProtocol(ctx, unstorableMessage(field));
+    const own = deps.refusals.find((refusal) => refusal.matches(ctx));
+    if (own) return own.refuse(ctx, field);
     throw unstorableText(field);
   };
 }

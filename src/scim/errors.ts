@@ -1,7 +1,8 @@
 import type { Context, Next } from 'koa';
 import { normalizeError } from '../errors/problem.js';
 import type { Logger } from '../shared/logger.js';
-import { ERROR_SCHEMA, SCIM_MEDIA_TYPE } from './constants.js';
+import { unstorableMessage } from '../http/storable-text.js';
+import { ERROR_SCHEMA, SCIM_MEDIA_TYPE, SCIM_PREFIX } from './constants.js';
 
 /** RFC 7644 §3.12 Table 9: the scimType values this server sends. */
 export type ScimType =
@@ -73,4 +74,23 @@ export function scimErrors(logger: Logger) {
       ctx.body = scimErrorBody(status, detail, scimType);
     }
   };
+}
+
+/** Whether a request path is under /scim/v2 (matched as the routers match: case-insensitively). */
+export function isScimPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  const prefix = SCIM_PREFIX.toLowerCase();
+  return lower === prefix || lower.startsWith(`${prefix}/`);
+}
+
+/**
+ * The refusal of text PostgreSQL cannot store (http/storable-text.ts) in a SCIM path or query, made
+ * before the SCIM router runs: a SCIM client reads SCIM error bodies (RFC 7644 §3.12), 400 invalidValue
+ * naming the field in its detail.
+ */
+export function refuseScim(ctx: Context, field: string): void {
+  ctx.status = 400;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = SCIM_MEDIA_TYPE;
+  ctx.body = scimErrorBody(400, unstorableMessage(field), 'invalidValue');
 }

@@ -1,11 +1,12 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
+import { unstorableField, unstorableMessage } from '../http/storable-text.js';
 import type { Logger } from '../shared/logger.js';
 import { MAX_BODY_BYTES, SCIM_MEDIA_TYPE, SCIM_PREFIX } from './constants.js';
 import type { ScimCaller } from './context.js';
 import { discoveryDocuments, listOf } from './discovery.js';
-import { ScimError, scimErrors, scimNotFound } from './errors.js';
+import { invalidValue, ScimError, scimErrors, scimNotFound } from './errors.js';
 import type { ScimGroupService } from './group-service.js';
 import { attributeList, parseListQuery } from './list-query.js';
 import { projection } from './projection.js';
@@ -22,14 +23,25 @@ export interface ScimRouterDeps {
   base: string;
 }
 
-/** Request bodies: application/scim+json (RFC 7644 §3.1) or application/json, at most MAX_BODY_BYTES. */
+/**
+ * Request bodies: application/scim+json (RFC 7644 §3.1) or application/json, at most MAX_BODY_BYTES,
+ * and no text PostgreSQL cannot store (NUL, lone surrogates: a 400 invalidValue naming the field,
+ * see http/storable-text.ts) so that it never reaches the database as a 500.
+ */
 function scimBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY_BYTES, encoding: 'utf-8', extendTypes: { json: [SCIM_MEDIA_TYPE] } });
+  // The media type is checked below, so the parser reads every body it is handed as JSON. (Its
+  // extendTypes option is lodash-merged index by index into its defaults: naming scim+json there
+  // overwrote application/json, and such bodies were silently parsed as {}.)
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY_BYTES, encoding: 'utf-8', detectJSON: () => true });
   return async (ctx: Context, next: Next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
     if (ctx.request.length > MAX_BODY_BYTES) throw new ScimError(413, 'tooLarge', `a request body has at most ${MAX_BODY_BYTES} bytes`);
     if (!ctx.is(SCIM_MEDIA_TYPE, 'application/json')) throw new ScimError(415, undefined, `send the body as ${SCIM_MEDIA_TYPE}`);
-    return parse(ctx, next);
+    return parse(ctx, () => {
+      const field = unstorableField(ctx.request.body);
+      if (field !== undefined) throw invalidValue(unstorableMessage(field));
+      return next();
+    });
   };
 }
 

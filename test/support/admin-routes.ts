@@ -35,6 +35,7 @@ export const VALID_BODIES: Record<string, unknown> = {
   'PATCH /attributes/:attributeName': { label: 'Changed' },
   'PATCH /scopes/:scopeName': { description: 'Changed' },
   'PATCH /accounts/:accountId/attributes': { attributes: {} },
+  'PATCH /scim/directories/:directoryId': { name: 'Renamed' },
 };
 
 /** For each route that takes input: one invalid request and the field the 400 must name. */
@@ -78,4 +79,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'POST /connections': { body: { slug: 'Not A Slug', client_id: 'x' }, field: 'slug' },
   'PATCH /connections/:connectionId': { body: { issuer: 'http://idp.example.com' }, field: 'issuer' },
   'PUT /clients/:clientId/connections': { body: { connection_ids: ['nope'] }, field: 'connection_ids.0' },
+  'POST /scim/directories': { body: { name: 'Acme', send_invitations: 'yes' }, field: 'send_invitations' },
+  'PATCH /scim/directories/:directoryId': { body: { client_id: '' }, field: 'client_id' },
+  'POST /scim/directories/:directoryId/tokens': { body: { expires_at: 'tomorrow' }, field: 'expires_at' },
 };

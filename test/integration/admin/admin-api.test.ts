@@ -287,6 +287,30 @@ describe('admin API', () => {
       for (const secret of ['acme-upstream-secret', 'rotated-upstream-secret', 'gh-secret']) expect(stored).not.toContain(secret);
     });
 
+    it('manages SCIM directories and their provisioning tokens, never listing token values', async () => {
+      const robot = await call('POST', `${V1}/clients`, { name: 'Okta provisioning', type: 'machine' });
+      const created = await call('POST', `${V1}/scim/directories`, { name: 'Acme Okta', send_invitations: false });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'Acme Okta', client_id: null, send_invitations: false });
+      expect((await call('POST', `${V1}/scim/directories`, { name: 'acme okta' })).status).toBe(409);
+      expect((await call('GET', `${V1}/scim/directories`)).body.items.map((d: { name: string }) => d.name)).toEqual(['Acme Okta']);
+      const renamed = await call('PATCH', `${V1}/scim/directories/${created.body.id}`, { name: 'Acme Workforce', client_id: robot.body.client_id });
+      expect(renamed.body).toMatchObject({ name: 'Acme Workforce', client_id: robot.body.client_id });
+      expect((await call('GET', `${V1}/scim/directories/${created.body.id}`)).body).toMatchObject({ name: 'Acme Workforce', users: 0, groups: 0 });
+      const token = await call('POST', `${V1}/scim/directories/${created.body.id}/tokens`, { label: 'okta' });
+      expect(token.status).toBe(201);
+      expect(token.body.token).toMatch(/^idp_scim_/);
+      const rotated = await call('POST', `${V1}/scim/directories/${created.body.id}/tokens/${token.body.id}/rotate`);
+      expect(rotated.status).toBe(201);
+      const listed = await call('GET', `${V1}/scim/directories/${created.body.id}/tokens`);
+      expect(listed.body.items).toHaveLength(2);
+      expect(JSON.stringify(listed.body)).not.toContain(token.body.token);
+      expect(JSON.stringify(listed.body)).not.toContain(rotated.body.token);
+      expect((await call('DELETE', `${V1}/scim/directories/${created.body.id}/tokens/${rotated.body.id}`)).status).toBe(204);
+      expect((await call('DELETE', `${V1}/scim/directories/${created.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/scim/directories/${created.body.id}`)).status).toBe(404);
+    });
+
     it('manages the profile schema, custom scopes and account attribute values', async () => {
       const created = await call('POST', `${V1}/attributes`, { name: 'department', type: 'string', label: 'Department', rule: { max_length: 40 }, editable_by: 'user', show_at_signup: true });
       expect(created.status).toBe(201);

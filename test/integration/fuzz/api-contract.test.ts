@@ -3,7 +3,7 @@ import { createConfig, lintFromString } from '@redocly/openapi-core';
 import fc from 'fast-check';
 import { bootstrapAdmin, machineToken, type ApiClient } from '../../support/admin.js';
 import { requestCases, type RequestCase } from '../../support/fuzz/cases.js';
-import { operationsOf, validatorFor, type Operation } from '../../support/fuzz/contract.js';
+import { namesRequestPart, operationsOf, validatorFor, type Operation } from '../../support/fuzz/contract.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /**
@@ -167,27 +167,6 @@ function judge(operation: Operation, request: RequestCase, answer: Answer, valid
     }
   }
   return problems;
-}
-
-/** Whether a refused field is a part of the request: a body field (any depth), a query parameter, a path parameter, or the body as a whole (''). */
-function namesRequestPart(field: string, operation: Operation, request: RequestCase): boolean {
-  if (field === '' || field === 'path') return true;
-  const head = field.split('.')[0];
-  const camel = head.replace(/_(\w)/g, (_match, letter: string) => letter.toUpperCase());
-  const queryNames = new URLSearchParams(request.query).keys();
-  const names = new Set<string>([...operation.pathParams, ...operation.query.map((parameter) => parameter.name), ...queryNames]);
-  let body: unknown;
-  try {
-    body = request.body ? JSON.parse(request.body) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (body && typeof body === 'object') for (const key of Object.keys(body)) names.add(key);
-  return names.has(head) || names.has(camel) || bodyProperties(operation).has(head);
-}
-
-function bodyProperties(operation: Operation): Set<string> {
-  return new Set(JSON.stringify(operation.body ?? {}).match(/"([a-z_]+)":\{/g)?.map((match) => match.slice(1, -3)) ?? []);
 }
 
 /** Objects for the path parameters to name: one of each kind the admin API manages. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { appRouters } from '../../../src/app.js';
 import { ADMIN_ROUTES } from '../../support/admin-routes.js';
 import { bootstrapAdmin, machineToken } from '../../support/admin.js';
+import { ERROR_SCHEMA, provisioningDirectory } from '../../support/scim.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /**
@@ -13,6 +14,7 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
   let server: TestServer;
   let adminToken: string;
   let checkToken: string;
+  let scimToken: string;
   let routes: { method: string; path: string }[];
   let endpoints: string[];
 
@@ -21,8 +23,11 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
     const admin = await bootstrapAdmin(server);
     adminToken = admin.token;
     checkToken = await machineToken(server, admin.clientId, admin.secret, server.container.systemApis.authz.identifier);
+    scimToken = (await provisioningDirectory(server, 'Probe directory')).token;
+    // Every method a route answers, but those fetch refuses to send (forbidden methods): the SCIM
+    // router's catch-all answers all methods. Node's server never hands CONNECT to the app anyway.
     routes = appRouters(server.container).flatMap((router) =>
-      router.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: String(layer.path) }))),
+      router.stack.flatMap((layer) => layer.methods.filter((method) => !UNSENDABLE.has(method)).map((method) => ({ method, path: String(layer.path) }))),
     );
     const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     endpoints = Object.entries(discovery)
@@ -31,10 +36,13 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
   });
   afterAll(() => server.close());
 
-  const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz');
+  const UNSENDABLE = new Set(['HEAD', 'CONNECT', 'TRACE', 'TRACK']);
+  const isScim = (path: string) => path.startsWith('/scim/');
+  const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz') || isScim(path);
   const isPage = (path: string) => path.startsWith('/interaction') || path.startsWith('/account');
-  const bearer = (path: string): Record<string, string> =>
-    path.startsWith('/api/authz') ? { authorization: `Bearer ${checkToken}` } : path.startsWith('/admin/api') ? { authorization: `Bearer ${adminToken}` } : {};
+  const tokenFor = (path: string) =>
+    path.startsWith('/api/authz') ? checkToken : path.startsWith('/admin/api') ? adminToken : isScim(path) ? scimToken : undefined;
+  const bearer = (path: string): Record<string, string> => (tokenFor(path) ? { authorization: `Bearer ${tokenFor(path)}` } : {});
   /** Fills every parameter of a route path; `bad` names the one that gets the NUL. */
   const fill = (path: string, bad?: string) => path.replace(/:(\w+)/g, (_match, name: string) => (name === bad ? 'x%00y' : 'probe-value'));
 
@@ -48,7 +56,11 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
   /** What a refusal must look like where it happened. */
   function expectRefusal(path: string, answer: Awaited<ReturnType<typeof send>>, field: string) {
     expect({ path, status: answer.status }).toEqual({ path, status: 400 });
-    if (isApi(path) || isPage(path) || !answer.type.includes('json') || !('error' in answer.body)) {
+    if (isScim(path)) {
+      // SCIM clients read SCIM error bodies (RFC 7644 §3.12), not problem+json.
+      expect(answer.type).toContain('application/scim+json');
+      expect(answer.body).toEqual({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidValue', detail: `${field}: must not contain NUL characters or unpaired surrogates` });
+    } else if (isApi(path) || isPage(path) || !answer.type.includes('json') || !('error' in answer.body)) {
       expect(answer.type).toContain('application/problem+json');
       expect(answer.body).toMatchObject({ status: 400, type: 'urn:idp:error:validation-failed', field });
     } else {
@@ -76,11 +88,13 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
   });
 
   it('in the JSON body of every API route that takes one, NUL or a lone surrogate, in a value or a key', async () => {
-    // The operations declared with a request body: the admin API's and the check API.
+    // The operations declared with a request body: the admin API's, the check API and SCIM's writes.
     const writes = [
       ...ADMIN_ROUTES.filter((route) => route.body).map((route) => ({ method: route.method.toUpperCase(), path: `/admin/api/v1${route.path}` })),
       { method: 'POST', path: '/api/authz/check' },
+      ...routes.filter((route) => isScim(route.path) && ['POST', 'PUT', 'PATCH'].includes(route.method) && !route.path.includes('{')),
     ];
+    expect(writes.filter((write) => isScim(write.path))).toHaveLength(6);
     expect(writes.every((write) => routes.some((route) => route.method === write.method && route.path === write.path))).toBe(true);
     for (const route of writes) {
       for (const [body, field] of [
@@ -96,6 +110,7 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
 
   it('in the form body of every hosted page that takes one, as the normal error page', async () => {
     const forms = routes.filter((route) => !isApi(route.path) && route.method === 'POST');
+    expect(forms.some((route) => isScim(route.path))).toBe(false);
     expect(forms.length).toBeGreaterThan(15);
     for (const route of forms) {
       const answer = await send(route.method, fill(route.path), {

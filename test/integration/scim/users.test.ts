@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
-import { ENTERPRISE, ERROR_SCHEMA, patch, provisioningDirectory, USER_SCHEMA, type ScimClient } from '../../support/scim.js';
+import { ENTERPRISE, ERROR_SCHEMA, patch, PATCH_OP, provisioningDirectory, USER_SCHEMA, type ScimClient } from '../../support/scim.js';
 
 const user = (userName: string, extra: Record<string, unknown> = {}) => ({
   schemas: [USER_SCHEMA],
@@ -207,10 +207,37 @@ describe('SCIM /Users', () => {
     expect((await scim.call('GET', '/Bulk')).status).toBe(404);
   });
 
+  it('takes a body sent as application/json as it takes application/scim+json (RFC 7644 §3.1)', async () => {
+    const created = await scim.call('POST', '/Users', user('json@example.com', { title: 'Plain JSON' }), { 'content-type': 'application/json' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ userName: 'json@example.com', title: 'Plain JSON' });
+    const patched = await scim.call('PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'title', value: 'Still JSON' }), { 'content-type': 'application/json; charset=utf-8' });
+    expect(patched.body.title).toBe('Still JSON');
+  });
+
   it('refuses a body that is not JSON with 415', async () => {
     const response = await fetch(`${server.issuer}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'text/plain' }, body: 'userName=x' });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
+  });
+
+  it('refuses text PostgreSQL cannot store (NUL, a lone surrogate) with 400 invalidValue naming the field, changing nothing', async () => {
+    const refusal = (field: string) => ({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidValue', detail: `${field}: must not contain NUL characters or unpaired surrogates` });
+    const nul = JSON.stringify(user('nul@example.com')).replace('"userName":"nul@example.com"', '"userName":"nul\\u0000@example.com"');
+    const created = await scim.call('POST', '/Users', nul);
+    expect(created.status).toBe(400);
+    expect(created.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+    expect(created.body).toEqual(refusal('userName'));
+    const surrogate = '{"schemas":["' + PATCH_OP + '"],"Operations":[{"op":"replace","path":"title","value":"Chief \\ud800"}]}';
+    const before = (await scim.call('GET', `/Users/${ids['dee@example.org']}`)).body;
+    const patched = await scim.call('PATCH', `/Users/${ids['dee@example.org']}`, surrogate);
+    expect(patched).toMatchObject({ status: 400, body: refusal('Operations.0.value') });
+    expect((await scim.call('GET', `/Users/${ids['dee@example.org']}`)).body).toEqual(before);
+    const query = await scim.call('GET', '/Users?filter=userName%20eq%20%22a%00b%22');
+    expect(query).toMatchObject({ status: 400, body: refusal('filter') });
+    const path = await scim.call('GET', '/Users/a%00b');
+    expect(path).toMatchObject({ status: 400, body: refusal('id') });
+    expect(await server.container.accounts.findByEmail('nul@example.com')).toBeUndefined();
   });
 
   it('serves the discovery documents with what is supported', async () => {

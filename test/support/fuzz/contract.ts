@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { RequestCase } from './cases.js';
 
 /** One operation of an OpenAPI 3.1 document, as the fuzz suite needs it. */
 export interface Operation {
@@ -10,6 +11,12 @@ export interface Operation {
   pathParams: string[];
   query: { name: string; schema: JsonSchema; required: boolean }[];
   body?: JsonSchema;
+  /**
+   * Every property name the request body schema declares, at any depth, its `$ref`s followed: a
+   * refusal may name one of them (a required field the request left out) as well as a part the
+   * request holds.
+   */
+  bodyFields: Set<string>;
   /** status → the JSON Schema of its JSON body (null: a body-less or non-JSON answer). */
   responses: Record<string, { json: string | null; problem: boolean }>;
   /** Whether it changes anything (POST /api/authz/check only asks). */
@@ -48,12 +55,32 @@ export function operationsOf(api: string, document: Document, readOnly: (method:
         pathParams: parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name),
         query: parameters.filter((parameter) => parameter.in === 'query').map((parameter) => ({ name: parameter.name, schema: parameter.schema, required: Boolean(parameter.required) })),
         body: operation.requestBody?.content?.['application/json']?.schema,
+        bodyFields: propertyNames(operation.requestBody?.content?.['application/json']?.schema, document),
         responses,
         writes: method !== 'get' && !readOnly(method, path),
       });
     }
   }
   return operations;
+}
+
+/** The property names a schema declares anywhere inside it, following its `$ref`s into the document's components. */
+function propertyNames(schema: unknown, document: Document, names = new Set<string>(), seen = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) {
+    for (const item of schema) propertyNames(item, document, names, seen);
+    return names;
+  }
+  if (schema === null || typeof schema !== 'object') return names;
+  const node = schema as Record<string, unknown>;
+  if (typeof node.$ref === 'string' && node.$ref.startsWith('#/components/schemas/') && !seen.has(node.$ref)) {
+    seen.add(node.$ref);
+    propertyNames(document.components?.schemas?.[node.$ref.slice('#/components/schemas/'.length)], document, names, seen);
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'properties' && value && typeof value === 'object') for (const name of Object.keys(value)) names.add(name);
+    propertyNames(value, document, names, seen);
+  }
+  return names;
 }
 
 /**
@@ -78,3 +105,24 @@ export function validatorFor(id: string, document: Document) {
 
 /** A schema of the document with its components alongside, so generators can follow its `$ref`s. */
 export const withComponents = (schema: JsonSchema, document: Document): JsonSchema => ({ ...schema, components: document.components });
+
+/**
+ * Whether a refused field is a part of the request: a field the request's body holds or the
+ * operation's body schema declares (a required one left out is named too), a query parameter, a path
+ * parameter, or the body as a whole (''). Any other name fails the contract.
+ */
+export function namesRequestPart(field: string, operation: Operation, request: Pick<RequestCase, 'query' | 'body'>): boolean {
+  if (field === '' || field === 'path') return true;
+  const head = field.split('.')[0];
+  const camel = head.replace(/_(\w)/g, (_match, letter: string) => letter.toUpperCase());
+  const queryNames = new URLSearchParams(request.query).keys();
+  const names = new Set<string>([...operation.pathParams, ...operation.query.map((parameter) => parameter.name), ...queryNames]);
+  let body: unknown;
+  try {
+    body = request.body ? JSON.parse(request.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (body && typeof body === 'object') for (const key of Object.keys(body)) names.add(key);
+  return names.has(head) || names.has(camel) || operation.bodyFields.has(head);
+}
