@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from '../../../src/cli/run.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 import { grantClientApi } from '../../support/rbac.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -143,6 +147,45 @@ describe('private_key_jwt client authentication (RFC 7523)', () => {
       const response = await admin.call('POST', '/admin/api/v1/clients', body);
       expect({ field, status: response.status, detail: response.body?.field ?? response.body?.details?.field }).toMatchObject({ status: 400 });
       expect(JSON.stringify(response.body)).toContain(field);
+    }
+  });
+
+  it('registers and rotates keys from the CLI (client create / client update --jwks-file)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'idp-jwks-'));
+    const run = (argv: string[]) => runCommand(server.container, [...argv, '--json']);
+    try {
+      const [first, second] = [await clientKey(), await clientKey()];
+      const file = (name: string, keys: unknown[]) => {
+        writeFileSync(join(folder, name), JSON.stringify({ keys }));
+        return join(folder, name);
+      };
+      const created = await run(['client', 'create', '--name', 'CLI signer', '--type', 'machine', '--auth-method', 'private_key_jwt', '--jwks-file', file('one.json', [first.publicJwk])]);
+      expect(created.exitCode).toBe(0);
+      const id = JSON.parse(created.stdout).client_id as string;
+      await grantClientApi(server.container, id, 'https://cli-keys.example.test', ['things:read']);
+      const post = async (signer: ClientKey) =>
+        (await fetch(tokenEndpoint(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials', resource: 'https://cli-keys.example.test', client_id: id,
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(signer, id, server.issuer),
+          }),
+        })).status;
+      expect(await post(first)).toBe(200);
+      const rotated = await run(['client', 'update', id, '--jwks-file', file('two.json', [second.publicJwk])]);
+      expect(rotated.exitCode).toBe(0);
+      expect(JSON.parse(rotated.stdout)).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks_kids: [second.kid] });
+      expect(await post(second)).toBe(200);
+      expect(await post(first)).toBe(401);
+      const privateFile = file('private.json', [{ ...first.publicJwk, d: 'AAAA' }]);
+      const refused = await run(['client', 'update', id, '--jwks-file', privateFile]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('private key material');
+      expect((await run(['client', 'update', id, '--remove-keys'])).exitCode).toBe(1);
+      expect((await run(['client', 'create', '--name', 'x', '--type', 'machine', '--auth-method', 'shared'])).exitCode).toBe(2);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
