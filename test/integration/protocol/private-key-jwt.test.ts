@@ -114,6 +114,14 @@ describe('private_key_jwt client authentication (RFC 7523)', () => {
     key = next;
   });
 
+  it('sets and shows the DPoP and PAR requirements through the admin API', async () => {
+    const changed = await admin.call('PATCH', `/admin/api/v1/clients/${clientId}`, { dpop_bound_access_tokens: true, require_pushed_authorization_requests: true });
+    expect(changed).toMatchObject({ status: 200, body: { dpop_bound_access_tokens: true, require_pushed_authorization_requests: true, token_endpoint_auth_method: 'private_key_jwt' } });
+    const back = await admin.call('PATCH', `/admin/api/v1/clients/${clientId}`, { dpop_bound_access_tokens: false, require_pushed_authorization_requests: false });
+    expect(back.body).toMatchObject({ dpop_bound_access_tokens: false, require_pushed_authorization_requests: false });
+    expect((await admin.call('PATCH', `/admin/api/v1/clients/${clientId}`, { dpop_bound_access_tokens: 'yes' })).status).toBe(400);
+  });
+
   it('fetches a jwks_uri through the outbound guard (a loopback address only because OUTBOUND_ALLOWED_HOSTS lists it)', async () => {
     const uriKey = await clientKey();
     const published = await serveJwks([uriKey.publicJwk]);
