@@ -137,6 +137,30 @@ describe('private_key_jwt client authentication (RFC 7523)', () => {
     }
   });
 
+  it('refuses to fetch a jwks_uri whose name resolves to a private address later (rebinding): invalid_client, not a 500', async () => {
+    let address = '93.184.215.14'; // public at registration; never dialled
+    const rebinding = await startTestServer({ outboundResolver: async () => [address], env: { OUTBOUND_ALLOWED_HOSTS: '' } });
+    try {
+      const { client } = await rebinding.container.clients.createClient({
+        name: 'Rebinding', type: 'machine', redirectUris: [], postLogoutRedirectUris: [], authMethod: 'private_key_jwt', jwksUri: 'http://keys.example.test/jwks.json',
+      });
+      address = '10.1.2.3';
+      const rebindingKey = await clientKey();
+      const response = await fetch(`${rebinding.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials', client_id: client.client_id,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(rebindingKey, client.client_id, rebinding.issuer),
+        }),
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+    } finally {
+      await rebinding.close();
+    }
+  });
+
   it('refuses registrations it cannot honour with a 400 naming the field', async () => {
     const { publicJwk } = key;
     const { d: _never, ...rest } = publicJwk as Record<string, unknown>;
