@@ -13,7 +13,7 @@ import { measureRedisSessions, type RedisMemory } from './lib/redis-memory.js';
 import { renderTable, type Row } from './lib/report.js';
 import { prepareOurServer } from './lib/setup.js';
 import { scimImport } from './lib/scim-import.js';
-import { CC_ES256, CC_OPAQUE, CC_RS256, CHECK, INTROSPECTION, REFRESH, SILENT, type Scenario, type TargetState } from './scenarios.js';
+import { CC_ES256, CC_OPAQUE, CC_RS256, CHECK, DPOP_TOKEN, DPOP_USERINFO, INTROSPECTION, REFRESH, SILENT, type Scenario, type TargetState } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       [ours, ourTarget],
       [baseline, baseTarget],
     ];
-    for (const scenario of [CC_ES256, CC_OPAQUE, INTROSPECTION, REFRESH, SILENT, CHECK]) {
+    for (const scenario of [CC_ES256, CC_OPAQUE, INTROSPECTION, REFRESH, SILENT, CHECK, DPOP_TOKEN, DPOP_USERINFO]) {
       if (wanted(scenario.id)) rows.push(await runScenario(scenario, both()));
     }
 

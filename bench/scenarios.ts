@@ -1,4 +1,6 @@
 import type { Request } from 'autocannon';
+import { createHash, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { authorizationUrl, Browser, codeExchangeBody, fullFlow, newPkce, silentFlow } from './lib/browser-flow.js';
 import { basicAuth, BENCH_RESOURCES, type Target } from './lib/fixtures.js';
 import type { LoadSpec } from './lib/load.js';
@@ -195,5 +197,82 @@ export const CHECK: Scenario = {
     };
   },
 };
+
+/**
+ * DPoP proofs are single-use and autocannon's setupRequest is synchronous, so each pass signs a pool
+ * of proofs ahead (one per request; more than a pass on this machine sends) for one method and URL.
+ */
+const DPOP_POOL = 12_000;
+interface DpopSigner { privateKey: CryptoKey; jwk: JWK }
+const dpopSigner = async (): Promise<DpopSigner> => {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  return { privateKey, jwk: await exportJWK(publicKey) };
+};
+async function fillProofs(pool: string[], signer: DpopSigner, htm: string, htu: string, accessToken?: string): Promise<void> {
+  const ath = accessToken ? createHash('sha256').update(accessToken).digest('base64url') : undefined;
+  pool.length = 0;
+  while (pool.length < DPOP_POOL) {
+    pool.push(await new SignJWT({ htm, htu, jti: randomUUID(), ...(ath ? { ath } : {}) }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: signer.jwk }).setIssuedAt().sign(signer.privateKey));
+  }
+}
+/** Puts the next proof (and, for a resource, the token the pool's proofs were made for) on the request. */
+const withProof = (pool: string[], accessToken?: () => string | undefined) => (request: Request) => {
+  const proof = pool.pop();
+  if (!proof) throw new Error('DPoP proof pool is empty');
+  const token = accessToken?.();
+  return { ...request, headers: { ...request.headers, dpop: proof, ...(token ? { authorization: `DPoP ${token}` } : {}) } };
+};
+
+/** Client credentials with a DPoP proof: a sender-constrained JWT access token (proof checked, jti recorded). */
+export const DPOP_TOKEN = ((): Scenario => {
+  const pools = new Map<string, string[]>();
+  return {
+    id: 'dpop-token',
+    title: 'DPoP-bound token issuance (client credentials + proof, replay check)',
+    paired: true,
+    unit: 'req/s',
+    async beforePass(target) {
+      const pool = pools.get(target.name) ?? [];
+      pools.set(target.name, pool);
+      await fillProofs(pool, await dpopSigner(), 'POST', `${target.origin}/token`);
+    },
+    async prepare(target) {
+      const pool = pools.get(target.name)!;
+      return { requests: [{ ...tokenRequest(target, { grant_type: 'client_credentials', resource: target.resources.es256, scope: 'read' }), setupRequest: withProof(pool) }] };
+    },
+  };
+})();
+
+/** Userinfo with a DPoP-bound access token (from a refresh with a proof): proof, binding and replay check on each call. */
+export const DPOP_USERINFO = ((): Scenario => {
+  const pools = new Map<string, string[]>();
+  const tokens = new Map<string, string>();
+  return {
+    id: 'dpop-userinfo',
+    title: 'userinfo with a DPoP-bound access token',
+    paired: true,
+    unit: 'req/s',
+    async beforePass(target, state) {
+      const signer = await dpopSigner();
+      const browser = await signedIn(target, state);
+      const { refresh_token: refreshToken } = await silentFlow(target, browser);
+      const response = await fetch(`${target.origin}/token`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(target.web), 'content-type': FORM, dpop: await new SignJWT({ htm: 'POST', htu: `${target.origin}/token`, jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: signer.jwk }).setIssuedAt().sign(signer.privateKey) },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(refreshToken) }),
+      });
+      const json = (await response.json()) as { access_token?: string; token_type?: string };
+      if (json.token_type !== 'DPoP' || !json.access_token) throw new Error(`${target.name}: no DPoP-bound token: ${JSON.stringify(json)}`);
+      tokens.set(target.name, json.access_token);
+      const pool = pools.get(target.name) ?? [];
+      pools.set(target.name, pool);
+      await fillProofs(pool, signer, 'GET', `${target.origin}/me`, json.access_token);
+    },
+    async prepare(target) {
+      const pool = pools.get(target.name)!;
+      return { requests: [{ method: 'GET', path: '/me', headers: {}, expect: [200], setupRequest: withProof(pool, () => tokens.get(target.name)) }] };
+    },
+  };
+})();
 
 export const RESOURCES = BENCH_RESOURCES;

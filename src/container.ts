@@ -35,6 +35,7 @@ import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
+import { dpopNonceSecret } from './oidc/dpop.js';
 import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
@@ -95,7 +96,7 @@ export function buildServices(deps: {
     // than one access-token lifetime even if the generation counter were missed.
     accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
   });
-  const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
+  const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)), outbound });
   const services = {
     accounts,
     attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
@@ -190,6 +191,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       attributes: services.attributes,
       loginChecks: sessionPolicy.checks(),
       sessionTtl: sessionPolicy.ttl,
+      outboundFetch: services.outbound.fetch,
+      dpopNonceSecret: dpopNonceSecret(config.serverSecrets[0]),
     },
     loadClaimsMapping: () => services.attributes.claimsMapping(),
     keys,

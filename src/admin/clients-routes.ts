@@ -1,4 +1,5 @@
 import { diffFields, MASKED, recordChange } from '../audit/changes.js';
+import type { ClientJwks } from '../clients/client-keys.js';
 import { notFound } from '../errors/app-error.js';
 import type { AdminDeps } from './deps.js';
 import { presentClient } from './present.js';
@@ -25,7 +26,8 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const { client, clientSecret } = await deps.clients.createClient({
           name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
           scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
-          defaultMaxAge: body.default_max_age,
+          defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | undefined, jwksUri: body.jwks_uri,
+          requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -46,7 +48,8 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const after = await deps.clients.updateClient(before.client_id, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
           scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
-          defaultMaxAge: body.default_max_age,
+          defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | null | undefined, jwksUri: body.jwks_uri,
+          requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,

@@ -18,6 +18,11 @@ export function presentClient(client: ClientRow) {
     scope?: string;
     require_verified_email?: boolean;
     default_max_age?: number;
+    token_endpoint_auth_method?: string;
+    jwks?: { keys: Record<string, unknown>[] };
+    jwks_uri?: string;
+    dpop_bound_access_tokens?: boolean;
+    require_pushed_authorization_requests?: boolean;
   };
   return {
     client_id: client.client_id,
@@ -32,6 +37,11 @@ export function presentClient(client: ClientRow) {
     grant_types: metadata.grant_types ?? [],
     scope: metadata.scope ?? null,
     default_max_age: metadata.default_max_age ?? null,
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? 'none',
+    jwks: metadata.jwks ?? null,
+    jwks_uri: metadata.jwks_uri ?? null,
+    dpop_bound_access_tokens: metadata.dpop_bound_access_tokens ?? false,
+    require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
     created_at: client.created_at,
     updated_at: client.updated_at,
   };

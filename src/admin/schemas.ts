@@ -73,6 +73,15 @@ const SYSTEM_API_DELEGATION =
   "May act for signed-in people on this server's admin and check APIs (first-party web, spa or native clients only). " +
   'Such tokens must carry the permission as an explicit scope, consented on the consent page, from a multi-factor sign-in (acr).';
 const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine']);
+const AUTH_METHOD =
+  'How a confidential client authenticates: client_secret_basic (default), client_secret_post, or private_key_jwt (RFC 7523; ' +
+  'needs jwks or jwks_uri). A private_key_jwt client is refused with its secret. Public clients: none.';
+const jwksSchema = z
+  .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+  .meta({ id: 'ClientJwks', description: "The client's public signing keys (JWK Set, RFC 7517); several keys need distinct kid values. Private key members are refused." });
+const jwksUriSchema = z.url({ protocol: /^https?$/ }).max(2000).meta({ description: "Where the client publishes its public keys; fetched through the outbound guard (no private destinations)" });
+const DPOP_BOUND = 'RFC 9449 §5.2: tokens are issued only against a DPoP proof, and are bound to its key';
+const REQUIRE_PAR = 'RFC 9126 §6: authorization requests only through the pushed authorization request endpoint';
 export const clientSchema = z
   .object({
     client_id: z.string(),
@@ -87,6 +96,11 @@ export const clientSchema = z
     grant_types: z.array(z.string()),
     scope: z.string().nullable(),
     default_max_age: z.number().int().nullable().meta({ description: 'Seconds since sign-in after which this client makes people sign in again' }),
+    token_endpoint_auth_method: z.string().meta({ description: AUTH_METHOD }),
+    jwks: jwksSchema.nullable(),
+    jwks_uri: z.string().nullable(),
+    dpop_bound_access_tokens: z.boolean().meta({ description: DPOP_BOUND }),
+    require_pushed_authorization_requests: z.boolean().meta({ description: REQUIRE_PAR }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -108,6 +122,11 @@ export const createClientSchema = z.strictObject({
   system_api_delegation: z.boolean().default(false).meta({ description: SYSTEM_API_DELEGATION }),
   require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
   default_max_age: maxAgeSchema.optional(),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional().meta({ description: AUTH_METHOD }),
+  jwks: jwksSchema.optional(),
+  jwks_uri: jwksUriSchema.optional(),
+  dpop_bound_access_tokens: z.boolean().default(false).meta({ description: DPOP_BOUND }),
+  require_pushed_authorization_requests: z.boolean().default(false).meta({ description: REQUIRE_PAR }),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -120,6 +139,11 @@ export const updateClientSchema = z
     system_api_delegation: z.boolean().optional().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean().optional(),
     default_max_age: maxAgeSchema.nullable().optional(),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).optional().meta({ description: AUTH_METHOD }),
+    jwks: jwksSchema.nullable().optional().meta({ description: 'Replaces the registered keys (rotation: register the old and new keys together, then the new alone); null removes them' }),
+    jwks_uri: jwksUriSchema.nullable().optional(),
+    dpop_bound_access_tokens: z.boolean().optional().meta({ description: DPOP_BOUND }),
+    require_pushed_authorization_requests: z.boolean().optional().meta({ description: REQUIRE_PAR }),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });

@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'token.issued',
   'token.refresh_reuse_detected',
   'token.code_replay_detected',
+  'token.proof_replay_detected',
   'token.grant_failed',
   'token.revoked',
   // Sampled: the first introspection per client per minute on each instance, with the count since the last one.

@@ -1,10 +1,56 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CLI_ACTOR, diffFields, recordChange } from '../audit/changes.js';
+import type { ClientJwks } from '../clients/client-keys.js';
+import type { ConfidentialAuthMethod } from '../clients/metadata.js';
 import type { ClientType } from '../clients/queries.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
 const TYPES: ClientType[] = ['web', 'spa', 'native', 'machine'];
+const AUTH_METHODS: ConfidentialAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
+/** Options naming a client's keys and protocol requirements, shared by create and update. */
+const PROTOCOL_OPTIONS = {
+  'auth-method': { type: 'string' },
+  'jwks-file': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  'require-dpop': { type: 'boolean' },
+  'require-par': { type: 'boolean' },
+} as const;
+
+function authMethodOf(value: string | undefined): ConfidentialAuthMethod | undefined {
+  if (value === undefined) return undefined;
+  if (!AUTH_METHODS.includes(value as ConfidentialAuthMethod)) throw new UsageError(`--auth-method must be one of ${AUTH_METHODS.join(', ')}`);
+  return value as ConfidentialAuthMethod;
+}
+
+/** Reads the public JWK Set from --jwks-file; the service checks what is in it. */
+async function jwksFrom(path: string | undefined): Promise<ClientJwks | undefined> {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read --jwks-file ${path}`);
+  }
+  try {
+    return JSON.parse(text) as ClientJwks;
+  } catch {
+    throw new UsageError(`--jwks-file ${path} is not JSON`);
+  }
+}
+
+/** What `client create` and `client update` show about a client's authentication and requirements. */
+function protocolView(metadata: Record<string, unknown>) {
+  return {
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+    jwks_kids: (metadata.jwks as ClientJwks | undefined)?.keys.map((key) => key.kid ?? '(no kid)'),
+    jwks_uri: metadata.jwks_uri,
+    dpop_bound_access_tokens: metadata.dpop_bound_access_tokens ?? false,
+    require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
+  };
+}
 
 export const createClient: Command = async (context, { args }) => {
   const { values } = parseArgs({
@@ -20,6 +66,7 @@ export const createClient: Command = async (context, { args }) => {
       'system-api-delegation': { type: 'boolean' },
       'require-verified-email': { type: 'boolean' },
       'max-age': { type: 'string' },
+      ...PROTOCOL_OPTIONS,
     },
     strict: true,
   });
@@ -36,6 +83,11 @@ export const createClient: Command = async (context, { args }) => {
     requireMfa: values['require-mfa'] ?? false,
     systemApiDelegation: values['system-api-delegation'] ?? false,
     requireVerifiedEmail: values['require-verified-email'] ?? false,
+    authMethod: authMethodOf(values['auth-method']),
+    jwks: await jwksFrom(values['jwks-file']),
+    jwksUri: values['jwks-uri'],
+    requireDpop: values['require-dpop'] ?? false,
+    requirePar: values['require-par'] ?? false,
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];
@@ -70,6 +122,8 @@ export const updateClient: Command = async (context, { args }) => {
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'system-api-delegation': { type: 'boolean' },
+      ...PROTOCOL_OPTIONS,
+      'remove-keys': { type: 'boolean' },
     },
     strict: true,
   });
@@ -80,13 +134,24 @@ export const updateClient: Command = async (context, { args }) => {
     firstParty: values['first-party'],
     requireMfa: values['require-mfa'],
     systemApiDelegation: values['system-api-delegation'],
+    authMethod: authMethodOf(values['auth-method']),
+    // Rotation replaces the whole set: list the old and new keys together, then the new alone.
+    jwks: values['remove-keys'] ? null : await jwksFrom(values['jwks-file']),
+    jwksUri: values['remove-keys'] ? null : values['jwks-uri'],
+    requireDpop: values['require-dpop'],
+    requirePar: values['require-par'],
   };
   if (Object.values(changes).every((value) => value === undefined)) {
-    throw new UsageError('client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation');
+    throw new UsageError(
+      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par',
+    );
   }
   const before = await context.clients.findClient(clientId);
   const client = await context.clients.updateClient(clientId, changes);
-  const policy = (row: typeof client) => ({ name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, system_api_delegation: row.system_api_delegation });
+  const policy = (row: typeof client) => ({
+    name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, system_api_delegation: row.system_api_delegation,
+    ...protocolView(row.metadata),
+  });
   await recordChange(context.audit, {
     type: 'client.updated', actor: CLI_ACTOR, target: { type: 'client', id: clientId, name: client.name }, clientId,
     changes: diffFields(before && policy(before), policy(client)),
@@ -98,8 +163,9 @@ export const updateClient: Command = async (context, { args }) => {
     first_party: client.first_party,
     require_mfa: client.require_mfa,
     system_api_delegation: client.system_api_delegation,
+    ...protocolView(client.metadata),
   };
-  return { data, text: Object.entries(data).map(([key, value]) => `${`${key}:`.padEnd(23)}${value}`).join('\n') };
+  return { data, text: Object.entries(data).filter(([, value]) => value !== undefined).map(([key, value]) => `${`${key}:`.padEnd(38)}${value}`).join('\n') };
 };
 
 export const deleteClient: Command = async (context, { args }) => {

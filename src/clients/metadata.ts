@@ -1,4 +1,13 @@
+import type { ClientJwks } from './client-keys.js';
 import type { ClientType } from './queries.js';
+
+/**
+ * How a confidential client proves itself at the token, introspection and revocation endpoints.
+ * A client registered for private_key_jwt is refused with its secret (oidc-provider accepts only the
+ * registered method); client_secret_jwt is not offered since secrets are stored hashed.
+ */
+export const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type ConfidentialAuthMethod = (typeof CONFIDENTIAL_AUTH_METHODS)[number];
 
 /**
  * What each kind of client may do. Web apps and machines are confidential (they hold a secret);
@@ -28,6 +37,16 @@ export interface ClientRegistration {
   requireVerifiedEmail?: boolean;
   /** OIDC Registration `default_max_age`: sign-ins older than this (seconds) must sign in again here. */
   defaultMaxAge?: number;
+  /** Confidential clients only; client_secret_basic when not given. private_key_jwt needs keys. */
+  authMethod?: ConfidentialAuthMethod;
+  /** The client's public keys (RFC 7591 `jwks`), for private_key_jwt and signed request objects. */
+  jwks?: ClientJwks;
+  /** Where the client publishes its public keys instead (RFC 7591 `jwks_uri`); fetched through the outbound guard. */
+  jwksUri?: string;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: tokens only against a DPoP proof. */
+  requireDpop?: boolean;
+  /** RFC 9126 §6 `require_pushed_authorization_requests`: authorization requests only by reference to a pushed one. */
+  requirePar?: boolean;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -40,7 +59,11 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     response_types: profile.responseTypes,
     redirect_uris: input.redirectUris,
     post_logout_redirect_uris: input.postLogoutRedirectUris,
-    token_endpoint_auth_method: profile.confidential ? 'client_secret_basic' : 'none',
+    token_endpoint_auth_method: profile.confidential ? (input.authMethod ?? 'client_secret_basic') : 'none',
+    ...(input.jwks ? { jwks: input.jwks } : {}),
+    ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
+    ...(input.requireDpop ? { dpop_bound_access_tokens: true } : {}),
+    ...(input.requirePar ? { require_pushed_authorization_requests: true } : {}),
     ...(input.scope ? { scope: input.scope } : {}),
     ...(input.requireVerifiedEmail ? { require_verified_email: true } : {}),
     ...(input.defaultMaxAge !== undefined ? { default_max_age: input.defaultMaxAge } : {}),

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { AppError, notFound } from '../errors/app-error.js';
 import { sha256 } from '../shared/digest.js';
 import { newClientId, newSecretToken } from '../shared/ids.js';
-import { buildClientMetadata, CLIENT_TYPE_PROFILES, type ClientRegistration } from './metadata.js';
+import type { OutboundGuard } from '../outbound/guard.js';
+import { problemWithClientJwks, publicJwks, type ClientJwks } from './client-keys.js';
+import { buildClientMetadata, CLIENT_TYPE_PROFILES, CONFIDENTIAL_AUTH_METHODS, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
 import type { PageRequest } from '../storage/pagination.js';
 import { getUnlessMissing, type AccessCache } from '../rbac/access-cache.js';
@@ -19,6 +21,11 @@ const registrationSchema = z.object({
   systemApiDelegation: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
   defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
+  authMethod: z.enum(CONFIDENTIAL_AUTH_METHODS).optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+  jwksUri: z.url().max(2000).optional(),
+  requireDpop: z.boolean().default(false),
+  requirePar: z.boolean().default(false),
 });
 
 /** What only an operator decides about a client, beside its registered metadata. */
@@ -27,6 +34,32 @@ interface ClientPolicy {
   requireMfa?: boolean;
   /** May act for signed-in people on the server's own APIs (admin, check); see rbac/api-guard.ts. */
   systemApiDelegation?: boolean;
+}
+
+const invalid = (field: string, message: string) => new AppError('INVALID_CLIENT_METADATA', 400, `${field}: ${message}`, { details: { field } });
+
+/**
+ * The client's keys: a JWK Set of public keys, or a jwks_uri this server may fetch (the outbound
+ * guard's rule: no private destinations, https when the issuer is). Rule: private_key_jwt only for a
+ * confidential client, and only with keys to check its assertions against.
+ */
+async function validateKeys(registration: ReturnType<typeof validateRegistration>, outbound?: Pick<OutboundGuard, 'problemWith'>) {
+  const profile = CLIENT_TYPE_PROFILES[registration.type];
+  if (registration.authMethod && !profile.confidential) throw invalid('tokenEndpointAuthMethod', `a ${registration.type} client is public and does not authenticate`);
+  if (registration.jwks && registration.jwksUri) throw invalid('jwks', 'register keys either inline (jwks) or by URL (jwksUri), not both');
+  if (registration.authMethod === 'private_key_jwt' && !registration.jwks && !registration.jwksUri) {
+    throw invalid('tokenEndpointAuthMethod', 'private_key_jwt needs the client\'s public keys (jwks or jwksUri)');
+  }
+  if (registration.jwks) {
+    const problem = await problemWithClientJwks(registration.jwks);
+    if (problem) throw invalid('jwks', problem);
+  }
+  if (registration.jwksUri) {
+    if (!outbound) throw invalid('jwksUri', 'this server cannot fetch keys by URL here');
+    const problem = await outbound.problemWith(registration.jwksUri);
+    if (problem) throw invalid('jwksUri', problem);
+  }
+  return registration.jwks ? { ...registration, jwks: publicJwks(registration.jwks as unknown as ClientJwks) } : registration;
 }
 
 /** Validates a registration with the rules of its client type; the first problem is a 400 naming the field. */
@@ -78,12 +111,14 @@ export function createClientService(deps: {
    * generation (see the clients trigger), which the cache polls.
    */
   lookupCache?: AccessCache<ClientRow>;
+  /** Checks a jwks_uri before it is registered (the provider fetches it through the same guard). */
+  outbound?: Pick<OutboundGuard, 'problemWith'>;
 }) {
-  const { queries, lookupCache } = deps;
+  const { queries, lookupCache, outbound } = deps;
   const changed = () => lookupCache?.invalidate();
   return {
     async createClient(input: ClientRegistration & ClientPolicy): Promise<CreatedClient> {
-      const registration = validateRegistration(input);
+      const registration = await validateKeys(validateRegistration(input), outbound);
       const profile = CLIENT_TYPE_PROFILES[registration.type];
       const clientSecret = profile.confidential ? newSecretToken() : undefined;
       const client = await queries.insertClient({
@@ -108,9 +143,12 @@ export function createClientService(deps: {
      */
     async updateClient(
       clientId: string,
-      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail'>> & ClientPolicy & {
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail' | 'authMethod' | 'requireDpop' | 'requirePar'>> & ClientPolicy & {
         /** null removes the client's default_max_age. */
         defaultMaxAge?: number | null;
+        /** Replaces the client's keys (rotation: register old and new together, then the new alone); null removes them. */
+        jwks?: ClientJwks | null;
+        jwksUri?: string | null;
       },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
@@ -121,7 +159,15 @@ export function createClientService(deps: {
         scope?: string;
         require_verified_email?: boolean;
         default_max_age?: number;
+        token_endpoint_auth_method?: string;
+        jwks?: ClientJwks;
+        jwks_uri?: string;
+        dpop_bound_access_tokens?: boolean;
+        require_pushed_authorization_requests?: boolean;
       };
+      const profile = CLIENT_TYPE_PROFILES[current.type];
+      // Keys given one way replace keys registered the other way.
+      const keysChanged = changes.jwks !== undefined || changes.jwksUri !== undefined;
       const merged = {
         name: changes.name ?? current.name,
         type: current.type,
@@ -133,8 +179,13 @@ export function createClientService(deps: {
         systemApiDelegation: changes.systemApiDelegation ?? current.system_api_delegation,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
         defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
+        authMethod: changes.authMethod ?? (profile.confidential ? (metadata.token_endpoint_auth_method as ClientRegistration['authMethod']) : undefined),
+        jwks: keysChanged ? (changes.jwks ?? undefined) : metadata.jwks,
+        jwksUri: keysChanged ? (changes.jwksUri ?? undefined) : metadata.jwks_uri,
+        requireDpop: changes.requireDpop ?? metadata.dpop_bound_access_tokens ?? false,
+        requirePar: changes.requirePar ?? metadata.require_pushed_authorization_requests ?? false,
       };
-      const registration = validateRegistration(merged);
+      const registration = await validateKeys(validateRegistration(merged), outbound);
       const updated = await queries.updateClient(clientId, {
         name: registration.name,
         first_party: registration.firstParty,

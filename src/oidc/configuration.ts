@@ -39,6 +39,13 @@ export interface ConfigurationDeps {
   attributes?: AttributeService;
   /** Further login checks (session lifetime policy), run after the MFA check. */
   loginChecks?: InstanceType<typeof interactionPolicy.Check>[];
+  /**
+   * How the provider fetches a client's jwks_uri: the outbound guard's fetch (docs/security.md,
+   * "Outbound requests"), never a plain fetch.
+   */
+  outboundFetch?: (url: URL | string, init?: RequestInit) => Promise<Response>;
+  /** features.dPoP.nonceSecret: 32 bytes, the same on every instance (derived from SERVER_SECRET). */
+  dpopNonceSecret?: Buffer;
   /** ttl.Session: how long the store keeps a session from this save on. */
   sessionTtl?: (ctx: KoaContextWithOIDC, session: unknown) => number;
 }
@@ -96,8 +103,17 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     },
+    ...(deps.outboundFetch ? { fetch: deps.outboundFetch as Configuration['fetch'] } : {}),
     features: {
       devInteractions: { enabled: false },
+      // RFC 9449. Proofs are single-use through ReplayDetection (replay-detection.ts); a nonce is
+      // offered in DPoP-Nonce and accepted by every instance, as the secret is shared. A fresh iat
+      // (within oidc-provider's window) is enough without one.
+      dPoP: { enabled: true, ...(deps.dpopNonceSecret ? { nonceSecret: deps.dpopNonceSecret } : {}), requireNonce: () => false, allowReplay: false },
+      // RFC 9126: stored through the adapters; a client may be made to use it (require_pushed_authorization_requests).
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // RFC 9101: signed request objects only ('none' is not among requestObjectSigningAlgValues).
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: {

@@ -108,6 +108,15 @@ function collectRevocation(ctx: AuditedContext, collect: Collect): void {
   }
 }
 
+/**
+ * oidc-provider's error_detail when ReplayDetection refuses a jti seen before (replay-detection.ts):
+ * a private_key_jwt client assertion (RFC 7523 §3) or a DPoP proof (RFC 9449 §11.1) sent twice.
+ */
+const REPLAYED_PROOFS: Record<string, 'client_assertion' | 'dpop_proof'> = {
+  'client assertion tokens must only be used once': 'client_assertion',
+  'DPoP proof JWT Replay detected': 'dpop_proof',
+};
+
 async function collectTokenOutcome(provider: Provider, ctx: AuditedContext, collect: Collect): Promise<void> {
   const grantType = String(ctx.oidc.params?.grant_type ?? '').slice(0, 128);
   const clientId = ctx.oidc.client?.clientId;
@@ -133,6 +142,8 @@ async function collectTokenOutcome(provider: Provider, ctx: AuditedContext, coll
   const accountId = ctx.oidc.entities.RefreshToken?.accountId ?? ctx.oidc.entities.AuthorizationCode?.accountId;
   if (detail === 'refresh token already used') {
     collect(ctx, { type: 'token.refresh_reuse_detected', outcome: 'failure', actor: clientActor(ctx), accountId, clientId, detail: { grantType } });
+  } else if (REPLAYED_PROOFS[detail]) {
+    collect(ctx, { type: 'token.proof_replay_detected', outcome: 'failure', actor: clientActor(ctx), accountId, clientId, detail: { grantType, proof: REPLAYED_PROOFS[detail] } });
   } else if (detail.endsWith('already consumed')) {
     // Two concurrent redemptions: the adapter refused the loser, and the grant goes like any replay.
     const grantId = ctx.oidc.entities.AuthorizationCode?.grantId;

@@ -9,6 +9,7 @@ import { buildProviderConfiguration, type ConfigurationDeps } from './configurat
 import { auditProviderEvents } from './events.js';
 import { answerOutagesWith503 } from './outages.js';
 import { useDerivedClientIp } from './client-ip.js';
+import { useAtomicReplayDetection } from './replay-detection.js';
 
 export interface ProviderHolder {
   /** The provider serving requests now; replaced when the signing keys change. */
@@ -58,6 +59,7 @@ export async function createProviderHolder(deps: {
     answerOutagesWith503(provider, deps.onOutage);
     useDerivedClientIp(provider);
     compareHashedClientSecrets(provider);
+    useAtomicReplayDetection(provider, deps.base.adapterFactory);
     deps.limitTokens?.(provider);
     auditProviderEvents(provider, deps.audit);
     provider.on('server_error', (_ctx, error: Error) => deps.logger.error({ err: error }, 'oidc-provider server error'));

@@ -125,6 +125,13 @@ export function createApiGuard(deps: ApiGuardDeps) {
       const reason = error instanceof joseErrors.JWTExpired ? 'the access token has expired' : 'the access token is not valid for this API';
       throw new AppError('INVALID_TOKEN', 401, reason, { headers: { 'WWW-Authenticate': challenge(audience, 'invalid_token', { error_description: reason }) } });
     }
+    // RFC 9449 §7.1: a sender-constrained token is only good with a proof of its key. These APIs
+    // take bearer tokens only and check no proof, so such a token presented as a bearer is refused
+    // (otherwise whoever copied it could use it here).
+    if (payload.cnf !== undefined) {
+      const reason = 'this API accepts bearer tokens only; a sender-constrained (DPoP) token is not usable as a bearer token';
+      throw new AppError('INVALID_TOKEN', 401, reason, { headers: { 'WWW-Authenticate': challenge(audience, 'invalid_token', { error_description: reason }) } });
+    }
     const clientId = String(payload.client_id);
     const subject: Subject = payload.sub === clientId ? { type: 'client', id: clientId } : { type: 'account', id: String(payload.sub) };
     const scopes = typeof payload.scope === 'string' ? new Set(payload.scope.split(' ')) : undefined;

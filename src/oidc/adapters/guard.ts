@@ -16,18 +16,19 @@ export class StoreUnavailable extends errors.OIDCProviderError {
   }
 }
 
-type AdapterMethod = keyof Adapter;
-const METHODS: AdapterMethod[] = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'];
+type AdapterMethod = keyof Adapter | 'insertIfAbsent';
+const METHODS: AdapterMethod[] = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId', 'insertIfAbsent'];
 
 /**
  * Wraps every adapter method so that a store outage surfaces as StoreUnavailable (503) instead of
  * oidc-provider's generic 500; every other error, such as a consumed code's InvalidGrant, passes as is.
  * `onOutage` lets metrics count the failure.
  */
-export function guardAdapter(adapter: Adapter, onOutage?: (error: unknown) => void): Adapter {
+export function guardAdapter<T extends Adapter>(adapter: T, onOutage?: (error: unknown) => void): T {
   const guarded = {} as Record<AdapterMethod, (...args: unknown[]) => Promise<unknown>>;
   for (const method of METHODS) {
-    const original = adapter[method] as (...args: unknown[]) => Promise<unknown>;
+    const original = (adapter as unknown as Record<AdapterMethod, unknown>)[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (!original) continue;
     guarded[method] = async (...args) => {
       try {
         return await original.apply(adapter, args);
@@ -38,5 +39,5 @@ export function guardAdapter(adapter: Adapter, onOutage?: (error: unknown) => vo
       }
     };
   }
-  return guarded as unknown as Adapter;
+  return guarded as unknown as T;
 }

@@ -1,5 +1,6 @@
 import type { RedisClient as Redis } from '../../storage/redis.js';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { InsertIfAbsent } from './types.js';
 import { GRANT_BOUND_MODELS, payloadForStorage, payloadFromStorage, storageKeyFor } from './stored-id.js';
 
 /**
@@ -49,6 +50,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
 `;
 
+/** Writes the record only if there is none: 1 = written, 0 = one exists. */
+const INSERT_IF_ABSENT_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 /** Deletes every member of a grant's index and the index itself. */
 const REVOKE_SCRIPT = `
 local members = redis.call('SMEMBERS', KEYS[1])
@@ -70,7 +79,7 @@ export const modelKeyStem = (model: string) => `{oidc:${model}}:`;
  * oidc-provider's short-lived models in Redis (ioredis). Each record is a hash with the payload and,
  * once consumed, the consumption time. The key prefix set on the client applies to every key.
  */
-export function createRedisAdapter(redis: Redis, model: string): Adapter {
+export function createRedisAdapter(redis: Redis, model: string): Adapter & InsertIfAbsent {
   // Hashed ids are base64url, which has no ':', so they cannot collide with the index keys.
   const stem = modelKeyStem(model);
   const recordKey = (hashedId: string) => `${stem}${hashedId}`;
@@ -125,6 +134,11 @@ export function createRedisAdapter(redis: Redis, model: string): Adapter {
 
     async destroy(id) {
       await redis.del(recordKey(storageKeyFor(id)));
+    },
+
+    async insertIfAbsent(id, payload, expiresIn) {
+      const written = await redis.eval(INSERT_IF_ABSENT_SCRIPT, 1, recordKey(storageKeyFor(id)), JSON.stringify(payloadForStorage(payload)), String(Math.max(1, expiresIn)));
+      return written === 1;
     },
 
     async revokeByGrantId(grantId) {

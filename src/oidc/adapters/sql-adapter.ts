@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../shared/clock.js';
+import type { InsertIfAbsent } from './types.js';
 import { payloadForStorage, payloadFromStorage, storageKeyFor } from './stored-id.js';
 
 interface ModelRow {
@@ -18,7 +19,7 @@ interface ModelRow {
  * oidc-provider models in the `oidc_models` table. Used for Grant and RefreshToken always (they must
  * outlive a Redis loss) and for every model in embedded mode.
  */
-export function createSqlAdapter(db: Knex, clock: Clock, model: string): Adapter {
+export function createSqlAdapter(db: Knex, clock: Clock, model: string): Adapter & InsertIfAbsent {
   const rows = () => db<ModelRow>('oidc_models');
   const live = (query: Knex.QueryBuilder) =>
     query.where((inner) => inner.whereNull('expires_at').orWhere('expires_at', '>', clock.now()));
@@ -63,6 +64,14 @@ export function createSqlAdapter(db: Knex, clock: Clock, model: string): Adapter
 
     async destroy(id) {
       await rows().where({ model, id: storageKeyFor(id) }).delete();
+    },
+
+    /** One INSERT that writes only over nothing or an expired record (expired ones wait for the purge). */
+    async insertIfAbsent(id, payload, expiresIn) {
+      const now = clock.now();
+      const row = { model, id: storageKeyFor(id), payload: payloadForStorage(payload), expires_at: new Date(now.getTime() + Math.max(1, expiresIn) * 1000) };
+      const written = await rows().insert(row).onConflict(['model', 'id']).merge(['payload', 'expires_at']).where('oidc_models.expires_at', '<=', now).returning('id');
+      return written.length === 1;
     },
 
     async revokeByGrantId(grantId) {

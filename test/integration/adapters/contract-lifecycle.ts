@@ -6,6 +6,20 @@ import { accessToken, authorizationCode, deviceCode, newId, session } from './pa
 
 /** Expiry, consumption and removal. */
 export function describeLifecycle(store: StoreRef): void {
+  describe('insert if absent (ReplayDetection: single-use jti of client assertions and DPoP proofs)', () => {
+    it('lets exactly one of concurrent inserts of an id win, finds it, and frees the id once it expires', async () => {
+      const id = newId('replay');
+      const payload = { iss: 'client-1', kind: 'ReplayDetection' } as never;
+      const adapter = store.current.adapter('ReplayDetection');
+      const results = await Promise.all([1, 2, 3, 4, 5].map(() => adapter.insertIfAbsent(id, payload, 60)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await adapter.find(id)).toMatchObject({ iss: 'client-1' });
+      expect(await adapter.insertIfAbsent(id, payload, 60)).toBe(false);
+      await store.current.passTime(70);
+      expect(await adapter.insertIfAbsent(id, payload, 60)).toBe(true);
+    });
+  });
+
   describe('expiry', () => {
     it('gives every record and every index it writes the lifetime it was asked for', async () => {
       const [sessionId, codeId, tokenId, grantId] = [newId('sess'), newId('dc'), newId('at'), newId('grant')];

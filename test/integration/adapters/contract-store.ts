@@ -1,4 +1,5 @@
 import type { Adapter } from 'oidc-provider';
+import type { InsertIfAbsent } from '../../../src/oidc/adapters/types.js';
 import type { Clock } from '../../../src/shared/clock.js';
 
 /** One raw entry of a store (a record or one of its indexes) and how long it has left. */
@@ -13,7 +14,7 @@ export interface Lifetime {
  * and a look at the raw data, as someone reading the database or Redis directly would see it.
  */
 export interface ContractStore {
-  adapter(model: string): Adapter;
+  adapter(model: string): Adapter & InsertIfAbsent;
   /** The time source the adapter stamps `consumed` with. */
   clock: Clock;
   /** Lets `seconds` pass as far as record expiry is concerned. */
