@@ -9,6 +9,7 @@ import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
+import { createPersonalDataVault } from './privacy/vault.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
@@ -83,7 +84,9 @@ export function buildServices(deps: {
   const limiterFactory = createLimiterFactory(deps.redis);
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock });
   const clientQueries = createClientQueries(db);
-  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
+  // Personal data in events is encrypted per account, so erasing an account leaves the chain intact.
+  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock });
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock, vault });
   const rbac = createRbacServices({
     db,
     audit,
@@ -115,7 +118,8 @@ export function buildServices(deps: {
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
     outbound,
-    ...createAuditServices({ config, db, clock, outbound }),
+    vault,
+    ...createAuditServices({ config, db, clock, outbound, vault }),
   };
   return {
     ...services,
