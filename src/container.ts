@@ -9,6 +9,8 @@ import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
+import { createAccountErasure } from './privacy/account-erasure.js';
+import { createErasureQueries } from './privacy/erasure-queries.js';
 import { createPersonalDataVault } from './privacy/vault.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
@@ -97,6 +99,7 @@ export function buildServices(deps: {
     accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
   });
   const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
+  const loginProtection = createLoginProtection(limiterFactory, config.rateLimits);
   const services = {
     accounts,
     attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
@@ -104,7 +107,12 @@ export function buildServices(deps: {
     audit,
     hasher,
     limiterFactory,
-    loginProtection: createLoginProtection(limiterFactory, config.rateLimits),
+    loginProtection,
+    /** Account deletion without a protocol engine or mail (the stand-alone CLI); the server's replaces it. */
+    erasure: createAccountErasure({
+      queries: createErasureQueries(db), vault, audit,
+      findAccount: (id) => accounts.findById(id), forgetFailures: (email) => loginProtection.reset(email),
+    }),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
@@ -242,6 +250,20 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     sessionIndex,
     consoleClientId,
     ...lifecycle,
+    erasure: createAccountErasure({
+      queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
+      findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
+      // Back-channel logout (another issue) will hook in here, before the session ends.
+      endEverything: async (accountId) => {
+        const provider = providerHolder.current();
+        const sessions = await sessionIndex.revokeSessions(provider, accountId);
+        const grants = await sessionIndex.listGrants(provider, accountId);
+        for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+        // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
+        await sessionIndex.revokeTokens(provider, accountId);
+        return { sessions, grants: grants.length };
+      },
+    }),
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>

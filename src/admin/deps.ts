@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { AttributeService } from '../attributes/service.js';
 import type { MfaService } from '../mfa/service.js';
+import type { AccountErasure } from '../privacy/account-erasure.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
@@ -29,4 +30,5 @@ export interface AdminDeps {
   loginProtection: LoginProtection;
   mfa: MfaService;
   connections: ConnectionService;
+  erasure: AccountErasure;
 }

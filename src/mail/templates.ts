@@ -9,7 +9,12 @@ export interface MailCatalogue {
   'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string };
   'email-change-confirm': { link: string; expiresIn: string };
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string };
+  /** Sent once the account is gone; its outbox row is deleted, not kept, once sent (docs/privacy.md). */
+  'account-deleted': { byOperator: boolean };
 }
+
+/** Mails whose queue row goes as soon as it is sent or fails: they are addressed to an erased person. */
+export const FORGET_WHEN_DONE: ReadonlySet<MailTemplate> = new Set(['account-deleted']);
 
 export type MailTemplate = keyof MailCatalogue;
 
@@ -19,6 +24,7 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'password-reset': (product) => `Reset your ${product} password`,
   'password-changed': (product) => `Your ${product} password was changed`,
   'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
+  'account-deleted': (product) => `Your ${product} account was deleted`,
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 

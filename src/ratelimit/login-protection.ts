@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { consumeOrThrow, guardStore, retryAfterSeconds, toLimitError, type LimiterFactory } from './store.js';
@@ -32,7 +33,9 @@ export function createLoginProtection(factory: LimiterFactory, limits: Config['r
   const failures = factory(`${kind}:failures`, { points: limits.loginLockoutAfterFailures + 1, duration: 24 * 3600 });
   const waits = factory(`${kind}:wait`, { points: 1, duration: limits.loginDelayMaxSeconds });
 
-  const accountKey = (email: string) => email.trim().toLowerCase();
+  // A digest of the normalised address, not the address: counters must not keep an erased
+  // account's address in Redis until their window ends (docs/privacy.md).
+  const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest('base64url');
 
   async function countFailure(key: string): Promise<number> {
     try {

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import * as oidc from 'openid-client';
+import { ERASED } from '../../../src/privacy/personal-fields.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../../support/mail.js';
+import { exchangeCode, REDIRECT_URI, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { UserAgent } from '../../support/user-agent.js';
+import { dumpRedis } from '../adapters/raw-dump.js';
+
+const person = { email: 'erase.me@example.test', password: 'correct horse battery staple', name: 'Erasmus Deletable' };
+const renamed = 'Erasmus Q. Deletable';
+const browser = 'ErasureTestBrowser/7.3 (personal)';
+const other = { email: 'stays@example.test', password: 'another long enough password', name: 'Stays Around' };
+
+/** A browser with its own recognisable User-Agent, so the dumps can be searched for it. */
+class NamedBrowser extends UserAgent {
+  override request(url: string, init: Parameters<UserAgent['request']>[1] = {}) {
+    return super.request(url, { ...init, headers: { ...init?.headers, 'user-agent': browser } });
+  }
+}
+
+describe('deleting an account leaves its personal data nowhere, and the chain verifies', () => {
+  let server: TestServer;
+  let smtp: SmtpReceiver;
+  let admin: ApiClient;
+  let web: RegisteredClient;
+  let raw: Redis | undefined;
+  const logs: string[] = [];
+  let accountId: string;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    const sink = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
+    server = await startTestServer({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Identity <no-reply@example.test>' }, logger: createLogger('debug', sink) });
+    server.container.mailWorker.start();
+    admin = await bootstrapAdmin(server);
+    web = await registerClient(server.issuer, server.container);
+    if (server.testRedis) raw = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+    accountId = (await server.container.accounts.createAccount({ ...person, emailVerified: true })).id;
+    await server.container.accounts.createAccount({ ...other, emailVerified: true });
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await server.close();
+    await smtp.close();
+  });
+
+  async function dumpEverything(): Promise<string> {
+    const { db } = server.container;
+    const tables: Array<{ table_name: string }> = await db('information_schema.tables')
+      .select('table_name').whereRaw('table_schema = current_schema()').andWhere('table_type', 'BASE TABLE');
+    const rows = [];
+    for (const { table_name } of tables) {
+      const result = await db.raw('select to_jsonb(t)::text as row from ?? t', [table_name]);
+      rows.push(...(result.rows as Array<{ row: string }>).map((row) => `${table_name} ${row.row}`));
+    }
+    if (raw) rows.push(...(await dumpRedis(raw, server.testRedis!.prefix)));
+    const outbox = server.container.config.mail.outboxDir;
+    if (existsSync(outbox)) for (const file of readdirSync(outbox)) rows.push(readFileSync(join(outbox, file), 'utf8'));
+    rows.push(...logs);
+    return rows.join('\n');
+  }
+
+  it('ends its sessions and tokens, erases it everywhere, mails a confirmation, and keeps the chain', async () => {
+    // A rich account: a session and tokens from a named browser, a failed sign-in, an admin edit.
+    const { start, callback } = await signIn(web, person, {}, new NamedBrowser(REDIRECT_URI));
+    const tokens = await exchangeCode(web, start, callback.url);
+    await signIn(web, { email: person.email, password: 'wrong password here' }, {}, new NamedBrowser(REDIRECT_URI));
+    expect((await admin.call('PATCH', `/admin/api/v1/accounts/${accountId}`, { name: renamed })).status).toBe(200);
+    await server.container.mailWorker.drain();
+    const before = await dumpEverything();
+    expect(before).toContain(person.email);
+
+    const deleted = await admin.call('DELETE', `/admin/api/v1/accounts/${accountId}`);
+    expect(deleted.status).toBe(204);
+    await server.container.mailWorker.drain();
+
+    // The refresh token no longer works: the grant ended with the account.
+    await expect(oidc.refreshTokenGrant(web.config, tokens.refresh_token!)).rejects.toThrow();
+    const introspection = await oidc.tokenIntrospection(web.config, tokens.access_token);
+    expect(introspection.active).toBe(false);
+
+    // The confirmation went out, and its queue row is gone.
+    expect(smtp.received.some((mail) => mail.to.includes(person.email) && /account was deleted/.test(mail.subject))).toBe(true);
+
+    const after = await dumpEverything();
+    const leaks = after.split('\n').filter((line) => [person.email, person.name, renamed, browser].some((value) => line.includes(value)));
+    expect(leaks).toEqual([]);
+    // The other account is untouched.
+    expect(after).toContain(other.email);
+    // Its events stay, pseudonymous: what happened and when, with the personal values erased.
+    const { items } = await server.container.events.list({ accountId }, { limit: 50, order: 'asc' });
+    expect(items.map((event) => event.type)).toEqual(expect.arrayContaining(['login.succeeded', 'account.updated', 'account.deleted']));
+    for (const event of items) {
+      if (event.user_agent !== null) expect(event.user_agent).toBe(ERASED);
+      if (event.ip !== null) expect(event.ip).toBe(ERASED);
+    }
+    expect(items.find((event) => event.type === 'account.updated')?.detail).toMatchObject({ target: { name: ERASED }, changes: { name: { before: ERASED, after: ERASED } } });
+    expect((await server.container.events.verify()).ok).toBe(true);
+  });
+
+  it('a second delete answers 404, and a missing account is a 404, never a 500', async () => {
+    expect((await admin.call('DELETE', `/admin/api/v1/accounts/${accountId}`)).status).toBe(404);
+    expect((await admin.call('DELETE', '/admin/api/v1/accounts/not-a-uuid')).status).toBe(404);
+  });
+});
