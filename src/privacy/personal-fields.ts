@@ -1,3 +1,4 @@
+import { MASKED } from '../audit/changes.js';
 import { decryptValue, encryptValue, isCiphertext } from './field-cipher.js';
 
 /** What a personal field of an event reads as once its account's key is destroyed. */
@@ -60,7 +61,8 @@ function mapPersonal<T extends PersonalCarrier>(row: T, transform: Transform): T
 export function protectRow<T extends PersonalCarrier>(row: T, key: Buffer | null): T {
   const accountId = row.account_id;
   if (accountId === null) return row;
-  return mapPersonal(row, (value) => (key ? encryptValue(key, accountId, value) : ERASED));
+  // A masked secret is a constant that says only "it changed": nothing personal to encrypt.
+  return mapPersonal(row, (value) => (value === MASKED ? value : key ? encryptValue(key, accountId, value) : ERASED));
 }
 
 /**
