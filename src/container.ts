@@ -10,6 +10,7 @@ import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
 import { createAccountErasure } from './privacy/account-erasure.js';
+import { createAccountExport, type ExportSources } from './privacy/account-export.js';
 import { createErasureQueries } from './privacy/erasure-queries.js';
 import { createPersonalDataVault } from './privacy/vault.js';
 import { recordConfigChanges } from './audit/config-changes.js';
@@ -100,9 +101,21 @@ export function buildServices(deps: {
   });
   const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)) });
   const loginProtection = createLoginProtection(limiterFactory, config.rateLimits);
+  const auditServices = createAuditServices({ config, db, clock, outbound, vault });
+  const attributes = createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange });
+  const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
+  const federationQueries = createFederationQueries(db);
+  /** Export sources every process has; the server adds sessions and applications. */
+  const exportSources: ExportSources = {
+    findAccount: (id) => accounts.findById(id),
+    attributeValues: (id) => attributes.valuesOf(id),
+    mfaStatus: (id) => mfa.status(id),
+    linkedIdentities: (id) => federationQueries.listIdentitiesOfAccount(id),
+    events: (id) => auditServices.events.export({ accountId: id }),
+  };
   const services = {
     accounts,
-    attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
+    attributes,
     clients,
     audit,
     hasher,
@@ -115,7 +128,7 @@ export function buildServices(deps: {
     }),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
-    mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
+    mfa,
     ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
@@ -127,13 +140,15 @@ export function buildServices(deps: {
     }),
     outbound,
     vault,
-    ...createAuditServices({ config, db, clock, outbound, vault }),
+    exportSources,
+    accountExport: createAccountExport({ sources: exportSources, clock }),
+    ...auditServices,
   };
   return {
     ...services,
     /** Upstream identity providers (src/federation); their client secrets are sealed at rest. */
     connections: createConnectionService({
-      queries: createFederationQueries(db),
+      queries: federationQueries,
       audit,
       box: new SecretBox(config.serverSecrets, 'federation-client-secret'),
       findGroup: (id) => services.groups.requireGroup(id).catch(() => undefined),
@@ -250,6 +265,14 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     sessionIndex,
     consoleClientId,
     ...lifecycle,
+    accountExport: createAccountExport({
+      clock,
+      sources: {
+        ...services.exportSources,
+        sessions: (accountId) => sessionIndex.listSessions(providerHolder.current(), accountId),
+        grants: (accountId) => sessionIndex.listGrants(providerHolder.current(), accountId),
+      },
+    }),
     erasure: createAccountErasure({
       queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
       findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),

@@ -1,6 +1,7 @@
 import { diffFields, recordChange } from '../audit/changes.js';
 import { notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
+import { accountExportSchema } from '../privacy/export-schema.js';
 import type { AdminDeps } from './deps.js';
 import { presentAccount, presentAccountGrant, presentAccountSession } from './present.js';
 import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
@@ -51,6 +52,16 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
           changes: diffFields(presentAccount(before), presentAccount(after), { ignore: ['last_login_at'] }),
         });
         return presentAccount(after);
+      },
+    }),
+    route({
+      method: 'get', path: '/accounts/:accountId/export', tag: 'accounts', response: accountExportSchema,
+      summary: 'Export everything held about an account: profile, attributes, factors, identities, sessions, applications, its events',
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        const document = await deps.accountExport.exportAccount(account.id);
+        await recordChange(deps.audit, { type: 'account.exported', actor, target: record(account), accountId: account.id, detail: { events: document.events.length } });
+        return document;
       },
     }),
     route({

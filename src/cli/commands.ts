@@ -20,7 +20,7 @@ import {
   showRole,
   unassignRole,
 } from './role.js';
-import { createUser, deleteUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
+import { createUser, deleteUser, disableUser, exportUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, redeliverWebhook } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -32,6 +32,7 @@ export const COMMANDS: Record<string, Command> = {
   'user create': createUser,
   'user disable': disableUser,
   'user delete': deleteUser,
+  'user export': exportUser,
   'user unlock': unlockUser,
   'user locked': listLockedUsers,
   'user reset-mfa': resetUserMfa,
@@ -91,6 +92,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
+  user export EMAIL                         everything held about an account, as JSON (docs/privacy.md)
   user delete EMAIL --yes                   delete an account and erase its personal data, also in its events (docs/privacy.md)
   user unlock EMAIL                         unlock an account locked by failed sign-ins
   user locked                               list locked accounts

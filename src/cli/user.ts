@@ -87,3 +87,19 @@ export const deleteUser: Command = async (context, { args }) => {
     text: `Deleted account ${account.id}; its personal data is erased, including in its audit events.`,
   };
 };
+
+/** Everything held about an account, as JSON on stdout (docs/privacy.md, "Access"). */
+export const exportUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user export needs the account email');
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const document = await context.accountExport.exportAccount(account.id);
+  await context.audit.record({
+    type: 'account.exported', actor: CLI_ACTOR, accountId: account.id,
+    detail: { target: { type: 'account', id: account.id, name: account.email }, events: document.events.length },
+  });
+  // The export is the output, with or without --json.
+  return { data: document, text: JSON.stringify(document, null, 2) };
+};

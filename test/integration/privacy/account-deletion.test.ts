@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
+import { runCommand } from '../../../src/cli/run.js';
 import { ERASED } from '../../../src/privacy/personal-fields.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
@@ -77,6 +78,25 @@ describe('deleting an account leaves its personal data nowhere, and the chain ve
     const before = await dumpEverything();
     expect(before).toContain(person.email);
 
+    // The export holds everything about this account, decrypted, and nothing about the other one.
+    const exported = await admin.call('GET', `/admin/api/v1/accounts/${accountId}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.body).toMatchObject({
+      format: 'idp-account-export/1',
+      account: { id: accountId, email: person.email, name: renamed, has_password: true },
+      second_factors: { totp: false },
+      sessions: [expect.objectContaining({ user_agent: browser, client_ids: [web.clientId] })],
+      applications: [expect.objectContaining({ client_id: web.clientId, scope: expect.stringContaining('openid') })],
+    });
+    expect(exported.body.account).not.toHaveProperty('password_hash');
+    const ownEvents = exported.body.events as { type: string; account_id: string; user_agent: string | null; detail: any }[];
+    expect(ownEvents.every((event) => event.account_id === accountId)).toBe(true);
+    expect(ownEvents.find((event) => event.type === 'login.succeeded')?.user_agent).toBe(browser);
+    expect(ownEvents.find((event) => event.type === 'account.updated')?.detail.changes.name).toEqual({ before: person.name, after: renamed });
+    expect(JSON.stringify(exported.body)).not.toContain(other.email);
+    const [exportEvent] = (await server.container.events.list({ accountId, types: ['account.exported'] }, { limit: 1, order: 'desc' })).items;
+    expect(exportEvent).toMatchObject({ actor_type: 'client', actor_id: admin.clientId, detail: { events: ownEvents.length } });
+
     const deleted = await admin.call('DELETE', `/admin/api/v1/accounts/${accountId}`);
     expect(deleted.status).toBe(204);
     await server.container.mailWorker.drain();
@@ -102,6 +122,25 @@ describe('deleting an account leaves its personal data nowhere, and the chain ve
       if (event.ip !== null) expect(event.ip).toBe(ERASED);
     }
     expect(items.find((event) => event.type === 'account.updated')?.detail).toMatchObject({ target: { name: ERASED }, changes: { name: { before: ERASED, after: ERASED } } });
+    expect((await server.container.events.verify()).ok).toBe(true);
+  });
+
+  it('the CLI exports and deletes by address, and refuses a delete without --yes', async () => {
+    const idp = (line: string[]) => runCommand({ ...server.container }, line);
+    const third = await server.container.accounts.createAccount({ email: 'cli.erase@example.test', name: 'Cli Erasable', password: 'a long enough password', emailVerified: true });
+    const exported = await idp(['user', 'export', 'cli.erase@example.test', '--json']);
+    expect(exported.exitCode).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ account: { id: third.id, email: 'cli.erase@example.test', name: 'Cli Erasable' } });
+    expect((await idp(['user', 'delete', 'cli.erase@example.test'])).exitCode).not.toBe(0);
+    expect(await server.container.accounts.findById(third.id)).toBeDefined();
+    const deleted = await idp(['user', 'delete', 'cli.erase@example.test', '--yes', '--json']);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ id: third.id, deleted: true });
+    expect(await server.container.accounts.findById(third.id)).toBeUndefined();
+    const { items } = await server.container.events.list({ accountId: third.id }, { limit: 10, order: 'asc' });
+    expect(items.map((event) => [event.type, event.actor_id])).toEqual([['account.exported', 'cli'], ['account.deleted', 'cli']]);
+    expect(items[0].detail).toMatchObject({ target: { name: ERASED } });
+    expect(JSON.stringify(await server.container.db('events').select('*'))).not.toContain('cli.erase@example.test');
+    expect((await idp(['user', 'delete', 'cli.erase@example.test', '--yes'])).exitCode).not.toBe(0);
     expect((await server.container.events.verify()).ok).toBe(true);
   });
 
