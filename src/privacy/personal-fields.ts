@@ -5,14 +5,18 @@ import { decryptValue, encryptValue, isCiphertext } from './field-cipher.js';
 export const ERASED = '[erased]';
 
 /**
- * Top-level `detail` keys that hold personal data in some event type (an address, a name, an upstream
- * subject, attribute values). Every `changes.*.before/after` value and the name of an account target
- * are personal too (the admin API names an account target by its address).
+ * Top-level `detail` keys that hold personal data in some event type (an address, a name, attribute
+ * values), and in federation events the person's identifier at the upstream provider. Every
+ * `changes.*.before/after` value and the name of an account target are personal too (the admin API
+ * names an account target by its address).
  */
-const PERSONAL_DETAIL_KEYS = ['email', 'name', 'subject', 'subjects', 'attributes', 'values'] as const;
+const PERSONAL_DETAIL_KEYS = ['email', 'name', 'attributes', 'values'];
+const FEDERATION_DETAIL_KEYS = [...PERSONAL_DETAIL_KEYS, 'subject', 'subjects'];
 
 /** The personal parts of an event, wherever it is stored: two columns and some places in `detail`. */
 interface PersonalCarrier {
+  type: string;
+  actor_type: string;
   account_id: string | null;
   ip: string | null;
   user_agent: string | null;
@@ -22,9 +26,9 @@ interface PersonalCarrier {
 type Transform = (value: unknown) => unknown;
 
 /** Applies `transform` to every personal value of an event's detail; returns a new detail. */
-function mapPersonalDetail(detail: Record<string, unknown>, transform: Transform): Record<string, unknown> {
+function mapPersonalDetail(type: string, detail: Record<string, unknown>, transform: Transform): Record<string, unknown> {
   const out: Record<string, unknown> = { ...detail };
-  for (const key of PERSONAL_DETAIL_KEYS) {
+  for (const key of type.startsWith('federation.') ? FEDERATION_DETAIL_KEYS : PERSONAL_DETAIL_KEYS) {
     if (out[key] !== undefined && out[key] !== null) out[key] = transform(out[key]);
   }
   const target = out.target;
@@ -44,12 +48,20 @@ function mapPersonalDetail(detail: Record<string, unknown>, transform: Transform
   return out;
 }
 
+/**
+ * The request's address and user agent are the person's when they acted themselves (or someone
+ * anonymous tried their account); when an operator or a client acted on the account, they are the
+ * operator's, part of the audit trail of that operator, and stay readable after the account is gone.
+ */
+const PERSON_ACTORS = new Set(['account', 'anonymous']);
+
 function mapPersonal<T extends PersonalCarrier>(row: T, transform: Transform): T {
+  const origin = PERSON_ACTORS.has(row.actor_type);
   return {
     ...row,
-    ip: row.ip === null ? null : (transform(row.ip) as string),
-    user_agent: row.user_agent === null ? null : (transform(row.user_agent) as string),
-    detail: mapPersonalDetail(row.detail, transform),
+    ip: row.ip === null || !origin ? row.ip : (transform(row.ip) as string),
+    user_agent: row.user_agent === null || !origin ? row.user_agent : (transform(row.user_agent) as string),
+    detail: mapPersonalDetail(row.type, row.detail, transform),
   };
 }
 

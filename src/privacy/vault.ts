@@ -6,6 +6,8 @@ import { newDataKey } from './field-cipher.js';
 import { protectRow, revealRow } from './personal-fields.js';
 
 interface PersonalRow {
+  type: string;
+  actor_type: string;
   account_id: string | null;
   ip: string | null;
   user_agent: string | null;
