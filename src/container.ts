@@ -10,6 +10,10 @@ import { createEventQueries } from './audit/queries.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { createAuditBackground, type AuditBackgroundOptions } from './audit/background.js';
 import { createAuditServices } from './audit/services.js';
+import { createAccountErasure } from './privacy/account-erasure.js';
+import { createAccountExport, type ExportSources } from './privacy/account-export.js';
+import { createErasureQueries } from './privacy/erasure-queries.js';
+import { createPersonalDataVault } from './privacy/vault.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
@@ -86,7 +90,9 @@ export function buildServices(deps: {
   const limiterFactory = createLimiterFactory(deps.redis);
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock, tokens: createAccountTokenQueries(db) });
   const clientQueries = createClientQueries(db);
-  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
+  // Personal data in events is encrypted per account, so erasing an account leaves the chain intact.
+  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock });
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock, vault });
   const rbac = createRbacServices({
     db,
     audit,
@@ -97,17 +103,35 @@ export function buildServices(deps: {
     accessOptions: { pollIntervalMs: 1000, maxAgeMs: Math.min(60, config.tokens.accessTokenTtl) * 1000 },
   });
   const clients = createClientService({ queries: clientQueries, lookupCache: rbac.generationCache((id) => clientQueries.findClientById(id)), outbound });
+  const loginProtection = createLoginProtection(limiterFactory, config.rateLimits, config.serverSecrets[0]);
+  const auditServices = createAuditServices({ config, db, clock, outbound, vault });
+  const attributes = createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange });
+  const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
+  const federationQueries = createFederationQueries(db);
+  /** Export sources every process has; the server adds sessions and applications. */
+  const exportSources: ExportSources = {
+    findAccount: (id) => accounts.findById(id),
+    attributeValues: (id) => attributes.valuesOf(id),
+    mfaStatus: (id) => mfa.status(id),
+    linkedIdentities: (id) => federationQueries.listIdentitiesOfAccount(id),
+    events: (id) => auditServices.events.export({ accountId: id }),
+  };
   const services = {
     accounts,
-    attributes: createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange }),
+    attributes,
     clients,
     audit,
     hasher,
     limiterFactory,
-    loginProtection: createLoginProtection(limiterFactory, config.rateLimits, config.serverSecrets[0]),
+    loginProtection,
+    /** Account deletion without a protocol engine or mail (the stand-alone CLI); the server's replaces it. */
+    erasure: createAccountErasure({
+      queries: createErasureQueries(db), vault, audit,
+      findAccount: (id) => accounts.findById(id), forgetFailures: (email) => loginProtection.reset(email),
+    }),
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, config.serverSecrets[0], 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
-    mfa: createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name }),
+    mfa,
     ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
@@ -118,7 +142,10 @@ export function buildServices(deps: {
       retentionSeconds: Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl, MAX_RESOURCE_TOKEN_TTL) + 300,
     }),
     outbound,
-    ...createAuditServices({ config, db, clock, outbound }),
+    vault,
+    exportSources,
+    accountExport: createAccountExport({ sources: exportSources, clock }),
+    ...auditServices,
     /** SCIM directories and their provisioning tokens (src/scim). */
     scimDirectories: createDirectoryService({ queries: createDirectoryQueries(db), audit, clock, findClient: (id) => clients.findClient(id) }),
   };
@@ -126,7 +153,7 @@ export function buildServices(deps: {
     ...services,
     /** Upstream identity providers (src/federation); their client secrets are sealed at rest. */
     connections: createConnectionService({
-      queries: createFederationQueries(db),
+      queries: federationQueries,
       audit,
       box: new SecretBox(config.serverSecrets, 'federation-client-secret'),
       findGroup: (id) => services.groups.requireGroup(id).catch(() => undefined),
@@ -269,6 +296,28 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     consoleClientId,
     scim,
     ...lifecycle,
+    accountExport: createAccountExport({
+      clock,
+      sources: {
+        ...services.exportSources,
+        sessions: (accountId) => sessionIndex.listSessions(providerHolder.current(), accountId),
+        grants: (accountId) => sessionIndex.listGrants(providerHolder.current(), accountId),
+      },
+    }),
+    erasure: createAccountErasure({
+      queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
+      findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
+      // Back-channel logout (another issue) will hook in here, before the session ends.
+      endEverything: async (accountId) => {
+        const provider = providerHolder.current();
+        const sessions = await sessionIndex.revokeSessions(provider, accountId);
+        const grants = await sessionIndex.listGrants(provider, accountId);
+        for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+        // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
+        await sessionIndex.revokeTokens(provider, accountId);
+        return { sessions, grants: grants.length };
+      },
+    }),
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>

@@ -1,6 +1,7 @@
 import { diffFields, recordChange } from '../audit/changes.js';
 import { notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
+import { accountExportSchema } from '../privacy/export-schema.js';
 import type { AdminDeps } from './deps.js';
 import { presentAccount, presentAccountGrant, presentAccountSession } from './present.js';
 import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
@@ -54,18 +55,23 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       },
     }),
     route({
-      method: 'delete', path: '/accounts/:accountId', tag: 'accounts', summary: 'Delete an account, ending its sessions and grants', status: 204,
+      method: 'get', path: '/accounts/:accountId/export', tag: 'accounts', response: accountExportSchema,
+      summary: 'Export everything held about an account: profile, attributes, factors, identities, sessions, applications, its events',
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
-        const provider = deps.provider();
-        await deps.sessionIndex.revokeSessions(provider, account.id);
-        for (const grant of await deps.sessionIndex.listGrants(provider, account.id)) await deps.sessionIndex.revokeGrant(provider, account.id, grant.grantId);
-        await deps.accounts.deleteAccount(account.id);
+        const document = await deps.accountExport.exportAccount(account.id);
+        await recordChange(deps.audit, { type: 'account.exported', actor, target: record(account), accountId: account.id, detail: { events: document.events.length } });
+        return document;
+      },
+    }),
+    route({
+      method: 'delete', path: '/accounts/:accountId', tag: 'accounts', status: 204,
+      summary: 'Delete an account: end its sessions, grants and tokens, erase its personal data (also in its events), mail a confirmation',
+      handler: async ({ params, actor }) => {
+        const account = await requireAccount(params.accountId);
+        // docs/privacy.md, "Erasure": the account is whole or gone; a failed call can be repeated.
+        await deps.erasure.eraseAccount(account.id, actor);
         deps.access.invalidate();
-        await recordChange(deps.audit, {
-          type: 'account.deleted', actor, target: record(account), accountId: account.id,
-          changes: diffFields(presentAccount(account), undefined, { ignore: ['id', 'last_login_at'] }),
-        });
       },
     }),
     route({

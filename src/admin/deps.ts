@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { AttributeService } from '../attributes/service.js';
 import type { MfaService } from '../mfa/service.js';
+import type { AccountErasure } from '../privacy/account-erasure.js';
+import type { AccountExport } from '../privacy/account-export.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
@@ -31,4 +33,6 @@ export interface AdminDeps {
   mfa: MfaService;
   connections: ConnectionService;
   scimDirectories: DirectoryService;
+  erasure: AccountErasure;
+  accountExport: AccountExport;
 }

@@ -45,6 +45,8 @@ export const EVENT_TYPES = [
   // Administrative changes (admin API and CLI): detail holds the target and the changed fields.
   'account.updated',
   'account.deleted',
+  // Personal data (src/privacy): an export of everything held about one account.
+  'account.exported',
   'client.updated',
   'client.secret_rotated',
   'session.revoked',

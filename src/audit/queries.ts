@@ -92,7 +92,8 @@ export function createEventQueries(db: Knex) {
     if (filter.clientId) query.where('client_id', filter.clientId);
     if (filter.actorId) query.where('actor_id', filter.actorId);
     if (filter.outcome) query.where('outcome', filter.outcome);
-    if (filter.ip) query.where('ip', filter.ip);
+    // Encrypted addresses (events about an account) are candidates; the reader matches them decrypted.
+    if (filter.ip) query.where((inner) => inner.where('ip', filter.ip!).orWhereRaw(`account_id is not null and starts_with(ip, 'pd1.')`));
     if (filter.from) query.where('occurred_at', '>=', filter.from);
     if (filter.to) query.where('occurred_at', '<', filter.to);
     return query;

@@ -1,5 +1,6 @@
 import { unavailable } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
+import type { PersonalDataVault } from '../privacy/vault.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventType } from './event-types.js';
 import type { EventQueries, NewEvent } from './queries.js';
@@ -47,7 +48,7 @@ interface Pending {
  * fails with a 503 instead of succeeding unlogged; under load, many requests share one transaction.
  * If a batch fails because of one row's data, its rows are retried one by one, so only that request fails.
  */
-export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock }): AuditRecorder {
+export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock; vault: Pick<PersonalDataVault, 'protect'> }): AuditRecorder {
   let queue: Pending[] = [];
   let scheduled = false;
   let flushing: Promise<void> | undefined;
@@ -59,7 +60,8 @@ export function createAuditRecorder(deps: { queries: EventQueries; clock: Clock 
   async function write(batch: Pending[]): Promise<void> {
     let deliveries: number;
     try {
-      ({ deliveries } = await deps.queries.appendEvents(batch.map((pending) => pending.row)));
+      // Personal values are encrypted under their account's key before the chain hashes them.
+      ({ deliveries } = await deps.queries.appendEvents(await deps.vault.protect(batch.map((pending) => pending.row))));
     } catch (error) {
       if (batch.length > 1 && isRowError(error)) {
         for (const pending of batch) await write([pending]);

@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.js';
-import type { EventFilter, EventQueries, StoredEvent } from './queries.js';
+import type { PersonalDataVault } from '../privacy/vault.js';
+import type { EventFilter, EventQueries, EventRange, StoredEvent } from './queries.js';
 
 export interface EventPage {
   items: StoredEvent[];
@@ -19,13 +20,31 @@ const EXPORT_PAGE = 1000;
  * Reading the event log: filtered pages with an opaque cursor over the id (a stable order: ids are
  * assigned in commit order and never reused), and a full export as a stream of pages.
  */
-export function createEventReader(deps: { queries: EventQueries }) {
-  const { queries } = deps;
+export function createEventReader(deps: { queries: EventQueries; vault: Pick<PersonalDataVault, 'reveal'> }) {
+  const { queries, vault } = deps;
+
+  /**
+   * Matching rows with their personal values decrypted (one key query per page). An IP address of an
+   * event about an account is encrypted, so the database can only narrow an `ip` filter to plaintext
+   * matches and encrypted candidates; the rest of the match happens here, page by page.
+   */
+  async function listEvents(filter: EventFilter, range: EventRange): Promise<StoredEvent[]> {
+    if (!filter.ip) return vault.reveal(await queries.listEvents(filter, range));
+    const matches: StoredEvent[] = [];
+    let position = { afterId: range.afterId, beforeId: range.beforeId };
+    for (;;) {
+      const rows = await queries.listEvents(filter, { ...range, ...position });
+      matches.push(...(await vault.reveal(rows)).filter((row) => row.ip === filter.ip));
+      if (matches.length >= range.limit || rows.length < range.limit) return matches.slice(0, range.limit);
+      const last = rows.at(-1)!.id;
+      position = range.order === 'asc' ? { ...position, afterId: last } : { ...position, beforeId: last };
+    }
+  }
 
   return {
     async list(filter: EventFilter, page: PageRequest): Promise<EventPage> {
       const position = page.cursor ? decodeCursor(page.cursor, page.order) : undefined;
-      const rows = await queries.listEvents(filter, {
+      const rows = await listEvents(filter, {
         limit: page.limit + 1,
         order: page.order,
         ...(position ? (page.order === 'asc' ? { afterId: position } : { beforeId: position }) : {}),
@@ -40,7 +59,7 @@ export function createEventReader(deps: { queries: EventQueries }) {
       let afterId = options.afterId;
       let remaining = options.limit ?? Number.POSITIVE_INFINITY;
       while (remaining > 0 && !options.signal?.aborted) {
-        const rows = await queries.listEvents(filter, { afterId, limit: Math.min(EXPORT_PAGE, remaining), order: 'asc' });
+        const rows = await listEvents(filter, { afterId, limit: Math.min(EXPORT_PAGE, remaining), order: 'asc' });
         for (const row of rows) yield row;
         if (rows.length < Math.min(EXPORT_PAGE, remaining)) return;
         remaining -= rows.length;
@@ -48,7 +67,10 @@ export function createEventReader(deps: { queries: EventQueries }) {
       }
     },
 
-    find: (id: string) => queries.findEvent(id),
+    async find(id: string): Promise<StoredEvent | undefined> {
+      const event = await queries.findEvent(id);
+      return event ? (await vault.reveal([event]))[0] : undefined;
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import {
   showRole,
   unassignRole,
 } from './role.js';
-import { createUser, disableUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
+import { createUser, deleteUser, disableUser, exportUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, redeliverWebhook } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -33,6 +33,8 @@ export const COMMANDS: Record<string, Command> = {
   'client delete': deleteClient,
   'user create': createUser,
   'user disable': disableUser,
+  'user delete': deleteUser,
+  'user export': exportUser,
   'user unlock': unlockUser,
   'user locked': listLockedUsers,
   'user reset-mfa': resetUserMfa,
@@ -102,6 +104,8 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   client delete CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
+  user export EMAIL                         everything held about an account, as JSON (docs/privacy.md)
+  user delete EMAIL --yes                   delete an account and erase its personal data, also in its events (docs/privacy.md)
   user unlock EMAIL                         unlock an account locked by failed sign-ins
   user locked                               list locked accounts
   user reset-mfa EMAIL                      remove an account's second factor and recovery codes

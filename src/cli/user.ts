@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../errors/app-error.js';
+import { CLI_ACTOR } from '../audit/changes.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
@@ -66,4 +67,39 @@ export const resetUserMfa: Command = async (context, { args }) => {
       ? `Removed the second factor and recovery codes of ${account.email}. If MFA is required for them, they enroll again at the next sign-in.`
       : `${account.email} had no second factor.`,
   };
+};
+
+/**
+ * Deletes an account and erases its personal data (docs/privacy.md). Through the running server's
+ * control socket its sessions, grants and tokens end at once and a confirmation mail is queued;
+ * stand-alone, the account is deleted and its sessions stop working at their next use.
+ */
+export const deleteUser: Command = async (context, { args }) => {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { yes: { type: 'boolean' } }, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user delete needs the account email');
+  if (!values.yes) throw new UsageError('user delete cannot be undone: repeat it with --yes');
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const result = await context.erasure.eraseAccount(account.id, CLI_ACTOR);
+  return {
+    data: { id: account.id, deleted: true, sessions_ended: result.sessionsEnded, grants_revoked: result.grantsRevoked },
+    text: `Deleted account ${account.id}; its personal data is erased, including in its audit events.`,
+  };
+};
+
+/** Everything held about an account, as JSON on stdout (docs/privacy.md, "Access"). */
+export const exportUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user export needs the account email');
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const document = await context.accountExport.exportAccount(account.id);
+  await context.audit.record({
+    type: 'account.exported', actor: CLI_ACTOR, accountId: account.id,
+    detail: { target: { type: 'account', id: account.id, name: account.email }, events: document.events.length },
+  });
+  // The export is the output, with or without --json.
+  return { data: document, text: JSON.stringify(document, null, 2) };
 };

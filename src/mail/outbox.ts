@@ -3,7 +3,7 @@ import { newUuid } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { OutboxQueries, OutboxRow } from './queries.js';
-import type { MailCatalogue, MailTemplate, RenderMail } from './templates.js';
+import { FORGET_WHEN_DONE, type MailCatalogue, type MailTemplate, type RenderMail } from './templates.js';
 import { isPermanentFailure, type MailTransport, type OutgoingMail } from './transport.js';
 
 /** Retries back off from 30 s, doubling to at most an hour; after the last attempt the mail fails. */
@@ -74,17 +74,19 @@ export function createMailWorker(deps: { queries: OutboxQueries; box: SecretBox;
   let lastPurge = 0;
 
   async function deliver(row: OutboxRow): Promise<void> {
-    const log = { mailId: row.id, template: row.template, to: row.recipient, attempt: row.attempts };
+    // The mail id, not the address: logs outlive an account's erasure (docs/privacy.md).
+    const log = { mailId: row.id, template: row.template, attempt: row.attempts };
+    const forget = FORGET_WHEN_DONE.has(row.template as MailTemplate);
     try {
       if (!row.sealed_message) throw new Error('queued mail has no message');
       const mail = JSON.parse(deps.box.open(row.sealed_message)) as OutgoingMail;
       await deps.transport.send(mail, row.id);
-      await queries.markSent(row.id, clock.now());
+      await (forget ? queries.deleteMail(row.id) : queries.markSent(row.id, clock.now()));
       logger.info(log, 'mail sent');
     } catch (error) {
       const reason = describeError(error);
       if (isPermanentFailure(error) || row.attempts >= RETRY.maxAttempts) {
-        await queries.markFailed(row.id, reason);
+        await (forget ? queries.deleteMail(row.id) : queries.markFailed(row.id, reason));
         logger.error({ ...log, reason }, 'mail could not be delivered; giving up');
         return;
       }

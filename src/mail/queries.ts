@@ -52,6 +52,8 @@ export function createOutboxQueries(db: Knex) {
     scheduleRetry: (id: string, at: Date, error: string) => outbox().where({ id }).update({ next_attempt_at: at, locked_until: null, last_error: error }),
     markFailed: (id: string, error: string) =>
       outbox().where({ id }).update({ status: 'failed', sealed_message: null, locked_until: null, last_error: error }),
+    /** Forgets one mail at once (addressed to an erased account: see FORGET_WHEN_DONE). */
+    deleteMail: (id: string) => outbox().where({ id }).delete(),
     /** Forgets finished mails: the queue is not an archive. */
     purgeFinished: (before: Date) => outbox().whereNot({ status: 'pending' }).where('created_at', '<', before).delete(),
     listMails: () => outbox().orderBy('created_at'),

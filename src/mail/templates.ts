@@ -11,7 +11,12 @@ export interface MailCatalogue {
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
   invitation: { link: string; expiresIn: string };
+  /** Sent once the account is gone; its outbox row is deleted, not kept, once sent (docs/privacy.md). */
+  'account-deleted': { byOperator: boolean };
 }
+
+/** Mails whose queue row goes as soon as it is sent or fails: they are addressed to an erased person. */
+export const FORGET_WHEN_DONE: ReadonlySet<MailTemplate> = new Set(['account-deleted']);
 
 export type MailTemplate = keyof MailCatalogue;
 
@@ -22,6 +27,7 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'password-changed': (product) => `Your ${product} password was changed`,
   'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
   invitation: (product) => `Your ${product} account is ready`,
+  'account-deleted': (product) => `Your ${product} account was deleted`,
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 

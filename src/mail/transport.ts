@@ -53,7 +53,8 @@ export function createMailTransport(mail: Config['mail'], logger: Logger): MailT
       await mkdir(mail.outboxDir, { recursive: true, mode: 0o700 });
       const file = join(mail.outboxDir, `${new Date().toISOString().replaceAll(':', '-')}-${id}.eml`);
       await writeFile(file, info.message, { mode: 0o600 });
-      logger.info({ to: message.to, subject: message.subject, file }, `mail for ${message.to} written to ${file} (no SMTP_URL set)`);
+      // Never the address: logs outlive an account's erasure (docs/privacy.md).
+      logger.info({ mailId: id, subject: message.subject, file }, `mail written to ${file} (no SMTP_URL set)`);
     },
     close: () => composer.close(),
   };

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { guardStore, retryAfterSeconds, toLimitError, type LimiterFactory } from './store.js';
@@ -54,7 +54,9 @@ export function createLoginProtection(
   const waits = factory(`${kind}:wait`, { points: 1, duration: limits.loginDelayMaxSeconds });
   const knownIps = factory(`${kind}:known-ip`, { points: 1, duration: KNOWN_CONTEXT_SECONDS });
 
-  const accountKey = (email: string) => email.trim().toLowerCase();
+  // A digest of the normalised address, not the address: counters must not keep an erased
+  // account's address in Redis until their window ends (docs/privacy.md).
+  const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest('base64url');
   // Keyed hash: the store must not keep a list of where each person signs in from, not even one
   // that could be recovered by hashing every IPv4 address with a known email.
   const knownIpSecret = Buffer.from(hkdfSync('sha256', serverSecret, 'idp-known-ip', kind, 32));

@@ -3,12 +3,14 @@ import { createEventQueries } from '../../src/audit/queries.js';
 import { createAuditRecorder, type AuditRecorder } from '../../src/audit/recorder.js';
 import { createAuditServices, type AuditServices } from '../../src/audit/services.js';
 import type { Config } from '../../src/config/load.js';
+import { createPersonalDataVault, type PersonalDataVault } from '../../src/privacy/vault.js';
 import { createOutboundGuard, type OutboundGuardOptions } from '../../src/outbound/guard.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { TEST_OUTBOUND_ALLOWED, TEST_SERVER_SECRET } from './server.js';
 
 export interface AuditHarness extends AuditServices {
   audit: AuditRecorder;
+  vault: PersonalDataVault;
 }
 
 /** Webhook receivers in tests listen on loopback, which only an explicit allow-list lets webhooks reach. */
@@ -18,13 +20,14 @@ const LOOPBACK_ALLOWED: OutboundGuardOptions = { allowList: TEST_OUTBOUND_ALLOWE
 export function auditOn(db: Knex, clock: Clock, serverSecrets: string[] = [TEST_SERVER_SECRET], outbound: OutboundGuardOptions = LOOPBACK_ALLOWED): AuditHarness {
   const config = { serverSecrets } as unknown as Config;
   const guard = createOutboundGuard(outbound);
-  const audit = createAuditRecorder({ queries: createEventQueries(db), clock });
+  const vault = createPersonalDataVault({ db, serverSecrets, clock });
+  const audit = createAuditRecorder({ queries: createEventQueries(db), clock, vault });
   // Closing the harness closes the webhook connections too, so no socket outlives the test file.
   const close = async () => {
     await audit.close();
     await guard.close();
   };
-  return { audit: { ...audit, close }, ...createAuditServices({ config, db, clock, outbound: guard }) };
+  return { audit: { ...audit, close }, vault, ...createAuditServices({ config, db, clock, outbound: guard, vault }) };
 }
 
 /**

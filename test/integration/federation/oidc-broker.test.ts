@@ -18,7 +18,8 @@ describe('sign-in through an upstream OpenID Connect provider', () => {
   let strict: RegisteredClient;
   const groupIds: Record<string, string> = {};
 
-  const events = async (type: string) => server.container.db('events').where({ type }).orderBy('id');
+  // Personal values (the upstream subject) are stored encrypted: read them as the reader does.
+  const events = async (type: string) => server.container.vault.reveal(await server.container.db('events').where({ type }).orderBy('id'));
   const lastEvent = async (type: string) => (await events(type)).at(-1);
 
   beforeAll(async () => {

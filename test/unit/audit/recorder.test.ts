@@ -4,6 +4,9 @@ import type { EventQueries, NewEvent } from '../../../src/audit/queries.js';
 import { AppError } from '../../../src/errors/app-error.js';
 import { ManualClock } from '../../support/manual-clock.js';
 
+/** These events are about no account: nothing to encrypt (the vault is tested in test/unit/privacy). */
+const PLAINTEXT = { protect: async <T,>(rows: T[]) => rows };
+
 /** Queries whose appends wait until the test lets them finish, or fail. */
 function controlledQueries() {
   const batches: NewEvent[][] = [];
@@ -28,7 +31,7 @@ function controlledQueries() {
 describe('audit recorder (group commit)', () => {
   it('writes events recorded while a write is in flight together, in one later transaction', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock(), vault: PLAINTEXT });
     const first = recorder.record({ type: 'login.succeeded', accountId: 'a1' });
     await settle();
     await first;
@@ -45,7 +48,7 @@ describe('audit recorder (group commit)', () => {
 
   it('fails every caller of a failed batch with a 503, and keeps working afterwards', async () => {
     const { queries, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock(), vault: PLAINTEXT });
     const failing = [recorder.record({ type: 'login.failed' }), recorder.record({ type: 'login.failed' })];
     await settle('reject');
     for (const result of await Promise.allSettled(failing)) {
@@ -68,7 +71,7 @@ describe('audit recorder (group commit)', () => {
         return { ids: rows.map(String), deliveries: 0 };
       },
     } as unknown as EventQueries;
-    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock(), vault: PLAINTEXT });
     const results = await Promise.allSettled([
       recorder.record({ type: 'logout' }),
       recorder.record({ type: 'grant.revoked' }),
@@ -81,7 +84,7 @@ describe('audit recorder (group commit)', () => {
   it('fills in the actor, caps and cleans values, and stamps the clock time', async () => {
     const { queries, batches, settle } = controlledQueries();
     const clock = new ManualClock(Date.parse('2026-11-27T12:00:00.000Z'));
-    const recorder = createAuditRecorder({ queries, clock });
+    const recorder = createAuditRecorder({ queries, clock, vault: PLAINTEXT });
     const done = recorder.record({
       type: 'login.failed',
       outcome: 'failure',
@@ -106,7 +109,7 @@ describe('audit recorder (group commit)', () => {
 
   it('tells listeners how many webhook deliveries a batch queued', async () => {
     const { queries, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock(), vault: PLAINTEXT });
     const seen: number[] = [];
     recorder.onAppended((deliveries) => seen.push(deliveries));
     const done = Promise.all([recorder.record({ type: 'logout' }), recorder.record({ type: 'logout' })]);
@@ -117,7 +120,7 @@ describe('audit recorder (group commit)', () => {
 
   it('on close, writes what is queued and then refuses new events', async () => {
     const { queries, batches, settle } = controlledQueries();
-    const recorder = createAuditRecorder({ queries, clock: new ManualClock() });
+    const recorder = createAuditRecorder({ queries, clock: new ManualClock(), vault: PLAINTEXT });
     const pending = recorder.record({ type: 'keys.rotated' });
     const closing = recorder.close();
     await settle();
@@ -130,7 +133,7 @@ describe('audit recorder (group commit)', () => {
   it('samples: the first call per key in a window is written with the count of the calls since the last one', async () => {
     const { queries, batches, settle } = controlledQueries();
     const clock = new ManualClock();
-    const recorder = createAuditRecorder({ queries, clock });
+    const recorder = createAuditRecorder({ queries, clock, vault: PLAINTEXT });
     const event = { type: 'token.introspected' as const, clientId: 'rs', detail: { active: true } };
     const first = recorder.recordSampled('introspection:rs', event);
     await settle();
