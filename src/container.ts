@@ -242,6 +242,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
       secondFactor: await services.mfa.removeAll(account.id),

@@ -34,6 +34,8 @@ export interface AccountFlowDeps {
    * names of the providers unlinked and whether a factor was removed.
    */
   removeUnprovenSignIns?: (account: AccountRow, origin: RequestOrigin) => Promise<RemovedSignIns>;
+  /** The audit key work an event about an account costs, done for an address without one (no enumeration). */
+  keyWorkForNoAccount?: () => Promise<void>;
 }
 
 export interface RemovedSignIns {

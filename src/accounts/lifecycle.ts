@@ -56,6 +56,7 @@ export function buildAccountLifecycle(deps: {
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
   removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
+  keyWorkForNoAccount?: AccountFlowDeps['keyWorkForNoAccount'];
 }) {
   const { config, db, clock, logger } = deps;
   const outboxQueries = createOutboxQueries(db);
@@ -96,6 +97,7 @@ export function buildAccountLifecycle(deps: {
       provider: deps.provider,
       hasSecondFactor: deps.hasSecondFactor,
       removeUnprovenSignIns: deps.removeUnprovenSignIns,
+      keyWorkForNoAccount: deps.keyWorkForNoAccount,
     }),
     selfService: createSelfService({
       ...shared,

@@ -40,7 +40,7 @@ export function createRecoveryService(deps: AccountFlowDeps) {
     /**
      * Rule (no enumeration, by answer or by time): an address without an active account costs the
      * same work as one with: a token minted and hashed, the same token statements, a mail rendered,
-     * sealed and put through the same queue statement, one event. Only whether rows are written differs.
+     * sealed and put through the same queue statement, the same audit key work, one event. Only whether rows are written differs.
      */
     async requestReset(emailInput: string, origin: RequestOrigin): Promise<void> {
       const email = emailInput.trim();
@@ -50,6 +50,7 @@ export function createRecoveryService(deps: AccountFlowDeps) {
         ? await tokens.issue({ account: active, purpose: 'reset_password', email: active.email, ttlSeconds: ttl })
         : await tokens.issueDecoy({ purpose: 'reset_password', email, ttlSeconds: ttl });
       await deps.mailer.sendOrDiscard(Boolean(active), active?.email ?? email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+      if (!account) await deps.keyWorkForNoAccount?.();
       if (active) await audit.record({ type: 'account.password_reset_requested', accountId: active.id, origin });
       else await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
     },

@@ -14,6 +14,13 @@ interface PersonalRow {
   detail: Record<string, unknown>;
 }
 
+/**
+ * The nil UUID names no account. Its key row stands in for one, so that a path that must not reveal
+ * whether an address has an account (the password-reset request) does the same key work for an
+ * address without one as for an account's first event.
+ */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
 /** How long a writer reuses an account's key before reading it again (see `protect`). */
 const WRITE_CACHE_MS = 60_000;
 const WRITE_CACHE_MAX = 10_000;
@@ -70,6 +77,11 @@ export function createPersonalDataVault(deps: { db: Knex; serverSecrets: readonl
       if (ids.length === 0) return rows;
       const keys = await keysForWriting(ids);
       return rows.map((row) => (row.account_id === null ? row : protectRow(row, keys.get(row.account_id) ?? null)));
+    },
+
+    /** The key work an account's event costs, for an event about no account (see NO_ACCOUNT). */
+    async standInForNoAccount(): Promise<void> {
+      await keysForWriting([NO_ACCOUNT]);
     },
 
     /** Decrypts a page of events with one query for the keys of all its accounts. */

@@ -249,6 +249,9 @@ describe('admin API', () => {
       const again = await first.agent.request((await startAuthorization(web, { prompt: 'none' })).url.href);
       expect(new URL(again.url).searchParams.get('error')).toBe('login_required');
 
+      const exported = await call('GET', `${V1}/accounts/${erinId}/export`);
+      expect(exported).toMatchObject({ status: 200, body: { account: { id: erinId, email: 'erin@example.com' } } });
+      expect(JSON.stringify(exported.body)).not.toContain('password_hash');
       expect((await call('DELETE', `${V1}/accounts/${erinId}`)).status).toBe(204);
       expect((await call('GET', `${V1}/accounts/${erinId}`)).status).toBe(404);
     });

@@ -66,7 +66,8 @@ describe('SCIM provisioning lifecycle', () => {
     const again = await signIn(app, { email: 'nia@contoso.test', password: PASSWORD }, {}, agent);
     expect(again.callback.url).not.toContain('code=');
 
-    const [event] = await env.server.container.db('events').where({ type: 'account.disabled', account_id: id });
+    // Stored encrypted under the account's data key (docs/privacy.md); read through the vault.
+    const [event] = await env.server.container.vault.reveal(await env.server.container.db('events').where({ type: 'account.disabled', account_id: id }));
     expect(event).toMatchObject({ actor_type: 'directory', actor_id: scim.directoryId });
     expect(event.detail.changes.status).toEqual({ before: 'active', after: 'disabled' });
   });
