@@ -189,6 +189,8 @@ async function createFixtures(server: TestServer, admin: ApiClient): Promise<Rec
   const grant = await ok('POST', '/object-grants', { subject_type: 'account', subject_id: account.id, permission_id: detail.permissions[0].id, object: 'document:1' });
   const attribute = await ok('POST', '/attributes', { name: 'fuzz_level', type: 'string', label: 'Fuzz level' });
   await ok('PUT', `/accounts/${account.id}/roles/${role.id}`);
+  const directory = await ok('POST', '/scim/directories', { name: 'Fuzz directory', send_invitations: false });
+  const token = await ok('POST', `/scim/directories/${directory.id}/tokens`, { label: 'fuzz' });
   return {
     accountId: [account.id],
     clientId: [client.client_id],
@@ -202,5 +204,7 @@ async function createFixtures(server: TestServer, admin: ApiClient): Promise<Rec
     attributeName: [attribute.name],
     scopeName: ['profile'],
     sessionUid: ['no-such-session'],
+    directoryId: [directory.id],
+    tokenId: [token.id],
   };
 }
