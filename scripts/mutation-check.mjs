@@ -64,6 +64,9 @@ const MUTANTS = [
     ] },
   { id: 'secret/bearer-storage-key', guard: 'secret hashing', what: 'oidc models filed under the bearer value itself', tests: ['test/integration/adapters/stored-secrets.test.ts'],
     edits: [{ file: 'src/oidc/adapters/stored-id.ts', find: 'sha256(id)', replace: 'id' }] },
+  // Protocol edges.
+  { id: 'protocol/public-introspection', guard: 'introspection policy', what: 'a public client may introspect its own tokens', tests: [T('protocol-edges')],
+    edits: [{ file: 'src/oidc/introspection-policy.ts', find: "if (client.clientAuthMethod === 'none') return false;", replace: '' }] },
   // Security headers and cookie flags.
   { id: 'header/csp', guard: 'header', what: 'no Content-Security-Policy', tests: [T('security-headers')],
     edits: [{ file: 'src/http/security-headers.ts', find: 'contentSecurityPolicy: {', replace: 'contentSecurityPolicy: false && {' }] },
