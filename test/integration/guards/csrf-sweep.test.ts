@@ -99,7 +99,7 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     const confirm = await agent.request(`${env.issuer}/session/end`);
     const xsrf = UserAgent.field(confirm, 'xsrf');
     const action = UserAgent.action(confirm, '/session/end/confirm');
-    for (const form of [{ logout: 'yes' }, { logout: 'yes', xsrf: `${xsrf.slice(0, -2)}xx` }]) {
+    for (const form of [{ logout: 'yes' }, { logout: 'yes', xsrf: `${xsrf.slice(0, -2)}xx` }] as Record<string, string>[]) {
       const refused = await agent.request(action, { form });
       expect(refused.status).toBe(400);
       expect(refused.body).toContain('xsrf token invalid');
