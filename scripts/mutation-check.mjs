@@ -4,7 +4,7 @@
 // one test fails with it removed ("caught"); "SURVIVED" means no test would miss it.
 //
 //   node scripts/mutation-check.mjs                 # every mutant, in the storage mode of the environment
-//   node scripts/mutation-check.mjs --only csrf     # mutants whose id contains "csrf"
+//   node scripts/mutation-check.mjs --only csrf,decoy   # mutants whose id contains "csrf" or "decoy"
 //   node scripts/mutation-check.mjs --list          # the mutants, without running anything
 //
 // Storage as for the tests: DATABASE_URL and REDIS_URL for PostgreSQL + Redis, neither for embedded.
@@ -12,7 +12,7 @@
 // refuses to start while a file it mutates has uncommitted changes. The CSRF mutants are enumerated
 // from the sources: one per `requireCsrf()` on a route, so a new form route is covered without
 // editing this file. Exit code 0 only when the baseline passes and every mutant is caught.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -115,7 +115,7 @@ function csrfRouteMutants() {
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const selected = MUTANTS.filter((mutant) => !only || mutant.id.includes(only));
+const selected = MUTANTS.filter((mutant) => !only || only.split(',').some((part) => mutant.id.includes(part)));
 const mode = process.env.DATABASE_URL ? `PostgreSQL + Redis (${process.env.REDIS_URL ? 'with' : 'without'} Redis)` : 'embedded (PGlite, no Redis)';
 
 if (args.includes('--list')) {
@@ -133,7 +133,15 @@ const originals = new Map(touched.map((file) => [file, readFileSync(join(root, f
 const restore = () => {
   for (const [file, text] of originals) writeFileSync(join(root, file), text);
 };
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { restore(); process.exit(130); });
+/** The jest run in progress, stopped with the script. */
+let running;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    running?.kill('SIGKILL');
+    restore();
+    process.exit(130);
+  });
+}
 
 function apply(mutant) {
   const texts = new Map();
@@ -156,15 +164,22 @@ function apply(mutant) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'mutation-check-'));
 /** Runs jest on the files, one worker; returns the names of failed tests (or the suite error). */
-function runTests(files) {
+async function runTests(files) {
   const output = join(scratch, 'result.json');
   rmSync(output, { force: true });
   const started = Date.now();
-  const result = spawnSync(
-    process.execPath,
-    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', '--runInBand', '--silent', '--json', '--outputFile', output, ...files],
-    { cwd: root, encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 },
-  );
+  // Asynchronous, so that Ctrl-C reaches the handler above (which restores the sources) at once.
+  const result = await new Promise((resolve) => {
+    running = spawn(
+      process.execPath,
+      ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', '--runInBand', '--silent', '--json', '--outputFile', output, ...files],
+      { cwd: root, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    running.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    running.on('close', (status) => resolve({ status, stderr }));
+  });
+  running = undefined;
   const seconds = Math.round((Date.now() - started) / 1000);
   let failed = [];
   try {
@@ -182,7 +197,7 @@ function runTests(files) {
 
 console.log(`Mutation check: ${selected.length} mutants, storage ${mode}`);
 const files = [...new Set(selected.flatMap((mutant) => mutant.tests))];
-const baseline = runTests(files);
+const baseline = await runTests(files);
 if (baseline.failed.length) {
   console.error(`Baseline failed (${baseline.seconds}s), no mutant can be judged:\n  ${baseline.failed.join('\n  ')}`);
   process.exit(1);
@@ -195,7 +210,7 @@ try {
     apply(mutant);
     let outcome;
     try {
-      outcome = runTests(mutant.tests);
+      outcome = await runTests(mutant.tests);
     } finally {
       restore();
     }
