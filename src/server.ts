@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { Container } from './container.js';
@@ -20,21 +20,25 @@ export interface RunningServer {
  * 3. the listener closes, idle keep-alive connections are closed, and busy ones get until
  *    SHUTDOWN_TIMEOUT_MS to finish before they are cut.
  */
-export async function startHttpServer(container: Container, listen: { port: number; host: string }): Promise<RunningServer> {
+export async function startHttpServer(container: Container, listen: { port: number; host: string } | { listening: Server }): Promise<RunningServer> {
   let accepting = true;
   const app = buildApp(container, { accepting: () => accepting });
   const handle = app.callback();
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (!accepting) res.setHeader('Connection', 'close');
     void handle(req, res);
-  });
+  };
+  // A listener bound beforehand (tests bind port 0 first, since the issuer must name the port).
+  const server = 'listening' in listen ? listen.listening.on('request', onRequest) : createServer(onRequest);
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
+  if (!('listening' in listen)) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => resolve());
+    });
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -88,9 +88,12 @@ describeInBrowser('RP-initiated logout through the hosted pages in Chromium', ()
     const start = await startAuthorization(client, { redirect_uri: site.callbackUrl });
     await signInThroughPages(page, start.url.href, alice);
     await page.waitForURL((url) => url.href.startsWith(site.callbackUrl));
+    expect(await showsLoginForm(page)).toBe(false);
     await page.goto(oidc.buildEndSessionUrl(client.config).href);
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+    // The session really ended: the next authorization request asks for the password again.
+    expect(await showsLoginForm(page)).toBe(true);
     await context.close();
   });
 });

@@ -6,7 +6,7 @@ import { buildContainer, type Container } from '../../src/container.js';
 import { startHttpServer, type RunningServer } from '../../src/server.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { TestDatabase } from './database.js';
-import { baseTestEnv, freePort } from './server.js';
+import { baseTestEnv, listenOnFreePort } from './server.js';
 
 export interface OwnStoreServer {
   issuer: string;
@@ -26,7 +26,7 @@ export async function startOwnStoreServer(options: {
   redisUrl?: string;
   env?: Record<string, string>;
 }): Promise<OwnStoreServer> {
-  const port = await freePort();
+  const { listener, port } = await listenOnFreePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-own-'));
   const databaseEnv = options.databaseUrl
@@ -46,8 +46,11 @@ export async function startOwnStoreServer(options: {
     database: options.databaseUrl ? undefined : options.testDatabase?.database,
     redis: options.redisUrl ? undefined : null,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  }).catch((error: unknown) => {
+    listener.close();
+    throw error;
   });
-  const http = await startHttpServer(container, { port, host: '127.0.0.1' });
+  const http = await startHttpServer(container, { listening: listener });
   return {
     issuer,
     container,

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * A port that was free a moment ago, for servers in other processes (which bind it themselves; a
+ * race with another program is possible there). In-process servers use listenOnFreePort().
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -38,6 +43,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** An HTTP listener bound to port 0 on loopback: the system picks the port, and it stays ours. */
+export async function listenOnFreePort(): Promise<{ listener: Server; port: number }> {
+  const listener = createHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => resolve());
+  });
+  return { listener, port: (listener.address() as { port: number }).port };
+}
+
 /**
  * The real application on a random port, on this file's own database (and Redis when REDIS_URL is
  * set), with bcrypt at its lowest cost so logins are quick.
@@ -45,7 +60,8 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger; outboundResolver?: Resolver } = {},
 ): Promise<TestServer> {
-  const port = await freePort();
+  // Bound first, then the app built for that port: no window in which another process takes it.
+  const { listener, port } = await listenOnFreePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-test-'));
   const testDatabase = options.testDatabase ?? (await openTestDatabase());
@@ -65,8 +81,11 @@ export async function startTestServer(
     clock: options.clock,
     logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     outboundResolver: options.outboundResolver,
+  }).catch((error: unknown) => {
+    listener.close();
+    throw error;
   });
-  const http = await startHttpServer(container, { port, host: '127.0.0.1' });
+  const http = await startHttpServer(container, { listening: listener });
   return {
     issuer,
     container,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
-import { freePort } from './server.js';
+import { listenOnFreePort } from './server.js';
 import type { UserAgent } from './user-agent.js';
 
 export interface UpstreamUser {
@@ -12,8 +12,9 @@ export interface UpstreamUser {
   groups?: string[];
 }
 
-function listen(server: Server, port: number) {
-  return new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+/** Hands the requests of a listener bound beforehand (port 0, so the issuer could name its port) to a handler. */
+function serveOn(listener: Server, handler: (req: IncomingMessage, res: ServerResponse) => unknown): Server {
+  return listener.on('request', handler);
 }
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
@@ -22,7 +23,7 @@ const close = (server: Server) => new Promise<void>((resolve) => server.close(()
  * whoever `next` names at once (or answers access_denied), so tests choose the upstream identity.
  */
 export async function startUpstreamOidc(options: { clientId: string; clientSecret: string; redirectUris: string[] }) {
-  const port = await freePort();
+  const { listener, port } = await listenOnFreePort();
   const issuer = `http://127.0.0.1:${port}`;
   const users = new Map<string, UpstreamUser>();
   const state: { next: { sub: string; amr?: string[]; acr?: string } | { error: string } } = { next: { error: 'access_denied' } };
@@ -54,7 +55,7 @@ export async function startUpstreamOidc(options: { clientId: string; clientSecre
   });
   console.warn = warn;
   const callback = provider.callback();
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const server = serveOn(listener, async (req: IncomingMessage, res: ServerResponse) => {
     if (!req.url?.startsWith('/login/')) return callback(req, res);
     const details = await provider.interactionDetails(req, res);
     const next = state.next;
@@ -69,7 +70,6 @@ export async function startUpstreamOidc(options: { clientId: string; clientSecre
       consent: { grantId: await grant.save() },
     });
   });
-  await listen(server, port);
   return {
     issuer,
     users,
@@ -90,14 +90,14 @@ export async function startUpstreamOidc(options: { clientId: string; clientSecre
  * what it saw for the test to inspect.
  */
 export async function startOAuthStub(options: { clientId: string; clientSecret: string }) {
-  const port = await freePort();
+  const { listener, port } = await listenOnFreePort();
   const base = `http://127.0.0.1:${port}`;
   const codes = new Map<string, { challenge: string; redirectUri: string; user: string }>();
   const tokens = new Map<string, string>();
   const users = new Map<string, Record<string, unknown>>();
   const seen: { authorize: Record<string, string>[]; token: Record<string, string>[] } = { authorize: [], token: [] };
   const control = { user: '', deny: false };
-  const server = createServer(async (req, res) => {
+  const server = serveOn(listener, async (req, res) => {
     const url = new URL(req.url ?? '/', base);
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -138,7 +138,6 @@ export async function startOAuthStub(options: { clientId: string; clientSecret: 
     }
     json(404, { message: 'Not Found' });
   });
-  await listen(server, port);
   return { base, users, seen, control, close: () => close(server) };
 }
 

@@ -111,7 +111,8 @@ describe('the account page', () => {
     expect((await phone.request(`${env.issuer}/account`)).url).toContain('/interaction/');
     expect(await env.server.container.db('events').where({ type: 'session.revoked' })).toHaveLength(1);
 
-    // Another account's session, an unknown one and a malformed id are all refused plainly.
+    // An ended session and a malformed id are refused plainly (another account's live session and
+    // grant: guards/owner-checks.test.ts).
     const csrf = UserAgent.field(ended, 'csrf');
     const unknown = await laptop.request(`${env.issuer}/account/sessions/${phoneSession.uid}/revoke`, { form: { csrf } });
     expect(unknown.status).toBe(404);
@@ -163,7 +164,7 @@ describe('the account page', () => {
     await expect(oidc.refreshTokenGrant(web.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     const [event] = await env.server.container.db('events').where({ type: 'grant.revoked', client_id: web.clientId });
     expect(event.detail).toMatchObject({ grantId, via: 'account' });
-    // Someone else's grant id is not found for this account.
+    // The revoked grant's id is not found a second time (another account's live grant: guards/owner-checks.test.ts).
     const again = await submit(agent, removed, '/account/name', { name: 'Kim' });
     const foreign = await agent.request(`${env.issuer}/account/applications/${grantId}/revoke`, { form: { csrf: UserAgent.field(again, 'csrf') } });
     expect(foreign.status).toBe(404);

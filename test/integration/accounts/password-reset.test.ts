@@ -64,13 +64,19 @@ describe('password reset', () => {
     await forgot('late@example.com');
     const link = await resetLink('late@example.com');
     clock.advance(29 * 60);
-    expect((await new UserAgent().request(link)).status).toBe(200);
+    const agent = new UserAgent();
+    const form = await agent.request(link);
+    expect(form.status).toBe(200);
     clock.advance(60);
     const expired = await new UserAgent().request(link);
     expect(expired.status).toBe(400);
     expect(expired.body).toContain('This link has expired');
     // The form fetched before the expiry cannot be posted after it either.
+    const late = await submit(agent, form, '/account/reset', { password: NEW });
+    expect(late.status).toBe(400);
+    expect(late.body).toContain('This link has expired');
     expect(await passwordWorks('late@example.com', OLD)).toBe(true);
+    expect(await passwordWorks('late@example.com', NEW)).toBe(false);
   });
 
   it('works only for the newest link, and not after a password change', async () => {

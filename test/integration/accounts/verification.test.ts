@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { createTestClock, followLink, mailLink, signUp, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
+import { comparable, createTestClock, followLink, mailLink, signUp, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
 import { exchangeCode, registerClient, signIn, startAuthorization, submitConsent, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
 
@@ -79,6 +79,9 @@ describe('email verification links', () => {
     const known = await resend('done@example.com');
     const unknown = await resend('ghost@example.com');
     expect(known.url).toBe(unknown.url);
+    // The same page, not only the same address: status and content, the per-request CSRF token aside.
+    expect(known.status).toBe(unknown.status);
+    expect(comparable(known)).toBe(comparable(unknown));
     await env.flushMail();
     expect(env.smtp.pending('done@example.com')).toHaveLength(0);
     expect(env.smtp.pending('ghost@example.com')).toHaveLength(0);

@@ -152,6 +152,9 @@ describe('one event per flow', () => {
     const othersTokens = await exchangeCode(web, other.start, other.callback.url);
     const notOwner = await only(() => oidc.tokenRevocation(machine.config, othersTokens.refresh_token!));
     expect(notOwner).toMatchObject({ type: 'token.revoked', outcome: 'failure', client_id: machine.clientId, detail: { reason: 'not_owner', tokenClientId: web.clientId } });
+    // The refusal is real, not only recorded: the owner's refresh token still works.
+    const refreshed = await oidc.refreshTokenGrant(web.config, othersTokens.refresh_token!);
+    expect(refreshed.access_token).toEqual(expect.any(String));
   });
 
   it('introspection: sampled, one event per client per minute with the count of the others', async () => {

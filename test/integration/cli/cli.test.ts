@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { runCli, startServerProcess, type ServerProcess } from '../../support/processes.js';
 import { TEST_SERVER_SECRET } from '../../support/server.js';
+import { signInToAccount } from '../../support/accounts.js';
+import { UserAgent } from '../../support/user-agent.js';
 
 // Each step spawns a process that loads the app and opens the database: minutes on a busy 2-core machine.
 jest.setTimeout(240_000);
@@ -103,10 +105,18 @@ describe('idp CLI in embedded mode while the server runs', () => {
   });
 
   it('disables a user through the server', async () => {
-    await runCli(['user', 'create', '--email', 'temp@example.com'], env);
+    // The issuer the server derives from PORT (ISSUER is not set here).
+    const issuer = `http://localhost:${server.port}`;
+    const person = { email: 'temp@example.com', password: 'a long enough password' };
+    expect((await runCli(['user', 'create', '--email', person.email, '--password-stdin'], env, `${person.password}\n`)).code).toBe(0);
+    expect((await signInToAccount(new UserAgent(), issuer, person)).url).toBe(`${issuer}/account`);
     const disabled = await runCli(['user', 'disable', 'temp@example.com', '--json'], env);
     expect(disabled.code).toBe(0);
     expect(json(disabled.stdout)).toMatchObject({ email: 'temp@example.com', status: 'disabled' });
+    // The printed status is the command's own text; the running server is what must refuse the account now.
+    const refused = await signInToAccount(new UserAgent(), issuer, person);
+    expect(refused.url).toContain('/interaction/');
+    expect(refused.status).toBe(401);
   });
 });
 

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { appRouters } from '../../../src/app.js';
+import { signInToAccount, startAccountServer, type AccountTestServer } from '../../support/accounts.js';
+import { registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
+import { UserAgent, type Page } from '../../support/user-agent.js';
+
+const PASSWORD = 'the quiet river runs deep';
+const REFUSAL = 'This form has expired or was not sent from this site.';
+/** The bearer-token APIs take no cookies, so CSRF does not apply to them. */
+const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz');
+
+/**
+ * Issue 24: every hosted form route refuses a POST whose CSRF token is missing, forged, or sent
+ * without its cookie, and changes nothing. The routes are enumerated from the routers, so a new
+ * form route without requireCsrf() fails here. The requests come from a signed-in browser with a
+ * live interaction, so a route that skipped the check would act on them.
+ */
+describe('CSRF: every form route refuses a missing or forged token and changes nothing', () => {
+  let env: AccountTestServer;
+  let web: RegisteredClient;
+  let browser: UserAgent;
+  let accountPage: Page;
+  let forms: { method: string; path: string }[];
+  const values: Record<string, string> = {};
+
+  beforeAll(async () => {
+    env = await startAccountServer();
+    web = await registerClient(env.issuer, env.server.container);
+    forms = appRouters(env.server.container).flatMap((router) =>
+      router.stack.flatMap((layer) => (layer.methods.includes('POST') && !isApi(String(layer.path)) ? [{ method: 'POST', path: String(layer.path) }] : [])),
+    );
+    const account = await env.server.container.accounts.createAccount({ email: 'csrf@example.com', name: 'Csrf Person', password: PASSWORD, emailVerified: true });
+    browser = new UserAgent('http://127.0.0.1:9/');
+    accountPage = await signInToAccount(browser, env.issuer, { email: 'csrf@example.com', password: PASSWORD });
+    expect(accountPage.url).toBe(`${env.issuer}/account`);
+    // A live interaction of this browser (the consent step), for the /interaction/:uid forms.
+    const consent = await browser.request((await startAuthorization(web, { prompt: 'consent' })).url.href);
+    values.uid = /\/interaction\/([^/"?]+)/.exec(consent.url)![1];
+    const [session] = await env.server.container.sessionIndex.listSessions(env.server.container.providers.current(), account.id);
+    values.sessionUid = session.uid;
+    values.slug = 'upstream';
+    values.grantId = 'a-grant-id';
+  });
+  afterAll(() => env.close());
+
+  /** Every row of every table: the refused requests must leave all of it as it was. */
+  async function snapshot(): Promise<string> {
+    const { db } = env.server.container;
+    const tables: Array<{ table_name: string }> = await db('information_schema.tables').select('table_name').whereRaw('table_schema = current_schema()').andWhere('table_type', 'BASE TABLE').orderBy('table_name');
+    const rows: string[] = [];
+    for (const { table_name } of tables) {
+      const result = await db.raw('select to_jsonb(t)::text as row from ?? t order by 1', [table_name]);
+      rows.push(...(result.rows as Array<{ row: string }>).map((row) => `${table_name} ${row.row}`));
+    }
+    return rows.join('\n');
+  }
+
+  const fill = (path: string) => path.replace(/:(\w+)/g, (_match, name: string) => (name === 'uid' && path.startsWith('/account/sessions') ? values.sessionUid : (values[name] ?? 'probe')));
+  /** What each form would act on if it accepted the post: every field any of them reads. */
+  const fields = { name: 'Mallory', email: 'mallory@example.com', password: 'mallory owns this now', current: PASSWORD, code: '123456', token: 'x', sign_out_others: 'yes' };
+
+  it('enumerates the form routes named by the issue', () => {
+    const paths = forms.map((form) => form.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      '/interaction/:uid/login', '/interaction/:uid/confirm', '/interaction/:uid/deny', '/interaction/:uid/mfa', '/interaction/:uid/mfa/enroll',
+      '/account/reset', '/account/email', '/account/email/confirm', '/account/sessions/:uid/revoke', '/account/applications/:grantId/revoke',
+      '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug',
+    ]));
+    expect(forms.length).toBeGreaterThanOrEqual(29);
+  });
+
+  it('refuses each with 403 when the token is missing, forged, or sent without its cookie', async () => {
+    const before = await snapshot();
+    const realToken = UserAgent.field(accountPage, 'csrf');
+    const stranger = new UserAgent('http://127.0.0.1:9/');
+    const wrong: Array<{ route: string; how: string; status: number; url: string; body: string }> = [];
+    let checked = 0;
+    for (const form of forms) {
+      const url = `${env.issuer}${fill(form.path)}`;
+      for (const [how, agent, body] of [
+        ['missing', browser, fields],
+        ['forged', browser, { ...fields, csrf: `${realToken.slice(0, -2)}xx` }],
+        ['empty', browser, { ...fields, csrf: '' }],
+        ['no cookie', stranger, { ...fields, csrf: realToken }],
+      ] as const) {
+        const page = await agent.request(url, { form: body as Record<string, string> });
+        checked += 1;
+        if (page.status !== 403 || !page.body.includes(REFUSAL)) wrong.push({ route: form.path, how, status: page.status, url: page.url, body: page.body.slice(0, 200) });
+      }
+    }
+    expect(checked).toBe(forms.length * 4);
+    expect(wrong).toEqual([]);
+    expect(await snapshot()).toBe(before);
+    // The browser is still signed in with its session and interaction untouched.
+    expect((await browser.request(`${env.issuer}/account`)).url).toBe(`${env.issuer}/account`);
+  });
+
+  it("the logout confirmation refuses a missing or forged xsrf field, and the session stays", async () => {
+    const agent = new UserAgent('http://127.0.0.1:9/');
+    await env.server.container.accounts.createAccount({ email: 'csrf-logout@example.com', password: PASSWORD, emailVerified: true });
+    expect((await signInToAccount(agent, env.issuer, { email: 'csrf-logout@example.com', password: PASSWORD })).url).toBe(`${env.issuer}/account`);
+    const confirm = await agent.request(`${env.issuer}/session/end`);
+    const xsrf = UserAgent.field(confirm, 'xsrf');
+    const action = UserAgent.action(confirm, '/session/end/confirm');
+    for (const form of [{ logout: 'yes' }, { logout: 'yes', xsrf: `${xsrf.slice(0, -2)}xx` }] as Record<string, string>[]) {
+      const refused = await agent.request(action, { form });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('xsrf token invalid');
+      expect((await agent.request(`${env.issuer}/account`)).url).toBe(`${env.issuer}/account`);
+    }
+    // The real field signs out: the refusals above were about the token, not the form.
+    await agent.request(action, { form: { logout: 'yes', xsrf } });
+    expect((await agent.request(`${env.issuer}/account`)).url).toContain('/interaction/');
+  });
+});
