@@ -44,7 +44,7 @@ export function createAccountPages(container: Container) {
       mfa: container.mfa,
       audit: container.audit,
       mfaProtection: container.mfaProtection,
-      confirmPassword: createPasswordConfirmation({ hasher: container.hasher, loginProtection: container.loginProtection }),
+      confirmPassword: createPasswordConfirmation(container),
     }),
   ];
   return {

@@ -96,4 +96,16 @@ describe('lockout recovery resets the failure count', () => {
     expect(await signsIn('confirm@example.com', 'wrong password')).toBe(false);
     expect(await isLocked('confirm@example.com')).toBe(true);
   });
+  it('locks the account when the failure that reaches the cap is a wrong current password on the account pages', async () => {
+    await create('confirm-locks@example.com');
+    const agent = new UserAgent();
+    await signInToAccount(agent, env.issuer, { email: 'confirm-locks@example.com', password: PASSWORD });
+    for (let attempt = 1; attempt <= LOCKOUT; attempt += 1) {
+      const form = await agent.request(`${env.issuer}/account/password`);
+      expect((await submit(agent, form, '/account/password', { current: 'wrong password', password: NEW_PASSWORD })).status).toBe(400);
+      expect(await isLocked('confirm-locks@example.com')).toBe(attempt === LOCKOUT);
+    }
+    const account = await env.server.container.accounts.findByEmail('confirm-locks@example.com');
+    expect(await env.server.container.db('events').where({ type: 'account.locked', account_id: account!.id })).toHaveLength(1);
+  });
 });
