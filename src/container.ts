@@ -249,6 +249,21 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     }),
   });
 
+  const erasure = createAccountErasure({
+    queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
+    findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
+    // Back-channel logout (another issue) will hook in here, before the session ends.
+    endEverything: async (accountId) => {
+      const provider = providerHolder.current();
+      const sessions = await sessionIndex.revokeSessions(provider, accountId);
+      const grants = await sessionIndex.listGrants(provider, accountId);
+      for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+      // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
+      await sessionIndex.revokeTokens(provider, accountId);
+      return { sessions, grants: grants.length };
+    },
+  });
+
   const scim = buildScim({
     config, db, clock, logger, audit,
     directories: services.scimDirectories,
@@ -257,6 +272,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     accountTokens: lifecycle.accountTokens,
     mailer: lifecycle.mailer,
     invalidateAccess: () => access.invalidate(),
+    eraseAccount: (accountId, actor) => erasure.eraseAccount(accountId, actor),
   });
 
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -305,20 +321,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
         grants: (accountId) => sessionIndex.listGrants(providerHolder.current(), accountId),
       },
     }),
-    erasure: createAccountErasure({
-      queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
-      findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
-      // Back-channel logout (another issue) will hook in here, before the session ends.
-      endEverything: async (accountId) => {
-        const provider = providerHolder.current();
-        const sessions = await sessionIndex.revokeSessions(provider, accountId);
-        const grants = await sessionIndex.listGrants(provider, accountId);
-        for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
-        // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
-        await sessionIndex.revokeTokens(provider, accountId);
-        return { sessions, grants: grants.length };
-      },
-    }),
+    erasure,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>

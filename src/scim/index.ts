@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { AccountTokens } from '../accounts/account-tokens.js';
 import { accountLinks } from '../accounts/links.js';
+import type { Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { Config } from '../config/load.js';
 import type { Mailer } from '../mail/outbox.js';
@@ -39,6 +40,7 @@ export function buildScim(deps: {
   accountTokens: AccountTokens;
   mailer: Mailer;
   invalidateAccess: () => void;
+  eraseAccount: (accountId: string, actor: Actor) => Promise<unknown>;
 }) {
   const { config } = deps;
   const queries = createScimQueries(deps.db);
@@ -53,12 +55,7 @@ export function buildScim(deps: {
       await deps.sessionIndex.revokeSessions(provider, accountId);
       await deps.sessionIndex.revokeTokens(provider, accountId);
     },
-    async endEverything(accountId) {
-      const provider = deps.provider();
-      await deps.sessionIndex.revokeSessions(provider, accountId);
-      for (const grant of await deps.sessionIndex.listGrants(provider, accountId)) await deps.sessionIndex.revokeGrant(provider, accountId, grant.grantId);
-      await deps.sessionIndex.revokeTokens(provider, accountId);
-    },
+    eraseAccount: deps.eraseAccount,
     onChange: deps.invalidateAccess,
     // The invitation is a password-reset link with a longer life: setting the password proves the address.
     async invite(account) {

@@ -1,4 +1,4 @@
-import { diffFields, recordChange } from '../audit/changes.js';
+import { diffFields, recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
@@ -22,8 +22,11 @@ export interface UserServiceDeps {
   mapping: AttributeMapping;
   /** Ends every session of the account and revokes its tokens (a disabled account). */
   endSessions(accountId: string): Promise<void>;
-  /** Ends sessions and revokes grants before an account is deleted. */
-  endEverything(accountId: string): Promise<void>;
+  /**
+   * Deletes an account as every deletion does (privacy/account-erasure.ts): sessions and grants end,
+   * its data key is destroyed so its events read as erased, `account.deleted` is recorded.
+   */
+  eraseAccount(accountId: string, actor: Actor): Promise<unknown>;
   /** Mails a new person a link to set their password. */
   invite(account: { id: string; email: string }): Promise<void>;
   /** Called when an account's status changed or it was deleted (the permission cache drops what it knew). */
@@ -163,23 +166,9 @@ export function createUserService(deps: UserServiceDeps) {
       if (!found) throw userNotFound();
       const current = await render(queries, caller, found);
       if (!matchesIfMatch(ifMatch, (current.meta as { version: string }).version)) throw preconditionFailed();
-      // Sessions and grants end first: if the deletion then failed, the account would be signed out, never left signed in.
-      await deps.endEverything(found.account_id);
-      const row = await queries.transaction(async (trx) => {
-        const locked = await trx.findUser(caller.directory.id, id, true);
-        if (!locked) throw userNotFound();
-        await trx.deleteAccount(locked.account_id);
-        return locked;
-      });
+      // The same erasure as the account page, admin API and CLI (docs/privacy.md): whole or not at all, retryable.
+      await deps.eraseAccount(found.account_id, caller.actor);
       deps.onChange();
-      await recordChange(deps.audit, {
-        type: 'account.deleted',
-        actor: caller.actor,
-        target: { type: 'account', id: row.account_id, name: row.email },
-        accountId: row.account_id,
-        changes: diffFields(audited(row), undefined),
-        detail: { via: 'scim', directory: caller.directory.name },
-      });
     },
   };
 }

@@ -78,7 +78,6 @@ export function createUserQueries(db: Knex) {
       await db('scim_users').where({ account_id: accountId }).update({ user_name: user.userName, external_id: user.externalId, resource: JSON.stringify(user.resource), updated_at: at });
     },
 
-    deleteAccount: (accountId: string) => db('accounts').where({ id: accountId }).delete(),
 
     /** The groups of this directory each user belongs to, for the read-only `groups` attribute. */
     async groupsOfUsers(directoryId: string, accountIds: string[]): Promise<Map<string, { id: string; name: string }[]>> {

@@ -87,5 +87,9 @@ describe('SCIM provisioning lifecycle', () => {
     expect(await env.server.container.accounts.findById(id)).toBeUndefined();
     await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await env.server.container.db('events').where({ type: 'account.deleted', account_id: id, actor_type: 'directory' })).toHaveLength(1);
+    // Erased as every deletion is: the account's data key is gone, so its events' personal values read as erased.
+    expect(await env.server.container.db('account_data_keys').where({ account_id: id }).first()).toMatchObject({ sealed_key: null });
+    const [created] = await env.server.container.vault.reveal(await env.server.container.db('events').where({ type: 'account.created', account_id: id }));
+    expect(JSON.stringify(created.detail)).not.toContain('nia@contoso.test');
   });
 });
