@@ -70,9 +70,9 @@ export function buildOpenApiDocument(routes: AdminRoute[], options: { issuer: st
           description: status === '204' ? 'Done' : status === '201' ? 'Created' : 'OK',
           ...(route.response && status !== '204' ? { content: { 'application/json': { schema: route.response } } } : {}),
         },
-        ...(route.body || route.query || names.length
-          ? { '400': problem('Invalid input (including text that cannot be stored, such as NUL, in a path parameter); `field` names the first field at fault') }
-          : {}),
+        // Every operation: text that cannot be stored (NUL) is refused in any query parameter, even one
+        // the operation does not read (src/http/storable-text.ts).
+        '400': problem('Invalid input (including text that cannot be stored, such as NUL, in any query or path parameter); `field` names the first field at fault'),
         '401': problem('No valid bearer token for the admin API, or a person\'s token without a multi-factor sign-in'),
         '403': problem(`The token lacks ${requiredPermission(route.method)}, or its client may not act for people`),
         ...(names.length || route.body ? { '404': problem('No such object (also for ids that are malformed), or an object the body names does not exist') } : {}),
