@@ -60,10 +60,14 @@ const pollutedBody = (valid: Record<string, unknown>) =>
     return `{${inner}${inner ? ',' : ''}"${key}":{"polluted":true,"isAdmin":true,"prototype":{"polluted":true}}}`;
   });
 
-/** Odd values for a path parameter, percent-encoded as a client would send them. */
+/**
+ * Odd values for a path parameter, percent-encoded as a client would send them. No dot segments ('..',
+ * '%2e%2e'): the client's URL parser (WHATWG) resolves them before sending, so the request would reach
+ * another operation (`/accounts/../roles` is `/roles`) and be judged against the wrong contract.
+ */
 const oddSegment = fc.oneof(
-  fc.constantFrom('..', '%2e%2e', 'x%00y', '%00', '%ED%A0%80', '%zz', '%', '%20', '-1', '0', 'null', 'undefined', 'a'.repeat(600), '%2F', 'x%0Ay'),
-  hostileString.filter((value) => value.length > 0).map(percentEncode),
+  fc.constantFrom('x%00y', '%00', '%ED%A0%80', '%zz', '%', '%20', '-1', '0', 'null', 'undefined', 'a'.repeat(600), '%2F', 'x%0Ay'),
+  hostileString.filter((value) => value.length > 0 && value !== '.' && value !== '..').map(percentEncode),
   fc.uuid().map((uuid) => uuid.toUpperCase()),
 );
 
