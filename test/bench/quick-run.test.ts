@@ -42,6 +42,10 @@ describe('npm run bench -- --quick', () => {
       'permission check endpoint',
       'token endpoint at 70% of its own peak',
       'authorization code + PKCE with password login',
+      'DPoP-bound token issuance',
+      'userinfo with a DPoP-bound access token',
+      'SCIM import: 1,000 users',
+      'SCIM import: 50 groups',
       'Redis memory per 10,000 sessions',
       'errors in any scenario',
     ]) {
@@ -53,7 +57,7 @@ describe('npm run bench -- --quick', () => {
     const files = readdirSync(resultsDir).filter((name) => name.endsWith('-quick.json'));
     expect(files).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(resultsDir, files[0]), 'utf8')) as { rows: unknown[]; machine: { nproc: number } };
-    expect(result.rows).toHaveLength(9);
+    expect(result.rows).toHaveLength(13);
     expect(result.machine.nproc).toBeGreaterThan(0);
   }, 900_000);
 });

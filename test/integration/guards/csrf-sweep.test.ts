@@ -7,7 +7,8 @@ import { UserAgent, type Page } from '../../support/user-agent.js';
 const PASSWORD = 'the quiet river runs deep';
 const REFUSAL = 'This form has expired or was not sent from this site.';
 /** The bearer-token APIs take no cookies, so CSRF does not apply to them. */
-const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz');
+// APIs take bearer tokens, never cookies, so a forged form cannot ride on a session there.
+const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz') || path.toLowerCase().startsWith('/scim/v2');
 
 /**
  * Issue 24: every hosted form route refuses a POST whose CSRF token is missing, forged, or sent
