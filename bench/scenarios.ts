@@ -252,9 +252,11 @@ export const DPOP_USERINFO = ((): Scenario => {
     title: 'userinfo with a DPoP-bound access token',
     paired: true,
     unit: 'req/s',
-    async beforePass(target, state) {
+    async beforePass(target) {
       const signer = await dpopSigner();
-      const browser = await signedIn(target, state);
+      // A sign-in of its own: the session the earlier scenarios share may have been ended by them
+      // (the baseline answered prompt=none with login_required after the silent-flow scenario).
+      const { browser } = await fullFlow(target);
       const { refresh_token: refreshToken } = await silentFlow(target, browser);
       const response = await fetch(`${target.origin}/token`, {
         method: 'POST',
