@@ -2,14 +2,13 @@ import { recordChange } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
-import { LIST_RESPONSE } from './constants.js';
 import { matchesIfMatch, type ScimCaller } from './context.js';
 import { invalidValue, ScimError, scimNotFound, uniqueness } from './errors.js';
 import { parseGroup, renderGroup, type GroupInput } from './group-mapping.js';
-import type { ListQuery } from './list-query.js';
+import { listResponse, listWindow, type ListQuery } from './list-query.js';
 import { applyPatch } from './patch.js';
 import { projection } from './projection.js';
-import { filterToSql, groupColumn, type BoundScimQueries, type ScimQueries } from './queries.js';
+import { groupColumn, type BoundScimQueries, type ScimQueries } from './queries.js';
 import type { ScimGroupRow } from './queries/groups.js';
 import { GROUP_SCHEMAS } from './schemas.js';
 import { asUniqueness } from './unique.js';
@@ -111,21 +110,9 @@ export function createGroupService(deps: GroupServiceDeps) {
 
     async list(caller: ScimCaller, query: ListQuery) {
       const view = projection(GROUP_SCHEMAS, query.attributes, query.excludedAttributes);
-      const { total, rows } = await queries.listGroups(caller.directory.id, {
-        filter: query.filter ? filterToSql(query.filter, groupColumn) : undefined,
-        sortBy: query.sortBy?.sql,
-        descending: query.descending,
-        offset: query.startIndex - 1,
-        limit: query.count,
-      });
+      const { total, rows } = await queries.listGroups(caller.directory.id, listWindow(query, groupColumn));
       const members = view.shows('members') ? await queries.membersOf(rows.map((row) => row.group_id)) : undefined;
-      return {
-        schemas: [LIST_RESPONSE],
-        totalResults: total,
-        itemsPerPage: rows.length,
-        startIndex: query.startIndex,
-        Resources: rows.map((row) => view.apply(renderGroup(row, members ? (members.get(row.group_id) ?? []) : undefined, caller.base))),
-      };
+      return listResponse(query, total, rows.map((row) => view.apply(renderGroup(row, members ? (members.get(row.group_id) ?? []) : undefined, caller.base))));
     },
 
     async create(caller: ScimCaller, body: unknown) {

@@ -1,7 +1,7 @@
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter';
-import { DEFAULT_COUNT, MAX_RESULTS } from './constants.js';
+import { DEFAULT_COUNT, LIST_RESPONSE, MAX_RESULTS } from './constants.js';
 import { invalidFilter, invalidPath, invalidValue } from './errors.js';
-import type { Column, ColumnResolver } from './queries/filter.js';
+import { filterToSql, type Column, type ColumnResolver } from './queries/filter.js';
 
 /** A filter longer than this is refused before it is parsed. */
 const MAX_FILTER_LENGTH = 4096;
@@ -64,4 +64,20 @@ export function parseListQuery(query: Record<string, unknown>, columns: ColumnRe
     attributes: attributeList(param('attributes')),
     excludedAttributes: attributeList(param('excludedAttributes')),
   };
+}
+
+/** The SQL side of a list request: the filter translated by `columns`, the order and the page. */
+export function listWindow(query: ListQuery, columns: ColumnResolver) {
+  return {
+    filter: query.filter ? filterToSql(query.filter, columns) : undefined,
+    sortBy: query.sortBy?.sql,
+    descending: query.descending,
+    offset: query.startIndex - 1,
+    limit: query.count,
+  };
+}
+
+/** A ListResponse (RFC 7644 §3.4.2) of one page of `total` results. */
+export function listResponse<T>(query: ListQuery, total: number, resources: T[]) {
+  return { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex: query.startIndex, Resources: resources };
 }

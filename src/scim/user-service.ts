@@ -3,13 +3,12 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
 import type { AttributeMapping } from './attribute-mapping.js';
-import { LIST_RESPONSE } from './constants.js';
 import { matchesIfMatch, type ScimCaller } from './context.js';
 import { ScimError, scimNotFound } from './errors.js';
-import type { ListQuery } from './list-query.js';
+import { listResponse, listWindow, type ListQuery } from './list-query.js';
 import { applyPatch } from './patch.js';
 import { projection } from './projection.js';
-import { filterToSql, userColumn, type BoundScimQueries, type ScimQueries } from './queries.js';
+import { userColumn, type BoundScimQueries, type ScimQueries } from './queries.js';
 import type { ScimUserRow } from './queries/users.js';
 import { USER_SCHEMAS } from './schemas.js';
 import { asUniqueness } from './unique.js';
@@ -115,21 +114,9 @@ export function createUserService(deps: UserServiceDeps) {
 
     async list(caller: ScimCaller, query: ListQuery) {
       const view = projection(USER_SCHEMAS, query.attributes, query.excludedAttributes);
-      const { total, rows } = await queries.listUsers(caller.directory.id, {
-        filter: query.filter ? filterToSql(query.filter, userColumn) : undefined,
-        sortBy: query.sortBy?.sql,
-        descending: query.descending,
-        offset: query.startIndex - 1,
-        limit: query.count,
-      });
+      const { total, rows } = await queries.listUsers(caller.directory.id, listWindow(query, userColumn));
       const groups = view.shows('groups') ? await queries.groupsOfUsers(caller.directory.id, rows.map((row) => row.account_id)) : new Map();
-      return {
-        schemas: [LIST_RESPONSE],
-        totalResults: total,
-        itemsPerPage: rows.length,
-        startIndex: query.startIndex,
-        Resources: rows.map((row) => view.apply(renderUser(row, groups.get(row.account_id) ?? [], caller.base))),
-      };
+      return listResponse(query, total, rows.map((row) => view.apply(renderUser(row, groups.get(row.account_id) ?? [], caller.base))));
     },
 
     async create(caller: ScimCaller, body: unknown) {
