@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import * as oidc from 'openid-client';
 import { bootstrapAdmin } from '../../support/admin.js';
-import { openTestDatabase, usingRedis, type TestDatabase } from '../../support/database.js';
-import { openTestRedis, type TestRedis } from '../../support/redis.js';
 import { REDIRECT_URI, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../../support/round-robin-proxy.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import type { TestServer } from '../../support/server.js';
+import { startTwoInstances, type TwoInstances } from '../../support/two-instances.js';
 import { dpopProof } from './dpop-proofs.js';
 
 // Two instances (and, in embedded mode, PGlite starting) on a busy machine.
@@ -21,10 +19,7 @@ type KeyPair = Awaited<ReturnType<typeof oidc.randomDPoPKeyPair>>;
  * out is accepted by the other.
  */
 describe('DPoP sender-constrained tokens across two instances', () => {
-  let testDatabase: TestDatabase;
-  let testRedis: TestRedis | undefined;
-  let proxy: RoundRobinProxy;
-  const upstreams: number[] = [];
+  let cluster: TwoInstances;
   let instances: TestServer[];
   let issuer: string;
   let spa: RegisteredClient;
@@ -32,10 +27,7 @@ describe('DPoP sender-constrained tokens across two instances', () => {
   let other: KeyPair;
   let tokens: oidc.TokenEndpointResponse;
 
-  /** Makes the proxy's next request go to instance `index`. */
-  const aimAt = async (index: number) => {
-    if (proxy.served.length % 2 !== index) await fetch(`${issuer}/healthz`);
-  };
+  const aimAt = (index: number) => cluster.aimAt(index);
   const userinfo = (headers: Record<string, string>) => fetch(`${issuer}/me`, { headers });
   const dpopUserinfo = async (accessToken: string, signer: KeyPair, nonce?: string) =>
     userinfo({ authorization: `DPoP ${accessToken}`, dpop: await dpopProof(signer, 'GET', `${issuer}/me`, { accessToken, nonce }) });
@@ -54,23 +46,15 @@ describe('DPoP sender-constrained tokens across two instances', () => {
   };
 
   beforeAll(async () => {
-    testDatabase = await openTestDatabase();
-    testRedis = usingRedis() ? await openTestRedis() : undefined;
-    proxy = await startRoundRobinProxy(upstreams);
-    issuer = `http://127.0.0.1:${proxy.port}`;
-    const env = { ISSUER: issuer };
-    instances = [await startTestServer({ env, testDatabase, testRedis }), await startTestServer({ env, testDatabase, testRedis })];
-    upstreams.push(instances[0].http.port, instances[1].http.port);
+    cluster = await startTwoInstances();
+    ({ instances, issuer } = cluster);
     await instances[0].container.accounts.createAccount(alice);
     spa = await registerClient(issuer, instances[0].container, { type: 'spa' });
     key = await oidc.randomDPoPKeyPair('ES256');
     other = await oidc.randomDPoPKeyPair('ES256');
   });
   afterAll(async () => {
-    for (const instance of instances ?? []) await instance.close();
-    await proxy?.close();
-    await testRedis?.destroy();
-    await testDatabase?.destroy();
+    await cluster?.close();
   });
 
   it('is advertised in discovery', async () => {

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { openTestDatabase, usingRedis, type TestDatabase } from '../../support/database.js';
-import { openTestRedis, type TestRedis } from '../../support/redis.js';
 import { REDIRECT_URI, submitConsent, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../../support/round-robin-proxy.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import type { TestServer } from '../../support/server.js';
+import { startTwoInstances, type TwoInstances } from '../../support/two-instances.js';
 import { UserAgent } from '../../support/user-agent.js';
 import { clientKey, type ClientKey } from './keys.js';
 
@@ -20,18 +18,13 @@ const alice = { email: 'alice@example.com', password: 'correct horse battery sta
  * behind a round-robin proxy sharing the stores: a request pushed to one instance is used on the other.
  */
 describe('PAR and JAR across two instances', () => {
-  let testDatabase: TestDatabase;
-  let testRedis: TestRedis | undefined;
-  let proxy: RoundRobinProxy;
-  const upstreams: number[] = [];
+  let cluster: TwoInstances;
   let instances: TestServer[];
   let issuer: string;
   let key: ClientKey;
   let signer: RegisteredClient;
 
-  const aimAt = async (index: number) => {
-    if (proxy.served.length % 2 !== index) await fetch(`${issuer}/healthz`);
-  };
+  const aimAt = (index: number) => cluster.aimAt(index);
   const register = async (options: { requirePar?: boolean; jwks?: ClientKey } = {}): Promise<RegisteredClient> => {
     const { client, clientSecret } = await instances[0].container.clients.createClient({
       name: 'PAR app', type: 'web', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [], firstParty: true,
@@ -69,22 +62,14 @@ describe('PAR and JAR across two instances', () => {
   };
 
   beforeAll(async () => {
-    testDatabase = await openTestDatabase();
-    testRedis = usingRedis() ? await openTestRedis() : undefined;
-    proxy = await startRoundRobinProxy(upstreams);
-    issuer = `http://127.0.0.1:${proxy.port}`;
-    const env = { ISSUER: issuer };
-    instances = [await startTestServer({ env, testDatabase, testRedis }), await startTestServer({ env, testDatabase, testRedis })];
-    upstreams.push(instances[0].http.port, instances[1].http.port);
+    cluster = await startTwoInstances();
+    ({ instances, issuer } = cluster);
     await instances[0].container.accounts.createAccount(alice);
     key = await clientKey();
     signer = await register({ jwks: key });
   });
   afterAll(async () => {
-    for (const instance of instances ?? []) await instance.close();
-    await proxy?.close();
-    await testRedis?.destroy();
-    await testDatabase?.destroy();
+    await cluster?.close();
   });
 
   it('advertises PAR and signed request objects only (no unsigned ones)', async () => {

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { startMetricsServer } from '../../../src/server.js';
-import { openTestDatabase, usingRedis, type TestDatabase } from '../../support/database.js';
+import { usingRedis } from '../../support/database.js';
 import { waitFor } from '../../support/private-servers.js';
-import { openTestRedis, type TestRedis } from '../../support/redis.js';
 import { grantClientApi } from '../../support/rbac.js';
 import { exchangeCode, registerClient, signIn, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../../support/round-robin-proxy.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import type { RoundRobinProxy } from '../../support/round-robin-proxy.js';
+import type { TestServer } from '../../support/server.js';
+import { startTwoInstances, type TwoInstances } from '../../support/two-instances.js';
 import { UserAgent } from '../../support/user-agent.js';
 
 // Two instances (and, in embedded mode, a PGlite that blocks the event loop while it starts) on a
@@ -24,36 +24,23 @@ const API = 'https://api.example.test';
  * behind a real load balancer.
  */
 describe('two instances behind a round-robin proxy', () => {
-  let testDatabase: TestDatabase;
-  let testRedis: TestRedis | undefined;
+  let cluster: TwoInstances;
   let proxy: RoundRobinProxy;
-  const upstreams: number[] = [];
   let instances: TestServer[];
   let issuer: string;
   let web: RegisteredClient;
 
   const jwksOf = async (instance: TestServer) => createLocalJWKSet((await (await fetch(`${instance.issuer}/jwks`)).json()) as JSONWebKeySet);
-  /** Makes the proxy's next request go to instance `index`. */
-  const aimAt = async (index: number) => {
-    if (proxy.served.length % 2 !== index) await fetch(`${issuer}/healthz`);
-  };
+  const aimAt = (index: number) => cluster.aimAt(index);
 
   beforeAll(async () => {
-    testDatabase = await openTestDatabase();
-    testRedis = usingRedis() ? await openTestRedis() : undefined;
-    proxy = await startRoundRobinProxy(upstreams);
-    issuer = `http://127.0.0.1:${proxy.port}`;
-    const env = { ISSUER: issuer, TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '4' };
-    instances = [await startTestServer({ env, testDatabase, testRedis }), await startTestServer({ env, testDatabase, testRedis })];
-    upstreams.push(instances[0].http.port, instances[1].http.port);
+    cluster = await startTwoInstances({ TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: '4' });
+    ({ proxy, instances, issuer } = cluster);
     await instances[0].container.accounts.createAccount(alice);
     web = await registerClient(issuer, instances[0].container);
   });
   afterAll(async () => {
-    for (const instance of instances ?? []) await instance.close();
-    await proxy?.close();
-    await testRedis?.destroy();
-    await testDatabase?.destroy();
+    await cluster?.close();
   });
 
   it('finishes on one instance a login started on the other, and prompt=none on either sees the session', async () => {
