@@ -100,7 +100,7 @@ async function exchange(provider: Provider, deps: TokenExchangeDeps, ctx: KoaCon
   const client = ctx.oidc.client!;
   if (client.clientAuthMethod === 'none') throw new errors.UnauthorizedClient('token exchange is for confidential clients only');
   const { subjectToken, target, requested } = checkRequest(ctx);
-  noteExchange(ctx, { audience: target });
+  noteExchange(ctx, { audience: target.slice(0, 500) });
   if (!(await deps.policies.hasPolicy(client.clientId))) throw new errors.UnauthorizedClient('this client has no token exchange policy');
   const policy = await deps.policies.findTarget(client.clientId, target);
   const resource = policy ? await deps.resources.findByIdentifier(target) : undefined;
