@@ -14,7 +14,7 @@ const targetSchema = z
 const policySchema = z
   .object({
     client_id: z.string(),
-    targets: z.array(targetSchema.meta({ id: 'TokenExchangeTarget' })),
+    targets: z.array(targetSchema),
   })
   .meta({ id: 'TokenExchangePolicy', description: 'RFC 8693 token exchange: which APIs this confidential client may exchange people\'s access tokens for (docs/integrating.md)' });
 
