@@ -99,6 +99,10 @@ export function installTokenExchange(provider: Provider, deps: TokenExchangeDeps
 async function exchange(provider: Provider, deps: TokenExchangeDeps, ctx: KoaContextWithOIDC): Promise<void> {
   const client = ctx.oidc.client!;
   if (client.clientAuthMethod === 'none') throw new errors.UnauthorizedClient('token exchange is for confidential clients only');
+  // Exchanged tokens are bearer tokens; a client registered for DPoP-bound tokens only gets none.
+  if ((client as unknown as { dpopBoundAccessTokens?: boolean }).dpopBoundAccessTokens) {
+    throw new errors.InvalidRequest('token exchange issues bearer tokens, and this client requires DPoP-bound tokens');
+  }
   const { subjectToken, target, requested } = checkRequest(ctx);
   noteExchange(ctx, { audience: target.slice(0, 500) });
   if (!(await deps.policies.hasPolicy(client.clientId))) throw new errors.UnauthorizedClient('this client has no token exchange policy');

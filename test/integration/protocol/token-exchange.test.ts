@@ -159,9 +159,13 @@ describe('token exchange (RFC 8693)', () => {
     await expect(exchange(unlisted, subject)).rejects.toMatchObject({ error: 'unauthorized_client' });
   });
 
-  it('refuses a public client', async () => {
+  it('refuses a public client, and a client that must get DPoP-bound tokens (exchanged ones are bearer tokens)', async () => {
     const subject = await personToken(alice, ORDERS, 'orders:read');
     await expect(exchange(spa, subject)).rejects.toMatchObject({ error: 'unauthorized_client' });
+    const { client, clientSecret } = await server.container.clients.createClient({ name: 'DPoP service', type: 'machine', redirectUris: [], postLogoutRedirectUris: [], requireDpop: true });
+    await server.container.exchangePolicies.setPolicy(client.client_id, [{ resource: INVENTORY }], TEST_ACTOR);
+    const config = await oidc.discovery(new URL(server.issuer), client.client_id, undefined, oidc.ClientSecretBasic(clientSecret!), { execute: [oidc.allowInsecureRequests] });
+    await expect(exchange({ clientId: client.client_id, clientSecret, config }, subject)).rejects.toMatchObject({ error: 'invalid_request' });
   });
 
   it('refuses a subject token issued for an API the caller does not serve (confused deputy)', async () => {
