@@ -67,6 +67,17 @@ const MUTANTS = [
   // Protocol edges.
   { id: 'protocol/public-introspection', guard: 'introspection policy', what: 'a public client may introspect its own tokens', tests: [T('protocol-edges')],
     edits: [{ file: 'src/oidc/introspection-policy.ts', find: "if (client.clientAuthMethod === 'none') return false;", replace: '' }] },
+  // Token exchange (RFC 8693).
+  { id: 'exchange/addressed-to-caller', guard: 'token exchange', what: 'any client may trade in a token not addressed to it (confused deputy)', tests: ['test/integration/protocol/token-exchange.test.ts'],
+    edits: [{ file: 'src/oidc/token-exchange.ts', find: 'if (!(await addressedTo(deps, subject, caller)))', replace: 'if (false)' }] },
+  { id: 'exchange/policy-scopes', guard: 'token exchange', what: "the policy's scopes do not narrow the new token", tests: ['test/integration/protocol/token-exchange.test.ts'],
+    edits: [{ file: 'src/oidc/token-exchange.ts', find: '(!policyScopes || policyScopes.has(permission))', replace: 'true' }] },
+  { id: 'exchange/live-grant', guard: 'token exchange', what: "a subject token is exchanged after the person's grant ended", tests: ['test/integration/protocol/token-exchange.test.ts'],
+    edits: [{ file: 'src/oidc/token-exchange.ts', find: "throw invalidGrant('grant_revoked'", replace: "return 'ended'; throw invalidGrant('grant_revoked'" }] },
+  { id: 'exchange/system-target', guard: 'token exchange', what: "the server's own APIs are a possible target", tests: ['test/integration/protocol/token-exchange.test.ts'],
+    edits: [{ file: 'src/oidc/token-exchange.ts', find: '!policy || !resource || resource.system', replace: '!policy || !resource' }] },
+  { id: 'exchange/api-guard-act', guard: 'token exchange', what: 'the admin and check APIs accept a token carrying act', tests: ['test/integration/protocol/token-exchange.test.ts'],
+    edits: [{ file: 'src/rbac/api-guard.ts', find: 'if (caller.exchanged) {', replace: 'if (false) {' }] },
   // Security headers and cookie flags.
   { id: 'header/csp', guard: 'header', what: 'no Content-Security-Policy', tests: [T('security-headers')],
     edits: [{ file: 'src/http/security-headers.ts', find: 'contentSecurityPolicy: {', replace: 'contentSecurityPolicy: false && {' }] },

@@ -20,6 +20,8 @@ import type { EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
+import { createExchangePolicyQueries } from './clients/exchange-policy-queries.js';
+import { createExchangePolicyService } from './clients/exchange-policy.js';
 import type { Config } from './config/load.js';
 import { createConnectionService } from './federation/connection-service.js';
 import { buildFederation } from './federation/index.js';
@@ -40,6 +42,7 @@ import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
 import { dpopNonceSecret } from './oidc/dpop.js';
+import { createSubjectTokenVerifier } from './oidc/subject-token.js';
 import { createSessionPolicy } from './oidc/session-policy.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
@@ -49,6 +52,7 @@ import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
 import { ensureSystemResources } from './rbac/system-resources.js';
+import { isUuid } from './rbac/subjects.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { probeDependencies } from './storage/health.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -148,6 +152,10 @@ export function buildServices(deps: {
     ...auditServices,
     /** SCIM directories and their provisioning tokens (src/scim). */
     scimDirectories: createDirectoryService({ queries: createDirectoryQueries(db), audit, clock, findClient: (id) => clients.findClient(id) }),
+    /** RFC 8693: which client may exchange people's tokens for which APIs (src/oidc/token-exchange.ts). */
+    exchangePolicies: createExchangePolicyService({
+      queries: createExchangePolicyQueries(db), resources: rbac.resources, audit, findClient: (id) => clients.findClient(id),
+    }),
   };
   return {
     ...services,
@@ -226,6 +234,17 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     audit,
     logger,
     limitTokens: createTokenEndpointLimit(services.limiterFactory, config.rateLimits),
+    tokenExchange: {
+      verifier: createSubjectTokenVerifier({ issuer: config.issuer, loadSigningKeys: async () => (await keys.loadKeySet()).jwks, clock }),
+      policies: services.exchangePolicies,
+      resources,
+      access,
+      findAccount: async (id) => (isUuid(id) ? accounts.findById(id) : undefined),
+      liveGrants: (provider, accountId) => sessionIndex.listGrants(provider, accountId),
+      clock,
+      signingAlg: config.tokens.accessTokenAlg,
+      defaultTtl: config.tokens.accessTokenTtl,
+    },
     configure: (provider) => {
       sessionPolicy.install(provider);
       sessionIndex.track(provider);

@@ -7,6 +7,7 @@ import type { AccountExport } from '../privacy/account-export.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
+import type { ExchangePolicyService } from '../clients/exchange-policy.js';
 import type { ConnectionService } from '../federation/connection-service.js';
 import type { SessionIndex } from '../oidc/session-index.js';
 import type { AccessService } from '../rbac/access-service.js';
@@ -21,6 +22,7 @@ export interface AdminDeps {
   accounts: AccountService;
   attributes: AttributeService;
   clients: ClientService;
+  exchangePolicies: ExchangePolicyService;
   resources: ResourceService;
   roles: RoleService;
   groups: GroupService;

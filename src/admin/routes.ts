@@ -8,6 +8,7 @@ import { accountRoutes } from './accounts-routes.js';
 import { attributeRoutes } from './attributes-routes.js';
 import { clientRoutes } from './clients-routes.js';
 import { connectionRoutes } from './connections-routes.js';
+import { exchangePolicyRoutes } from './exchange-policy-routes.js';
 import type { AdminDeps } from './deps.js';
 import { groupRoutes } from './groups-routes.js';
 import { objectGrantRoutes } from './object-grants-routes.js';
@@ -20,7 +21,7 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
+  return [...accountRoutes(deps), ...clientRoutes(deps), ...exchangePolicyRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

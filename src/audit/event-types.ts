@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   'token.code_replay_detected',
   'token.proof_replay_detected',
   'token.grant_failed',
+  // RFC 8693 token exchange, granted or refused (src/oidc/token-exchange.ts): instead of token.issued / token.grant_failed.
+  'token.exchanged',
   'token.revoked',
   // Sampled: the first introspection per client per minute on each instance, with the count since the last one.
   'token.introspected',

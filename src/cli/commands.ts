@@ -22,6 +22,7 @@ import {
   unassignRole,
 } from './role.js';
 import { createUser, deleteUser, disableUser, exportUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
+import { clearExchangePolicy, setExchangePolicy, showExchangePolicy } from './exchange-policy.js';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, redeliverWebhook } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -79,6 +80,9 @@ export const COMMANDS: Record<string, Command> = {
   'events tail': tailEvents,
   'events verify': verifyEvents,
   'events prune': pruneEvents,
+  'exchange-policy set': setExchangePolicy,
+  'exchange-policy show': showExchangePolicy,
+  'exchange-policy clear': clearExchangePolicy,
   'webhook create': createWebhook,
   'webhook list': listWebhooks,
   'webhook delete': deleteWebhook,
@@ -102,6 +106,9 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
   client list
   client delete CLIENT_ID
+  exchange-policy set CLIENT_ID --target URI[=PERMISSION,...]...
+                                            let a confidential client exchange people's tokens for these APIs (RFC 8693; replaces its policy)
+  exchange-policy show CLIENT_ID | clear CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
   user export EMAIL                         everything held about an account, as JSON (docs/privacy.md)

@@ -3,6 +3,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditEvent, AuditRecorder } from '../audit/recorder.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { revokeGrant } from './revoke-grant.js';
+import { exchangeEvent } from './token-exchange-audit.js';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange.js';
 
 /**
  * The one place where oidc-provider's protocol events become audit events (DESIGN.md, style 12).
@@ -120,6 +122,10 @@ const REPLAYED_PROOFS: Record<string, 'client_assertion' | 'dpop_proof'> = {
 async function collectTokenOutcome(provider: Provider, ctx: AuditedContext, collect: Collect): Promise<void> {
   const grantType = String(ctx.oidc.params?.grant_type ?? '').slice(0, 128);
   const clientId = ctx.oidc.client?.clientId;
+  if (grantType === TOKEN_EXCHANGE_GRANT) {
+    collect(ctx, exchangeEvent(ctx, clientActor(ctx), ctx[GRANT_ERROR]));
+    return;
+  }
   if (ctx.status === 200) {
     const body = ctx.body as { scope?: string };
     const token = ctx.oidc.entities.AccessToken ?? ctx.oidc.entities.ClientCredentials;

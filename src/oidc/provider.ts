@@ -10,6 +10,7 @@ import { auditProviderEvents } from './events.js';
 import { answerOutagesWith503 } from './outages.js';
 import { useDerivedClientIp } from './client-ip.js';
 import { useAtomicReplayDetection } from './replay-detection.js';
+import { installTokenExchange, type TokenExchangeDeps } from './token-exchange.js';
 
 export interface ProviderHolder {
   /** The provider serving requests now; replaced when the signing keys change. */
@@ -41,6 +42,8 @@ export async function createProviderHolder(deps: {
   limitTokens?: (provider: Provider) => void;
   /** Further set-up of every provider built (the first, and each after a key change). */
   configure?: (provider: Provider) => void;
+  /** RFC 8693 token exchange (token-exchange.ts); the grant type is offered only with these. */
+  tokenExchange?: TokenExchangeDeps;
   /** Told of each store outage that turned a protocol request into a 503 (metrics). */
   onOutage?: (error: unknown) => void;
 }): Promise<ProviderHolder> {
@@ -61,6 +64,7 @@ export async function createProviderHolder(deps: {
     compareHashedClientSecrets(provider);
     useAtomicReplayDetection(provider, deps.base.adapterFactory);
     deps.limitTokens?.(provider);
+    if (deps.tokenExchange) installTokenExchange(provider, deps.tokenExchange);
     auditProviderEvents(provider, deps.audit);
     provider.on('server_error', (_ctx, error: Error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
     deps.configure?.(provider);

@@ -1,5 +1,6 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccessService, Subject } from '../rbac/access-service.js';
+import { exchangeClaimsOf } from './exchange-claims.js';
 
 /**
  * Permissions in access tokens (RFC 9068 JWTs, or opaque tokens through introspection).
@@ -98,6 +99,7 @@ export function createExtraTokenClaims(access: AccessService) {
     }
     if (!accountId) return { permissions: held };
     const delegated = new Set((scope ?? '').split(' ').filter(Boolean));
-    return { permissions: held.filter((permission) => delegated.has(permission)), ...signInOf(ctx) };
+    // A token from a token exchange (token-exchange.ts) also names its actors (`act`, RFC 8693 §4.1).
+    return { permissions: held.filter((permission) => delegated.has(permission)), ...signInOf(ctx), ...exchangeClaimsOf(ctx) };
   };
 }

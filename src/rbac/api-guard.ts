@@ -13,6 +13,8 @@ export interface ApiCaller {
   scopes?: Set<string>;
   /** How the person signed in (OIDC acr), for a token issued to a person. */
   acr?: string;
+  /** The token came from a token exchange (RFC 8693 `act`): another service acts through the client. */
+  exchanged?: boolean;
 }
 
 export interface ApiGuardDeps {
@@ -50,6 +52,11 @@ async function refusal(deps: ApiGuardDeps, caller: ApiCaller, permission: string
   if (caller.subject.type === 'client') {
     if (caller.scopes && !caller.scopes.has(permission)) return notDelegated(`this request needs the ${permission} permission on ${audience}`);
   } else {
+    // The person consented to the client that got the first token, not to the services it was
+    // exchanged through (src/oidc/token-exchange.ts): such a token is never a delegation here.
+    if (caller.exchanged) {
+      return { status: 403, code: 'DELEGATION_NOT_ALLOWED', message: `a token obtained by token exchange is not accepted on ${audience}`, error: 'insufficient_scope' };
+    }
     if (!(await deps.delegationAllowed(caller.clientId))) {
       return { status: 403, code: 'DELEGATION_NOT_ALLOWED', message: `client ${caller.clientId} may not act for people on ${audience}`, error: 'insufficient_scope' };
     }
@@ -135,7 +142,11 @@ export function createApiGuard(deps: ApiGuardDeps) {
     const clientId = String(payload.client_id);
     const subject: Subject = payload.sub === clientId ? { type: 'client', id: clientId } : { type: 'account', id: String(payload.sub) };
     const scopes = typeof payload.scope === 'string' ? new Set(payload.scope.split(' ')) : undefined;
-    const caller: ApiCaller = { subject, clientId, scopes, ...(typeof payload.acr === 'string' ? { acr: payload.acr } : {}) };
+    const caller: ApiCaller = {
+      subject, clientId, scopes,
+      ...(typeof payload.acr === 'string' ? { acr: payload.acr } : {}),
+      ...(payload.act !== undefined ? { exchanged: true } : {}),
+    };
     if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
     verified.set(match[1], { caller, audience, expiresAt: (payload.exp as number) * 1000 });
     return caller;

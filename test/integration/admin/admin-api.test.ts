@@ -181,6 +181,15 @@ describe('admin API', () => {
       expect((await call('PUT', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}/roles`)).body.items).toEqual([expect.objectContaining({ role: 'report-runner', subject_type: 'client' })]);
       expect((await call('DELETE', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
+
+      // Its token exchange policy (RFC 8693; test/integration/protocol/token-exchange.test.ts has the protocol side).
+      const api = await call('POST', `${V1}/resources`, { identifier: 'https://reports.example.test/api', permissions: [{ name: 'reports:read' }] });
+      expect((await call('GET', `${V1}/clients/${clientId}/token-exchange`)).body).toEqual({ client_id: clientId, targets: [] });
+      expect((await call('PUT', `${V1}/clients/${clientId}/token-exchange`, { targets: [{ resource: api.body.identifier, scopes: ['reports:read'] }] })).body)
+        .toEqual({ client_id: clientId, targets: [{ resource: api.body.identifier, scopes: ['reports:read'] }] });
+      expect((await call('DELETE', `${V1}/clients/${clientId}/token-exchange`)).status).toBe(204);
+      expect((await call('GET', `${V1}/clients/${clientId}/token-exchange`)).body.targets).toEqual([]);
+      expect((await call('DELETE', `${V1}/resources/${api.body.id}`)).status).toBe(204);
       expect((await call('DELETE', `${V1}/clients/${clientId}`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}`)).status).toBe(404);
 
