@@ -41,6 +41,8 @@ import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
 import { dpopNonceSecret } from './oidc/dpop.js';
 import { createSessionPolicy } from './oidc/session-policy.js';
+import { createBackchannelLogout, createLogoutDeliveryLog, installQueuedBackchannelLogout } from './oidc/backchannel-logout.js';
+import { createLogoutDeliveryQueries } from './oidc/backchannel-queries.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
@@ -146,6 +148,8 @@ export function buildServices(deps: {
     exportSources,
     accountExport: createAccountExport({ sources: exportSources, clock }),
     ...auditServices,
+    /** Back-channel logout deliveries, as operators inspect and resend them (the server sends them). */
+    logoutDeliveries: createLogoutDeliveryLog({ queries: createLogoutDeliveryQueries(db), clock }),
     /** SCIM directories and their provisioning tokens (src/scim). */
     scimDirectories: createDirectoryService({ queries: createDirectoryQueries(db), audit, clock, findClient: (id) => clients.findClient(id) }),
   };
@@ -205,7 +209,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
-  const sessionIndex = buildSessionIndex({ config, db, clock, logger });
+  // Back-channel logout: every session the index ends queues a logout token for its relying parties.
+  const logouts = createBackchannelLogout({
+    queries: createLogoutDeliveryQueries(db), clock, audit, outbound: services.outbound,
+    provider: () => providers!.current(),
+    findClient: (id) => clients.findClient(id),
+  });
+  const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
@@ -229,6 +239,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     configure: (provider) => {
       sessionPolicy.install(provider);
       sessionIndex.track(provider);
+      installQueuedBackchannelLogout(provider, logouts);
     },
   });
   const providerHolder: ProviderHolder = providers;
@@ -252,12 +263,19 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const erasure = createAccountErasure({
     queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
     findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
-    // Back-channel logout (another issue) will hook in here, before the session ends.
+    // Back-channel logout: each session's relying parties are sent a logout token (with its sid) as
+    // the session ends; an application with access but no live session is sent one naming the account.
     endEverything: async (accountId) => {
       const provider = providerHolder.current();
-      const sessions = await sessionIndex.revokeSessions(provider, accountId);
+      const signedIn = new Set((await sessionIndex.listSessions(provider, accountId)).flatMap((session) => session.clientIds));
+      const sessions = await sessionIndex.revokeSessions(provider, accountId, undefined, 'account_deleted');
       const grants = await sessionIndex.listGrants(provider, accountId);
-      for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+      const notified = new Set<string>();
+      for (const grant of grants) {
+        const notify = !signedIn.has(grant.clientId) && !notified.has(grant.clientId);
+        notified.add(grant.clientId);
+        await sessionIndex.revokeGrant(provider, accountId, grant.grantId, notify ? 'account_deleted' : undefined);
+      }
       // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
       await sessionIndex.revokeTokens(provider, accountId);
       return { sessions, grants: grants.length };
@@ -279,12 +297,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const auditTrail = createAuditBackground({
     events: services.events,
     webhooks: services.webhooks,
+    logouts,
     audit,
     clock,
     logger,
     retentionDays: config.audit.retentionDays,
     options: options.auditBackground,
   });
+
+  logouts.onQueued(() => auditTrail.nudge());
 
   return {
     config,
@@ -309,6 +330,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     events: services.events,
     webhooks: services.webhooks,
     auditTrail,
+    /** Queued back-channel logout tokens (src/oidc/backchannel-logout.ts). */
+    logouts,
     sessionIndex,
     consoleClientId,
     scim,

@@ -8,6 +8,7 @@ import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { ConnectionService } from '../federation/connection-service.js';
+import type { LogoutDeliveryLog } from '../oidc/backchannel-logout.js';
 import type { SessionIndex } from '../oidc/session-index.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
@@ -35,4 +36,5 @@ export interface AdminDeps {
   scimDirectories: DirectoryService;
   erasure: AccountErasure;
   accountExport: AccountExport;
+  logoutDeliveries: LogoutDeliveryLog;
 }

@@ -15,7 +15,11 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export async function startControlSocket(container: Container): Promise<{ close(): Promise<void> }> {
   const path = join(container.config.dataDir, CONTROL_SOCKET_NAME);
   rmSync(path, { force: true });
-  const context = { ...container, afterKeyRotation: () => container.providers.refreshKeys() };
+  const context = {
+    ...container,
+    afterKeyRotation: () => container.providers.refreshKeys(),
+    endSessions: (accountId: string, reason: string) => container.sessionIndex.revokeSessions(container.providers.current(), accountId, undefined, reason),
+  };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
