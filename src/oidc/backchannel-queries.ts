@@ -43,7 +43,8 @@ export function createLogoutDeliveryQueries(db: Knex) {
       if (filter.clientId) query.where('client_id', filter.clientId);
       if (filter.accountId) query.where('account_id', filter.accountId);
       if (filter.status) query.where('status', filter.status);
-      return query.orderBy('id', 'desc').limit(filter.limit);
+      // Ordered by the bigint column itself, not the text `id` the select returns.
+      return query.orderBy(db.raw('??', [`${TABLE}.id`]), 'desc').limit(filter.limit);
     },
 
     findDelivery: (id: string): Promise<LogoutDeliveryRow | undefined> => select().where('id', id).first(),
