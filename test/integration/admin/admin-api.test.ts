@@ -181,6 +181,7 @@ describe('admin API', () => {
       expect((await call('PUT', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}/roles`)).body.items).toEqual([expect.objectContaining({ role: 'report-runner', subject_type: 'client' })]);
       expect((await call('DELETE', `${V1}/clients/${clientId}/roles/${role.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/clients/${clientId}/backchannel-logout-deliveries?status=failed`)).body).toEqual({ data: [] });
       expect((await call('DELETE', `${V1}/clients/${clientId}`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}`)).status).toBe(404);
 
