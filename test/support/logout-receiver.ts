@@ -20,6 +20,9 @@ export interface LogoutReceiver {
   waitFor(count: number): Promise<ReceivedLogout[]>;
   /** While down, every request is answered 503 (the relying party is unavailable). */
   down: boolean;
+  /** While set, requests are held unanswered until it resolves (a slow relying party); `arrived` counts them. */
+  hold?: Promise<void>;
+  arrived: number;
   close(): Promise<void>;
 }
 
@@ -36,7 +39,7 @@ export async function startLogoutReceiver(options: { issuer: string; clientId: (
   const sessions = new Map<string, string>();
   const seen = new Set<string>();
   const waiters: { count: number; resolve(value: ReceivedLogout[]): void }[] = [];
-  const state = { down: false };
+  const state: { down: boolean; hold?: Promise<void>; arrived: number } = { down: false, arrived: 0 };
 
   async function check(body: string): Promise<ReceivedLogout['claims']> {
     const token = new URLSearchParams(body).get('logout_token');
@@ -54,6 +57,8 @@ export async function startLogoutReceiver(options: { issuer: string; clientId: (
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    state.arrived += 1;
+    if (state.hold) await state.hold;
     let entry: ReceivedLogout;
     if (state.down) {
       entry = { refused: 'down', answered: 503 };
@@ -85,6 +90,15 @@ export async function startLogoutReceiver(options: { issuer: string; clientId: (
     },
     set down(value: boolean) {
       state.down = value;
+    },
+    get hold() {
+      return state.hold;
+    },
+    set hold(value: Promise<void> | undefined) {
+      state.hold = value;
+    },
+    get arrived() {
+      return state.arrived;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildContainer } from '../../../src/container.js';
+import { createClientQueries } from '../../../src/clients/queries.js';
+import { createClientService } from '../../../src/clients/service.js';
+import { createOutboundGuard } from '../../../src/outbound/guard.js';
 import { retryDelayMs } from '../../../src/audit/delivery-queue.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 import { signInToAccount, submit } from '../../support/accounts.js';
@@ -246,5 +249,41 @@ describe('back-channel logout', () => {
     expect(ok.body).toMatchObject({ backchannel_logout_uri: 'http://127.0.0.1:9/logout?rp=1', backchannel_logout_session_required: true });
     const removed = await admin.call('PATCH', `${V1}/clients/${ok.body.client_id}`, { backchannel_logout_uri: null });
     expect(removed.body).toMatchObject({ backchannel_logout_uri: null, backchannel_logout_session_required: false });
+
+    // Production mode (an https issuer): an http logout URI is refused, as the outbound guard requires https.
+    const guard = createOutboundGuard({ allowList: [], requireHttps: true, resolve: async () => ['93.184.215.14'] });
+    const production = createClientService({ queries: createClientQueries(server.container.db), outbound: guard });
+    const registration = { name: 'prod', type: 'web' as const, redirectUris: ['https://rp.example/cb'], postLogoutRedirectUris: [] };
+    await expect(production.createClient({ ...registration, backchannelLogoutUri: 'http://rp.example/logout' })).rejects.toMatchObject({ status: 400, code: 'INVALID_CLIENT_METADATA', message: expect.stringContaining('https') });
+    await expect(production.createClient({ ...registration, backchannelLogoutUri: 'https://10.1.2.3/logout' })).rejects.toMatchObject({ status: 400 });
+    const accepted = await production.createClient({ ...registration, backchannelLogoutUri: 'https://rp.example/logout' });
+    expect(accepted.client.metadata).toMatchObject({ backchannel_logout_uri: 'https://rp.example/logout' });
+    await guard.close();
+  });
+
+  // Last: once the worker runs, it sends what the tests above wait to send themselves.
+  it('with the background worker running, a receiver that hangs does not hold up the sign-out', async () => {
+    const ivy = await person();
+    const atA = await signInAt(appA, rpA, ivy);
+    let release!: () => void;
+    rpA.hold = new Promise<void>((resolve) => (release = resolve));
+    const arrivedBefore = rpA.arrived;
+    const receivedBefore = rpA.received.length;
+    server.container.auditTrail.start();
+    try {
+      const confirmation = await atA.agent.request(`${server.issuer}/session/end`);
+      const done = await atA.agent.request(UserAgent.action(confirmation, '/session/end/confirm'), { form: { xsrf: UserAgent.field(confirmation, 'xsrf'), logout: 'yes' } });
+      expect(done.status).toBe(200);
+      // The worker, nudged by the queue, reaches the receiver, which is still holding its answer:
+      // the sign-out above had already answered, so it did not wait for the relying party.
+      while (rpA.arrived === arrivedBefore) await new Promise((resolve) => setImmediate(resolve));
+      expect(rpA.received.length).toBe(receivedBefore);
+      release();
+      await rpA.waitFor(receivedBefore + 1);
+      expect(rpA.sessions.has(atA.sid)).toBe(false);
+    } finally {
+      rpA.hold = undefined;
+      release();
+    }
   });
 });
