@@ -168,6 +168,25 @@ describe('back-channel logout', () => {
     expect(page.status).toBe(200);
   });
 
+  it('a password reset logs out the apps of every session of that account only', async () => {
+    const jo = await person();
+    const kim = await person();
+    const atA = await signInAt(appA, rpA, jo);
+    const atB = await signInAt(appB, rpB, jo);
+    const kimAtA = await signInAt(appA, rpA, kim);
+    const account = (await server.container.accounts.findById(jo.id))!;
+    const token = await server.container.accountTokens.issue({ account, purpose: 'reset_password', email: jo.email, ttlSeconds: 600 });
+    await server.container.recovery.completeReset(token, 'a brand new passphrase 77', { origin: {} });
+    expect((await pending(jo.id)).map((row) => [row.client_id, row.sid, row.reason]).sort()).toEqual(
+      [[appA.clientId, atA.sid, 'password_reset'], [appB.clientId, atB.sid, 'password_reset']].sort(),
+    );
+    expect(await pending(kim.id)).toEqual([]);
+    await deliver();
+    expect(rpA.sessions.has(atA.sid)).toBe(false);
+    expect(rpB.sessions.has(atB.sid)).toBe(false);
+    expect(rpA.sessions.has(kimAtA.sid)).toBe(true);
+  });
+
   it('deleting the account logs out every app of its sessions, and an app with access but no session by sub', async () => {
     const frank = await person();
     const atA = await signInAt(appA, rpA, frank);
