@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildContainer } from '../../../src/container.js';
+import type { CliContext } from '../../../src/cli/context.js';
+import { controlSocketContext } from '../../../src/cli/control-socket.js';
+import { runCommand } from '../../../src/cli/run.js';
 import { createClientQueries } from '../../../src/clients/queries.js';
 import { createClientService } from '../../../src/clients/service.js';
 import { createOutboundGuard } from '../../../src/outbound/guard.js';
@@ -185,6 +188,52 @@ describe('back-channel logout', () => {
     expect(rpA.sessions.has(atA.sid)).toBe(false);
     expect(rpB.sessions.has(atB.sid)).toBe(false);
     expect(rpA.sessions.has(kimAtA.sid)).toBe(true);
+  });
+
+  it('the CLI: registers the URI, ends sessions and disables through the running server, lists and resends deliveries', async () => {
+    const idp = async (line: string[], context: CliContext = controlSocketContext(server.container)) => {
+      const result = await runCommand(context, [...line, '--json']);
+      return { ...result, data: result.stdout ? JSON.parse(result.stdout) : undefined };
+    };
+    const [appC, rpC] = await relyingParty();
+    try {
+      const updated = await idp(['client', 'update', appC.clientId, '--backchannel-logout-uri', `${rpC.url}?via=cli`, '--no-backchannel-logout-session-required']);
+      expect(updated.data).toMatchObject({ backchannel_logout_uri: `${rpC.url}?via=cli`, backchannel_logout_session_required: false });
+      expect((await idp(['client', 'update', appC.clientId, '--backchannel-logout-uri', 'http://127.0.0.1:9/x#frag'])).exitCode).toBe(1);
+      await idp(['client', 'update', appC.clientId, '--backchannel-logout-uri', rpC.url, '--backchannel-logout-session-required']);
+
+      const lee = await person();
+      const atC = await signInAt(appC, rpC, lee);
+      // Stand-alone (no running server to reach the sessions), sign-out says where to go instead.
+      expect((await idp(['user', 'sign-out', lee.email], { ...server.container })).exitCode).toBe(2);
+      expect((await idp(['user', 'sign-out', lee.email])).data).toMatchObject({ id: lee.id, sessions_ended: 1 });
+      expect((await pending(lee.id)).map((row) => [row.client_id, row.sid, row.reason])).toEqual([[appC.clientId, atC.sid, 'sessions_revoked']]);
+      await deliver();
+      expect(rpC.sessions.has(atC.sid)).toBe(false);
+
+      const again = await signInAt(appC, rpC, lee);
+      await idp(['user', 'disable', lee.email]);
+      expect((await pending(lee.id)).map((row) => [row.sid, row.reason])).toEqual([[again.sid, 'account_disabled']]);
+      await deliver();
+
+      const listed = await idp(['backchannel', 'deliveries', '--client', appC.clientId]);
+      expect(listed.data.map((row: { reason: string; status: string }) => [row.reason, row.status])).toEqual([['account_disabled', 'delivered'], ['sessions_revoked', 'delivered']]);
+      expect(listed.data[0]).not.toHaveProperty('jti');
+      expect((await idp(['backchannel', 'deliveries', '--account', lee.id, '--failed'])).data).toEqual([]);
+      const resent = await idp(['backchannel', 'redeliver', listed.data[0].id]);
+      expect(resent.data).toMatchObject({ id: listed.data[0].id, status: 'pending', attempts: 0 });
+      expect((await idp(['backchannel', 'redeliver', listed.data[0].id])).exitCode).not.toBe(0);
+      expect((await idp(['backchannel', 'redeliver', '99999999999999999999'])).exitCode).not.toBe(0);
+      // The same jti again: a receiver that remembers it refuses the replay (and the row records that answer).
+      expect((await deliver()).map((o) => [o.result, o.status])).toEqual([['retrying', 400]]);
+      expect(rpC.received.at(-1)).toMatchObject({ answered: 400, refused: 'replayed jti' });
+      expect(await server.container.db('events').where({ type: 'backchannel_logout.redelivered', client_id: appC.clientId })).toHaveLength(1);
+      // Deleting the client drops what is still queued for it.
+      await server.container.clients.deleteClient(appC.clientId);
+      expect(await server.container.db('backchannel_logout_deliveries').where({ client_id: appC.clientId })).toEqual([]);
+    } finally {
+      await rpC.close();
+    }
   });
 
   it('deleting the account logs out every app of its sessions, and an app with access but no session by sub', async () => {
