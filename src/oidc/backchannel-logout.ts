@@ -64,7 +64,12 @@ export function createBackchannelLogout(deps: {
 
   async function deliver(claim: ClaimedLogoutDelivery): Promise<LogoutOutcome> {
     const outcome = { deliveryId: claim.id, clientId: claim.client_id };
-    const client = await (deps.provider() as ProviderWithClients).Client.find(claim.client_id).catch(() => undefined);
+    // A client whose registration no longer loads counts as gone; a store outage propagates, and the
+    // lease lets the delivery be claimed again later.
+    const client = await (deps.provider() as ProviderWithClients).Client.find(claim.client_id).catch((error: unknown) => {
+      if ((error as Error).name === 'InvalidClientMetadata') return undefined;
+      throw error;
+    });
     if (!client?.backchannelLogoutUri) {
       const error = 'the client no longer has a backchannel_logout_uri';
       await queries.markFailed(claim.id, null, error);
@@ -72,13 +77,15 @@ export function createBackchannelLogout(deps: {
     }
     let status: number | undefined;
     let error: string;
+    let logoutTokenValue: string | undefined;
     try {
+      logoutTokenValue = await logoutToken(client, claim);
       const response = await deps.outbound.fetch(client.backchannelLogoutUri, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'idp-backchannel-logout/1' },
-        body: new URLSearchParams({ logout_token: await logoutToken(client, claim) }),
+        body: new URLSearchParams({ logout_token: logoutTokenValue }),
       });
       status = response.status;
       await response.body?.cancel();
@@ -89,7 +96,7 @@ export function createBackchannelLogout(deps: {
       }
       error = `HTTP ${status}`;
     } catch (cause) {
-      error = isDestinationRefused(cause) ? DELIVERY_REFUSED : DELIVERY_NO_ANSWER;
+      error = logoutTokenValue === undefined ? 'could not sign the logout token' : isDestinationRefused(cause) ? DELIVERY_REFUSED : DELIVERY_NO_ANSWER;
     }
     if (claim.attempts >= MAX_ATTEMPTS) {
       await queries.markFailed(claim.id, status ?? null, error);
