@@ -44,6 +44,8 @@ import { createProviderHolder, type ProviderHolder } from './oidc/provider.js';
 import { dpopNonceSecret } from './oidc/dpop.js';
 import { createSubjectTokenVerifier } from './oidc/subject-token.js';
 import { createSessionPolicy } from './oidc/session-policy.js';
+import { createBackchannelLogout, createLogoutDeliveryLog, installQueuedBackchannelLogout } from './oidc/backchannel-logout.js';
+import { createLogoutDeliveryQueries } from './oidc/backchannel-queries.js';
 import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
@@ -150,6 +152,8 @@ export function buildServices(deps: {
     exportSources,
     accountExport: createAccountExport({ sources: exportSources, clock }),
     ...auditServices,
+    /** Back-channel logout deliveries, as operators inspect and resend them (the server sends them). */
+    logoutDeliveries: createLogoutDeliveryLog({ queries: createLogoutDeliveryQueries(db), clock }),
     /** SCIM directories and their provisioning tokens (src/scim). */
     scimDirectories: createDirectoryService({ queries: createDirectoryQueries(db), audit, clock, findClient: (id) => clients.findClient(id) }),
     /** RFC 8693: which client may exchange people's tokens for which APIs (src/oidc/token-exchange.ts). */
@@ -213,7 +217,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
-  const sessionIndex = buildSessionIndex({ config, db, clock, logger });
+  // Back-channel logout: every session the index ends queues a logout token for its relying parties.
+  const logouts = createBackchannelLogout({
+    queries: createLogoutDeliveryQueries(db), clock, audit, outbound: services.outbound,
+    provider: () => providers!.current(),
+    findClient: (id) => clients.findClient(id),
+  });
+  const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
@@ -248,6 +258,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     configure: (provider) => {
       sessionPolicy.install(provider);
       sessionIndex.track(provider);
+      installQueuedBackchannelLogout(provider, logouts);
     },
   });
   const providerHolder: ProviderHolder = providers;
@@ -271,12 +282,19 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const erasure = createAccountErasure({
     queries: createErasureQueries(db), vault: services.vault, audit, mailer: lifecycle.mailer,
     findAccount: (id) => accounts.findById(id), forgetFailures: (email) => services.loginProtection.reset(email),
-    // Back-channel logout (another issue) will hook in here, before the session ends.
+    // Back-channel logout: each session's relying parties are sent a logout token (with its sid) as
+    // the session ends; an application with access but no live session is sent one naming the account.
     endEverything: async (accountId) => {
       const provider = providerHolder.current();
-      const sessions = await sessionIndex.revokeSessions(provider, accountId);
+      const signedIn = new Set((await sessionIndex.listSessions(provider, accountId)).flatMap((session) => session.clientIds));
+      const sessions = await sessionIndex.revokeSessions(provider, accountId, undefined, 'account_deleted');
       const grants = await sessionIndex.listGrants(provider, accountId);
-      for (const grant of grants) await sessionIndex.revokeGrant(provider, accountId, grant.grantId);
+      const notified = new Set<string>();
+      for (const grant of grants) {
+        const notify = !signedIn.has(grant.clientId) && !notified.has(grant.clientId);
+        notified.add(grant.clientId);
+        await sessionIndex.revokeGrant(provider, accountId, grant.grantId, notify ? 'account_deleted' : undefined);
+      }
       // Tokens of grants the index no longer lists (expired index rows, refresh tokens) end too.
       await sessionIndex.revokeTokens(provider, accountId);
       return { sessions, grants: grants.length };
@@ -298,12 +316,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const auditTrail = createAuditBackground({
     events: services.events,
     webhooks: services.webhooks,
+    logouts,
     audit,
     clock,
     logger,
     retentionDays: config.audit.retentionDays,
     options: options.auditBackground,
   });
+
+  logouts.onQueued(() => auditTrail.nudge());
 
   return {
     config,
@@ -328,6 +349,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     events: services.events,
     webhooks: services.webhooks,
     auditTrail,
+    /** Queued back-channel logout tokens (src/oidc/backchannel-logout.ts). */
+    logouts,
     sessionIndex,
     consoleClientId,
     scim,

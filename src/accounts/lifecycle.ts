@@ -8,7 +8,7 @@ import { createOutboxQueries } from '../mail/queries.js';
 import { createMailRenderer } from '../mail/templates.js';
 import { createMailTransport } from '../mail/transport.js';
 import { createIndexQueries } from '../oidc/index-queries.js';
-import { createSessionIndex } from '../oidc/session-index.js';
+import { createSessionIndex, type SessionEndedListener } from '../oidc/session-index.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -27,12 +27,13 @@ import type { AccountService } from './service.js';
 import { createSignupService } from './signup-service.js';
 
 /** The account → sessions/grants index; built before the provider, which reports to it. */
-export function buildSessionIndex(deps: { config: Config; db: Knex; clock: Clock; logger: Logger }) {
+export function buildSessionIndex(deps: { config: Config; db: Knex; clock: Clock; logger: Logger; onSessionEnded?: SessionEndedListener }) {
   return createSessionIndex({
     queries: createIndexQueries(deps.db),
     box: new SecretBox(deps.config.serverSecrets, 'session-index'),
     clock: deps.clock,
     logger: deps.logger,
+    onSessionEnded: deps.onSessionEnded,
   });
 }
 

@@ -90,7 +90,7 @@ export function createRecoveryService(deps: AccountFlowDeps) {
       await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
       await deps.loginProtection.reset(account.email);
       const provider = deps.provider();
-      const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid);
+      const sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, context.currentSessionUid, 'password_reset');
       const grantsAffected = await deps.sessions.revokeTokens(provider, account.id);
       await deps.mailer.send(account.email, 'password-changed', {
         byReset: true,

@@ -76,7 +76,7 @@ export function createSelfService(deps: AccountFlowDeps & {
       let sessionsEnded = 0;
       if (input.signOutOthers) {
         const provider = deps.provider();
-        sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, signed.sessionUid);
+        sessionsEnded = await deps.sessions.revokeSessions(provider, account.id, signed.sessionUid, 'password_changed');
         await deps.sessions.revokeTokens(provider, account.id);
       }
       await mailer.send(account.email, 'password-changed', { byReset: false, accountUrl: links.account, resetUrl: links.forgot });
@@ -180,7 +180,8 @@ export function createSelfService(deps: AccountFlowDeps & {
     },
 
     async revokeApplication({ account, origin }: Signed, grantId: string): Promise<void> {
-      const revoked = await deps.sessions.revokeGrant(deps.provider(), account.id, grantId);
+      // The application is also sent a back-channel logout token (docs/integrating.md).
+      const revoked = await deps.sessions.revokeGrant(deps.provider(), account.id, grantId, 'grant_revoked');
       if (!revoked) throw new AppError('GRANT_NOT_FOUND', 404, 'This application has no access to revoke.');
       await audit.record({ type: 'grant.revoked', accountId: account.id, clientId: revoked.clientId, origin, detail: { grantId, via: 'account' } });
     },

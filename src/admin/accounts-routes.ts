@@ -45,7 +45,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
         const after = await deps.accounts.updateAccount(before.id, { email: body.email, name: body.name, emailVerified: body.email_verified, status: body.status });
         deps.access.invalidate();
         // A disabled account's sessions end now (they would also fail at their next use).
-        if (after.status === 'disabled' && before.status !== 'disabled') await deps.sessionIndex.revokeSessions(deps.provider(), after.id);
+        if (after.status === 'disabled' && before.status !== 'disabled') await deps.sessionIndex.revokeSessions(deps.provider(), after.id, undefined, 'account_disabled');
         const type = body.status && body.status !== before.status ? (body.status === 'disabled' ? 'account.disabled' : 'account.enabled') : 'account.updated';
         await recordChange(deps.audit, {
           type, actor, target: record(after), accountId: after.id,
@@ -131,7 +131,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'delete', path: '/accounts/:accountId/grants/:grantId', tag: 'accounts', summary: 'Revoke a grant and every token issued under it', status: 204,
       handler: async ({ params, actor }) => {
         const account = await requireAccount(params.accountId);
-        if (!(await deps.sessionIndex.revokeGrant(deps.provider(), account.id, params.grantId))) throw notFound('this account has no such grant');
+        if (!(await deps.sessionIndex.revokeGrant(deps.provider(), account.id, params.grantId, 'grant_revoked'))) throw notFound('this account has no such grant');
         await recordChange(deps.audit, { type: 'grant.revoked', actor, target: record(account), accountId: account.id, detail: { grantId: params.grantId } });
       },
     }),

@@ -2,9 +2,10 @@ import { diffFields, MASKED, recordChange } from '../audit/changes.js';
 import type { ClientJwks } from '../clients/client-keys.js';
 import { notFound } from '../errors/app-error.js';
 import type { AdminDeps } from './deps.js';
-import { presentClient } from './present.js';
+import { presentClient, presentLogoutDelivery } from './present.js';
 import { pageOf, pageQuery, pageSchema, route, type AdminRoute } from './route-kit.js';
-import { clientSchema, clientWithSecretSchema, createClientSchema, roleAssignmentSchema, secretSchema, updateClientSchema } from './schemas.js';
+import { z } from 'zod';
+import { clientSchema, logoutDeliveryQuery, logoutDeliverySchema, clientWithSecretSchema, createClientSchema, roleAssignmentSchema, secretSchema, updateClientSchema } from './schemas.js';
 
 export function clientRoutes(deps: AdminDeps): AdminRoute[] {
   const requireClient = async (id: string) => {
@@ -28,6 +29,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
           scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
+          backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -50,6 +52,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
           scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | null | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
+          backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,
@@ -79,6 +82,16 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
           changes: { client_secret: { before: MASKED, after: MASKED } },
         });
         return { client_id: client.client_id, client_secret: clientSecret };
+      },
+    }),
+    route({
+      method: 'get', path: '/clients/:clientId/backchannel-logout-deliveries', tag: 'clients', query: logoutDeliveryQuery,
+      summary: "List the logout tokens queued for a client's backchannel_logout_uri, newest first: state, attempts, next retry, last answer",
+      response: z.object({ items: z.array(logoutDeliverySchema) }),
+      handler: async ({ params, query }) => {
+        const client = await requireClient(params.clientId);
+        const rows = await deps.logoutDeliveries.list({ clientId: client.client_id, status: query.status, limit: query.limit });
+        return { items: rows.map(presentLogoutDelivery) };
       },
     }),
     route({

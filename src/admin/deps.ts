@@ -9,6 +9,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { ExchangePolicyService } from '../clients/exchange-policy.js';
 import type { ConnectionService } from '../federation/connection-service.js';
+import type { LogoutDeliveryLog } from '../oidc/backchannel-logout.js';
 import type { SessionIndex } from '../oidc/session-index.js';
 import type { AccessService } from '../rbac/access-service.js';
 import type { GroupService } from '../rbac/group-service.js';
@@ -37,4 +38,5 @@ export interface AdminDeps {
   scimDirectories: DirectoryService;
   erasure: AccountErasure;
   accountExport: AccountExport;
+  logoutDeliveries: LogoutDeliveryLog;
 }

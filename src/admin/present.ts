@@ -1,5 +1,6 @@
 import type { AccountRow } from '../accounts/queries.js';
 import type { ClientRow } from '../clients/queries.js';
+import type { LogoutDeliveryRow } from '../oidc/backchannel-queries.js';
 import type { GrantView, SessionView } from '../oidc/session-index.js';
 import type { ObjectGrantView } from '../rbac/queries/object-grants.js';
 
@@ -23,6 +24,8 @@ export function presentClient(client: ClientRow) {
     jwks_uri?: string;
     dpop_bound_access_tokens?: boolean;
     require_pushed_authorization_requests?: boolean;
+    backchannel_logout_uri?: string;
+    backchannel_logout_session_required?: boolean;
   };
   return {
     client_id: client.client_id,
@@ -42,6 +45,8 @@ export function presentClient(client: ClientRow) {
     jwks_uri: metadata.jwks_uri ?? null,
     dpop_bound_access_tokens: metadata.dpop_bound_access_tokens ?? false,
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
+    backchannel_logout_uri: metadata.backchannel_logout_uri ?? null,
+    backchannel_logout_session_required: metadata.backchannel_logout_session_required ?? false,
     created_at: client.created_at,
     updated_at: client.updated_at,
   };
@@ -73,5 +78,22 @@ export function presentAccountGrant(grant: GrantView) {
     resources: grant.resources,
     created_at: grant.createdAt,
     expires_at: grant.expiresAt,
+  };
+}
+
+/** A queued back-channel logout token: never the token itself (it is built at send time). */
+export function presentLogoutDelivery(row: LogoutDeliveryRow) {
+  return {
+    id: row.id,
+    client_id: row.client_id,
+    account_id: row.account_id,
+    reason: row.reason,
+    status: row.status,
+    attempts: row.attempts,
+    next_attempt_at: row.status === 'pending' ? row.next_attempt_at : null,
+    last_status: row.last_status,
+    last_error: row.last_error,
+    delivered_at: row.delivered_at,
+    created_at: row.created_at,
   };
 }

@@ -82,6 +82,11 @@ const jwksSchema = z
 const jwksUriSchema = z.url({ protocol: /^https?$/ }).max(2000).meta({ description: "Where the client publishes its public keys; fetched through the outbound guard (no private destinations)" });
 const DPOP_BOUND = 'RFC 9449 §5.2: tokens are issued only against a DPoP proof, and are bound to its key';
 const REQUIRE_PAR = 'RFC 9126 §6: authorization requests only through the pushed authorization request endpoint';
+const BACKCHANNEL_LOGOUT_URI =
+  'OpenID Connect Back-Channel Logout 1.0: where logout tokens are POSTed whenever a session with this client ends. ' +
+  'Absolute http(s) URL, no fragment, https when the issuer is, a public address unless OUTBOUND_ALLOWED_HOSTS names it';
+const backchannelLogoutUriSchema = z.url({ protocol: /^https?$/ }).max(2000).refine((value) => !value.includes('#'), 'must not contain a fragment').meta({ description: BACKCHANNEL_LOGOUT_URI });
+const BACKCHANNEL_SESSION_REQUIRED = 'Each logout token carries the sid of the session that ended (needs backchannel_logout_uri)';
 export const clientSchema = z
   .object({
     client_id: z.string(),
@@ -101,6 +106,8 @@ export const clientSchema = z
     jwks_uri: z.string().nullable(),
     dpop_bound_access_tokens: z.boolean().meta({ description: DPOP_BOUND }),
     require_pushed_authorization_requests: z.boolean().meta({ description: REQUIRE_PAR }),
+    backchannel_logout_uri: z.string().nullable().meta({ description: BACKCHANNEL_LOGOUT_URI }),
+    backchannel_logout_session_required: z.boolean().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -127,6 +134,8 @@ export const createClientSchema = z.strictObject({
   jwks_uri: jwksUriSchema.optional(),
   dpop_bound_access_tokens: z.boolean().default(false).meta({ description: DPOP_BOUND }),
   require_pushed_authorization_requests: z.boolean().default(false).meta({ description: REQUIRE_PAR }),
+  backchannel_logout_uri: backchannelLogoutUriSchema.optional(),
+  backchannel_logout_session_required: z.boolean().default(false).meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -144,8 +153,29 @@ export const updateClientSchema = z
     jwks_uri: jwksUriSchema.nullable().optional(),
     dpop_bound_access_tokens: z.boolean().optional().meta({ description: DPOP_BOUND }),
     require_pushed_authorization_requests: z.boolean().optional().meta({ description: REQUIRE_PAR }),
+    backchannel_logout_uri: backchannelLogoutUriSchema.nullable().optional().meta({ description: `${BACKCHANNEL_LOGOUT_URI}; null removes it` }),
+    backchannel_logout_session_required: z.boolean().optional().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
+export const logoutDeliveryQuery = z.strictObject({
+  status: z.enum(['pending', 'delivered', 'failed']).optional().meta({ description: 'Only deliveries in this state' }),
+  limit: z.coerce.number().int().min(1).max(500).default(20),
+});
+export const logoutDeliverySchema = z
+  .object({
+    id: z.string(),
+    client_id: z.string(),
+    account_id: z.string(),
+    reason: z.string().meta({ description: 'What ended the session: signed_out, session_revoked, sessions_revoked, password_changed, password_reset, account_disabled, account_deleted, grant_revoked' }),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    next_attempt_at: optionalTimestamp.meta({ description: 'When the next attempt is due (pending only)' }),
+    last_status: z.number().int().nullable().meta({ description: "The receiver's last HTTP status" }),
+    last_error: z.string().nullable(),
+    delivered_at: optionalTimestamp,
+    created_at: timestamp,
+  })
+  .meta({ id: 'BackchannelLogoutDelivery' });
 export const secretSchema = z.object({ client_id: z.string(), client_secret: z.string() }).meta({ id: 'ClientSecret' });
 
 // API resources and permissions

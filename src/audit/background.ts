@@ -19,6 +19,8 @@ export interface AuditBackgroundOptions {
 export function createAuditBackground(deps: {
   events: EventService;
   webhooks: WebhookService;
+  /** Back-channel logout tokens (src/oidc/backchannel-logout.ts): the same worker, polling and backoff. */
+  logouts?: { deliverDue(): Promise<{ deliveryId: string; clientId: string; result: string; status?: number; error?: string }[]> };
   audit: AuditRecorder;
   clock: Clock;
   logger: Logger;
@@ -42,7 +44,11 @@ export function createAuditBackground(deps: {
       for (const outcome of outcomes.filter((o) => o.result === 'retrying' || o.result === 'failed')) {
         logger.warn({ webhookId: outcome.webhookId, deliveryId: outcome.deliveryId, eventId: outcome.eventId, result: outcome.result, status: outcome.status, error: outcome.error }, 'webhook delivery failed');
       }
-      if (outcomes.length === 0 || stopped) return;
+      const logouts = (await deps.logouts?.deliverDue()) ?? [];
+      for (const outcome of logouts.filter((o) => o.result !== 'delivered')) {
+        logger.warn({ clientId: outcome.clientId, deliveryId: outcome.deliveryId, result: outcome.result, status: outcome.status, error: outcome.error }, 'back-channel logout delivery failed');
+      }
+      if ((outcomes.length === 0 && logouts.length === 0) || stopped) return;
     }
   }
 
@@ -99,6 +105,11 @@ export function createAuditBackground(deps: {
   return {
     maintain,
     deliverAll,
+
+    /** Something was queued outside the event log (a logout token): deliver now rather than at the next poll. */
+    nudge(): void {
+      if (started) setImmediate(deliveryTick);
+    },
 
     start(): void {
       if (started) return;

@@ -36,6 +36,11 @@ export const EVENT_TYPES = [
   'webhook.created',
   'webhook.deleted',
   'webhook.redelivered',
+  // OIDC Back-Channel Logout 1.0 (src/oidc/backchannel-logout.ts): each attempt's outcome, and an operator's resend.
+  'backchannel_logout.delivered',
+  'backchannel_logout.retrying',
+  'backchannel_logout.failed',
+  'backchannel_logout.redelivered',
   'audit.pruned',
   'keys.rotated',
   'keys.created',

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createDeliveryQueue } from './delivery-queue.js';
 
 export interface WebhookRow {
   id: string;
@@ -40,6 +41,7 @@ export interface ClaimedDelivery {
 }
 
 export function createWebhookQueries(db: Knex) {
+  const queue = createDeliveryQueue(db, 'webhook_deliveries');
   const selectDeliveries = () =>
     db('webhook_deliveries as d')
       .select(db.raw('d.id::text as id'), 'd.webhook_id', db.raw('d.event_id::text as event_id'), 'e.type as event_type', 'd.status', 'd.attempts')
@@ -68,23 +70,9 @@ export function createWebhookQueries(db: Knex) {
 
     deleteWebhook: async (id: string): Promise<boolean> => (await db('webhooks').where({ id }).del()) > 0,
 
-    /**
-     * Takes up to `limit` due deliveries. Each is leased until `leaseUntil` by moving its next attempt
-     * there, so a process that dies mid-delivery leaves it to be retried by any instance after the
-     * lease; SKIP LOCKED lets several instances claim at once without waiting for each other.
-     */
-    claimDueDeliveries: async (now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> => {
-      const result = await db.raw(
-        `update webhook_deliveries set attempts = attempts + 1, next_attempt_at = ?
-        where id in (
-          select id from webhook_deliveries where status = 'pending' and next_attempt_at <= ?
-          order by next_attempt_at, id limit ? for update skip locked
-        )
-        returning id::text as id, webhook_id, event_id::text as event_id, attempts`,
-        [leaseUntil, now, limit],
-      );
-      return result.rows as ClaimedDelivery[];
-    },
+    /** Takes up to `limit` due deliveries, leased until `leaseUntil` (see delivery-queue.ts). */
+    claimDueDeliveries: (now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> =>
+      queue.claimDue<ClaimedDelivery>(now, leaseUntil, limit, 'id::text as id, webhook_id, event_id::text as event_id, attempts'),
 
     /** A webhook's deliveries, newest first; `status` narrows to one state. */
     listDeliveries: (webhookId: string, options: { status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> => {
@@ -95,24 +83,10 @@ export function createWebhookQueries(db: Knex) {
 
     findDelivery: (id: string): Promise<DeliveryRow | undefined> => selectDeliveries().where('d.id', id).first(),
 
-    /**
-     * Queues a finished (delivered or failed) delivery again, due now, with a fresh set of attempts;
-     * false when it is pending already (a worker may be sending it at this moment).
-     */
-    requeueDelivery: async (id: string, now: Date): Promise<boolean> =>
-      (await db('webhook_deliveries')
-        .where({ id })
-        .whereNot('status', 'pending')
-        .update({ status: 'pending', attempts: 0, next_attempt_at: now, delivered_at: null })) === 1,
-
-    markDelivered: (id: string, at: Date, status: number) =>
-      db('webhook_deliveries').where({ id }).update({ status: 'delivered', delivered_at: at, last_status: status, last_error: null }),
-
-    markRetry: (id: string, nextAttemptAt: Date, status: number | null, error: string) =>
-      db('webhook_deliveries').where({ id }).update({ next_attempt_at: nextAttemptAt, last_status: status, last_error: error }),
-
-    markFailed: (id: string, status: number | null, error: string) =>
-      db('webhook_deliveries').where({ id }).update({ status: 'failed', last_status: status, last_error: error }),
+    requeueDelivery: queue.requeue,
+    markDelivered: queue.markDelivered,
+    markRetry: queue.markRetry,
+    markFailed: queue.markFailed,
   };
 }
 

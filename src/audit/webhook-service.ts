@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, notFound } from '../errors/app-error.js';
 import { isDestinationRefused, type OutboundGuard } from '../outbound/guard.js';
 import type { Clock } from '../shared/clock.js';
+import { CLAIM_BATCH, DELIVERY_NO_ANSWER, DELIVERY_REFUSED, isBigintId, LEASE_MS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, retryDelayMs } from './delivery-queue.js';
 import { newUuid } from '../shared/ids.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { isEventTypePattern } from './filter.js';
@@ -10,31 +11,14 @@ import type { EventQueries } from './queries.js';
 import type { ClaimedDelivery, DeliveryRow, WebhookQueries, WebhookRow } from './webhook-queries.js';
 import { signWebhookBody } from './webhook-signature.js';
 
-/** Retries: 10 s after the first failure, doubling up to 6 h apart, 15 attempts in all (about 1.5 days). */
-export const MAX_ATTEMPTS = 15;
-const FIRST_RETRY_MS = 10_000;
-const LONGEST_RETRY_MS = 6 * 3600_000;
-/** A claimed delivery is someone's for this long; longer than a request may take. */
-const LEASE_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 10_000;
-const CLAIM_BATCH = 25;
-
-export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), LONGEST_RETRY_MS);
-}
+export { MAX_ATTEMPTS, retryDelayMs } from './delivery-queue.js';
+export { DELIVERY_NO_ANSWER, DELIVERY_REFUSED } from './delivery-queue.js';
 
 const webhookInput = z.object({
   url: z.url({ protocol: /^https?$/ }).max(2048).refine((value) => { const url = URL.parse(value); return !url?.username && !url?.password; }, 'must not carry credentials'),
   eventTypes: z.array(z.string().refine(isEventTypePattern, 'must be an event type from docs/events.md, a category such as login.*, or *')).min(1, 'needs at least one event type').max(50),
   description: z.string().trim().max(200).optional(),
 });
-
-/**
- * What the delivery log says about a request that got no HTTP answer. Never the network error
- * itself: "connection refused" against "timed out" would make webhooks a port scanner.
- */
-export const DELIVERY_REFUSED = 'destination not allowed: not a public address (see OUTBOUND_ALLOWED_HOSTS)';
-export const DELIVERY_NO_ANSWER = 'no HTTP answer';
 
 export interface DeliveryOutcome {
   deliveryId: string;
@@ -166,8 +150,3 @@ export function createWebhookService(deps: {
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
-
-/** A positive id that fits the bigint column (a longer one is not found, rather than a database error). */
-function isBigintId(text: string): boolean {
-  return /^\d{1,19}$/.test(text) && BigInt(text) <= 9_223_372_036_854_775_807n;
-}

@@ -17,6 +17,8 @@ const PROTOCOL_OPTIONS = {
   'jwks-uri': { type: 'string' },
   'require-dpop': { type: 'boolean' },
   'require-par': { type: 'boolean' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
 } as const;
 
 function authMethodOf(value: string | undefined): ConfidentialAuthMethod | undefined {
@@ -49,6 +51,8 @@ function protocolView(metadata: Record<string, unknown>) {
     jwks_uri: metadata.jwks_uri,
     dpop_bound_access_tokens: metadata.dpop_bound_access_tokens ?? false,
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
+    backchannel_logout_uri: metadata.backchannel_logout_uri,
+    backchannel_logout_session_required: metadata.backchannel_logout_session_required ?? false,
   };
 }
 
@@ -88,6 +92,8 @@ export const createClient: Command = async (context, { args }) => {
     jwksUri: values['jwks-uri'],
     requireDpop: values['require-dpop'] ?? false,
     requirePar: values['require-par'] ?? false,
+    backchannelLogoutUri: values['backchannel-logout-uri'],
+    backchannelLogoutSessionRequired: values['backchannel-logout-session-required'] ?? false,
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];
@@ -124,6 +130,7 @@ export const updateClient: Command = async (context, { args }) => {
       'system-api-delegation': { type: 'boolean' },
       ...PROTOCOL_OPTIONS,
       'remove-keys': { type: 'boolean' },
+      'remove-backchannel-logout': { type: 'boolean' },
     },
     strict: true,
   });
@@ -140,10 +147,12 @@ export const updateClient: Command = async (context, { args }) => {
     jwksUri: values['remove-keys'] ? null : values['jwks-uri'],
     requireDpop: values['require-dpop'],
     requirePar: values['require-par'],
+    backchannelLogoutUri: values['remove-backchannel-logout'] ? null : values['backchannel-logout-uri'],
+    backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
   };
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new UsageError(
-      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par',
+      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout',
     );
   }
   const before = await context.clients.findClient(clientId);

@@ -21,8 +21,9 @@ import {
   showRole,
   unassignRole,
 } from './role.js';
-import { createUser, deleteUser, disableUser, exportUser, listLockedUsers, resetUserMfa, unlockUser } from './user.js';
+import { createUser, deleteUser, disableUser, exportUser, listLockedUsers, resetUserMfa, signOutUser, unlockUser } from './user.js';
 import { clearExchangePolicy, setExchangePolicy, showExchangePolicy } from './exchange-policy.js';
+import { listLogoutDeliveries, redeliverLogout } from './backchannel.js';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, redeliverWebhook } from './webhook.js';
 
 /** Every `idp` verb, by its words on the command line. */
@@ -88,6 +89,9 @@ export const COMMANDS: Record<string, Command> = {
   'webhook delete': deleteWebhook,
   'webhook deliveries': listDeliveries,
   'webhook redeliver': redeliverWebhook,
+  'backchannel deliveries': listLogoutDeliveries,
+  'backchannel redeliver': redeliverLogout,
+  'user sign-out': signOutUser,
   'directory create': createDirectory,
   'directory list': listDirectories,
   'directory show': showDirectory,
@@ -104,6 +108,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   migrate                                   apply pending database migrations
   client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
   client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
+      [--backchannel-logout-uri U] [--[no-]backchannel-logout-session-required] [--remove-backchannel-logout]
   client list
   client delete CLIENT_ID
   exchange-policy set CLIENT_ID --target URI[=PERMISSION,...]...
@@ -111,6 +116,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   exchange-policy show CLIENT_ID | clear CLIENT_ID
   user create --email E [--name N] [--password-stdin] [--verified]
   user disable EMAIL
+  user sign-out EMAIL                       end every session of an account now, with back-channel logout (running server)
   user export EMAIL                         everything held about an account, as JSON (docs/privacy.md)
   user delete EMAIL --yes                   delete an account and erase its personal data, also in its events (docs/privacy.md)
   user unlock EMAIL                         unlock an account locked by failed sign-ins
@@ -151,6 +157,9 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   webhook deliveries WEBHOOK_ID [--failed] [--limit N]
                                             recent deliveries, newest first: state, attempts, next retry, last answer
   webhook redeliver DELIVERY_ID             send a delivered or failed delivery again, now, with fresh attempts
+  backchannel deliveries [--client CLIENT_ID] [--account ACCOUNT_ID] [--failed] [--limit N]
+                                            queued back-channel logout tokens, newest first (docs/operations.md)
+  backchannel redeliver DELIVERY_ID         send a delivered or failed logout token again, now, with fresh attempts
   directory create NAME [--client CLIENT_ID] [--no-invitations]
                                             a SCIM directory (Okta, Entra): a source of provisioned accounts (docs/scim.md)
   directory list | show DIR | delete DIR    DIR is a name or id; deleting keeps its accounts and groups

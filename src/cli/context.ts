@@ -9,6 +9,11 @@ export interface CliContext extends Services {
   databaseKind: Database['kind'];
   /** Inside a running server: reload the provider's keys at once after a rotation. */
   afterKeyRotation?: () => Promise<unknown>;
+  /**
+   * Inside a running server only (the control socket): ends every session of an account now, each
+   * relying party being sent a back-channel logout token. Returns how many sessions were live.
+   */
+  endSessions?: (accountId: string, reason: string) => Promise<number>;
 }
 
 export interface CommandOutput {

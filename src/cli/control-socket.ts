@@ -7,6 +7,15 @@ import { runCommand } from './run.js';
 export const CONTROL_SOCKET_NAME = 'idp.sock';
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** What commands run through the socket may use: the server's own services, and what only a running server has. */
+export function controlSocketContext(container: Container) {
+  return {
+    ...container,
+    afterKeyRotation: () => container.providers.refreshKeys(),
+    endSessions: (accountId: string, reason: string) => container.sessionIndex.revokeSessions(container.providers.current(), accountId, undefined, reason),
+  };
+}
+
 /**
  * In embedded mode PGlite belongs to the server process alone, so while the server runs the CLI
  * sends its commands here: a Unix socket in the data folder, readable and writable by the owner
@@ -15,7 +24,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export async function startControlSocket(container: Container): Promise<{ close(): Promise<void> }> {
   const path = join(container.config.dataDir, CONTROL_SOCKET_NAME);
   rmSync(path, { force: true });
-  const context = { ...container, afterKeyRotation: () => container.providers.refreshKeys() };
+  const context = controlSocketContext(container);
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -30,8 +30,25 @@ export const disableUser: Command = async (context, { args }) => {
   const email = positionals[0];
   if (!email) throw new UsageError('user disable needs the account email');
   const account = await context.accounts.setStatusByEmail(email, 'disabled');
-  await context.audit.record({ type: 'account.disabled', actor: { type: 'system', id: 'cli' }, accountId: account.id });
+  // Through a running server its sessions end now, with back-channel logout; stand-alone they fail at their next use.
+  const sessionsEnded = context.endSessions ? await context.endSessions(account.id, 'account_disabled') : undefined;
+  await context.audit.record({ type: 'account.disabled', actor: { type: 'system', id: 'cli' }, accountId: account.id, ...(sessionsEnded === undefined ? {} : { detail: { sessionsEnded } }) });
   return { data: { id: account.id, email: account.email, status: 'disabled' }, text: `Disabled ${account.email}. Its sessions and refresh tokens stop working now.` };
+};
+
+/** Ends every session of an account, each relying party being told by back-channel logout; needs the running server. */
+export const signOutUser: Command = async (context, { args }) => {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const email = positionals[0];
+  if (!email) throw new UsageError('user sign-out needs the account email');
+  if (!context.endSessions) {
+    throw new UsageError('user sign-out needs the running server (embedded mode reaches it through its control socket); otherwise use the admin API: DELETE /admin/api/v1/accounts/{id}/sessions');
+  }
+  const account = await context.accounts.findByEmail(email.trim());
+  if (!account) throw new AppError('NOT_FOUND', 404, 'no account with this email');
+  const sessions = await context.endSessions(account.id, 'sessions_revoked');
+  await context.audit.record({ type: 'session.revoked', actor: CLI_ACTOR, accountId: account.id, detail: { sessions, via: 'cli' } });
+  return { data: { id: account.id, sessions_ended: sessions }, text: `Ended ${sessions} session(s) of ${account.email}; their applications are sent logout tokens.` };
 };
 
 export const unlockUser: Command = async (context, { args }) => {

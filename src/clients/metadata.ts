@@ -47,6 +47,10 @@ export interface ClientRegistration {
   requireDpop?: boolean;
   /** RFC 9126 §6 `require_pushed_authorization_requests`: authorization requests only by reference to a pushed one. */
   requirePar?: boolean;
+  /** OIDC Back-Channel Logout 1.0 §2.2: where this client receives logout tokens when a session ends. */
+  backchannelLogoutUri?: string;
+  /** …and whether each logout token must carry the session's `sid` (otherwise only `sub`). */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -64,6 +68,8 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     ...(input.jwksUri ? { jwks_uri: input.jwksUri } : {}),
     ...(input.requireDpop ? { dpop_bound_access_tokens: true } : {}),
     ...(input.requirePar ? { require_pushed_authorization_requests: true } : {}),
+    ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri } : {}),
+    ...(input.backchannelLogoutUri && input.backchannelLogoutSessionRequired ? { backchannel_logout_session_required: true } : {}),
     ...(input.scope ? { scope: input.scope } : {}),
     ...(input.requireVerifiedEmail ? { require_verified_email: true } : {}),
     ...(input.defaultMaxAge !== undefined ? { default_max_age: input.defaultMaxAge } : {}),

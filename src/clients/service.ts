@@ -26,6 +26,12 @@ const registrationSchema = z.object({
   jwksUri: z.url().max(2000).optional(),
   requireDpop: z.boolean().default(false),
   requirePar: z.boolean().default(false),
+  // OIDC Back-Channel Logout 1.0 §2.2: an absolute URL, which may carry a query but no fragment.
+  backchannelLogoutUri: z.url({ protocol: /^https?$/ }).max(2000)
+    .refine((value) => !value.includes('#'), 'must not contain a fragment')
+    .refine((value) => { const url = URL.parse(value); return !url?.username && !url?.password; }, 'must not carry credentials')
+    .optional(),
+  backchannelLogoutSessionRequired: z.boolean().default(false),
 });
 
 /** What only an operator decides about a client, beside its registered metadata. */
@@ -58,6 +64,18 @@ async function validateKeys(registration: ReturnType<typeof validateRegistration
     if (!outbound) throw invalid('jwksUri', 'this server cannot fetch keys by URL here');
     const problem = await outbound.problemWith(registration.jwksUri);
     if (problem) throw invalid('jwksUri', problem);
+  }
+  if (registration.backchannelLogoutUri) {
+    // The same SSRF rule as webhooks and jwks_uri: a public address (https when the issuer is), unless allow-listed.
+    if (!outbound) throw invalid('backchannelLogoutUri', 'this server cannot send logout tokens here');
+    const problem = await outbound.problemWith(registration.backchannelLogoutUri);
+    if (problem) throw invalid('backchannelLogoutUri', problem);
+  }
+  if (registration.backchannelLogoutSessionRequired && !registration.backchannelLogoutUri) {
+    throw invalid('backchannelLogoutSessionRequired', 'needs a backchannelLogoutUri');
+  }
+  if (registration.backchannelLogoutUri && registration.type === 'machine') {
+    throw invalid('backchannelLogoutUri', 'a machine client has no sign-in sessions to end');
   }
   return registration.jwks ? { ...registration, jwks: publicJwks(registration.jwks as unknown as ClientJwks) } : registration;
 }
@@ -143,7 +161,9 @@ export function createClientService(deps: {
      */
     async updateClient(
       clientId: string,
-      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail' | 'authMethod' | 'requireDpop' | 'requirePar'>> & ClientPolicy & {
+      changes: Partial<Pick<ClientRegistration, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scope' | 'requireVerifiedEmail' | 'authMethod' | 'requireDpop' | 'requirePar' | 'backchannelLogoutSessionRequired'>> & ClientPolicy & {
+        /** null removes the client's back-channel logout URI (and with it the session requirement). */
+        backchannelLogoutUri?: string | null;
         /** null removes the client's default_max_age. */
         defaultMaxAge?: number | null;
         /** Replaces the client's keys (rotation: register old and new together, then the new alone); null removes them. */
@@ -164,6 +184,8 @@ export function createClientService(deps: {
         jwks_uri?: string;
         dpop_bound_access_tokens?: boolean;
         require_pushed_authorization_requests?: boolean;
+        backchannel_logout_uri?: string;
+        backchannel_logout_session_required?: boolean;
       };
       const profile = CLIENT_TYPE_PROFILES[current.type];
       // Keys given one way replace keys registered the other way.
@@ -184,6 +206,10 @@ export function createClientService(deps: {
         jwksUri: keysChanged ? (changes.jwksUri ?? undefined) : metadata.jwks_uri,
         requireDpop: changes.requireDpop ?? metadata.dpop_bound_access_tokens ?? false,
         requirePar: changes.requirePar ?? metadata.require_pushed_authorization_requests ?? false,
+        backchannelLogoutUri: changes.backchannelLogoutUri === undefined ? metadata.backchannel_logout_uri : (changes.backchannelLogoutUri ?? undefined),
+        backchannelLogoutSessionRequired: changes.backchannelLogoutUri === null
+          ? false
+          : (changes.backchannelLogoutSessionRequired ?? metadata.backchannel_logout_session_required ?? false),
       };
       const registration = await validateKeys(validateRegistration(merged), outbound);
       const updated = await queries.updateClient(clientId, {

@@ -126,6 +126,9 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // OIDC Back-Channel Logout 1.0: registration and discovery from the library; the tokens are
+      // queued and sent by src/oidc/backchannel-logout.ts on every way a session ends.
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,

@@ -49,6 +49,19 @@ export interface GrantView {
   resources: Record<string, string>;
 }
 
+/** One relying party a session had signed in to, and the `sid` it was told (OIDC Front/Back-Channel Logout). */
+export interface EndedSessionClient {
+  clientId: string;
+  sid?: string;
+}
+
+/**
+ * Told of every session the index ends (and of an application's access being removed), before it
+ * ends, so each relying party can be sent a logout token (src/oidc/backchannel-logout.ts). It only
+ * queues: a receiver that is down never delays the person.
+ */
+export type SessionEndedListener = (ended: { accountId: string; clients: EndedSessionClient[]; reason: string }) => Promise<unknown>;
+
 const PENDING = Symbol('idp.pending-index-writes');
 type TrackedContext = KoaContextWithOIDC & { [PENDING]?: Promise<unknown>[] };
 
@@ -69,7 +82,7 @@ const MAX_USER_AGENT = 512;
  * checks every entry against the store and drops those that are gone. It serves the account pages,
  * password changes and resets, and the admin API.
  */
-export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox; clock: Clock; logger: Logger }) {
+export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox; clock: Clock; logger: Logger; onSessionEnded?: SessionEndedListener }) {
   const { queries, box, clock } = deps;
   const unchanged = createUnchangedWrites(() => clock.now().getTime());
 
@@ -132,11 +145,21 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
   };
 
   /** Ends the session a row points to and drops the row; false when the session was already gone. */
-  async function destroySession(provider: Provider, row: BrowserSessionRow): Promise<boolean> {
+  async function destroySession(provider: Provider, row: BrowserSessionRow, reason: string): Promise<boolean> {
     const live = await liveSession(provider, row);
+    // Queued before the session goes: a crash in between logs the relying parties out early rather than never.
+    if (live && deps.onSessionEnded) {
+      const clients = clientsOf(live.session);
+      if (clients.length) await deps.onSessionEnded({ accountId: row.account_id, clients, reason });
+    }
     if (live) await (provider.Session as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(live.id);
     await dropSession(row.uid);
     return live !== undefined;
+  }
+
+  /** The relying parties a session signed in to, with the sid each was given. */
+  function clientsOf(session: { authorizations?: Record<string, { sid?: string }> }): EndedSessionClient[] {
+    return Object.entries(session.authorizations ?? {}).map(([clientId, authorization]) => ({ clientId, sid: authorization?.sid }));
   }
 
   /** The view of a row whose session still exists; a stale row is dropped. */
@@ -231,20 +254,20 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
     touch: (uid: string) => queries.touchBrowserSession(uid, clock.now()),
 
     /** Ends one session of the account; false when the account has no such session (or it had ended). */
-    async revokeSession(provider: Provider, accountId: string, uid: string): Promise<boolean> {
+    async revokeSession(provider: Provider, accountId: string, uid: string, reason = 'session_revoked'): Promise<boolean> {
       await settle();
       const row = await queries.findBrowserSession(uid);
       if (!row || row.account_id !== accountId) return false;
-      return destroySession(provider, row);
+      return destroySession(provider, row, reason);
     },
 
     /** Ends every session of the account but `exceptUid`; returns how many were still live. */
-    async revokeSessions(provider: Provider, accountId: string, exceptUid?: string): Promise<number> {
+    async revokeSessions(provider: Provider, accountId: string, exceptUid?: string, reason = 'sessions_revoked'): Promise<number> {
       await settle();
       let count = 0;
       for (const row of await queries.listBrowserSessions(accountId, new Date(0))) {
         if (row.uid === exceptUid) continue;
-        if (await destroySession(provider, row)) count += 1;
+        if (await destroySession(provider, row, reason)) count += 1;
       }
       return count;
     },
@@ -261,10 +284,26 @@ export function createSessionIndex(deps: { queries: IndexQueries; box: SecretBox
       return keptPage(page, (request) => queries.listGrantIndexPage(accountId, clock.now(), request), (row) => grantView(provider, row));
     },
 
-    /** Revokes one of the account's grants and every token issued under it. */
-    async revokeGrant(provider: Provider, accountId: string, grantId: string): Promise<{ clientId: string } | undefined> {
+    /**
+     * Revokes one of the account's grants and every token issued under it. With `logoutReason`, the
+     * application is also sent a logout token: one per live session that signed in to it (with its
+     * sid), or one naming only the account when none did (its own sessions may outlive ours).
+     */
+    async revokeGrant(provider: Provider, accountId: string, grantId: string, logoutReason?: string): Promise<{ clientId: string } | undefined> {
       const grant = await provider.Grant.find(grantId);
       if (!grant || grant.accountId !== accountId) return undefined;
+      if (logoutReason && deps.onSessionEnded) {
+        await settle();
+        const clientId = grant.clientId!;
+        const clients: EndedSessionClient[] = [];
+        for (const row of await queries.listBrowserSessions(accountId, clock.now())) {
+          if (!row.client_ids.includes(clientId)) continue;
+          const live = await liveSession(provider, row);
+          const mine = live && clientsOf(live.session).find((client) => client.clientId === clientId);
+          if (mine) clients.push(mine);
+        }
+        await deps.onSessionEnded({ accountId, clients: clients.length ? clients : [{ clientId }], reason: logoutReason });
+      }
       await revokeGrant(provider, grantId);
       await queries.deleteGrantIndex(grantId);
       return { clientId: grant.clientId! };

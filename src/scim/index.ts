@@ -52,7 +52,7 @@ export function buildScim(deps: {
     mapping: parseAttributeMapping(config.scim.attributeMapping),
     async endSessions(accountId) {
       const provider = deps.provider();
-      await deps.sessionIndex.revokeSessions(provider, accountId);
+      await deps.sessionIndex.revokeSessions(provider, accountId, undefined, 'account_disabled');
       await deps.sessionIndex.revokeTokens(provider, accountId);
     },
     eraseAccount: deps.eraseAccount,

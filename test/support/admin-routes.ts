@@ -63,6 +63,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'GET /accounts/:accountId/grants': { query: `cursor=${'x'.repeat(501)}`, field: 'cursor' },
   'GET /accounts/:accountId/roles': { query: 'limit=1.5', field: 'limit' },
   'GET /clients/:clientId/roles': { query: 'limit=0', field: 'limit' },
+  'GET /clients/:clientId/backchannel-logout-deliveries': { query: 'status=lost', field: 'status' },
   'GET /groups/:groupId/members': { query: 'limit=many', field: 'limit' },
   'GET /groups/:groupId/roles': { query: 'limit=', field: 'limit' },
   'GET /resources/:resourceId/permissions': { query: 'limit=-1', field: 'limit' },

@@ -190,6 +190,7 @@ describe('admin API', () => {
       expect((await call('DELETE', `${V1}/clients/${clientId}/token-exchange`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}/token-exchange`)).body.targets).toEqual([]);
       expect((await call('DELETE', `${V1}/resources/${api.body.id}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/clients/${clientId}/backchannel-logout-deliveries?status=failed`)).body).toEqual({ items: [] });
       expect((await call('DELETE', `${V1}/clients/${clientId}`)).status).toBe(204);
       expect((await call('GET', `${V1}/clients/${clientId}`)).status).toBe(404);
 
