@@ -45,6 +45,8 @@ import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
 import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
+import { createUserCodeEntryLimit } from './ratelimit/user-code-entry.js';
+import { auditDeviceDecisions } from './oidc/device-audit.js';
 import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
@@ -212,6 +214,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
+  const limitUserCodes = createUserCodeEntryLimit(services.limiterFactory, config.rateLimits, render);
   providers = await createProviderHolder({
     base: {
       config, accounts, resources, access, render, adapterFactory, mfaPolicy,
@@ -229,6 +232,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     configure: (provider) => {
       sessionPolicy.install(provider);
       sessionIndex.track(provider);
+      limitUserCodes(provider);
+      auditDeviceDecisions(provider, audit);
     },
   });
   const providerHolder: ProviderHolder = providers;

@@ -18,6 +18,7 @@ import { createResourceServerInfo } from './resource-servers.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
 import { extraClientMetadata } from './verified-email.js';
+import { deviceFlowFeature } from './device-flow.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -116,6 +117,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       requestObjects: { enabled: true, requireSignedRequestObject: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps.render, deps.claimsMapping),
       introspection: {
         enabled: true,
         allowedPolicy: createIntrospectionPolicy(deps.resources),
