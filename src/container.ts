@@ -46,6 +46,7 @@ import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
 import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
 import { createUserCodeEntryLimit } from './ratelimit/user-code-entry.js';
+import { createDevicePollingLimit } from './ratelimit/device-polling.js';
 import { auditDeviceDecisions } from './oidc/device-audit.js';
 import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
@@ -209,12 +210,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
   const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 
-  const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
+  const adapterFactory = createAdapterFactory({ db, redis, clients, clock, deviceCodeBox: new SecretBox(config.serverSecrets, 'device-codes') });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
   const limitUserCodes = createUserCodeEntryLimit(services.limiterFactory, config.rateLimits, render);
+  const slowDevicePolling = createDevicePollingLimit(services.limiterFactory);
   providers = await createProviderHolder({
     base: {
       config, accounts, resources, access, render, adapterFactory, mfaPolicy,
@@ -233,6 +235,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       sessionPolicy.install(provider);
       sessionIndex.track(provider);
       limitUserCodes(provider);
+      slowDevicePolling(provider);
       auditDeviceDecisions(provider, audit);
     },
   });
