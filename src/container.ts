@@ -47,7 +47,7 @@ import { createLimiterFactory } from './ratelimit/store.js';
 import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
 import { createUserCodeEntryLimit } from './ratelimit/user-code-entry.js';
 import { createDevicePollingLimit } from './ratelimit/device-polling.js';
-import { auditDeviceDecisions } from './oidc/device-audit.js';
+import { installDevicePageGuards } from './oidc/device-audit.js';
 import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
@@ -236,7 +236,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       sessionIndex.track(provider);
       limitUserCodes(provider);
       slowDevicePolling(provider);
-      auditDeviceDecisions(provider, audit);
+      installDevicePageGuards(provider, { audit, render });
     },
   });
   const providerHolder: ProviderHolder = providers;

@@ -1,21 +1,41 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditRecorder } from '../audit/recorder.js';
-import { requestOriginOf } from '../http/request-context.js';
+import type { RenderPage } from '../http/views.js';
+import { requestIdOf, requestOriginOf } from '../http/request-context.js';
 import { deviceOutcomeOf } from './device-flow.js';
 
 /**
- * A person's answer to a device (RFC 8628) becomes an audit event: approved when the device may now
- * redeem its device code, denied when it will get access_denied. Written after the page is rendered
- * and before it leaves; a decision that could not be recorded is answered with a 503 instead.
+ * Around oidc-provider's device pages (RFC 8628):
+ *
+ * - A person's answer to a device becomes an audit event: approved when the device may now redeem
+ *   its device code, denied when it will get access_denied. Written after the page is rendered and
+ *   before it leaves; a decision that could not be recorded is answered with a 503 instead.
+ * - oidc-provider fails with a TypeError ("persist can only be called on previously persisted
+ *   Sessions") when the return from sign-in to a device (/device/:uid) comes without a live session:
+ *   its error page touches the new session, which it then cannot save. That request can only be a
+ *   stale or forged link, so it gets a 400 page instead of a 500.
  */
-export function auditDeviceDecisions(provider: Provider, audit: AuditRecorder): void {
+export function installDevicePageGuards(provider: Provider, deps: { audit: AuditRecorder; render: RenderPage }): void {
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof TypeError) || ctx.oidc?.route !== 'device_resume' || !error.message.startsWith('persist can only be called')) throw error;
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = deps.render('error', {
+        heading: 'This page has expired',
+        message: 'Open the device sign-in page again and type the code shown on your device.',
+        code: 'invalid_request',
+        requestId: requestIdOf(ctx.req),
+      });
+      return;
+    }
     const outcome = deviceOutcomeOf(ctx);
     if (!outcome || outcome.kind === 'wrong_code') return;
     try {
-      await audit.record(
+      await deps.audit.record(
         outcome.kind === 'approved'
           ? { type: 'device_authorization.approved', accountId: outcome.accountId, clientId: outcome.clientId, origin: requestOriginOf(ctx.req), detail: { scope: outcome.scope } }
           : { type: 'device_authorization.denied', outcome: 'failure', accountId: outcome.accountId, clientId: outcome.clientId, origin: requestOriginOf(ctx.req), detail: { stage: outcome.stage } },

@@ -57,13 +57,14 @@ export function deviceFlowFeature(render: RenderPage, mapping?: ClaimsMapping) {
       if (err?.name === 'AbortedError') {
         // Cancelled on the confirm page, or refused at sign-in or consent: the device gets access_denied.
         const code = deviceCode(ctx);
+        const clientId = code?.clientId ?? ctx.oidc.client?.clientId ?? (ctx.oidc.entities.Interaction as { params?: { client_id?: string } } | undefined)?.params?.client_id;
         outcomes.set(ctx, {
           kind: 'denied',
           accountId: ctx.oidc.session?.accountId,
-          clientId: code?.clientId,
+          clientId,
           stage: ctx.oidc.route === 'device_resume' ? 'sign_in' : 'confirm',
         });
-        const client = code?.clientId ? await ctx.oidc.provider.Client.find(code.clientId) : undefined;
+        const client = clientId ? await ctx.oidc.provider.Client.find(String(clientId)) : undefined;
         ctx.status = 200;
         ctx.body = render('device-done', { approved: false, clientName: clientName(client), action: action(ctx) });
         return;

@@ -38,8 +38,11 @@ export function createUserCodeEntryLimit(factory: LimiterFactory, limits: Config
     provider.use(async (ctx: KoaContextWithOIDC, next) => {
       if (ctx.path !== path || ctx.method !== 'POST') return next();
       const session = ctx.cookies.get(SESSION_COOKIE);
-      const counters: Array<[RateLimiterAbstract, string]> = [[perIp, ctx.ip]];
+      // The session first: a session already over its limit is refused without charging the address,
+      // so one blocked browser does not use up its neighbours' attempts behind the same address.
+      const counters: Array<[RateLimiterAbstract, string]> = [];
       if (session) counters.push([perSession, createHash('sha256').update(session).digest('base64url')]);
+      counters.push([perIp, ctx.ip]);
 
       const taken: Array<[RateLimiterAbstract, string]> = [];
       try {
@@ -48,7 +51,7 @@ export function createUserCodeEntryLimit(factory: LimiterFactory, limits: Config
           taken.push([limiter, key]);
         }
       } catch (rejection) {
-        // A point taken from one counter before the other refused stays taken: it was an attempt.
+        // A session point taken before the address refused stays taken: it was an attempt.
         if (rejection instanceof RateLimiterRes) return tooMany(ctx, render, retryAfterSeconds(rejection));
         return unavailable(ctx, render);
       }
