@@ -155,6 +155,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     ttl: {
       AccessToken: tokens.accessTokenTtl,
       AuthorizationCode: 60,
+      DeviceCode: 600, // RFC 8628 §3.2 expires_in: ten minutes to type the code and sign in
       ClientCredentials: tokens.accessTokenTtl,
       IdToken: tokens.idTokenTtl,
       Interaction: tokens.interactionTtl,

@@ -12,21 +12,23 @@ import { deviceOutcomeOf } from './device-flow.js';
  *   its device code, denied when it will get access_denied. Written after the page is rendered and
  *   before it leaves; a decision that could not be recorded is answered with a 503 instead.
  * - oidc-provider fails with a TypeError ("persist can only be called on previously persisted
- *   Sessions") when the return from sign-in to a device (/device/:uid) comes without a live session:
- *   its error page touches the new session, which it then cannot save. That request can only be a
- *   stale or forged link, so it gets a 400 page instead of a 500.
+ *   Sessions") when the code form is posted, or the return from sign-in (/device/:uid) arrives,
+ *   without a live session: its error page touches the new session, which it then cannot save. Such
+ *   a request is a forged post or a stale link (the CSRF sweep found it), so it gets a 400 page
+ *   instead of a 500.
  */
 export function installDevicePageGuards(provider: Provider, deps: { audit: AuditRecorder; render: RenderPage }): void {
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     try {
       await next();
     } catch (error) {
-      if (!(error instanceof TypeError) || ctx.oidc?.route !== 'device_resume' || !error.message.startsWith('persist can only be called')) throw error;
+      const route = ctx.oidc?.route;
+      if (!(error instanceof TypeError) || (route !== 'device_resume' && route !== 'code_verification') || !error.message.startsWith('persist can only be called')) throw error;
       ctx.status = 400;
       ctx.type = 'html';
       ctx.body = deps.render('error', {
         heading: 'This page has expired',
-        message: 'Open the device sign-in page again and type the code shown on your device.',
+        message: 'This form has expired or was not sent from this site. Open the device sign-in page again and type the code shown on your device.',
         code: 'invalid_request',
         requestId: requestIdOf(ctx.req),
       });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { runCommand } from '../../../src/cli/run.js';
+import { Redis } from 'ioredis';
+import { dumpOidcModels, dumpRedis } from '../adapters/raw-dump.js';
 import { submit } from '../../support/accounts.js';
 import { bootstrapAdmin } from '../../support/admin.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -184,6 +186,25 @@ describe('device authorization grant (RFC 8628)', () => {
     const page = await enterCode(new UserAgent(), server.issuer, started.user_code);
     expect(page.status).toBe(400);
     expect(page.body).toContain('That code is not valid');
+  });
+
+  it('keeps no usable device code in the store: the record is filed under a hash and holds the code sealed', async () => {
+    const started = await oidc.initiateDeviceAuthorization(tv.config, { scope: 'openid' });
+    let dump: string[];
+    if (server.testRedis) {
+      const raw = new Redis(process.env.REDIS_URL!);
+      try {
+        dump = await dumpRedis(raw, server.testRedis.prefix);
+      } finally {
+        raw.disconnect();
+      }
+    } else {
+      dump = await dumpOidcModels(server.container.db);
+    }
+    const text = dump.join('\n');
+    expect(text).toContain(started.user_code.replace('-', ''));
+    expect(text).toContain('sealedJti');
+    expect(text).not.toContain(started.device_code);
   });
 
   it('answers a wrong code with the code page and a 400, never a 500', async () => {
