@@ -138,8 +138,9 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     expect(code).toMatchObject({ clientId: client.client_id });
     expect(code!.inFlight).toBeFalsy();
     expect(code!.error).toBeUndefined();
-    // The real field works: the refusals above were about the token, not the form.
-    const confirm = await agent.request(`${env.issuer}/device`, { form: { user_code: started.user_code, xsrf } });
+    // The real field works: the refusals above were about the token, not the form (each refusal gave the session a new one).
+    const fresh = UserAgent.field(await agent.request(`${env.issuer}/device`), 'xsrf');
+    const confirm = await agent.request(`${env.issuer}/device`, { form: { user_code: started.user_code, xsrf: fresh } });
     expect(confirm.body).toContain('CSRF TV');
   });
 });
