@@ -50,6 +50,9 @@ import { createLoginProtection } from './ratelimit/login-protection.js';
 import { createMailLimit } from './ratelimit/mail-limit.js';
 import { createLimiterFactory } from './ratelimit/store.js';
 import { createTokenEndpointLimit } from './ratelimit/token-endpoint.js';
+import { createUserCodeEntryLimit } from './ratelimit/user-code-entry.js';
+import { createDevicePollingLimit } from './ratelimit/device-polling.js';
+import { installDevicePageGuards } from './oidc/device-audit.js';
 import { MAX_RESOURCE_TOKEN_TTL } from './rbac/schemas.js';
 import { createApiGuard } from './rbac/api-guard.js';
 import { createRbacServices } from './rbac/services.js';
@@ -225,11 +228,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   });
   const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
-  const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
+  const adapterFactory = createAdapterFactory({ db, redis, clients, clock, deviceCodeBox: new SecretBox(config.serverSecrets, 'device-codes') });
   const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
+  const limitUserCodes = createUserCodeEntryLimit(services.limiterFactory, config.rateLimits, render);
+  const slowDevicePolling = createDevicePollingLimit(services.limiterFactory);
   providers = await createProviderHolder({
     base: {
       config, accounts, resources, access, render, adapterFactory, mfaPolicy,
@@ -259,6 +264,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       sessionPolicy.install(provider);
       sessionIndex.track(provider);
       installQueuedBackchannelLogout(provider, logouts);
+      limitUserCodes(provider);
+      slowDevicePolling(provider);
+      installDevicePageGuards(provider, { audit, render });
     },
   });
   const providerHolder: ProviderHolder = providers;

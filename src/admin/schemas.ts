@@ -72,7 +72,10 @@ export const grantSchema = z
 const SYSTEM_API_DELEGATION =
   "May act for signed-in people on this server's admin and check APIs (first-party web, spa or native clients only). " +
   'Such tokens must carry the permission as an explicit scope, consented on the consent page, from a multi-factor sign-in (acr).';
-const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine']);
+const clientTypeSchema = z.enum(['web', 'spa', 'native', 'machine', 'device']).meta({
+  description: 'web (confidential, code flow), spa and native (public, code flow with PKCE), machine (confidential, client credentials), ' +
+    'device (public, RFC 8628 device authorization grant: no redirect URI, people approve on the hosted /device pages)',
+});
 const AUTH_METHOD =
   'How a confidential client authenticates: client_secret_basic (default), client_secret_post, or private_key_jwt (RFC 7523; ' +
   'needs jwks or jwks_uri). A private_key_jwt client is refused with its secret. Public clients: none.';

@@ -15,6 +15,9 @@ export const EVENT_TYPES = [
   'mfa.reset',
   'consent.granted',
   'consent.denied',
+  // RFC 8628: the person's answer to a device on the /device pages (src/oidc/device-audit.ts).
+  'device_authorization.approved',
+  'device_authorization.denied',
   'grant.revoked',
   'token.issued',
   'token.refresh_reuse_detected',

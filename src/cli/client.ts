@@ -7,7 +7,7 @@ import type { ClientType } from '../clients/queries.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 
-const TYPES: ClientType[] = ['web', 'spa', 'native', 'machine'];
+const TYPES: ClientType[] = ['web', 'spa', 'native', 'machine', 'device'];
 const AUTH_METHODS: ConfidentialAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 /** Options naming a client's keys and protocol requirements, shared by create and update. */
@@ -74,7 +74,7 @@ export const createClient: Command = async (context, { args }) => {
     },
     strict: true,
   });
-  if (!values.name || !values.type) throw new UsageError('client create needs --name and --type (web, spa, native or machine)');
+  if (!values.name || !values.type) throw new UsageError('client create needs --name and --type (web, spa, native, machine or device)');
   if (!TYPES.includes(values.type as ClientType)) throw new UsageError(`--type must be one of ${TYPES.join(', ')}`);
   const { client, clientSecret } = await context.clients.createClient({
     name: values.name,

@@ -106,7 +106,7 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
+  client create --name N --type web|spa|native|machine|device [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
   client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
       [--backchannel-logout-uri U] [--[no-]backchannel-logout-session-required] [--remove-backchannel-logout]
   client list

@@ -9,10 +9,16 @@ import type { ClientType } from './queries.js';
 export const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type ConfidentialAuthMethod = (typeof CONFIDENTIAL_AUTH_METHODS)[number];
 
+/** RFC 8628 §3.4: the grant type a device client polls the token endpoint with. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /**
  * What each kind of client may do. Web apps and machines are confidential (they hold a secret);
  * browser and native apps are public and rely on PKCE, which the server requires of every client.
- * No type gets the implicit flow or the password grant.
+ * Device clients (TVs, command-line tools) are public too and sign people in through the device
+ * authorization grant (RFC 8628): the person approves on another screen, so there is no redirect URI
+ * and no authorization code (PKCE applies to the code flow only). No type gets the implicit flow or
+ * the password grant.
  */
 export const CLIENT_TYPE_PROFILES: Record<ClientType, {
   confidential: boolean;
@@ -25,6 +31,7 @@ export const CLIENT_TYPE_PROFILES: Record<ClientType, {
   spa: { confidential: false, grantTypes: ['authorization_code', 'refresh_token'], responseTypes: ['code'], applicationType: 'web', needsRedirectUri: true },
   native: { confidential: false, grantTypes: ['authorization_code', 'refresh_token'], responseTypes: ['code'], applicationType: 'native', needsRedirectUri: true },
   machine: { confidential: true, grantTypes: ['client_credentials'], responseTypes: [], applicationType: 'web', needsRedirectUri: false },
+  device: { confidential: false, grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'], responseTypes: [], applicationType: 'native', needsRedirectUri: false },
 };
 
 export interface ClientRegistration {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { keysetPage, type PageRequest } from '../storage/pagination.js';
 
-export type ClientType = 'web' | 'spa' | 'native' | 'machine';
+export type ClientType = 'web' | 'spa' | 'native' | 'machine' | 'device';
 
 export interface ClientRow {
   client_id: string;

@@ -12,7 +12,7 @@ import { getUnlessMissing, type AccessCache } from '../rbac/access-cache.js';
 const redirectUri = z.url({ protocol: /^[a-z][a-z0-9+.-]*$/ }).refine((value) => !value.includes('#'), 'must not contain a fragment');
 const registrationSchema = z.object({
   name: z.string().trim().min(1).max(120),
-  type: z.enum(['web', 'spa', 'native', 'machine']),
+  type: z.enum(['web', 'spa', 'native', 'machine', 'device']),
   redirectUris: z.array(redirectUri).max(20).default([]),
   postLogoutRedirectUris: z.array(redirectUri).max(20).default([]),
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
@@ -103,11 +103,18 @@ function validateRegistration(input: ClientRegistration & ClientPolicy) {
     });
   }
   if (!profile.needsRedirectUri && registration.redirectUris.length > 0) {
-    throw new AppError('INVALID_CLIENT_METADATA', 400, 'a machine client has no redirect URIs', { details: { field: 'redirectUris' } });
+    throw new AppError('INVALID_CLIENT_METADATA', 400, `a ${registration.type} client has no redirect URIs`, { details: { field: 'redirectUris' } });
+  }
+  // A device client's people approve on another screen: nothing in that browser returns to the device.
+  if (registration.type === 'device' && registration.postLogoutRedirectUris.length > 0) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, 'a device client has no post-logout redirect URIs', { details: { field: 'postLogoutRedirectUris' } });
+  }
+  if (registration.type === 'device' && registration.requirePar) {
+    throw new AppError('INVALID_CLIENT_METADATA', 400, 'a device client sends no authorization requests to push', { details: { field: 'requirePar' } });
   }
   // Rule: only the operator's own apps may carry a person's rights to the admin and check APIs, and
   // a machine client has no people to act for (it uses its own roles through client credentials).
-  if (registration.systemApiDelegation && (!registration.firstParty || registration.type === 'machine')) {
+  if (registration.systemApiDelegation && (!registration.firstParty || registration.type === 'machine' || registration.type === 'device')) {
     throw new AppError('INVALID_CLIENT_METADATA', 400, 'system API delegation needs a first-party web, spa or native client', {
       details: { field: 'systemApiDelegation' },
     });

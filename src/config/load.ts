@@ -59,6 +59,9 @@ export interface Config {
     tokenRequestsPerClientPerMinute: number;
     tokenAuthFailuresPerIpAndClient: number;
     tokenAuthFailuresPerIp: number;
+    /** Wrong user codes on the device page per 15 minutes, per client IP and per browser session. */
+    userCodeFailuresPerIp: number;
+    userCodeFailuresPerSession: number;
     mailRequestsPerAddressPerHour: number;
     mailRequestsPerIpPerHour: number;
     apiRequestsPerClientPerMinute: number;
@@ -200,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       tokenRequestsPerClientPerMinute: e.TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE,
       tokenAuthFailuresPerIpAndClient: e.TOKEN_AUTH_FAILURES_PER_IP_AND_CLIENT,
       tokenAuthFailuresPerIp: e.TOKEN_AUTH_FAILURES_PER_IP,
+      userCodeFailuresPerIp: e.USER_CODE_FAILURES_PER_IP,
+      userCodeFailuresPerSession: e.USER_CODE_FAILURES_PER_SESSION,
       mailRequestsPerAddressPerHour: e.MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
       mailRequestsPerIpPerHour: e.MAIL_REQUESTS_PER_IP_PER_HOUR,
       apiRequestsPerClientPerMinute: e.API_REQUESTS_PER_CLIENT_PER_MINUTE,

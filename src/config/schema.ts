@@ -80,6 +80,9 @@ export const environmentSchema = z.object({
   // Failed client authentications per 10 minutes; charged to the address, never to the client (ratelimit/token-endpoint.ts).
   TOKEN_AUTH_FAILURES_PER_IP_AND_CLIENT: z.coerce.number().int().positive().default(20),
   TOKEN_AUTH_FAILURES_PER_IP: z.coerce.number().int().positive().default(100),
+  // Wrong user codes typed on the device page per 15 minutes (RFC 8628 §5.1; ratelimit/user-code-entry.ts).
+  USER_CODE_FAILURES_PER_IP: z.coerce.number().int().positive().default(20),
+  USER_CODE_FAILURES_PER_SESSION: z.coerce.number().int().positive().default(5),
   MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().positive().default(5),
   MAIL_REQUESTS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(30),
   API_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().positive().default(6000),

@@ -32,7 +32,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
  * What a scope lets the app see. Scopes that release profile attributes name every claim they
  * release (a claim is released only if the consent page named it): "See your name: Given name, Locale".
  */
-function describeScope(scope: string, mapping?: ClaimsMapping): string {
+export function describeScope(scope: string, mapping?: ClaimsMapping): string {
   const custom = mapping?.customScopes.find((entry) => entry.name === scope);
   const base = custom ? (custom.description ?? `Access "${scope}"`) : (SCOPE_DESCRIPTIONS[scope] ?? scope);
   const claims = (mapping?.claimsByScope[scope] ?? []).map((claim) => mapping!.labels[claim] ?? claim);

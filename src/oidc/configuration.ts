@@ -18,6 +18,7 @@ import { createResourceServerInfo } from './resource-servers.js';
 import { buildInteractionPolicy } from './interaction-policy.js';
 import { SUPPORTED_ACR_VALUES, type MfaPolicy } from '../mfa/policy.js';
 import { extraClientMetadata } from './verified-email.js';
+import { deviceFlowFeature } from './device-flow.js';
 
 export interface ProviderSecrets {
   jwks: JWK[];
@@ -116,6 +117,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
       requestObjects: { enabled: true, requireSignedRequestObject: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps.render, deps.claimsMapping),
       introspection: {
         enabled: true,
         allowedPolicy: createIntrospectionPolicy(deps.resources),
@@ -156,6 +158,7 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
     ttl: {
       AccessToken: tokens.accessTokenTtl,
       AuthorizationCode: 60,
+      DeviceCode: 600, // RFC 8628 §3.2 expires_in: ten minutes to type the code and sign in
       ClientCredentials: tokens.accessTokenTtl,
       IdToken: tokens.idTokenTtl,
       Interaction: tokens.interactionTtl,

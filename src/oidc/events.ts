@@ -143,17 +143,19 @@ async function collectTokenOutcome(provider: Provider, ctx: AuditedContext, coll
     });
     return;
   }
+  // RFC 8628 §3.5: a device polling for a code not yet approved is waiting, not failing.
+  if (['authorization_pending', 'slow_down'].includes((ctx.body as { error?: string } | undefined)?.error ?? '')) return;
   const failure = ctx[GRANT_ERROR];
   const detail = failure?.error_detail ?? '';
-  const accountId = ctx.oidc.entities.RefreshToken?.accountId ?? ctx.oidc.entities.AuthorizationCode?.accountId;
+  const accountId = ctx.oidc.entities.RefreshToken?.accountId ?? ctx.oidc.entities.AuthorizationCode?.accountId ?? ctx.oidc.entities.DeviceCode?.accountId;
   if (detail === 'refresh token already used') {
     collect(ctx, { type: 'token.refresh_reuse_detected', outcome: 'failure', actor: clientActor(ctx), accountId, clientId, detail: { grantType } });
   } else if (REPLAYED_PROOFS[detail]) {
     collect(ctx, { type: 'token.proof_replay_detected', outcome: 'failure', actor: clientActor(ctx), accountId, clientId, detail: { grantType, proof: REPLAYED_PROOFS[detail] } });
   } else if (detail.endsWith('already consumed')) {
     // Two concurrent redemptions: the adapter refused the loser, and the grant goes like any replay.
-    const grantId = ctx.oidc.entities.AuthorizationCode?.grantId;
-    if (grantId && detail.startsWith('AuthorizationCode')) {
+    const grantId = (ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode)?.grantId;
+    if (grantId && (detail.startsWith('AuthorizationCode') || detail.startsWith('DeviceCode'))) {
       await revokeGrant(provider, grantId);
       (ctx[REVOKED_GRANTS] ??= []).push(grantId);
     }

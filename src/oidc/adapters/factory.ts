@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import type { ClientService } from '../../clients/service.js';
 import type { Clock } from '../../shared/clock.js';
 import { createClientAdapter } from './client-adapter.js';
+import { createDeviceCodeAdapter } from './device-code-adapter.js';
+import type { SecretBox } from '../../shared/secret-box.js';
 import { guardAdapter } from './guard.js';
 import { createRedisAdapter } from './redis-adapter.js';
 import { createSqlAdapter } from './sql-adapter.js';
@@ -18,12 +20,16 @@ export function createAdapterFactory(deps: {
   clients: ClientService;
   clock: Clock;
   onOutage?: (store: 'database' | 'redis', error: unknown) => void;
+  /** Seals the device code inside its record (device-code-adapter.ts); without it the device flow cannot work. */
+  deviceCodeBox?: SecretBox;
 }): AdapterFactory {
-  return (modelName) => {
+  const build: AdapterFactory = (modelName) => {
     if (modelName === 'Client') return guardAdapter(createClientAdapter(deps.clients), (error) => deps.onOutage?.('database', error));
     if (LONG_LIVED_MODELS.has(modelName) || !deps.redis) {
       return guardAdapter(createSqlAdapter(deps.db, deps.clock, modelName), (error) => deps.onOutage?.('database', error));
     }
     return guardAdapter(createRedisAdapter(deps.redis, modelName), (error) => deps.onOutage?.('redis', error));
   };
+  const { deviceCodeBox } = deps;
+  return (modelName) => (modelName === 'DeviceCode' && deviceCodeBox ? createDeviceCodeAdapter(build(modelName), deviceCodeBox) : build(modelName));
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as oidc from 'openid-client';
 import { appRouters } from '../../../src/app.js';
 import { signInToAccount, startAccountServer, type AccountTestServer } from '../../support/accounts.js';
 import { registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
@@ -112,5 +113,34 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     // The real field signs out: the refusals above were about the token, not the form.
     await agent.request(action, { form: { logout: 'yes', xsrf } });
     expect((await agent.request(`${env.issuer}/account`)).url).toContain('/interaction/');
+  });
+
+  it('the device code form (oidc-provider\'s xsrf field, not a route of ours) refuses a missing or forged field and confirms nothing', async () => {
+    const { client } = await env.server.container.clients.createClient({ name: 'CSRF TV', type: 'device', redirectUris: [], postLogoutRedirectUris: [] });
+    const tv = await oidc.discovery(new URL(env.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const started = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const agent = new UserAgent('http://127.0.0.1:9/');
+    const page = await agent.request(`${env.issuer}/device`);
+    const xsrf = UserAgent.field(page, 'xsrf');
+    const stranger = new UserAgent('http://127.0.0.1:9/');
+    for (const [who, form] of [
+      [agent, { user_code: started.user_code, confirm: 'yes' }],
+      [agent, { user_code: started.user_code, confirm: 'yes', xsrf: `${xsrf.slice(0, -2)}xx` }],
+      [agent, { user_code: started.user_code, abort: 'yes', xsrf: '' }],
+      [stranger, { user_code: started.user_code, abort: 'yes', xsrf }],
+    ] as const) {
+      const refused = await who.request(`${env.issuer}/device`, { form: form as Record<string, string> });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('This form has expired or was not sent from this site');
+    }
+    // Neither confirmed (in flight) nor cancelled: the device is still waiting.
+    const code = await env.server.container.providers.current().DeviceCode.find(started.device_code);
+    expect(code).toMatchObject({ clientId: client.client_id });
+    expect(code!.inFlight).toBeFalsy();
+    expect(code!.error).toBeUndefined();
+    // The real field works: the refusals above were about the token, not the form (each refusal gave the session a new one).
+    const fresh = UserAgent.field(await agent.request(`${env.issuer}/device`), 'xsrf');
+    const confirm = await agent.request(`${env.issuer}/device`, { form: { user_code: started.user_code, xsrf: fresh } });
+    expect(confirm.body).toContain('CSRF TV');
   });
 });
