@@ -14,6 +14,10 @@ import { createAccountErasure } from './privacy/account-erasure.js';
 import { createAccountExport, type ExportSources } from './privacy/account-export.js';
 import { createErasureQueries } from './privacy/erasure-queries.js';
 import { createPersonalDataVault } from './privacy/vault.js';
+import { createDeletionRequestQueries } from './privacy/deletion-request-queries.js';
+import { createSelfDeletion } from './privacy/self-deletion.js';
+import { createPasswordConfirmation } from './accounts/password-confirmation.js';
+import { accountLinks } from './accounts/links.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
@@ -21,6 +25,7 @@ import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
+import type { RequestOrigin } from './http/request-context.js';
 import { createConnectionService } from './federation/connection-service.js';
 import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
@@ -108,6 +113,7 @@ export function buildServices(deps: {
   const attributes = createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange });
   const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
   const federationQueries = createFederationQueries(db);
+  const deletionRequests = createDeletionRequestQueries(db);
   /** Export sources every process has; the server adds sessions and applications. */
   const exportSources: ExportSources = {
     findAccount: (id) => accounts.findById(id),
@@ -115,6 +121,8 @@ export function buildServices(deps: {
     mfaStatus: (id) => mfa.status(id),
     linkedIdentities: (id) => federationQueries.listIdentitiesOfAccount(id),
     events: (id) => auditServices.events.export({ accountId: id }),
+    secondFactors: (id) => mfa.describeFactors(id),
+    pendingDeletion: (id) => deletionRequests.findRequest(id),
   };
   const services = {
     accounts,
@@ -143,6 +151,7 @@ export function buildServices(deps: {
     }),
     outbound,
     vault,
+    deletionRequests,
     exportSources,
     accountExport: createAccountExport({ sources: exportSources, clock }),
     ...auditServices,
@@ -264,6 +273,29 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
 
+  // "Delete my account" (src/privacy/self-deletion.ts): the same erasure, or a grace period first.
+  const selfDeletion = createSelfDeletion({
+    erasure,
+    requests: services.deletionRequests,
+    confirmPassword: createPasswordConfirmation({ hasher: services.hasher, loginProtection: services.loginProtection, accounts, audit }),
+    mfa: services.mfa,
+    mfaProtection: services.mfaProtection,
+    endEverything: (accountId) => erasure.endEverything(accountId),
+    audit,
+    mailer: lifecycle.mailer,
+    clock,
+    logger,
+    graceDays: config.privacy.deletionGraceDays,
+    links: accountLinks(config.issuer),
+  });
+  /** Every successful sign-in (interactions/steps.ts): it cancels a scheduled deletion. */
+  const accountSignIns = {
+    async signedIn(accountId: string, origin: RequestOrigin): Promise<void> {
+      const account = await accounts.findById(accountId);
+      if (account) await selfDeletion.cancelOnSignIn(account, origin);
+    },
+  };
+
   const scim = buildScim({
     config, db, clock, logger, audit,
     directories: services.scimDirectories,
@@ -322,6 +354,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       },
     }),
     erasure,
+    selfDeletion,
+    accountSignIns,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
@@ -334,6 +368,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
         sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        selfDeletion.eraseDue().catch((error: unknown) => logger.warn({ err: error }, 'could not erase accounts whose deletion grace period ended'));
         lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
       purgeTimer.unref();

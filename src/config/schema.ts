@@ -128,6 +128,8 @@ export const environmentSchema = z.object({
   // loopback unless METRICS_HOST says otherwise: never on the public port by accident.
   METRICS_PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Days a self-service deletion waits, during which a sign-in cancels it; 0 deletes at once (docs/privacy.md). */
+  ACCOUNT_DELETION_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(0),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /**
