@@ -16,6 +16,9 @@ import { createErasureQueries } from './privacy/erasure-queries.js';
 import { createPersonalDataVault } from './privacy/vault.js';
 import { createDeletionRequestQueries } from './privacy/deletion-request-queries.js';
 import { createSelfDeletion } from './privacy/self-deletion.js';
+import { createRetention } from './privacy/retention.js';
+import { createInactivityQueries } from './privacy/inactivity-queries.js';
+import { createOutboxQueries } from './mail/queries.js';
 import { createPasswordConfirmation } from './accounts/password-confirmation.js';
 import { accountLinks } from './accounts/links.js';
 import { recordConfigChanges } from './audit/config-changes.js';
@@ -96,7 +99,7 @@ export function buildServices(deps: {
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock, tokens: createAccountTokenQueries(db) });
   const clientQueries = createClientQueries(db);
   // Personal data in events is encrypted per account, so erasing an account leaves the chain intact.
-  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock });
+  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock, networkRetentionDays: config.privacy.networkRetentionDays });
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock, vault });
   const rbac = createRbacServices({
     db,
@@ -288,11 +291,26 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     graceDays: config.privacy.deletionGraceDays,
     links: accountLinks(config.issuer),
   });
-  /** Every successful sign-in (interactions/steps.ts): it cancels a scheduled deletion. */
+  const retention = createRetention({
+    settings: config.privacy,
+    expireNetworkFields: () => services.vault.expireNetworkFields(),
+    purgeFinishedMail: (before) => createOutboxQueries(db).purgeFinished(before),
+    outboxDir: config.mail.smtpUrl ? undefined : config.mail.outboxDir,
+    inactivity: createInactivityQueries(db),
+    erasure,
+    mailer: lifecycle.mailer,
+    audit,
+    clock,
+    logger,
+    signInUrl: accountLinks(config.issuer).signIn,
+  });
+  /** Every successful sign-in (interactions/steps.ts): it cancels a scheduled deletion and restarts the inactivity count. */
   const accountSignIns = {
     async signedIn(accountId: string, origin: RequestOrigin): Promise<void> {
       const account = await accounts.findById(accountId);
-      if (account) await selfDeletion.cancelOnSignIn(account, origin);
+      if (!account) return;
+      await selfDeletion.cancelOnSignIn(account, origin);
+      await retention.signedIn(account.id);
     },
   };
 
@@ -356,6 +374,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     erasure,
     selfDeletion,
     accountSignIns,
+    retention,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
@@ -368,6 +387,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
         sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        retention.run().catch((error: unknown) => logger.warn({ err: error }, 'could not apply the retention settings'));
         selfDeletion.eraseDue().catch((error: unknown) => logger.warn({ err: error }, 'could not erase accounts whose deletion grace period ended'));
         lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
