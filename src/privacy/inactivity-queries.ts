@@ -17,9 +17,9 @@ export function createInactivityQueries(db: Knex) {
         .orderBy('accounts.id')
         .limit(limit),
 
-    insertWarning: async (accountId: string, at: Date): Promise<void> => {
-      await db('account_inactivity_warnings').insert({ account_id: accountId, warned_at: at }).onConflict('account_id').ignore();
-    },
+    /** True only for the instance that inserted it, so two instances running the job at once warn once. */
+    insertWarning: async (accountId: string, at: Date): Promise<boolean> =>
+      (await db('account_inactivity_warnings').insert({ account_id: accountId, warned_at: at }).onConflict('account_id').ignore().returning('account_id')).length > 0,
 
     /** Warned before `warnedBefore`, with no sign-in since the warning. */
     listWarnedDue: (warnedBefore: Date, limit: number): Promise<{ account_id: string }[]> =>

@@ -70,12 +70,14 @@ export function createRetention(deps: {
     if (settings.inactiveDays === undefined) return 0;
     const idle = await deps.inactivity.listIdleUnwarned(new Date(now.getTime() - settings.inactiveDays * DAY_MS), BATCH);
     const eraseAfter = new Date(now.getTime() + settings.inactiveWarningDays * DAY_MS).toISOString();
+    let warned = 0;
     for (const account of idle) {
-      await deps.inactivity.insertWarning(account.id, now);
+      if (!(await deps.inactivity.insertWarning(account.id, now))) continue;
+      warned += 1;
       await audit.record({ type: 'account.inactivity_warned', actor: system, accountId: account.id, detail: { inactiveDays: settings.inactiveDays, eraseAfter } });
       await deps.mailer.send(account.email, 'account-inactive-warning', { inactiveDays: settings.inactiveDays, eraseAfter, signInUrl: deps.signInUrl });
     }
-    return idle.length;
+    return warned;
   }
 
   async function eraseIdleAccounts(now: Date): Promise<number> {
