@@ -14,6 +14,13 @@ import { createAccountErasure } from './privacy/account-erasure.js';
 import { createAccountExport, type ExportSources } from './privacy/account-export.js';
 import { createErasureQueries } from './privacy/erasure-queries.js';
 import { createPersonalDataVault } from './privacy/vault.js';
+import { createDeletionRequestQueries } from './privacy/deletion-request-queries.js';
+import { createSelfDeletion } from './privacy/self-deletion.js';
+import { createRetention } from './privacy/retention.js';
+import { createInactivityQueries } from './privacy/inactivity-queries.js';
+import { createOutboxQueries } from './mail/queries.js';
+import { createPasswordConfirmation } from './accounts/password-confirmation.js';
+import { accountLinks } from './accounts/links.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
@@ -23,6 +30,7 @@ import { createClientService } from './clients/service.js';
 import { createExchangePolicyQueries } from './clients/exchange-policy-queries.js';
 import { createExchangePolicyService } from './clients/exchange-policy.js';
 import type { Config } from './config/load.js';
+import type { RequestOrigin } from './http/request-context.js';
 import { createConnectionService } from './federation/connection-service.js';
 import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
@@ -100,7 +108,7 @@ export function buildServices(deps: {
   const accounts = createAccountService({ queries: createAccountQueries(db), hasher, clock, tokens: createAccountTokenQueries(db) });
   const clientQueries = createClientQueries(db);
   // Personal data in events is encrypted per account, so erasing an account leaves the chain intact.
-  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock });
+  const vault = createPersonalDataVault({ db, serverSecrets: config.serverSecrets, clock, networkRetentionDays: config.privacy.networkRetentionDays });
   const audit = createAuditRecorder({ queries: createEventQueries(db), clock, vault });
   const rbac = createRbacServices({
     db,
@@ -117,6 +125,7 @@ export function buildServices(deps: {
   const attributes = createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange });
   const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
   const federationQueries = createFederationQueries(db);
+  const deletionRequests = createDeletionRequestQueries(db);
   /** Export sources every process has; the server adds sessions and applications. */
   const exportSources: ExportSources = {
     findAccount: (id) => accounts.findById(id),
@@ -124,6 +133,8 @@ export function buildServices(deps: {
     mfaStatus: (id) => mfa.status(id),
     linkedIdentities: (id) => federationQueries.listIdentitiesOfAccount(id),
     events: (id) => auditServices.events.export({ accountId: id }),
+    secondFactors: (id) => mfa.describeFactors(id),
+    pendingDeletion: (id) => deletionRequests.findRequest(id),
   };
   const services = {
     accounts,
@@ -152,6 +163,7 @@ export function buildServices(deps: {
     }),
     outbound,
     vault,
+    deletionRequests,
     exportSources,
     accountExport: createAccountExport({ sources: exportSources, clock }),
     ...auditServices,
@@ -309,6 +321,44 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
 
+  // "Delete my account" (src/privacy/self-deletion.ts): the same erasure, or a grace period first.
+  const selfDeletion = createSelfDeletion({
+    erasure,
+    requests: services.deletionRequests,
+    confirmPassword: createPasswordConfirmation({ hasher: services.hasher, loginProtection: services.loginProtection, accounts, audit }),
+    mfa: services.mfa,
+    mfaProtection: services.mfaProtection,
+    endEverything: (accountId) => erasure.endEverything(accountId),
+    audit,
+    mailer: lifecycle.mailer,
+    clock,
+    logger,
+    graceDays: config.privacy.deletionGraceDays,
+    links: accountLinks(config.issuer),
+  });
+  const retention = createRetention({
+    settings: config.privacy,
+    expireNetworkFields: () => services.vault.expireNetworkFields(),
+    purgeFinishedMail: (before) => createOutboxQueries(db).purgeFinished(before),
+    outboxDir: config.mail.smtpUrl ? undefined : config.mail.outboxDir,
+    inactivity: createInactivityQueries(db),
+    erasure,
+    mailer: lifecycle.mailer,
+    audit,
+    clock,
+    logger,
+    signInUrl: accountLinks(config.issuer).signIn,
+  });
+  /** Every successful sign-in (interactions/steps.ts): it cancels a scheduled deletion and restarts the inactivity count. */
+  const accountSignIns = {
+    async signedIn(accountId: string, origin: RequestOrigin): Promise<void> {
+      const account = await accounts.findById(accountId);
+      if (!account) return;
+      await selfDeletion.cancelOnSignIn(account, origin);
+      await retention.signedIn(account.id);
+    },
+  };
+
   const scim = buildScim({
     config, db, clock, logger, audit,
     directories: services.scimDirectories,
@@ -372,6 +422,9 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       },
     }),
     erasure,
+    selfDeletion,
+    accountSignIns,
+    retention,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
@@ -384,6 +437,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       purgeTimer = setInterval(() => {
         purgeExpiredModels(db, clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired records'));
         sessionIndex.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'could not purge the session index'));
+        retention.run().catch((error: unknown) => logger.warn({ err: error }, 'could not apply the retention settings'));
+        selfDeletion.eraseDue().catch((error: unknown) => logger.warn({ err: error }, 'could not erase accounts whose deletion grace period ended'));
         lifecycle.accountTokens.purgeExpired(new Date(clock.now().getTime() - 7 * 86_400_000)).catch((error: unknown) => logger.warn({ err: error }, 'could not purge expired account links'));
       }, 10 * 60_000);
       purgeTimer.unref();

@@ -129,7 +129,8 @@ export function createSelfService(deps: AccountFlowDeps & {
       await tokens.revokeOpen(account.id, ['verify_email', 'reset_password']);
       await mailer.send(account.email, 'email-change-notice', { newAddress: row.email, completed: true, accountUrl: links.account });
       await tokens.revokeOpen(account.id, ['cancel_email_change']);
-      await audit.record({ type: 'account.email_changed', accountId: account.id, origin });
+      // Both addresses, encrypted under the account's key like every personal value: the export's address history.
+      await audit.record({ type: 'account.email_changed', accountId: account.id, origin, detail: { changes: { email: { before: account.email, after: row.email } } } });
       return { email: row.email };
     },
 

@@ -57,6 +57,11 @@ export const EVENT_TYPES = [
   'account.deleted',
   // Personal data (src/privacy): an export of everything held about one account.
   'account.exported',
+  // Self-service deletion with a grace period, and retention (src/privacy, docs/privacy.md).
+  'account.deletion_scheduled',
+  'account.deletion_cancelled',
+  'account.inactivity_warned',
+  'privacy.retention_applied',
   'client.updated',
   'client.secret_rotated',
   'session.revoked',

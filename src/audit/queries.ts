@@ -93,7 +93,8 @@ export function createEventQueries(db: Knex) {
     if (filter.actorId) query.where('actor_id', filter.actorId);
     if (filter.outcome) query.where('outcome', filter.outcome);
     // Encrypted addresses (events about an account) are candidates; the reader matches them decrypted.
-    if (filter.ip) query.where((inner) => inner.where('ip', filter.ip!).orWhereRaw(`account_id is not null and starts_with(ip, 'pd1.')`));
+    // Encrypted addresses (an account's `pd1.`, a day's `pn1.` under EVENT_NETWORK_RETENTION_DAYS) are matched after decryption.
+    if (filter.ip) query.where((inner) => inner.where('ip', filter.ip!).orWhereRaw(`(account_id is not null and starts_with(ip, 'pd1.')) or starts_with(ip, 'pn1.')`));
     if (filter.from) query.where('occurred_at', '>=', filter.from);
     if (filter.to) query.where('occurred_at', '<', filter.to);
     return query;

@@ -82,6 +82,16 @@ export interface Config {
    * are recorded (off by default: resource servers may ask thousands of times a second).
    */
   audit: { retentionDays?: number; permissionDenials: boolean };
+  /** Personal data (docs/privacy.md): days a self-service deletion waits for a cancelling sign-in (0: at once). */
+  privacy: {
+    deletionGraceDays: number;
+    /** Unset: an event's address and user agent are kept as long as the event. */
+    networkRetentionDays?: number;
+    mailRetentionDays: number;
+    /** Unset: no account is deleted for inactivity. */
+    inactiveDays?: number;
+    inactiveWarningDays: number;
+  };
   /** Non-public destinations (addresses, CIDR ranges, host names) that webhooks and upstream connections may reach. */
   outboundAllowList: string[];
 }
@@ -224,6 +234,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
     scim: { attributeMapping: e.SCIM_ATTRIBUTE_MAPPING, invitationTtl: e.SCIM_INVITATION_TTL },
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },
+    privacy: {
+      deletionGraceDays: e.ACCOUNT_DELETION_GRACE_DAYS,
+      networkRetentionDays: e.EVENT_NETWORK_RETENTION_DAYS,
+      mailRetentionDays: e.MAIL_RETENTION_DAYS,
+      inactiveDays: e.ACCOUNT_INACTIVE_DAYS,
+      inactiveWarningDays: e.ACCOUNT_INACTIVE_WARNING_DAYS,
+    },
     outboundAllowList: e.OUTBOUND_ALLOWED_HOSTS,
   };
   return { config: deepFreeze(config), warnings };

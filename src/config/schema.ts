@@ -131,6 +131,16 @@ export const environmentSchema = z.object({
   // loopback unless METRICS_HOST says otherwise: never on the public port by accident.
   METRICS_PORT: z.coerce.number({ error: 'must be a whole number from 0 to 65535' }).int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Days a self-service deletion waits, during which a sign-in cancels it; 0 deletes at once (docs/privacy.md). */
+  ACCOUNT_DELETION_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(0),
+  /** Days an event's IP address and user agent stay readable (per-day keys, then destroyed). Unset: as long as the event. */
+  EVENT_NETWORK_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Days a sent or failed mail's queue row (its sealed body) is kept. */
+  MAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** Days without a sign-in after which an account gets a warning mail. Unset: accounts are never deleted for inactivity. */
+  ACCOUNT_INACTIVE_DAYS: z.coerce.number().int().min(30).max(36_500).optional(),
+  /** Days after that warning, still without a sign-in, when the account is deleted. */
+  ACCOUNT_INACTIVE_WARNING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Days of audit events to keep; older ones are pruned behind a signed checkpoint. Unset: keep forever. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /**

@@ -20,6 +20,7 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     recentLoginSeconds: container.config.recentLoginSeconds,
     afterSecondFactor: (ctx, interaction, accountId) => container.federation.signIns.afterSecondFactor(ctx, interaction, accountId),
     claimsMapping: () => container.providers.claimsMapping(),
+    onSignIn: (accountId, origin) => container.accountSignIns.signedIn(accountId, origin),
     systemApis: Object.values(container.systemApis).map((api) => api.identifier),
   };
 }

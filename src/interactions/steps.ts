@@ -9,7 +9,7 @@ import type { ClientService } from '../clients/service.js';
 import type { FederationLogin } from '../federation/login.js';
 import { csrfToken } from '../http/csrf.js';
 import { loadInteraction, type Interaction } from './load-interaction.js';
-import { requestOriginOf } from '../http/request-context.js';
+import { requestOriginOf, type RequestOrigin } from '../http/request-context.js';
 import type { RenderPage } from '../http/views.js';
 import type { PendingLogins } from '../mfa/pending-login.js';
 import type { MfaPolicy } from '../mfa/policy.js';
@@ -47,6 +47,8 @@ export interface InteractionDeps {
   rememberMe?: boolean;
   /** Runs once the second factor is proven, before the login completes (a federation link that waited for it). */
   afterSecondFactor?: (ctx: Context, interaction: Interaction, accountId: string) => Promise<void>;
+  /** Runs after every successful sign-in: cancels a scheduled deletion, restarts the inactivity count (src/privacy). */
+  onSignIn?: (accountId: string, origin: RequestOrigin) => Promise<void>;
   /** RECENT_LOGIN_SECONDS: how old a sign-in may be for a step-up to enroll a factor without the password. */
   recentLoginSeconds: number;
 }
@@ -88,13 +90,15 @@ export function createInteractionSteps(deps: InteractionDeps) {
   /** Ends the login step: the one place a sign-in succeeds, with what was actually proven. */
   async function completeLogin(ctx: Context, interaction: Interaction, login: CompletedLogin) {
     await deps.pendingLogins.remove(interaction.uid);
+    const origin = requestOriginOf(ctx.req);
     await deps.audit.record({
       type: 'login.succeeded',
       accountId: login.accountId,
       clientId: String(interaction.params.client_id),
-      origin: requestOriginOf(ctx.req),
+      origin,
       detail: { amr: login.amr, acr: login.acr },
     });
+    await deps.onSignIn?.(login.accountId, origin);
     const remember = login.remember ?? (await rememberedBefore(interaction));
     const ts = login.loginTs ?? epochSeconds(deps.clock);
     return finish(ctx, { login: { accountId: login.accountId, amr: login.amr, acr: login.acr, ts, remember } }, false);

@@ -11,7 +11,6 @@ export const RETRY = { baseSeconds: 30, maxSeconds: 3600, maxAttempts: 10 } as c
 const LEASE_SECONDS = 120;
 const BATCH = 10;
 const POLL_MS = 5000;
-const KEEP_FINISHED_DAYS = 7;
 
 export interface Mailer {
   /** Renders the mail and puts it in the queue; resolves once it is stored, not once it is sent. */
@@ -71,7 +70,6 @@ export function createMailWorker(deps: { queries: OutboxQueries; box: SecretBox;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
-  let lastPurge = 0;
 
   async function deliver(row: OutboxRow): Promise<void> {
     // The mail id, not the address: logs outlive an account's erasure (docs/privacy.md).
@@ -103,10 +101,7 @@ export function createMailWorker(deps: { queries: OutboxQueries; box: SecretBox;
       for (const row of rows) await deliver(row);
       if (rows.length < BATCH || stopped) break;
     }
-    if (Date.now() - lastPurge > 3600_000) {
-      lastPurge = Date.now();
-      await queries.purgeFinished(new Date(clock.now().getTime() - KEEP_FINISHED_DAYS * 86_400_000));
-    }
+    // Sent and failed mails are removed by the retention job (MAIL_RETENTION_DAYS, src/privacy/retention.ts).
   }
 
   /** One run at a time per process; a kick during a run schedules exactly one more. */

@@ -12,7 +12,12 @@ export interface MailCatalogue {
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
   invitation: { link: string; expiresIn: string };
   /** Sent once the account is gone; its outbox row is deleted, not kept, once sent (docs/privacy.md). */
-  'account-deleted': { byOperator: boolean };
+  'account-deleted': { reason: 'asked' | 'operator' | 'grace_period_ended' | 'inactive' };
+  /** ACCOUNT_DELETION_GRACE_DAYS: the deletion waits until `eraseAfter`; signing in cancels it. */
+  'account-deletion-scheduled': { eraseAfter: string; days: number; signInUrl: string };
+  'account-deletion-cancelled': { accountUrl: string };
+  /** ACCOUNT_INACTIVE_DAYS: no sign-in for `inactiveDays`; deleted on `eraseAfter` unless the person signs in. */
+  'account-inactive-warning': { inactiveDays: number; eraseAfter: string; signInUrl: string };
 }
 
 /** Mails whose queue row goes as soon as it is sent or fails: they are addressed to an erased person. */
@@ -28,6 +33,9 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
   invitation: (product) => `Your ${product} account is ready`,
   'account-deleted': (product) => `Your ${product} account was deleted`,
+  'account-deletion-scheduled': (product, data) => `Your ${product} account will be deleted on ${data.eraseAfter.slice(0, 10)}`,
+  'account-deletion-cancelled': (product) => `The deletion of your ${product} account was cancelled`,
+  'account-inactive-warning': (product, data) => `Your unused ${product} account will be deleted on ${data.eraseAfter.slice(0, 10)}`,
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 

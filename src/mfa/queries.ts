@@ -44,6 +44,11 @@ export function createMfaQueries(db: Knex) {
       const row = await codes().where({ account_id: accountId }).whereNull('used_at').count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);
     },
+    /** When the current set of recovery codes was issued (null without codes), for the account export. */
+    async recoveryCodesIssuedAt(accountId: string): Promise<Date | null> {
+      const row = await codes().where({ account_id: accountId }).min<{ issued: Date | null }[]>({ issued: 'created_at' }).first();
+      return row?.issued ?? null;
+    },
     deleteRecoveryCodes: (accountId: string) => codes().where({ account_id: accountId }).delete(),
   };
 }

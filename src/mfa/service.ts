@@ -10,6 +10,14 @@ export interface MfaStatus {
   recoveryCodesRemaining: number;
 }
 
+export interface FactorDescription {
+  kind: 'totp' | 'recovery_codes';
+  name: string;
+  created_at: Date;
+  /** Recovery codes not used yet. */
+  remaining?: number;
+}
+
 export interface Enrollment {
   secret: string;
   uri: string;
@@ -33,6 +41,18 @@ export function createMfaService(deps: { queries: MfaQueries; serverSecrets: rea
     async status(accountId: string): Promise<MfaStatus> {
       const totp = await queries.findTotp(accountId);
       return { totpEnrolled: Boolean(totp?.confirmed_at), recoveryCodesRemaining: await queries.countUnusedRecoveryCodes(accountId) };
+    },
+
+    /** Kinds, names and dates of the account's factors, never a seed or a code (the account export). */
+    async describeFactors(accountId: string): Promise<FactorDescription[]> {
+      const totp = await queries.findTotp(accountId);
+      if (!totp?.confirmed_at) return [];
+      const remaining = await queries.countUnusedRecoveryCodes(accountId);
+      const issued = await queries.recoveryCodesIssuedAt(accountId);
+      return [
+        { kind: 'totp', name: 'Authenticator app', created_at: totp.confirmed_at },
+        ...(issued ? [{ kind: 'recovery_codes' as const, name: 'Recovery codes', created_at: issued, remaining }] : []),
+      ];
     },
 
     async hasFactor(accountId: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import type { AccountRow } from '../accounts/queries.js';
 import type { Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
-import { notFound } from '../errors/app-error.js';
+import { AppError, notFound } from '../errors/app-error.js';
+import type { Knex } from 'knex';
 import type { Mailer } from '../mail/outbox.js';
 import type { ErasureQueries } from './erasure-queries.js';
 import type { PersonalDataVault } from './vault.js';
@@ -13,6 +14,20 @@ export interface ErasureResult {
 }
 
 /** Ends an account's sessions, grants and tokens everywhere; the server's session index does it. */
+/** Why an account is erased, for its `account.deleted` event and the confirmation mail. */
+export type ErasureReason = 'asked' | 'operator' | 'grace_period_ended' | 'inactive';
+
+export interface ErasureOptions {
+  /** Defaults to `asked` when the account acts, `operator` otherwise. */
+  reason?: ErasureReason;
+  /**
+   * Checked inside the deletion's transaction (it may lock a row): false leaves the account whole
+   * and throws DELETION_CANCELLED. The grace-period job uses it, so a sign-in that cancelled the
+   * deletion a moment ago wins over the job.
+   */
+  onlyIf?: (trx: Knex.Transaction) => Promise<boolean>;
+}
+
 export type EndEverything = (accountId: string) => Promise<{ sessions: number; grants: number }>;
 
 /**
@@ -40,12 +55,17 @@ export function createAccountErasure(deps: {
   mailer?: Mailer;
 }) {
   return {
-    async eraseAccount(accountId: string, actor: Actor): Promise<ErasureResult> {
+    /** The same ending of sessions, grants and tokens, for a deletion that waits (self-deletion.ts). */
+    endEverything: (accountId: string) => (deps.endEverything ? deps.endEverything(accountId) : Promise.resolve({ sessions: 0, grants: 0 })),
+
+    async eraseAccount(accountId: string, actor: Actor, options: ErasureOptions = {}): Promise<ErasureResult> {
       const account = await deps.findAccount(accountId);
       if (!account) throw notFound('no account with this id');
+      const reason = options.reason ?? (actor.type === 'account' ? 'asked' : 'operator');
       const ended = deps.endEverything ? await deps.endEverything(account.id) : { sessions: 0, grants: 0 };
       await deps.forgetFailures(account.email);
       const deleted = await deps.queries.transaction(async (trx) => {
+        if (options.onlyIf && !(await options.onlyIf(trx))) throw new AppError('DELETION_CANCELLED', 409, 'the deletion was cancelled');
         await deps.vault.eraseKey(trx, account.id);
         return deps.queries.deleteAccountData(trx, account);
       });
@@ -55,9 +75,9 @@ export function createAccountErasure(deps: {
         actor: { type: actor.type, id: actor.id },
         origin: actor.origin,
         accountId: account.id,
-        detail: { target: { type: 'account', id: account.id, name: account.email }, sessionsEnded: ended.sessions, grantsRevoked: ended.grants },
+        detail: { target: { type: 'account', id: account.id, name: account.email }, sessionsEnded: ended.sessions, grantsRevoked: ended.grants, reason },
       });
-      await deps.mailer?.send(account.email, 'account-deleted', { byOperator: actor.type !== 'account' });
+      await deps.mailer?.send(account.email, 'account-deleted', { reason });
       return { accountId: account.id, sessionsEnded: ended.sessions, grantsRevoked: ended.grants };
     },
   };

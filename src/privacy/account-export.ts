@@ -3,6 +3,25 @@ import type { StoredEvent } from '../audit/queries.js';
 import { notFound } from '../errors/app-error.js';
 import type { GrantView, SessionView } from '../oidc/session-index.js';
 import type { Clock } from '../shared/clock.js';
+import type { FactorDescription } from '../mfa/service.js';
+
+/**
+ * The addresses the account has had, from its own events (an address change records the address
+ * before and after, encrypted like every personal value): oldest first, the current one last.
+ */
+export function emailHistory(account: { email: string; created_at: Date }, events: readonly StoredEvent[]) {
+  const changes = events
+    .map((event) => ({ at: event.occurred_at, change: (event.detail as { changes?: Record<string, { before?: unknown; after?: unknown }> }).changes?.email }))
+    .filter((entry): entry is { at: string; change: { before?: unknown; after?: unknown } } => Boolean(entry.change) && typeof entry.change!.after === 'string' && entry.change!.before !== undefined && entry.change!.before !== null);
+  const history: { address: string; since: string; until: string | null }[] = [];
+  let since = new Date(account.created_at).toISOString();
+  for (const { at, change } of changes) {
+    history.push({ address: String(change.before), since, until: at });
+    since = at;
+  }
+  history.push({ address: account.email, since, until: null });
+  return history;
+}
 
 export const EXPORT_FORMAT = 'idp-account-export/1';
 
@@ -11,6 +30,9 @@ export interface ExportSources {
   findAccount(id: string): Promise<AccountRow | undefined>;
   attributeValues(accountId: string): Promise<Record<string, unknown>>;
   mfaStatus(accountId: string): Promise<{ totpEnrolled: boolean; recoveryCodesRemaining: number }>;
+  secondFactors(accountId: string): Promise<FactorDescription[]>;
+  /** A self-service deletion waiting for its grace period (ACCOUNT_DELETION_GRACE_DAYS). */
+  pendingDeletion(accountId: string): Promise<{ requested_at: Date; erase_after: Date } | undefined>;
   linkedIdentities(accountId: string): Promise<{ connection_id: string; subject: string; email: string | null; created_at: Date; last_login_at: Date | null }[]>;
   /** The account's own events, oldest first, personal values decrypted (docs/privacy.md). */
   events(accountId: string): AsyncIterable<StoredEvent>;
@@ -21,9 +43,9 @@ export interface ExportSources {
 
 /**
  * "What do you hold about me?" (docs/privacy.md, "Access"): one JSON document with everything held
- * about one account and nothing about another: profile, attribute values, second factors (kinds and
- * counts, never a seed or code), linked upstream identities, live sessions, applications with their
- * scopes, and the account's own audit events (the address history is in them). Never a password hash.
+ * about one account and nothing about another: profile, attribute values, address history, second
+ * factors (kinds, names, dates and counts, never a seed or code), linked upstream identities, live
+ * sessions, applications with their scopes, and the account's own audit events. Never a password hash.
  */
 export function createAccountExport(deps: { sources: ExportSources; clock: Clock }) {
   const { sources } = deps;
@@ -39,8 +61,10 @@ export function createAccountExport(deps: { sources: ExportSources; clock: Clock
         format: EXPORT_FORMAT,
         exported_at: deps.clock.now().toISOString(),
         account: { ...profile, has_password: Boolean(passwordHash) },
+        pending_deletion: (await sources.pendingDeletion(account.id)) ?? null,
         attributes: await sources.attributeValues(account.id),
-        second_factors: { totp: mfa.totpEnrolled, recovery_codes_remaining: mfa.recoveryCodesRemaining },
+        email_history: emailHistory(account, events),
+        second_factors: { totp: mfa.totpEnrolled, recovery_codes_remaining: mfa.recoveryCodesRemaining, factors: await sources.secondFactors(account.id) },
         linked_identities: (await sources.linkedIdentities(account.id)).map((identity) => ({
           connection_id: identity.connection_id, subject: identity.subject, email: identity.email,
           created_at: identity.created_at, last_login_at: identity.last_login_at,

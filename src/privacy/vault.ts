@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { createDataKeyQueries } from './data-key-queries.js';
 import { newDataKey } from './field-cipher.js';
+import { createNetworkFieldKeys } from './network-fields.js';
 import { protectRow, revealRow } from './personal-fields.js';
 
 interface PersonalRow {
@@ -31,8 +32,10 @@ const WRITE_CACHE_MAX = 10_000;
  * Events about an account store its personal values encrypted under that key; erasing the account
  * destroys the key, and the values then read as erased while the events and their hashes stay.
  */
-export function createPersonalDataVault(deps: { db: Knex; serverSecrets: readonly string[]; clock: Clock }) {
+export function createPersonalDataVault(deps: { db: Knex; serverSecrets: readonly string[]; clock: Clock; networkRetentionDays?: number }) {
   const queries = createDataKeyQueries(deps.db);
+  // Addresses and user agents are wrapped under their day's key first (retention), inside the account's layer.
+  const network = createNetworkFieldKeys({ ...deps, retentionDays: deps.networkRetentionDays });
   const box = new SecretBox(deps.serverSecrets, 'account-data-key');
   /**
    * Keys for writing only, per process, for a minute. A key destroyed on another instance may still
@@ -72,7 +75,8 @@ export function createPersonalDataVault(deps: { db: Knex; serverSecrets: readonl
 
   return {
     /** Encrypts the personal values of events about an account (one key lookup per batch). */
-    async protect<T extends PersonalRow>(rows: T[]): Promise<T[]> {
+    async protect<T extends PersonalRow>(input: T[]): Promise<T[]> {
+      const rows = await network.wrap(input);
       const ids = [...new Set(rows.map((row) => row.account_id).filter((id): id is string => id !== null))];
       if (ids.length === 0) return rows;
       const keys = await keysForWriting(ids);
@@ -87,10 +91,13 @@ export function createPersonalDataVault(deps: { db: Knex; serverSecrets: readonl
     /** Decrypts a page of events with one query for the keys of all its accounts. */
     async reveal<T extends PersonalRow>(rows: T[]): Promise<T[]> {
       const ids = [...new Set(rows.map((row) => row.account_id).filter((id): id is string => id !== null))];
-      if (ids.length === 0) return rows;
+      if (ids.length === 0) return network.unwrap(rows);
       const keys = new Map<string, Buffer | null>((await queries.findKeys(ids)).map((row) => [row.account_id, open(row.sealed_key)]));
-      return rows.map((row) => (row.account_id === null ? row : revealRow(row, keys.get(row.account_id))));
+      return network.unwrap(rows.map((row) => (row.account_id === null ? row : revealRow(row, keys.get(row.account_id)))));
     },
+
+    /** Retention: destroys the network-field keys of days past EVENT_NETWORK_RETENTION_DAYS (network-fields.ts). */
+    expireNetworkFields: () => network.expire(),
 
     /** Destroys an account's key inside `trx` (the deletion's transaction); events keep their ciphertext. */
     async eraseKey(trx: Knex | Knex.Transaction, accountId: string): Promise<void> {

@@ -8,6 +8,7 @@ import { createAccountAuth } from './account-auth.js';
 import { createAccountRouter } from './account-routes.js';
 import { createRecoveryRouter } from './recovery-routes.js';
 import { createSignupRouter } from './signup-routes.js';
+import { createPrivacyRouter } from '../../privacy/account-routes.js';
 
 /** Everything the hosted account pages need from the container, and their routers. */
 export function createAccountPages(container: Container) {
@@ -45,6 +46,14 @@ export function createAccountPages(container: Container) {
       audit: container.audit,
       mfaProtection: container.mfaProtection,
       confirmPassword: createPasswordConfirmation(container),
+    }),
+    createPrivacyRouter({
+      ...page,
+      auth,
+      accountExport: container.accountExport,
+      selfDeletion: container.selfDeletion,
+      audit: container.audit,
+      clientName: async (id) => (await container.clients.findClient(id))?.name,
     }),
   ];
   return {

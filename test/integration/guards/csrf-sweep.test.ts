@@ -60,13 +60,15 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
   const fill = (path: string) => path.replace(/:(\w+)/g, (_match, name: string) => (name === 'uid' && path.startsWith('/account/sessions') ? values.sessionUid : (values[name] ?? 'probe')));
   /** What each form would act on if it accepted the post: every field any of them reads. */
   const fields = { name: 'Mallory', email: 'mallory@example.com', password: 'mallory owns this now', current: PASSWORD, code: '123456', token: 'x', sign_out_others: 'yes' };
+  /** Forms whose `password` is the account's own (re-entered to confirm): the real one, so a route without the check would act. */
+  const confirmsPassword = new Set(['/account/delete']);
 
   it('enumerates the form routes named by the issue', () => {
     const paths = forms.map((form) => form.path);
     expect(paths).toEqual(expect.arrayContaining([
       '/interaction/:uid/login', '/interaction/:uid/confirm', '/interaction/:uid/deny', '/interaction/:uid/mfa', '/interaction/:uid/mfa/enroll',
       '/account/reset', '/account/email', '/account/email/confirm', '/account/sessions/:uid/revoke', '/account/applications/:grantId/revoke',
-      '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug',
+      '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug', '/account/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
@@ -79,11 +81,12 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     let checked = 0;
     for (const form of forms) {
       const url = `${env.issuer}${fill(form.path)}`;
+      const base = confirmsPassword.has(form.path) ? { ...fields, password: PASSWORD } : fields;
       for (const [how, agent, body] of [
-        ['missing', browser, fields],
-        ['forged', browser, { ...fields, csrf: `${realToken.slice(0, -2)}xx` }],
-        ['empty', browser, { ...fields, csrf: '' }],
-        ['no cookie', stranger, { ...fields, csrf: realToken }],
+        ['missing', browser, base],
+        ['forged', browser, { ...base, csrf: `${realToken.slice(0, -2)}xx` }],
+        ['empty', browser, { ...base, csrf: '' }],
+        ['no cookie', stranger, { ...base, csrf: realToken }],
       ] as const) {
         const page = await agent.request(url, { form: body as Record<string, string> });
         checked += 1;
