@@ -18,6 +18,7 @@ import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
+import { ensureAdminConsoleClient } from './clients/admin-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import type { Config } from './config/load.js';
@@ -205,6 +206,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
+  const adminConsoleClientId = await ensureAdminConsoleClient(createClientQueries(db), config.issuer, config.product.name);
   const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
@@ -311,6 +313,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     auditTrail,
     sessionIndex,
     consoleClientId,
+    adminConsoleClientId,
     scim,
     ...lifecycle,
     accountExport: createAccountExport({
