@@ -66,6 +66,8 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/interaction/:uid/login', '/interaction/:uid/confirm', '/interaction/:uid/deny', '/interaction/:uid/mfa', '/interaction/:uid/mfa/enroll',
       '/account/reset', '/account/email', '/account/email/confirm', '/account/sessions/:uid/revoke', '/account/applications/:grantId/revoke',
       '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug',
+      // The admin console (issue 16).
+      '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
