@@ -99,7 +99,7 @@ describe('admin console sign-in', () => {
     expect(done).toMatchObject({ status: 200, url: `${server.issuer}/admin/accounts/${nobody.id}?done=disabled` });
     expect((await server.container.accounts.findById(nobody.id))!.status).toBe('disabled');
     // The change is the admin API's, with the operator as the actor.
-    const events = await server.container.events.list({ type: 'account.disabled' }, { limit: 5, order: 'desc' });
+    const events = await server.container.events.list({ types: ['account.disabled'] }, { limit: 5, order: 'desc' });
     expect(events.items[0]).toMatchObject({ actor_type: 'account', actor_id: writer.id, account_id: nobody.id });
   });
 });
