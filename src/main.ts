@@ -98,6 +98,7 @@ function announceAdmin(admin: { email: string; generatedPassword?: string }, con
     '  First start: an administrator account was created.',
     `    email:    ${admin.email}`,
     passwordLine,
+    `  Admin console:      ${config.issuer}/admin   (this account holds the idp-admin role; it sets up a second factor at the first sign-in)`,
     '  Register a client:  npx idp client create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
     `  Discovery:          ${config.issuer}/.well-known/openid-configuration`,
     '',
