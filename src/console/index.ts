@@ -37,6 +37,7 @@ export function createAdminConsole(container: Container): Router {
     issuer: config.issuer,
     signIn,
     guard,
+    secrets: createSealer(container.cookieKey, 'client-secret'),
     overview: {
       queries: createConsoleQueries(container.db),
       countAccounts: () => container.accounts.countAccounts(),

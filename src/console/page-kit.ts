@@ -6,6 +6,7 @@ import type { Operator } from './guard.js';
 export const SECTIONS = [
   { id: 'overview', href: '/admin', label: 'Overview' },
   { id: 'accounts', href: '/admin/accounts', label: 'Accounts' },
+  { id: 'clients', href: '/admin/clients', label: 'Clients' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -20,6 +21,10 @@ const NOTICES: Record<string, string> = {
   unlocked: 'The account is unlocked and its failed sign-ins are forgotten.',
   'sessions-ended': 'Every session of the account has ended.',
   'session-ended': 'The session has ended.',
+  'client-created': 'The client is registered.',
+  'client-saved': 'The client is saved.',
+  'secret-rotated': 'The secret is rotated: the old one no longer works.',
+  'client-deleted': 'The client is deleted.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

@@ -4,9 +4,11 @@ import * as oidc from 'openid-client';
 import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { accountPages } from './accounts-pages.js';
+import { clientPages } from './clients-pages.js';
 import type { ConsoleGuard } from './guard.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
+import type { Sealer } from './seal.js';
 import { CONSOLE_PATH, consoleReturnPath, ConsoleSignInError, type ConsoleSignIn } from './sign-in.js';
 
 export interface ConsoleRouteDeps extends PageDeps {
@@ -14,6 +16,8 @@ export interface ConsoleRouteDeps extends PageDeps {
   signIn: ConsoleSignIn;
   guard: ConsoleGuard;
   overview: OverviewDeps;
+  /** Seals a new client secret for the one page that shows it. */
+  secrets: Sealer;
 }
 
 /** The admin console at /admin (docs/console.md): sign-in, the overview, and one module per section. */
@@ -48,7 +52,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
     showPage(deps, ctx, 'console-signed-out', undefined, { title: 'Signed out of the console' });
   });
 
-  for (const register of [accountPages]) register(router, deps);
+  for (const register of [accountPages, clientPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {
