@@ -94,6 +94,33 @@ describeInBrowser('the admin console in Chromium', () => {
     });
   }
 
+  it('registers a client, shows its secret once, and puts a refused value next to its field', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const problems = collectConsoleProblems(page);
+    await page.goto(`${server.issuer}/admin/clients`);
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin/clients`);
+    await checkPage(page, 'console-clients');
+    await page.getByRole('link', { name: 'Register a client' }).click();
+    await checkPage(page, 'console-client-new');
+    await page.getByLabel('Name', { exact: true }).fill('Shop');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('not a url');
+    await page.getByRole('button', { name: 'Register client' }).click();
+    await page.locator('#redirect_uris-error').waitFor();
+    await checkPage(page, 'console-client-new-error');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://shop.example.com/callback');
+    await page.getByRole('button', { name: 'Register client' }).click();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('The client is registered');
+    expect(await page.locator('.secret-value').textContent()).toMatch(/\S{20,}/);
+    await checkPage(page, 'console-client');
+    await page.reload();
+    expect(await page.locator('.secret-value').count()).toBe(0);
+    // The 400 of the refused form is the only failed response.
+    expect(problems.filter((problem) => !(problem.includes('400') && problem.includes('/admin/clients/new')))).toEqual([]);
+    await context.close();
+  });
+
   it('asks for the password and second factor again before a change when the sign-in is old', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -68,6 +68,7 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug',
       // The admin console (issue 16).
       '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions',
+      '/admin/clients/new', '/admin/clients/:clientId/edit', '/admin/clients/:clientId/rotate-secret', '/admin/clients/:clientId/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
