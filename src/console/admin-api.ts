@@ -34,6 +34,11 @@ export function adminApiFor(ctx: Context, issuer: string, token: string) {
       const text = answer.body.toString('utf8');
       return { status: answer.status, body: (text ? JSON.parse(text) : {}) as T };
     },
+    /** The answer's bytes as they came (an NDJSON export). */
+    async raw(method: string, path: string): Promise<ApiAnswer<Buffer>> {
+      const answer = await dispatch({ method, path: `${ADMIN_PREFIX}${path}`, headers: { authorization: `Bearer ${token}` } });
+      return { status: answer.status, body: answer.body };
+    },
   };
 }
 

@@ -38,6 +38,7 @@ export function createAdminConsole(container: Container): Router {
     signIn,
     guard,
     secrets: createSealer(container.cookieKey, 'client-secret'),
+    verifyChain: () => container.events.verify(),
     overview: {
       queries: createConsoleQueries(container.db),
       countAccounts: () => container.accounts.countAccounts(),

@@ -7,6 +7,7 @@ export const SECTIONS = [
   { id: 'overview', href: '/admin', label: 'Overview' },
   { id: 'accounts', href: '/admin/accounts', label: 'Accounts' },
   { id: 'clients', href: '/admin/clients', label: 'Clients' },
+  { id: 'events', href: '/admin/events', label: 'Events' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];

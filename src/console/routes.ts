@@ -5,6 +5,7 @@ import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { accountPages } from './accounts-pages.js';
 import { clientPages } from './clients-pages.js';
+import { eventPages } from './events-pages.js';
 import type { ConsoleGuard } from './guard.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
@@ -18,6 +19,8 @@ export interface ConsoleRouteDeps extends PageDeps {
   overview: OverviewDeps;
   /** Seals a new client secret for the one page that shows it. */
   secrets: Sealer;
+  /** The audit chain check (`idp events verify`). */
+  verifyChain(): Promise<{ ok: boolean; checked: number; unchained: number; broken?: { eventId?: string; checkpointId?: string; reason: string } }>;
 }
 
 /** The admin console at /admin (docs/console.md): sign-in, the overview, and one module per section. */
@@ -52,7 +55,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
     showPage(deps, ctx, 'console-signed-out', undefined, { title: 'Signed out of the console' });
   });
 
-  for (const register of [accountPages, clientPages]) register(router, deps);
+  for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

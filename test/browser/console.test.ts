@@ -88,6 +88,12 @@ describeInBrowser('the admin console in Chromium', () => {
       await checkPage(page, `console-confirm-${name}`);
       await page.getByRole('button', { name: 'Disable account' }).click();
       await expect(page.locator('.notice').textContent()).resolves.toContain('The account is disabled');
+      await page.getByRole('link', { name: 'Events' }).first().click();
+      await expect(page.locator('code', { hasText: 'account.disabled' }).first().textContent()).resolves.toBe('account.disabled');
+      await checkPage(page, `console-events-${name}`);
+      await page.getByRole('link', { name: 'Verify the chain' }).click();
+      await expect(page.locator('.notice').textContent()).resolves.toContain('The event chain verifies');
+      await checkPage(page, `console-events-verify-${name}`);
       expect((await server.container.accounts.findById(patId))!.status).toBe('disabled');
       expect(problems).toEqual([]);
       await context.close();
