@@ -116,5 +116,12 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/accounts/:accountId/disable', forms, requireCsrf(), write, change((api, id) => api.call('PATCH', `/accounts/${id}`, { status: 'disabled' }), 'disabled'));
   router.post('/admin/accounts/:accountId/enable', forms, requireCsrf(), write, change((api, id) => api.call('PATCH', `/accounts/${id}`, { status: 'active' }), 'enabled'));
   router.post('/admin/accounts/:accountId/unlock', forms, requireCsrf(), write, change((api, id) => api.call('POST', `/accounts/${id}/unlock`), 'unlocked'));
+  // One session: ending it signs the person out of one browser only, so it needs no confirmation page.
+  router.post('/admin/accounts/:accountId/sessions/:sessionUid/end', forms, requireCsrf(), write, async (ctx) => {
+    const { api, account } = await loadAccount(ctx);
+    const answer = await api.call('DELETE', `/accounts/${account.id}/sessions/${encodeURIComponent(ctx.params.sessionUid)}`);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/accounts/${account.id}?done=session-ended`);
+  });
   router.post('/admin/accounts/:accountId/end-sessions', forms, requireCsrf(), write, change((api, id) => api.call('DELETE', `/accounts/${id}/sessions`), 'sessions-ended'));
 }

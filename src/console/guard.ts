@@ -22,8 +22,8 @@ export interface ConsoleGuardDeps {
   refuse(ctx: Context, message: string): void;
 }
 
-/** Where a form's action belongs: its page (every action path is the page's path plus one verb). */
-export const pageOfAction = (path: string) => path.slice(0, path.lastIndexOf('/')) || CONSOLE_PATH;
+/** Where a form's action belongs: its page (an action path is the page's path plus one verb, or plus sessions/:uid/end). */
+export const pageOfAction = (path: string) => path.slice(0, path.lastIndexOf('/')).replace(/\/sessions\/[^/]+$/, '') || CONSOLE_PATH;
 
 const signInPath = (returnTo: string, fresh = false) => `${CONSOLE_PATH}/sign-in?${new URLSearchParams({ return_to: returnTo, ...(fresh ? { fresh: '1' } : {}) })}`;
 

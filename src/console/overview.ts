@@ -29,7 +29,8 @@ export function hourlyBars(rows: HourOfSignIns[], now: Date): ChartBar[] {
   const lastHour = Math.floor(now.getTime() / 3600_000) * 3600_000;
   const byHour = new Map(rows.map((row) => [row.hour.getTime(), row]));
   const hours = Array.from({ length: HOURS }, (_, index) => lastHour - (HOURS - 1 - index) * 3600_000);
-  const busiest = Math.max(1, ...rows.map((row) => Math.max(row.succeeded, row.failed)));
+  // Only the hours drawn count: the query's first bucket can start before the window.
+  const busiest = Math.max(1, ...hours.map((hour) => Math.max(byHour.get(hour)?.succeeded ?? 0, byHour.get(hour)?.failed ?? 0)));
   return hours.map((hour) => {
     const row = byHour.get(hour);
     const succeeded = row?.succeeded ?? 0;

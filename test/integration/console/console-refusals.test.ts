@@ -109,6 +109,21 @@ describe('admin console refusals', () => {
     expect((await server.container.accounts.findById(targetId))!.status).toBe('active');
   });
 
+  it("ends one of an account's sessions, and only that one", async () => {
+    const person = await createOperator(server, clock, 'two-browsers@example.com', []);
+    await signInToConsole(server, person, clock);
+    await signInToConsole(server, person, clock);
+    const provider = server.container.providers.current();
+    const [first, second] = await server.container.sessionIndex.listSessions(provider, person.id);
+    const { agent, page } = await signInToConsole(server, writer, clock, `/admin/accounts/${person.id}`);
+    expect(page.body).toContain(`/sessions/${encodeURIComponent(first.uid)}/end`);
+    const ended = await agent.request(`${server.issuer}/admin/accounts/${person.id}/sessions/${encodeURIComponent(first.uid)}/end`, { form: { csrf: UserAgent.field(page, 'csrf') } });
+    expect(ended.url).toBe(`${server.issuer}/admin/accounts/${person.id}?done=session-ended`);
+    expect((await server.container.sessionIndex.listSessions(provider, person.id)).map((session) => session.uid)).toEqual([second.uid]);
+    const unknown = await agent.request(`${server.issuer}/admin/accounts/${person.id}/sessions/no-such-session/end`, { form: { csrf: UserAgent.field(page, 'csrf') } });
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers a malformed or unknown account id with a 404 page, not a 500', async () => {
     const { agent } = await signInToConsole(server, writer, clock);
     for (const id of ['not-a-uuid', '00000000-0000-4000-8000-000000000000', '%00']) {
