@@ -23,6 +23,7 @@ import { createDenialAudit } from './rbac/check-denials.js';
 import { createCheckRouter } from './rbac/check-routes.js';
 import { createAccountPages } from './accounts/routes/index.js';
 import { federationRouters } from './federation/index.js';
+import { createAdminConsole, isConsolePage } from './console/index.js';
 
 export interface AppOptions {
   /** Whether this instance still takes traffic; turns false when shutdown starts. */
@@ -36,7 +37,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   const { config } = container;
   // proxy: true is safe because clientAddress() strips forwarded headers from untrusted peers.
   const app = new Koa({ proxy: true, keys: [container.cookieKey] });
-  const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix));
+  const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix)) || isConsolePage(ctx.path);
   const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
 
   app.use(clientAddress(config.trustedProxies));
@@ -113,6 +114,8 @@ export function appRouters(container: Container, options: AppOptions = {}): Rout
       issuer: config.issuer,
       limit: createApiLimit(container.limiterFactory, config.rateLimits, 'admin'),
     }),
+    // The admin console (/admin): pages over the admin API, after it so /admin/api is the API's.
+    createAdminConsole(container),
     ...accountPages.routers,
     createEventRouter({
       events: container.events,

@@ -25,6 +25,7 @@ import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
+import { ensureAdminConsoleClient } from './clients/admin-console.js';
 import { createClientQueries } from './clients/queries.js';
 import { createClientService } from './clients/service.js';
 import { createExchangePolicyQueries } from './clients/exchange-policy-queries.js';
@@ -232,6 +233,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     },
   });
   const consoleClientId = await ensureAccountConsoleClient(createClientQueries(db), config.issuer, config.product.name);
+  const adminConsoleClientId = await ensureAdminConsoleClient(createClientQueries(db), config.issuer, config.product.name);
   // Back-channel logout: every session the index ends queues a logout token for its relying parties.
   const logouts = createBackchannelLogout({
     queries: createLogoutDeliveryQueries(db), clock, audit, outbound: services.outbound,
@@ -411,6 +413,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     logouts,
     sessionIndex,
     consoleClientId,
+    adminConsoleClientId,
     scim,
     ...lifecycle,
     accountExport: createAccountExport({

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrapFirstAdmin } from './accounts/bootstrap.js';
+import { giveFirstAdministratorTheRole } from './admin/bootstrap.js';
 import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
 import { effectiveSettings } from './config/settings.js';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const container = await buildContainer(config, { logger });
   if (container.createdKeys.length) logger.info({ kids: container.createdKeys }, 'created signing keys');
   const admin = await bootstrapFirstAdmin(container.accounts, config.bootstrapAdmin);
+  // The first administrator may use the admin console at once (docs/console.md).
+  if (admin) await giveFirstAdministratorTheRole(container, config.issuer, admin.id, { type: 'system', id: 'startup' });
   await recordStartupChanges(container, admin);
   const http = await startHttpServer(container, { port: config.port, host: config.host });
   const metrics = config.metrics ? await startMetricsServer(container.metrics, config.metrics) : undefined;
@@ -95,6 +98,7 @@ function announceAdmin(admin: { email: string; generatedPassword?: string }, con
     '  First start: an administrator account was created.',
     `    email:    ${admin.email}`,
     passwordLine,
+    `  Admin console:      ${config.issuer}/admin   (this account holds the idp-admin role; it sets up a second factor at the first sign-in)`,
     '  Register a client:  npx idp client create --name "My app" --type web --redirect-uri http://localhost:8080/callback',
     `  Discovery:          ${config.issuer}/.well-known/openid-configuration`,
     '',

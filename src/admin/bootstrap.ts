@@ -29,18 +29,7 @@ export async function bootstrapAdminClient(
   options: { name?: string; force?: boolean; actor: Actor },
 ): Promise<BootstrappedAdmin> {
   const { actor } = options;
-  const apis = await ensureSystemResources(deps.resources, issuer);
-  const role =
-    (await deps.roles.findRoleByName(ADMIN_ROLE)) ??
-    (await deps.roles.createRole({ name: ADMIN_ROLE, description: 'Everything in the admin API and the permission check API' }, actor));
-  const permissionIds: string[] = [];
-  for (const api of [apis.admin, apis.authz]) {
-    for (const permission of api.permissions) {
-      const found = await deps.resources.findPermission(api.identifier, permission.name);
-      if (found) permissionIds.push(found.id);
-    }
-  }
-  await deps.roles.addPermissions(role.id, permissionIds, actor);
+  const { apis, role } = await ensureAdminRole(deps, issuer, actor);
   if (!options.force && (await deps.roles.listHolders(role.id)).some((holder) => holder.subject_type === 'client')) {
     throw new AppError('ALREADY_BOOTSTRAPPED', 409, 'an admin client exists already: create more through the admin API, or pass --force');
   }
@@ -66,4 +55,35 @@ export async function bootstrapAdminClient(
     check_api: apis.authz.identifier,
     role: ADMIN_ROLE,
   };
+}
+
+/** The `idp-admin` role with every permission of the server's own APIs, made when missing. */
+async function ensureAdminRole(deps: { roles: RoleService; resources: ResourceService }, issuer: string, actor: Actor) {
+  const apis = await ensureSystemResources(deps.resources, issuer);
+  const role =
+    (await deps.roles.findRoleByName(ADMIN_ROLE)) ??
+    (await deps.roles.createRole({ name: ADMIN_ROLE, description: 'Everything in the admin API and the permission check API' }, actor));
+  const permissionIds: string[] = [];
+  for (const api of [apis.admin, apis.authz]) {
+    for (const permission of api.permissions) {
+      const found = await deps.resources.findPermission(api.identifier, permission.name);
+      if (found) permissionIds.push(found.id);
+    }
+  }
+  await deps.roles.addPermissions(role.id, permissionIds, actor);
+  return { apis, role };
+}
+
+/**
+ * The first start's administrator account gets the `idp-admin` role, so the person who started the
+ * server can sign in to the admin console (/admin) with the printed password (docs/console.md).
+ */
+export async function giveFirstAdministratorTheRole(
+  deps: { roles: RoleService; resources: ResourceService },
+  issuer: string,
+  accountId: string,
+  actor: Actor,
+): Promise<void> {
+  const { role } = await ensureAdminRole(deps, issuer, actor);
+  await deps.roles.assign(role.id, { type: 'account', id: accountId }, actor);
 }

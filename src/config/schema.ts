@@ -121,6 +121,8 @@ export const environmentSchema = z.object({
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(128),
   RECENT_LOGIN_SECONDS: seconds(600),
+  // Admin console (docs/console.md): how recent the operator's sign-in must be for a change.
+  CONSOLE_RECENT_SIGN_IN_SECONDS: seconds(300),
   // SCIM provisioning (docs/scim.md): which User attributes are copied to which custom attributes, as
   // scimPath=attribute pairs (checked against the SCIM schema at start-up), and how long an invitation link works.
   SCIM_ATTRIBUTE_MAPPING: z.string().max(2000).regex(/^[^=,]+=[a-z][a-z0-9_]*(,[^=,]+=[a-z][a-z0-9_]*)*$|^$/, 'scimPath=attribute pairs, comma-separated').default('employeeNumber=employee_number,department=department,manager=manager'),

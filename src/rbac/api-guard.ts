@@ -108,8 +108,7 @@ export function createApiGuard(deps: ApiGuardDeps) {
     }
   };
 
-  async function authenticate(ctx: Context, audience: string): Promise<ApiCaller> {
-    const header = ctx.get('authorization');
+  async function authenticate(header: string, audience: string): Promise<ApiCaller> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match) {
       throw new AppError('UNAUTHENTICATED', 401, 'this API needs a bearer access token (client credentials, audience ' + audience + ')', {
@@ -152,6 +151,19 @@ export function createApiGuard(deps: ApiGuardDeps) {
     return caller;
   }
 
+  /** Authenticates an Authorization header for `audience` and requires `permission`; throws the refusal. */
+  async function authorize(header: string, audience: string, permission: string): Promise<ApiCaller> {
+    const caller = await authenticate(header, audience);
+    const refused = await refusal(deps, caller, permission, audience);
+    if (refused) {
+      throw new AppError(refused.code, refused.status, refused.message, {
+        headers: { 'WWW-Authenticate': challenge(audience, refused.error, { error_description: refused.message, ...refused.extra }) },
+        details: { required_permission: permission },
+      });
+    }
+    return caller;
+  }
+
   return {
     /**
      * Middleware: authenticates the caller for `audience` and requires the permission that
@@ -159,19 +171,15 @@ export function createApiGuard(deps: ApiGuardDeps) {
      */
     require(audience: string, permissionFor: (ctx: Context) => string) {
       return async (ctx: Context, next: Next) => {
-        const caller = await authenticate(ctx, audience);
-        const permission = permissionFor(ctx);
-        const refused = await refusal(deps, caller, permission, audience);
-        if (refused) {
-          throw new AppError(refused.code, refused.status, refused.message, {
-            headers: { 'WWW-Authenticate': challenge(audience, refused.error, { error_description: refused.message, ...refused.extra }) },
-            details: { required_permission: permission },
-          });
-        }
-        ctx.state.caller = caller;
+        ctx.state.caller = await authorize(ctx.get('authorization'), audience, permissionFor(ctx));
         await next();
       };
     },
+    /**
+     * The same rule for a token held outside a request header: the admin console holds the
+     * operator's delegated token server-side and asks before each page and each change.
+     */
+    authorizeToken: (token: string, audience: string, permission: string) => authorize(`Bearer ${token}`, audience, permission),
   };
 }
 

@@ -69,6 +69,9 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/interaction/:uid/login', '/interaction/:uid/confirm', '/interaction/:uid/deny', '/interaction/:uid/mfa', '/interaction/:uid/mfa/enroll',
       '/account/reset', '/account/email', '/account/email/confirm', '/account/sessions/:uid/revoke', '/account/applications/:grantId/revoke',
       '/interaction/:uid/federation/link', '/interaction/:uid/federation/:slug', '/account/delete',
+      // The admin console (issue 16).
+      '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions', '/admin/accounts/:accountId/sessions/:sessionUid/end',
+      '/admin/clients/new', '/admin/clients/:clientId/edit', '/admin/clients/:clientId/rotate-secret', '/admin/clients/:clientId/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });

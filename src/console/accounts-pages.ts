@@ -1,0 +1,127 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { forms, seeOther } from '../accounts/routes/page-kit.js';
+import { AppError } from '../errors/app-error.js';
+import { requireCsrf } from '../http/csrf.js';
+import { isUuid } from '../rbac/subjects.js';
+import { adminApiFor, query, type AdminApi, type Problem } from './admin-api.js';
+import type { Operator } from './guard.js';
+import { showPage } from './page-kit.js';
+import type { ConsoleRouteDeps } from './routes.js';
+
+const PAGE_SIZE = 25;
+
+interface Account {
+  id: string;
+  email: string;
+  name: string | null;
+  status: 'active' | 'disabled';
+  email_verified: boolean;
+  created_at: string;
+  last_login_at: string | null;
+  locked_at: string | null;
+}
+
+interface Session {
+  uid: string;
+  login_at: string | null;
+  expires_at: string | null;
+  client_ids: string[];
+}
+
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
+
+/** An admin API refusal the guard could not foresee (a role taken away a moment ago, a bad id) becomes the same AppError the API raised. */
+function fail(answer: { status: number; body: unknown }): never {
+  const problem = answer.body as Problem;
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+}
+
+/**
+ * Accounts: search by exact email or id, browse page by page with the admin API's cursors, one
+ * account's details and sessions, and the changes (disable, enable, unlock, end sessions), each an
+ * admin API call made with the operator's token, so its rule and its audit event are the API's.
+ */
+export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
+  const { read, write } = deps.guard;
+
+  router.get('/admin/accounts', read, async (ctx) => {
+    const api = apiOf(deps, ctx);
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 254) : '';
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;
+    const locked = ctx.query.locked === '1';
+    let accounts: Account[] = [];
+    let nextCursor: string | null = null;
+    let searchHint: string | undefined;
+    if (q && isUuid(q)) {
+      const answer = await api.call<Account>('GET', `/accounts/${q}`);
+      if (answer.status === 200) accounts = [answer.body];
+      else if (answer.status !== 404) fail(answer);
+    } else if (q && !q.includes('@')) {
+      searchHint = 'Search by a full email address or an account id.';
+    } else {
+      const answer = await api.call<Page<Account>>('GET', `/accounts${query({ limit: PAGE_SIZE, cursor, email: q || undefined, locked: locked ? 'true' : undefined })}`);
+      if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/accounts');
+      if (answer.status !== 200) fail(answer);
+      accounts = answer.body.items;
+      nextCursor = answer.body.next_cursor;
+    }
+    const nextHref = nextCursor ? `/admin/accounts${query({ cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
+    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchHint, nextHref, firstPage: !cursor });
+  });
+
+  async function loadAccount(ctx: Context): Promise<{ api: AdminApi; account: Account }> {
+    const api = apiOf(deps, ctx);
+    const id = ctx.params.accountId;
+    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, 'There is no account with this id.');
+    const answer = await api.call<Account>('GET', `/accounts/${id}`);
+    if (answer.status !== 200) fail(answer);
+    return { api, account: answer.body };
+  }
+
+  router.get('/admin/accounts/:accountId', read, async (ctx) => {
+    const { api, account } = await loadAccount(ctx);
+    const sessions = await api.call<Page<Session>>('GET', `/accounts/${account.id}/sessions${query({ limit: 50 })}`);
+    if (sessions.status !== 200) fail(sessions);
+    showPage(deps, ctx, 'console-account', 'accounts', { title: account.email, account, sessions: sessions.body.items });
+  });
+
+  // Destructive changes ask first, on a page of their own (no script needed to confirm).
+  const confirmations: Record<string, { heading: string; message: string; button: string }> = {
+    disable: { heading: 'Disable this account?', message: 'The person cannot sign in until the account is enabled again, and every session of the account ends now.', button: 'Disable account' },
+    'end-sessions': { heading: 'End every session?', message: 'The person is signed out of every browser and must sign in again.', button: 'End all sessions' },
+  };
+  for (const action of Object.keys(confirmations)) {
+    router.get(`/admin/accounts/:accountId/${action}`, read, async (ctx) => {
+      const { account } = await loadAccount(ctx);
+      const confirmation = confirmations[action];
+      showPage(deps, ctx, 'console-confirm', 'accounts', { title: confirmation.heading, ...confirmation, subject: account.email, action: `/admin/accounts/${account.id}/${action}`, back: `/admin/accounts/${account.id}` });
+    });
+  }
+
+  /** One change through the admin API, then back to the account's page with a notice. */
+  const change = (call: (api: AdminApi, accountId: string) => Promise<{ status: number; body: unknown }>, done: string) =>
+    async (ctx: Context) => {
+      const { api, account } = await loadAccount(ctx);
+      const answer = await call(api, account.id);
+      if (answer.status >= 300) fail(answer);
+      seeOther(ctx, `/admin/accounts/${account.id}?done=${done}`);
+    };
+
+  router.post('/admin/accounts/:accountId/disable', forms, requireCsrf(), write, change((api, id) => api.call('PATCH', `/accounts/${id}`, { status: 'disabled' }), 'disabled'));
+  router.post('/admin/accounts/:accountId/enable', forms, requireCsrf(), write, change((api, id) => api.call('PATCH', `/accounts/${id}`, { status: 'active' }), 'enabled'));
+  router.post('/admin/accounts/:accountId/unlock', forms, requireCsrf(), write, change((api, id) => api.call('POST', `/accounts/${id}/unlock`), 'unlocked'));
+  // One session: ending it signs the person out of one browser only, so it needs no confirmation page.
+  router.post('/admin/accounts/:accountId/sessions/:sessionUid/end', forms, requireCsrf(), write, async (ctx) => {
+    const { api, account } = await loadAccount(ctx);
+    const answer = await api.call('DELETE', `/accounts/${account.id}/sessions/${encodeURIComponent(ctx.params.sessionUid)}`);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/accounts/${account.id}?done=session-ended`);
+  });
+  router.post('/admin/accounts/:accountId/end-sessions', forms, requireCsrf(), write, change((api, id) => api.call('DELETE', `/accounts/${id}/sessions`), 'sessions-ended'));
+}

@@ -1,0 +1,199 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { forms, seeOther } from '../accounts/routes/page-kit.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../clients/account-console.js';
+import { ADMIN_CONSOLE_CLIENT_ID } from '../clients/admin-console.js';
+import { AppError } from '../errors/app-error.js';
+import { requireCsrf } from '../http/csrf.js';
+import { adminApiFor, query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
+import type { Operator } from './guard.js';
+import { showPage } from './page-kit.js';
+import type { ConsoleRouteDeps } from './routes.js';
+import type { Sealer } from './seal.js';
+
+const PAGE_SIZE = 25;
+const SECRET_COOKIE = 'idp.console-secret';
+/** The clients the server registers for itself: shown, never changed here (every start would undo it). */
+const BUILT_IN = new Set([ACCOUNT_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_CLIENT_ID]);
+
+interface Client {
+  client_id: string;
+  name: string;
+  type: 'web' | 'spa' | 'native' | 'machine';
+  first_party: boolean;
+  require_mfa: boolean;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  default_max_age: number | null;
+  token_endpoint_auth_method: string;
+  created_at: string;
+}
+
+/** The fields of the client form, as typed (so a refused form comes back as it was sent). */
+interface ClientForm {
+  name: string;
+  type: string;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  first_party: boolean;
+  require_mfa: boolean;
+  default_max_age: string;
+}
+
+const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
+
+function fail(answer: ApiAnswer<unknown>): never {
+  const problem = answer.body as Problem;
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+}
+
+const lines = (text: string) => text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+function formOf(body: Record<string, unknown>): ClientForm {
+  return {
+    name: text(body.name).slice(0, 500),
+    type: text(body.type),
+    redirect_uris: text(body.redirect_uris).slice(0, 10_000),
+    post_logout_redirect_uris: text(body.post_logout_redirect_uris).slice(0, 10_000),
+    first_party: body.first_party === 'yes',
+    require_mfa: body.require_mfa === 'yes',
+    default_max_age: text(body.default_max_age).trim().slice(0, 20),
+  };
+}
+
+/** A number of seconds, or the text as typed so the admin API names the field when it is not one. */
+const seconds = (value: string) => (/^\d{1,12}$/.test(value) ? Number(value) : value);
+
+/** A validation problem from the admin API, placed next to the form field it names. */
+function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: string } | undefined {
+  const problem = answer.body as Problem & { field?: string };
+  if (answer.status !== 400) return undefined;
+  const field = (problem.field ?? '').split(/[.[]/)[0] || 'form';
+  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
+  return { field, message };
+}
+
+/**
+ * Clients: the list (the admin API's cursors), registration (the secret shown once), one client's
+ * redirect URIs and policies (first-party, require MFA, session max age), secret rotation and
+ * deletion, each behind a confirmation page. A secret travels from the POST to the page after the
+ * 303 in a sealed cookie that lives a minute and is read once.
+ */
+export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: Sealer }): void {
+  const { read, write } = deps.guard;
+
+  async function flashSecret(ctx: Context, clientId: string, secret: string) {
+    const expires = new Date(Date.now() + 60_000);
+    ctx.cookies.set(SECRET_COOKIE, await deps.secrets.seal({ clientId, secret }, expires), { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/admin/clients', maxAge: 60_000, overwrite: true, signed: true });
+  }
+  async function takeSecret(ctx: Context, clientId: string): Promise<string | undefined> {
+    const flashed = await deps.secrets.open<{ clientId: string; secret: string }>(ctx.cookies.get(SECRET_COOKIE, { signed: true }), new Date());
+    if (!flashed) return undefined;
+    ctx.cookies.set(SECRET_COOKIE, null, { path: '/admin/clients', overwrite: true });
+    return flashed.clientId === clientId ? flashed.secret : undefined;
+  }
+
+  router.get('/admin/clients', read, async (ctx) => {
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;
+    const answer = await apiOf(deps, ctx).call<{ items: Client[]; next_cursor: string | null }>('GET', `/clients${query({ limit: PAGE_SIZE, cursor })}`);
+    if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/clients');
+    if (answer.status !== 200) fail(answer);
+    const nextHref = answer.body.next_cursor ? `/admin/clients${query({ cursor: answer.body.next_cursor })}` : undefined;
+    showPage(deps, ctx, 'console-clients', 'clients', { title: 'Clients', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
+  });
+
+  const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, default_max_age: '' };
+  router.get('/admin/clients/new', read, (ctx) => {
+    showPage(deps, ctx, 'console-client-new', 'clients', { title: 'Register a client', form: blank });
+  });
+
+  router.post('/admin/clients/new', forms, requireCsrf(), write, async (ctx) => {
+    const form = formOf(ctx.request.body as Record<string, unknown>);
+    const maxAge = form.default_max_age === '' ? undefined : seconds(form.default_max_age);
+    const machine = form.type === 'machine';
+    const answer = await apiOf(deps, ctx).call<Client & { client_secret?: string }>('POST', '/clients', {
+      name: form.name,
+      type: form.type,
+      redirect_uris: machine ? [] : lines(form.redirect_uris),
+      post_logout_redirect_uris: machine ? [] : lines(form.post_logout_redirect_uris),
+      first_party: form.first_party,
+      require_mfa: form.require_mfa,
+      ...(maxAge === undefined ? {} : { default_max_age: maxAge }),
+    });
+    const problem = fieldErrorOf(answer);
+    if (problem) return showPage(deps, ctx, 'console-client-new', 'clients', { title: 'Register a client', form, error: problem }, 400);
+    if (answer.status !== 201) fail(answer);
+    if (answer.body.client_secret) await flashSecret(ctx, answer.body.client_id, answer.body.client_secret);
+    seeOther(ctx, `/admin/clients/${encodeURIComponent(answer.body.client_id)}?done=client-created`);
+  });
+
+  async function loadClient(ctx: Context): Promise<{ api: AdminApi; client: Client }> {
+    const api = apiOf(deps, ctx);
+    const answer = await api.call<Client>('GET', `/clients/${encodeURIComponent(ctx.params.clientId)}`);
+    if (answer.status !== 200) fail(answer);
+    return { api, client: answer.body };
+  }
+  const editable = (client: Client) => {
+    if (BUILT_IN.has(client.client_id)) throw new AppError('BUILT_IN_CLIENT', 409, 'This client belongs to the server itself and is registered again at every start; it cannot be changed here.');
+  };
+  const formFromClient = (client: Client): ClientForm => ({
+    name: client.name, type: client.type, redirect_uris: client.redirect_uris.join('\n'), post_logout_redirect_uris: client.post_logout_redirect_uris.join('\n'),
+    first_party: client.first_party, require_mfa: client.require_mfa, default_max_age: client.default_max_age === null ? '' : String(client.default_max_age),
+  });
+  const showClient = (ctx: Context, client: Client, extra: Record<string, unknown> = {}, status = 200) =>
+    showPage(deps, ctx, 'console-client', 'clients', { title: client.name, client, builtIn: BUILT_IN.has(client.client_id), form: formFromClient(client), ...extra }, status);
+
+  router.get('/admin/clients/:clientId', read, async (ctx) => {
+    const { client } = await loadClient(ctx);
+    showClient(ctx, client, { secret: await takeSecret(ctx, client.client_id) });
+  });
+
+  router.post('/admin/clients/:clientId/edit', forms, requireCsrf(), write, async (ctx) => {
+    const { api, client } = await loadClient(ctx);
+    editable(client);
+    const form = formOf(ctx.request.body as Record<string, unknown>);
+    const machine = client.type === 'machine';
+    const answer = await api.call<Client>('PATCH', `/clients/${encodeURIComponent(client.client_id)}`, {
+      name: form.name,
+      ...(machine ? {} : { redirect_uris: lines(form.redirect_uris), post_logout_redirect_uris: lines(form.post_logout_redirect_uris) }),
+      first_party: form.first_party,
+      require_mfa: form.require_mfa,
+      default_max_age: form.default_max_age === '' ? null : seconds(form.default_max_age),
+    });
+    const problem = fieldErrorOf(answer);
+    if (problem) return showClient(ctx, client, { form: { ...form, type: client.type }, error: problem }, 400);
+    if (answer.status !== 200) fail(answer);
+    seeOther(ctx, `/admin/clients/${encodeURIComponent(client.client_id)}?done=client-saved`);
+  });
+
+  const confirmations: Record<string, { heading: string; message: string; button: string }> = {
+    'rotate-secret': { heading: 'Rotate the secret?', message: 'A new secret is made and shown once. The current secret stops working now: the application fails until it has the new one.', button: 'Rotate secret' },
+    delete: { heading: 'Delete this client?', message: 'The application can no longer sign anyone in or get tokens. This cannot be undone.', button: 'Delete client' },
+  };
+  for (const action of Object.keys(confirmations)) {
+    router.get(`/admin/clients/:clientId/${action}`, read, async (ctx) => {
+      const { client } = await loadClient(ctx);
+      editable(client);
+      const id = encodeURIComponent(client.client_id);
+      showPage(deps, ctx, 'console-confirm', 'clients', { title: confirmations[action].heading, ...confirmations[action], subject: client.name, action: `/admin/clients/${id}/${action}`, back: `/admin/clients/${id}` });
+    });
+  }
+
+  router.post('/admin/clients/:clientId/rotate-secret', forms, requireCsrf(), write, async (ctx) => {
+    const { api, client } = await loadClient(ctx);
+    editable(client);
+    const answer = await api.call<{ client_id: string; client_secret: string }>('POST', `/clients/${encodeURIComponent(client.client_id)}/secret`);
+    if (answer.status !== 200) fail(answer);
+    await flashSecret(ctx, client.client_id, answer.body.client_secret);
+    seeOther(ctx, `/admin/clients/${encodeURIComponent(client.client_id)}?done=secret-rotated`);
+  });
+
+  router.post('/admin/clients/:clientId/delete', forms, requireCsrf(), write, async (ctx) => {
+    const { api, client } = await loadClient(ctx);
+    editable(client);
+    const answer = await api.call('DELETE', `/clients/${encodeURIComponent(client.client_id)}`);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, '/admin/clients?done=client-deleted');
+  });
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import { renderPage, type PageDeps } from '../accounts/routes/page-kit.js';
+import type { Operator } from './guard.js';
+
+/** The console's sections, in the order of its navigation. Sections not built yet are not listed. */
+export const SECTIONS = [
+  { id: 'overview', href: '/admin', label: 'Overview' },
+  { id: 'accounts', href: '/admin/accounts', label: 'Accounts' },
+  { id: 'clients', href: '/admin/clients', label: 'Clients' },
+  { id: 'events', href: '/admin/events', label: 'Events' },
+] as const;
+
+export type SectionId = (typeof SECTIONS)[number]['id'];
+
+/**
+ * Notices shown after a change (the 303 carries a key, never text, so nothing a link can inject is
+ * echoed on the page).
+ */
+const NOTICES: Record<string, string> = {
+  disabled: 'The account is disabled and its sessions have ended.',
+  enabled: 'The account is enabled.',
+  unlocked: 'The account is unlocked and its failed sign-ins are forgotten.',
+  'sessions-ended': 'Every session of the account has ended.',
+  'session-ended': 'The session has ended.',
+  'client-created': 'The client is registered.',
+  'client-saved': 'The client is saved.',
+  'secret-rotated': 'The secret is rotated: the old one no longer works.',
+  'client-deleted': 'The client is deleted.',
+};
+
+/** Renders a console page inside the console layout, with the operator and the navigation. */
+export function showPage(deps: PageDeps, ctx: Context, template: string, section: SectionId | undefined, data: Record<string, unknown>, status = 200): void {
+  const operator = ctx.state.operator as Operator | undefined;
+  const notice = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined;
+  renderPage(deps, ctx, template, {
+    ...data,
+    console: { sections: SECTIONS, current: section, operator: operator ? { email: operator.session.email ?? operator.session.accountId, canWrite: operator.canWrite } : undefined, notice },
+  }, status);
+}
+
+/** The console's refusal: a page that says which permission is missing (403). */
+export function refusalPage(deps: PageDeps) {
+  return (ctx: Context, message: string) => showPage(deps, ctx, 'console-refused', undefined, { title: 'Not allowed', message }, 403);
+}

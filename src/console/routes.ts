@@ -1,0 +1,76 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import * as oidc from 'openid-client';
+import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
+import { requireCsrf } from '../http/csrf.js';
+import { accountPages } from './accounts-pages.js';
+import { clientPages } from './clients-pages.js';
+import { eventPages } from './events-pages.js';
+import type { ConsoleGuard } from './guard.js';
+import { loadOverview, type OverviewDeps } from './overview.js';
+import { refusalPage, showPage } from './page-kit.js';
+import type { Sealer } from './seal.js';
+import { CONSOLE_PATH, consoleReturnPath, ConsoleSignInError, type ConsoleSignIn } from './sign-in.js';
+
+export interface ConsoleRouteDeps extends PageDeps {
+  issuer: string;
+  signIn: ConsoleSignIn;
+  guard: ConsoleGuard;
+  overview: OverviewDeps;
+  /** Seals a new client secret for the one page that shows it. */
+  secrets: Sealer;
+  /** The audit chain check (`idp events verify`). */
+  verifyChain(): Promise<{ ok: boolean; checked: number; unchained: number; broken?: { eventId?: string; checkpointId?: string; reason: string } }>;
+}
+
+/** The admin console at /admin (docs/console.md): sign-in, the overview, and one module per section. */
+export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
+  const router = new Router();
+  const refuse = refusalPage(deps);
+
+  router.get(CONSOLE_PATH, deps.guard.read, async (ctx) => {
+    showPage(deps, ctx, 'console-overview', 'overview', { title: 'Overview', overview: await loadOverview(deps.overview) });
+  });
+
+  router.get(`${CONSOLE_PATH}/sign-in`, async (ctx) => {
+    await deps.signIn.start(ctx, consoleReturnPath(ctx.query.return_to), ctx.query.fresh === '1');
+  });
+
+  router.get(`${CONSOLE_PATH}/callback`, async (ctx) => {
+    try {
+      const { returnTo } = await deps.signIn.finish(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      seeOther(ctx, returnTo);
+    } catch (error) {
+      signInFailed(ctx, error);
+    }
+  });
+
+  router.post(`${CONSOLE_PATH}/sign-out`, forms, requireCsrf(), (ctx) => {
+    deps.signIn.signOut(ctx);
+    seeOther(ctx, `${CONSOLE_PATH}/signed-out`);
+  });
+
+  router.get(`${CONSOLE_PATH}/signed-out`, (ctx) => {
+    showPage(deps, ctx, 'console-signed-out', undefined, { title: 'Signed out of the console' });
+  });
+
+  for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
+
+  /** A sign-in that came back without a usable token: say why, offer to start again. */
+  function signInFailed(ctx: Context, error: unknown): void {
+    if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_scope') {
+      return refuse(ctx, 'Your account holds neither admin:read nor admin:write on the admin API, so it cannot use the console.');
+    }
+    const cancelled = error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied';
+    if (!(error instanceof ConsoleSignInError || error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError)) throw error;
+    showPage(deps, ctx, 'console-notice', undefined, {
+      title: 'Sign-in did not complete',
+      heading: cancelled ? 'Sign-in was cancelled' : 'Sign-in did not complete',
+      message: cancelled ? 'The console needs the permissions you were asked for. Start again to sign in.' : 'This sign-in link is no longer valid. Start again to sign in.',
+      link: { href: `${CONSOLE_PATH}/sign-in`, text: 'Sign in to the console' },
+    }, 400);
+  }
+
+  return router;
+}

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { wcagViolations } from '../support/axe.js';
+import { collectConsoleProblems, describeInBrowser, launchChromium, saveScreenshot } from '../support/browser.js';
+import { createOperator, type Operator } from '../support/console.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { currentCode } from '../support/mfa.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const RECENT = 300;
+const VIEWPORTS = [
+  { name: 'desktop', viewport: { width: 1280, height: 800 } },
+  { name: 'mobile', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+] as const;
+
+/**
+ * Issue 16 in Chromium: an operator signs in to /admin (password, second factor, consent), finds an
+ * account and disables it, is asked to sign in again when the sign-in is too old, and every console
+ * page passes axe-core's WCAG 2.2 A/AA rules at 1280 and 390 px, with nothing inline and no sideways
+ * scrolling. Screenshots go to test-artifacts/browser/console-*.png.
+ */
+describeInBrowser('the admin console in Chromium', () => {
+  const clock = new ManualClock(Date.now());
+  let server: TestServer;
+  let browser: Browser;
+  let operator: Operator;
+  let patId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ clock, env: { CONSOLE_RECENT_SIGN_IN_SECONDS: String(RECENT) } });
+    operator = await createOperator(server, clock, 'ops@example.com', ['admin:read', 'admin:write']);
+    patId = (await server.container.accounts.createAccount({ email: 'pat@example.com', name: 'Pat Doe', password: 'pat has a long password', emailVerified: true })).id;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** The hosted login, second factor and consent, in the browser, from wherever the console sent it. */
+  async function completeSignIn(page: Page) {
+    await page.locator('#email').fill(operator.email);
+    await page.locator('#password').fill(operator.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    clock.advance(30);
+    await page.locator('#code').fill(await currentCode(operator.totp!, clock));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    const allow = page.getByRole('button', { name: 'Allow' });
+    if (await allow.count()) await allow.click();
+  }
+
+  /** What every console page must get right. */
+  async function checkPage(page: Page, shot: string) {
+    expect(await page.locator('script, style, [style]').count()).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    expect(await page.locator('.console-bar').evaluate((bar) => getComputedStyle(bar).borderBottomStyle)).toBe('solid');
+    expect(await wcagViolations(page)).toEqual([]);
+    await saveScreenshot(page, shot);
+  }
+
+  for (const { name, ...options } of VIEWPORTS) {
+    it(`signs in, finds an account and disables it (${name})`, async () => {
+      await server.container.accounts.updateAccount(patId, { status: 'active' });
+      const context: BrowserContext = await browser.newContext(options);
+      const page = await context.newPage();
+      const problems = collectConsoleProblems(page);
+      await page.goto(`${server.issuer}/admin`);
+      await completeSignIn(page);
+      await page.waitForURL(`${server.issuer}/admin`);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Overview');
+      await checkPage(page, `console-overview-${name}`);
+
+      // Keyboard: the first Tab reaches "Skip to content", which moves focus to the page.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+
+      await page.getByRole('link', { name: 'Accounts' }).first().click();
+      await checkPage(page, `console-accounts-${name}`);
+      await page.locator('#q').fill('nobody-here@example.com');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect(page.locator('.empty').textContent()).resolves.toContain('No account matches');
+      await checkPage(page, `console-accounts-empty-${name}`);
+      await page.locator('#q').fill('pat@example.com');
+      await page.keyboard.press('Enter');
+      await page.getByRole('link', { name: 'pat@example.com' }).click();
+      await checkPage(page, `console-account-${name}`);
+      await page.getByRole('link', { name: 'Disable account…' }).click();
+      await checkPage(page, `console-confirm-${name}`);
+      await page.getByRole('button', { name: 'Disable account' }).click();
+      await expect(page.locator('.notice').textContent()).resolves.toContain('The account is disabled');
+      await page.getByRole('link', { name: 'Events' }).first().click();
+      await expect(page.locator('code', { hasText: 'account.disabled' }).first().textContent()).resolves.toBe('account.disabled');
+      await checkPage(page, `console-events-${name}`);
+      await page.getByRole('link', { name: 'Verify the chain' }).click();
+      await expect(page.locator('.notice').textContent()).resolves.toContain('The event chain verifies');
+      await checkPage(page, `console-events-verify-${name}`);
+      expect((await server.container.accounts.findById(patId))!.status).toBe('disabled');
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('registers a client, shows its secret once, and puts a refused value next to its field', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const problems = collectConsoleProblems(page);
+    await page.goto(`${server.issuer}/admin/clients`);
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin/clients`);
+    await checkPage(page, 'console-clients');
+    await page.getByRole('link', { name: 'Register a client' }).click();
+    await checkPage(page, 'console-client-new');
+    await page.getByLabel('Name', { exact: true }).fill('Shop');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('not a url');
+    await page.getByRole('button', { name: 'Register client' }).click();
+    await page.locator('#redirect_uris-error').waitFor();
+    await checkPage(page, 'console-client-new-error');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://shop.example.com/callback');
+    await page.getByRole('button', { name: 'Register client' }).click();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('The client is registered');
+    expect(await page.locator('.secret-value').textContent()).toMatch(/\S{20,}/);
+    await checkPage(page, 'console-client');
+    await page.reload();
+    expect(await page.locator('.secret-value').count()).toBe(0);
+    // The 400 of the refused form is the only failed response.
+    expect(problems.filter((problem) => !(problem.includes('400') && problem.includes('/admin/clients/new')))).toEqual([]);
+    await context.close();
+  });
+
+  it('asks for the password and second factor again before a change when the sign-in is old', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.issuer}/admin/accounts/${patId}`);
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin/accounts/${patId}`);
+    clock.advance(RECENT + 60);
+    await page.getByRole('button', { name: 'Enable account' }).click();
+    // Back on the login page: nothing changed yet.
+    await page.locator('#password').waitFor();
+    expect((await server.container.accounts.findById(patId))!.status).toBe('disabled');
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin/accounts/${patId}`);
+    await page.getByRole('button', { name: 'Enable account' }).click();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('The account is enabled');
+    expect((await server.container.accounts.findById(patId))!.status).toBe('active');
+    await context.close();
+  });
+
+  it('shows a person without admin:read a 403 page that passes the accessibility check', async () => {
+    const outsider = await createOperator(server, clock, 'outsider@example.com', []);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.issuer}/admin`);
+    const saved = operator;
+    operator = outsider;
+    try {
+      await completeSignIn(page);
+    } finally {
+      operator = saved;
+    }
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await checkPage(page, 'console-refused');
+    await context.close();
+  });
+});
