@@ -14,6 +14,16 @@ import { AppError } from '../errors/app-error.js';
 const UNSTORABLE = /[\0\p{Cs}]/u; // U+0000, or a surrogate code unit not part of a pair
 const isStorable = (text: string) => !UNSTORABLE.test(text);
 
+/**
+ * Whether parsing `text` as a form or query string, or as JSON, could yield unstorable text. Only
+ * through one of these: the character itself, its escape (`%00` in a form or query, `\u0000` in JSON),
+ * or a JSON escape of a surrogate (`\uD800` to `\uDFFF`). Percent-decoding never makes a surrogate
+ * (querystring turns bytes that are not UTF-8 into U+FFFD). When none is there, the text is storable
+ * whatever it parses to, and the hot path skips the parse; otherwise the exact check names the field.
+ */
+const MAY_HOLD_UNSTORABLE = /[\0\p{Cs}]|%00|\\u(?:0000|d[89a-f])/iu;
+export const mayHoldUnstorable = (text: string) => MAY_HOLD_UNSTORABLE.test(text);
+
 /** The first field (dot path) of `value` that holds unstorable text, in a key or a string; undefined when all is well. */
 export function unstorableField(value: unknown, path: string[] = []): string | undefined {
   if (typeof value === 'string') return isStorable(value) ? undefined : path.join('.') || '(value)';
@@ -71,7 +81,7 @@ function basicCredentials(header: string | undefined): Record<string, string> | 
 export function unstorableInRequestLine(ctx: Context, nameSegment: (ctx: Context, index: number) => string | undefined): string | undefined {
   const segment = unstorableSegment(ctx.path);
   if (segment !== undefined) return nameSegment(ctx, segment) ?? 'path';
-  if (ctx.querystring) {
+  if (ctx.querystring && mayHoldUnstorable(ctx.querystring)) {
     const field = unstorableField(ctx.query);
     if (field !== undefined) return field;
   }
@@ -134,7 +144,7 @@ export async function protocolRequest(ctx: Context): Promise<{ req: IncomingMess
   }
   let parsed: unknown;
   try {
-    parsed = type === 'application/json' ? JSON.parse(text) : parseForm(text);
+    parsed = mayHoldUnstorable(text) ? (type === 'application/json' ? JSON.parse(text) : parseForm(text)) : undefined;
   } catch {
     parsed = undefined; // broken JSON: oidc-provider refuses it itself
   }
