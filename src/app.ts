@@ -7,7 +7,7 @@ import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
-import { firstSegment, mountRouter, routeParameterAt } from './http/mount-router.js';
+import { firstSegmentOf, mountRouter, routeParameterAt } from './http/mount-router.js';
 import { protocolRequest, refuseUnstorableText, unstorableMessage } from './http/storable-text.js';
 import { isScimPath, refuseScim } from './scim/errors.js';
 import { createProtocolRefusal } from './oidc/refusals.js';
@@ -49,7 +49,7 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   // router or oidc-provider sees it, in the format of what was asked: SCIM clients get a SCIM error body,
   // and paths no router of ours serves are oidc-provider's.
   const ourSegments = new Set<string>(['admin', 'api']);
-  const isProtocol = (ctx: Context) => !ourSegments.has(firstSegment(ctx.path));
+  const isProtocol = (ctx: Context) => !ourSegments.has(firstSegmentOf(ctx));
   const refuseProtocol = createProtocolRefusal(container.render);
   const routers = appRouters(container, options);
   const nameSegment = (ctx: Context, index: number) => routeParameterAt(routers, ctx.method, ctx.path, index);

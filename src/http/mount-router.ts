@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /**
  * Mounts a router so that it only looks at requests under the first path segments its routes use
@@ -11,7 +11,7 @@ import type { Middleware } from 'koa';
 export function mountRouter(app: Koa, router: Router): Set<string> | undefined {
   const segments = servedSegments(router);
   const onlyServed = (middleware: Middleware): Middleware =>
-    segments ? (ctx, next) => (segments.has(firstSegment(ctx.path)) ? middleware(ctx, next) : next()) : middleware;
+    segments ? (ctx, next) => (segments.has(firstSegmentOf(ctx)) ? middleware(ctx, next) : next()) : middleware;
   app.use(onlyServed(router.routes() as Middleware));
   app.use(onlyServed(router.allowedMethods() as Middleware));
   return segments;
@@ -26,6 +26,22 @@ function servedSegments(router: Router): Set<string> | undefined {
     segments.add(literal[1].toLowerCase());
   }
   return segments;
+}
+
+const FIRST_SEGMENT = Symbol('idp.first-segment');
+
+/**
+ * The request's first path segment, worked out once per request: every mounted router asks, twice
+ * (routes and allowed methods), and a protocol request passes all of them.
+ */
+export function firstSegmentOf(ctx: Context): string {
+  const memo = ctx as Context & { [FIRST_SEGMENT]?: { url: string; segment: string } };
+  const url = ctx.req.url ?? '';
+  const known = memo[FIRST_SEGMENT];
+  if (known?.url === url) return known.segment; // keyed on the URL, in case a middleware rewrote it
+  const segment = firstSegment(ctx.path);
+  memo[FIRST_SEGMENT] = { url, segment };
+  return segment;
 }
 
 export function firstSegment(path: string): string {

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { Readable } from 'node:stream';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import { AppError } from '../errors/app-error.js';
@@ -14,6 +13,16 @@ import { AppError } from '../errors/app-error.js';
  */
 const UNSTORABLE = /[\0\p{Cs}]/u; // U+0000, or a surrogate code unit not part of a pair
 const isStorable = (text: string) => !UNSTORABLE.test(text);
+
+/**
+ * Whether parsing `text` as a form or query string, or as JSON, could yield unstorable text. Only
+ * through one of these: the character itself, its escape (`%00` in a form or query, `\u0000` in JSON),
+ * or a JSON escape of a surrogate (`\uD800` to `\uDFFF`). Percent-decoding never makes a surrogate
+ * (querystring turns bytes that are not UTF-8 into U+FFFD). When none is there, the text is storable
+ * whatever it parses to, and the hot path skips the parse; otherwise the exact check names the field.
+ */
+const MAY_HOLD_UNSTORABLE = /[\0\p{Cs}]|%00|\\u(?:0000|d[89a-f])/iu;
+export const mayHoldUnstorable = (text: string) => MAY_HOLD_UNSTORABLE.test(text);
 
 /** The first field (dot path) of `value` that holds unstorable text, in a key or a string; undefined when all is well. */
 export function unstorableField(value: unknown, path: string[] = []): string | undefined {
@@ -72,7 +81,7 @@ function basicCredentials(header: string | undefined): Record<string, string> | 
 export function unstorableInRequestLine(ctx: Context, nameSegment: (ctx: Context, index: number) => string | undefined): string | undefined {
   const segment = unstorableSegment(ctx.path);
   if (segment !== undefined) return nameSegment(ctx, segment) ?? 'path';
-  if (ctx.querystring) {
+  if (ctx.querystring && mayHoldUnstorable(ctx.querystring)) {
     const field = unstorableField(ctx.query);
     if (field !== undefined) return field;
   }
@@ -111,39 +120,36 @@ const PROTOCOL_BODY_LIMIT = 56 * 1024;
 
 /**
  * oidc-provider parses its bodies itself, so they are read here first (within its own size limit),
- * checked, and handed on as a request whose body is those same bytes (everything else, headers and
- * socket included, is the original request's). Returns why the request is refused instead when the
- * body is too large or holds unstorable text, and the request untouched when it has no form or JSON
- * body.
+ * decoded as it decodes them, checked, and handed on as `req.body`: finding the request stream
+ * consumed, oidc-provider parses that text instead (selective_body.js, its documented fallback for an
+ * upstream body parser; it says so once per process with a warning). The text it parses is
+ * therefore the very text checked here. Returns why the request is refused instead when the body is
+ * too large, undecodable or holds unstorable text; requests without a form or JSON body pass untouched.
+ *
+ * Why not a request object that replays the bytes: deriving one per request from the original
+ * (`Object.create(req)`) turned every request object into a prototype, which V8 makes expensive
+ * (map copies, lost inline caches in Koa and oidc-provider) and cost about a quarter of the token
+ * endpoint's CPU time (docs/benchmarks.md).
  */
 export async function protocolRequest(ctx: Context): Promise<{ req: IncomingMessage } | { refusal: string }> {
   const type = ctx.is('application/x-www-form-urlencoded', 'application/json');
   if (!type || ctx.method === 'GET' || ctx.method === 'HEAD') return { req: ctx.req };
-  let body: Buffer;
+  let text: string;
   try {
-    body = await getRawBody(ctx.req, { limit: PROTOCOL_BODY_LIMIT, length: ctx.request.length });
+    const body = await getRawBody(ctx.req, { limit: PROTOCOL_BODY_LIMIT, length: ctx.request.length });
+    // As selective_body.js decodes: with the declared charset when there is one, else as UTF-8.
+    text = ctx.request.charset ? new TextDecoder(ctx.request.charset).decode(body) : body.toString('utf8');
   } catch {
-    return { refusal: 'failed to parse the request body' }; // what oidc-provider says of a body over its limit
+    return { refusal: 'failed to parse the request body' }; // what oidc-provider says of a body over its limit or in an unknown charset
   }
-  const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = type === 'application/json' ? JSON.parse(text) : parseForm(text);
+    parsed = mayHoldUnstorable(text) ? (type === 'application/json' ? JSON.parse(text) : parseForm(text)) : undefined;
   } catch {
     parsed = undefined; // broken JSON: oidc-provider refuses it itself
   }
   const field = unstorableField(parsed);
   if (field !== undefined) return { refusal: unstorableMessage(field) };
-  return { req: replayWithBody(ctx.req, body) };
-}
-
-/** A view of `req` whose body stream yields `body` again; every other property is read from `req`. */
-function replayWithBody(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const stream = Readable.from([body], { objectMode: false });
-  return Object.create(req, {
-    readable: { get: () => stream.readable },
-    readableEncoding: { value: null },
-    iterator: { value: (options?: { destroyOnReturn?: boolean }) => stream.iterator(options) },
-    [Symbol.asyncIterator]: { value: () => stream[Symbol.asyncIterator]() },
-  }) as IncomingMessage;
+  (ctx.req as IncomingMessage & { body?: string }).body = text;
+  return { req: ctx.req };
 }

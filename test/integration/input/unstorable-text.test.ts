@@ -140,6 +140,22 @@ describe('text PostgreSQL cannot store is refused everywhere', () => {
     expect(answer.body).toContain('invalid_request');
   });
 
+  it('a protocol body is checked as oidc-provider decodes it: in its declared charset', async () => {
+    // UTF-16 puts a zero byte beside every ASCII character: read as UTF-8 it would look full of NULs,
+    // yet oidc-provider decodes it with the declared charset and stores none. What is checked is that text.
+    const utf16 = (text: string) => new Uint8Array(Buffer.from(text, 'utf16le'));
+    const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16le', authorization: `Basic ${Buffer.from('nobody:secret').toString('base64')}` };
+    const post = async (body: Uint8Array<ArrayBuffer>) => {
+      const response = await fetch(`${server.issuer}/token`, { method: 'POST', headers, body });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await post(utf16('grant_type=client_credentials&scope=read'))).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await post(utf16('grant_type=client_credentials&scope=re\0ad'))).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: expect.stringContaining('scope') },
+    });
+  });
+
   it('the same requests without the NUL still reach the routes and oidc-provider', async () => {
     const token = await send('POST', '/token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('nobody:secret').toString('base64')}` },
