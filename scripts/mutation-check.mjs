@@ -62,6 +62,13 @@ const MUTANTS = [
       { file: 'src/keys/service.ts', find: "secretBox.seal(randomBytes(32).toString('base64url'))", replace: "randomBytes(32).toString('base64url')" },
       { file: 'src/keys/service.ts', find: 'return secretBox.open(sealed);', replace: 'return sealed;' },
     ] },
+  { id: 'secret/recovery-codes', guard: 'secret hashing', what: 'recovery codes stored as typed (normalised), not as a keyed hash', tests: [T('secrets-at-rest')],
+    edits: [{ file: 'src/mfa/recovery-codes.ts', find: "createHmac('sha256', key).update(normalizeRecoveryCode(code)).digest('base64url')", replace: 'normalizeRecoveryCode(code)' }] },
+  { id: 'secret/totp-seed', guard: 'secret sealing', what: 'TOTP seeds stored unsealed', tests: [T('secrets-at-rest')],
+    edits: [
+      { file: 'src/mfa/service.ts', find: 'seeds.seal(secret)', replace: 'secret' },
+      { file: 'src/mfa/service.ts', find: 'seeds.open(totp.secret_sealed)', replace: 'totp.secret_sealed', all: true },
+    ] },
   { id: 'secret/bearer-storage-key', guard: 'secret hashing', what: 'oidc models filed under the bearer value itself', tests: ['test/integration/adapters/stored-secrets.test.ts'],
     edits: [{ file: 'src/oidc/adapters/stored-id.ts', find: 'sha256(id)', replace: 'id' }] },
   // Protocol edges.
@@ -99,6 +106,25 @@ const MUTANTS = [
     edits: [{ file: 'src/http/csrf.ts', find: "sameSite: 'lax', secure, overwrite: true", replace: "sameSite: 'lax', secure: false, overwrite: true" }] },
   { id: 'cookie/csrf-httponly', guard: 'cookie flag', what: 'CSRF cookie readable by script', tests: [T('security-headers')],
     edits: [{ file: 'src/http/csrf.ts', find: 'signed: true, httpOnly: true,', replace: 'signed: true, httpOnly: false,' }] },
+  { id: 'cookie/csrf-samesite', guard: 'cookie flag', what: 'CSRF cookie without SameSite', tests: [T('security-headers')],
+    edits: [{ file: 'src/http/csrf.ts', find: "sameSite: 'lax', secure, overwrite: true", replace: 'sameSite: false, secure, overwrite: true' }] },
+  { id: 'cookie/csrf-signed', guard: 'cookie flag', what: 'CSRF cookie set unsigned', tests: [T('security-headers')],
+    edits: [{ file: 'src/http/csrf.ts', find: 'ctx.cookies.set(COOKIE, token, { signed: true,', replace: 'ctx.cookies.set(COOKIE, token, { signed: false,' }] },
+  // oidc-provider's cookies: `long` is the session cookie (_session), `short` the interaction's (_interaction, _resume).
+  ...['long', 'short'].flatMap((kind) => {
+    const find = `${kind}: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },`;
+    const cookie = kind === 'long' ? 'session' : 'interaction';
+    const mutant = (flag, what, replace) => ({ id: `cookie/${cookie}-${flag}`, guard: 'cookie flag', what: `${cookie} cookie ${what}`, tests: [T('security-headers')],
+      edits: [{ file: 'src/oidc/configuration.ts', find, replace }] });
+    return [
+      mutant('httponly', 'readable by script', `${kind}: { httpOnly: false, sameSite: 'lax', secure: config.secureCookies },`),
+      mutant('samesite', "SameSite=None", `${kind}: { httpOnly: true, sameSite: 'none', secure: config.secureCookies },`),
+      mutant('secure', 'not Secure on https', `${kind}: { httpOnly: true, sameSite: 'lax', secure: false },`),
+      mutant('signed', 'set unsigned', `${kind}: { signed: false, httpOnly: true, sameSite: 'lax', secure: config.secureCookies },`),
+    ];
+  }),
+  { id: 'cookie/provider-keys', guard: 'cookie flag', what: "oidc-provider's cookies without signing keys", tests: [T('security-headers')],
+    edits: [{ file: 'src/oidc/configuration.ts', find: 'keys: secrets.cookieKeys,', replace: '' }] },
   ...csrfRouteMutants(),
 ];
 

@@ -6,7 +6,7 @@ import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
 import { effectiveSettings } from './config/settings.js';
 import { buildContainer, type Container } from './container.js';
-import { startHttpServer, startMetricsServer } from './server.js';
+import { bindListener, boundPort, startHttpServer, startMetricsServer } from './server.js';
 import { asyncStdout, createLogger, type Logger } from './shared/logger.js';
 
 /** Process entry: config → container → app → listen; SIGTERM drains. */
@@ -21,7 +21,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { config, warnings } = loaded;
+  const { warnings } = loaded;
+  // PORT=0: the system picks a free port, bound before the app is built so that, without ISSUER, the
+  // issuer names the port it picked (nobody knows the port before the "listening" line, so nothing
+  // connects early). Any other port is bound once the app is ready, as before.
+  const early = loaded.config.port === 0 ? await bindListener(0, loaded.config.host) : undefined;
+  const config = early && !process.env.ISSUER ? loadConfig({ ...process.env, PORT: String(boundPort(early)) }).config : loaded.config;
   const logger = createLogger(config.logLevel, asyncStdout());
   for (const warning of warnings) logger.warn(warning);
   logger.info({ storage: describeStorage(config) }, `storage: ${describeStorage(config)}`);
@@ -32,7 +37,7 @@ async function main(): Promise<void> {
   // The first administrator may use the admin console at once (docs/console.md).
   if (admin) await giveFirstAdministratorTheRole(container, config.issuer, admin.id, { type: 'system', id: 'startup' });
   await recordStartupChanges(container, admin);
-  const http = await startHttpServer(container, { port: config.port, host: config.host });
+  const http = await startHttpServer(container, early ? { listening: early } : { port: config.port, host: config.host });
   const metrics = config.metrics ? await startMetricsServer(container.metrics, config.metrics) : undefined;
   if (metrics) logger.info({ port: metrics.port, host: config.metrics!.host }, 'metrics served at /metrics on their own port');
   const control = container.databaseKind === 'pglite' ? await startControlSocket(container) : undefined;
@@ -43,7 +48,12 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator (or a test) does not want to wait out SHUTDOWN_DRAIN_DELAY_MS.
+      logger.info({ signal }, 'second signal: ending the drain delay');
+      http.endDrainDelay();
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
     const hardStop = setTimeout(() => {

@@ -9,6 +9,8 @@ export interface RunningServer {
   port: number;
   /** Stops taking requests, lets in-flight ones finish (up to the deadline), then resolves. */
   drain(): Promise<void>;
+  /** Cuts the drain delay short (a second signal): the listener closes now. */
+  endDrainDelay(): void;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface RunningServer {
  * 1. readiness turns 503 at once so a load balancer stops sending traffic, and every response from
  *    then on says `Connection: close`, so keep-alive clients reconnect elsewhere;
  * 2. for SHUTDOWN_DRAIN_DELAY_MS the instance still serves whatever the balancer sends before it
- *    notices;
+ *    notices (a second signal ends this delay early);
  * 3. the listener closes, idle keep-alive connections are closed, and busy ones get until
  *    SHUTDOWN_TIMEOUT_MS to finish before they are cut.
  */
@@ -40,6 +42,10 @@ export async function startHttpServer(container: Container, listen: { port: numb
     });
   }
   const port = (server.address() as AddressInfo).port;
+  let delayEnded = false;
+  let endDelay = () => {
+    delayEnded = true;
+  };
 
   return {
     server,
@@ -47,7 +53,16 @@ export async function startHttpServer(container: Container, listen: { port: numb
     async drain() {
       accepting = false;
       const delay = container.config.shutdownDrainDelayMs;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay > 0 && !delayEnded) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          endDelay = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      container.logger.info('drain delay over: closing the listener');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), container.config.shutdownTimeoutMs);
@@ -55,8 +70,24 @@ export async function startHttpServer(container: Container, listen: { port: numb
       await closed;
       clearTimeout(deadline);
     },
+    endDrainDelay: () => endDelay(),
   };
 }
+
+/**
+ * An HTTP listener bound before the app is built (port 0: any free port), so the issuer can name the
+ * port. Connections wait in the backlog until startHttpServer attaches the app.
+ */
+export async function bindListener(port: number, host: string): Promise<Server> {
+  const listener = createServer();
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => resolve());
+  });
+  return listener;
+}
+
+export const boundPort = (listener: Server) => (listener.address() as AddressInfo).port;
 
 export interface MetricsServer {
   port: number;

@@ -3,12 +3,52 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './server.js';
 
 /**
  * Redis and PostgreSQL servers of a test's own, on free ports in temporary folders, so a test can
  * stop, pause and restart them without touching the machine's shared servers.
+ *
+ * Neither can bind port 0 and report it (port 0 turns Redis's TCP listener off; PostgreSQL needs a
+ * port it can name in its socket file), so each is started on a candidate port and the start is
+ * retried on another when the bind fails: the server's own bind decides, and a port taken by
+ * another program is never mistaken for ours (each start checks that it reached our process).
+ * Candidates are drawn below Linux's ephemeral range (32768–60999), where outgoing connections take
+ * their ports. A restart reuses the port it had, as a restarted server in production would.
  */
+const candidatePort = () => 20_000 + Math.floor(Math.random() * 12_000);
+const START_ATTEMPTS = 8;
+
+/** Runs `start(port)` on candidate ports until one binds; `start` throws when its bind failed. */
+async function onSomePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt += 1) {
+    try {
+      return await start(candidatePort());
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/** Whether the Redis answering on `port` is the process `pid` (and not another program's). */
+const redisIsProcess = (port: number, pid: number | undefined) =>
+  spawnSync(REDIS_SERVER!.replace(/redis-server$/, 'redis-cli'), ['-p', String(port), 'info', 'server'], { encoding: 'utf8', timeout: 5000 }).stdout.includes(`process_id:${pid}\r`);
+
+/** Starts redis-server on `port` and waits until it answers; throws (and leaves nothing running) if it cannot bind. */
+async function spawnRedis(port: number, args: string[], options: { cwd?: string } = {}): Promise<ChildProcess> {
+  const child = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore', ...options });
+  try {
+    await waitFor(`redis on ${port}`, async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on ${port} exited (port taken?)`);
+      return (await portAnswers(port)) && redisIsProcess(port, child.pid);
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return child;
+}
 
 const POSTGRES_BIN = (() => {
   const root = '/usr/lib/postgresql';
@@ -54,13 +94,11 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
+  let child = await onSomePort((candidate) => spawnRedis(candidate, extraArgs));
+  const port = Number(child.spawnargs[child.spawnargs.indexOf('--port') + 1]);
   const start = async () => {
-    child = spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
-    await waitFor(`redis on ${port}`, () => portAnswers(port));
+    child = await spawnRedis(port, extraArgs);
   };
-  await start();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -95,7 +133,11 @@ export interface PrivatePostgres {
  * `postgres` user (runuser), which owns the folder.
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const port = await freePort();
+  return onSomePort(postgresOn);
+}
+
+/** pg_ctl start -w fails when the postmaster cannot bind `port`; the folder is removed then. */
+async function postgresOn(port: number): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'idp-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -118,7 +160,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const stop = async () => {
     run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop']);
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const signalAll = (signal: NodeJS.Signals) => {
     const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
@@ -153,13 +200,8 @@ export interface PrivateRedisCluster {
  */
 export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'idp-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const children = ports.map((port) =>
-    spawn(REDIS_SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], {
-      cwd: dir,
-      stdio: 'ignore',
-    }),
-  );
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
   const stop = async () => {
     await Promise.all(
       children.map((child) => {
@@ -172,7 +214,13 @@ export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) await waitFor(`cluster node ${port}`, () => portAnswers(port));
+    for (let node = 0; node < 3; node += 1) {
+      const child = await onSomePort((port) =>
+        spawnRedis(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], { cwd: dir }),
+      );
+      children.push(child);
+      ports.push(Number(child.spawnargs[child.spawnargs.indexOf('--port') + 1]));
+    }
     const cli = REDIS_SERVER!.replace(/redis-server$/, 'redis-cli');
     const created = spawnSync(cli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);

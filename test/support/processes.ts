@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,19 +32,27 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `npm start`'s command as its own process and waits until it listens. */
+/**
+ * Starts `npm start`'s command as its own process and waits until it listens. It binds port 0 (the
+ * system picks a free port, no race with other programs) and names its port in its "listening" line.
+ */
 export async function startServerProcess(env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...cleanEnv(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', BCRYPT_COST: '4', ...env },
+    env: { ...cleanEnv(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', BCRYPT_COST: '4', ...env },
   });
   let output = '';
+  let port = 0;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('identity provider listening')) resolve();
+      // The whole line (up to its newline): a chunk may end mid-line.
+      const listening = /^(\{.*"msg":"identity provider listening on .*)\n/m.exec(output);
+      if (listening) {
+        port = (JSON.parse(listening[1]) as { port: number }).port;
+        resolve();
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -53,7 +60,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
   });
   return {
     port,
-    issuer: `http://localhost:${port}`,
+    issuer: env.ISSUER ?? `http://localhost:${port}`,
     child,
     output: () => output,
     async stop(signal = 'SIGTERM') {

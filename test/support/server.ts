@@ -1,5 +1,4 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,21 +25,6 @@ export interface TestServer {
   testDatabase: TestDatabase;
   testRedis?: TestRedis;
   close(): Promise<void>;
-}
-
-/**
- * A port that was free a moment ago, for servers in other processes (which bind it themselves; a
- * race with another program is possible there). In-process servers use listenOnFreePort().
- */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** An HTTP listener bound to port 0 on loopback: the system picks the port, and it stays ours. */

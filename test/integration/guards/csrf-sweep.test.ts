@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { appRouters } from '../../../src/app.js';
 import { signInToAccount, startAccountServer, type AccountTestServer } from '../../support/accounts.js';
@@ -10,6 +11,11 @@ const REFUSAL = 'This form has expired or was not sent from this site.';
 /** The bearer-token APIs take no cookies, so CSRF does not apply to them. */
 // APIs take bearer tokens, never cookies, so a forged form cannot ride on a session there.
 const isApi = (path: string) => path.startsWith('/admin/api') || path.startsWith('/api/authz') || path.toLowerCase().startsWith('/scim/v2');
+
+/**
+ * Redis keys a refused request may change, each for a reason that is not the form's effect:
+ */
+const REDIS_UNTOUCHED_EXCEPT: RegExp[] = [];
 
 /**
  * Issue 24: every hosted form route refuses a POST whose CSRF token is missing, forged, or sent
@@ -57,6 +63,44 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     return rows.join('\n');
   }
 
+  /**
+   * Every key of this server's Redis (PostgreSQL + Redis mode), with its type, whether it expires, and
+   * its value; the keys in REDIS_UNTOUCHED_EXCEPT are left out (each with the reason a refused request
+   * may change it). TTLs count down by themselves, so only their presence is compared.
+   */
+  async function redisSnapshot(): Promise<string[]> {
+    const testRedis = env.server.testRedis;
+    if (!testRedis) return [];
+    // SCAN ignores a client's key prefix: a client without one, matching the server's prefix.
+    const plain = new Redis(process.env.REDIS_URL!);
+    try {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await plain.scan(cursor, 'MATCH', `${testRedis.prefix}*`, 'COUNT', 500);
+        keys.push(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      const lines: string[] = [];
+      for (const key of keys.sort()) {
+        const name = key.slice(testRedis.prefix.length);
+        if (REDIS_UNTOUCHED_EXCEPT.some((pattern) => pattern.test(name))) continue;
+        const type = await plain.type(key);
+        const value =
+          type === 'string' ? await plain.get(key)
+          : type === 'hash' ? Object.entries(await plain.hgetall(key)).sort()
+          : type === 'set' ? (await plain.smembers(key)).sort()
+          : type === 'zset' ? await plain.zrange(key, '0', '-1', 'WITHSCORES')
+          : type === 'list' ? await plain.lrange(key, 0, -1)
+          : `(${type})`;
+        lines.push(`${name} ${type} ${(await plain.pttl(key)) >= 0 ? 'expiring' : 'persistent'} ${JSON.stringify(value)}`);
+      }
+      return lines;
+    } finally {
+      plain.disconnect();
+    }
+  }
+
   const fill = (path: string) => path.replace(/:(\w+)/g, (_match, name: string) => (name === 'uid' && path.startsWith('/account/sessions') ? values.sessionUid : (values[name] ?? 'probe')));
   /** What each form would act on if it accepted the post: every field any of them reads. */
   const fields = { name: 'Mallory', email: 'mallory@example.com', password: 'mallory owns this now', current: PASSWORD, code: '123456', token: 'x', sign_out_others: 'yes' };
@@ -78,6 +122,9 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
 
   it('refuses each with 403 when the token is missing, forged, or sent without its cookie', async () => {
     const before = await snapshot();
+    const redisBefore = await redisSnapshot();
+    // Not a vacuous comparison: with Redis, the browser's session and interaction are there.
+    if (env.server.testRedis) expect(redisBefore.join('\n')).toMatch(/\{oidc:Session\}[\s\S]*\{oidc:Interaction\}|\{oidc:Interaction\}[\s\S]*\{oidc:Session\}/);
     const realToken = UserAgent.field(accountPage, 'csrf');
     const stranger = new UserAgent('http://127.0.0.1:9/');
     const wrong: Array<{ route: string; how: string; status: number; url: string; body: string }> = [];
@@ -99,6 +146,7 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
     expect(checked).toBe(forms.length * 4);
     expect(wrong).toEqual([]);
     expect(await snapshot()).toBe(before);
+    expect(await redisSnapshot()).toEqual(redisBefore);
     // The browser is still signed in with its session and interaction untouched.
     expect((await browser.request(`${env.issuer}/account`)).url).toBe(`${env.issuer}/account`);
   });

@@ -5,6 +5,7 @@ import { exchangeCode, registerClient, signIn } from '../../support/relying-part
 import { clientCredentials } from '../../support/tokens.js';
 import { UserAgent } from '../../support/user-agent.js';
 import { dumpRedis } from '../adapters/raw-dump.js';
+import { currentCode } from '../../support/mfa.js';
 
 const PASSWORD = 'the quiet river runs deep';
 
@@ -79,6 +80,27 @@ describe('secrets at rest are stored nowhere in any encoding', () => {
     const token = new URL(link).searchParams.get('token')!;
     expect((await agent.request(link)).status).toBe(200);
     expectAbsent(await dumpEverything(), { resetToken: token });
+  });
+
+  it("an authenticator app's TOTP seed and the recovery codes, after a code of each was used", async () => {
+    const { container } = env.server;
+    const account = await container.accounts.createAccount({ email: 'mfa-secret@example.com', password: PASSWORD, emailVerified: true });
+    const { secret } = await container.mfa.beginTotpEnrollment(account.id, 'mfa-secret@example.com');
+    const codes = await container.mfa.confirmTotpEnrollment(account.id, await currentCode(secret, container.clock));
+    expect(codes).toHaveLength(10);
+    // Used, so the stored rows are the ones a sign-in reads and updates.
+    expect(await container.mfa.verifySecondFactor(account.id, codes![0])).toMatchObject({ ok: true, method: 'recovery_code' });
+    const dump = await dumpEverything();
+    expect(dump).toContain('mfa_recovery_codes');
+    // The seed as the app is given it (base32), in every encoding of that text.
+    expectAbsent(dump, { totpSeed: secret });
+    // Recovery codes are shorter than the encodings scan's floor: each is looked for as typed and as
+    // stored before hashing (upper case, no dash), raw and in base64 and hex.
+    const found = codes!.flatMap((code) => {
+      const bare = code.replace(/-/g, '');
+      return [code, bare, Buffer.from(bare).toString('base64').replace(/=+$/, ''), Buffer.from(bare).toString('hex')].filter((form) => dump.includes(form));
+    });
+    expect(found).toEqual([]);
   });
 
   it('the cookie-signing key and the pairwise salt', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { UserAgent, type Page } from '../../support/user-agent.js';
 
 const PUBLIC_ORIGIN = 'https://id.example.test';
 
@@ -83,5 +84,63 @@ describe('security headers and cookie flags behind an https proxy', () => {
     }
     // Signed: every value cookie travels with its keygrip signature.
     for (const name of names.filter((candidate) => !candidate.endsWith('.sig'))) expect(names).toContain(`${name}.sig`);
+  });
+
+  it('the session cookie a sign-in sets is HttpOnly, SameSite, Secure and signed, and a forged one is not a session', async () => {
+    await server.container.accounts.createAccount({ email: 'cookie-flags@example.com', password: 'the quiet river runs deep', emailVerified: true });
+    // A cookie jar of the test's own: the cookies are Secure, and the proxy's client speaks https.
+    const jar = new Map<string, string>();
+    const setCookies: string[] = [];
+    const send = async (path: string, init: RequestInit = {}) => {
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      const response = await viaProxy(path, { ...init, headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+      for (const line of response.headers.getSetCookie()) {
+        setCookies.push(line);
+        const [pair] = line.split(';');
+        const name = pair.slice(0, pair.indexOf('='));
+        const value = pair.slice(pair.indexOf('=') + 1);
+        if (value) jar.set(name, value);
+        else jar.delete(name);
+      }
+      return response;
+    };
+    /** Follows redirects (through the proxy) and returns the last answer as a page. */
+    const follow = async (first: Response): Promise<Page> => {
+      let response = first;
+      for (let hop = 0; response.status >= 300 && response.status < 400 && hop < 8; hop += 1) {
+        const location = response.headers.get('location')!;
+        await response.arrayBuffer();
+        response = await send(new URL(location, PUBLIC_ORIGIN).pathname + new URL(location, PUBLIC_ORIGIN).search);
+      }
+      return { status: response.status, url: response.url, headers: response.headers, body: await response.text() };
+    };
+    const login = await follow(await send('/account'));
+    const action = /action="([^"]*\/login)"/.exec(login.body)![1].replaceAll('&amp;', '&');
+    const account = await follow(
+      await send(new URL(action, PUBLIC_ORIGIN).pathname, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: UserAgent.field(login, 'csrf'), email: 'cookie-flags@example.com', password: 'the quiet river runs deep' }),
+      }),
+    );
+    expect(account.body).toContain('cookie-flags@example.com');
+
+    const sessionCookies = setCookies.filter((line) => /^_session(\.sig)?=[^;]/.test(line));
+    // (Set on each save of the session: every time with the same flags.)
+    expect([...new Set(sessionCookies.map((line) => line.split('=')[0]))].sort()).toEqual(['_session', '_session.sig']);
+    for (const cookie of sessionCookies) {
+      const flags = cookie.split(';').slice(1).map((flag) => flag.trim().toLowerCase());
+      expect({ cookie, httpOnly: flags.includes('httponly'), secure: flags.includes('secure'), sameSite: flags.some((flag) => /^samesite=(lax|strict)$/.test(flag)) }).toEqual({ cookie, httpOnly: true, secure: true, sameSite: true });
+    }
+    // The signature is checked: the same session id under a changed signature opens no account page.
+    const signature = jar.get('_session.sig')!;
+    jar.set('_session.sig', `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`);
+    const forged = await send('/account');
+    await forged.arrayBuffer();
+    expect(forged.status).toBe(302);
+    expect(forged.headers.get('location')).toContain('/auth?');
+    jar.set('_session.sig', signature);
+    const genuine = await send('/account');
+    expect({ status: genuine.status, body: (await genuine.text()).includes('cookie-flags@example.com') }).toEqual({ status: 200, body: true });
   });
 });

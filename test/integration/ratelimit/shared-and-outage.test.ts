@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { createLoginProtection } from '../../../src/ratelimit/login-protection.js';
 import { createMailLimit } from '../../../src/ratelimit/mail-limit.js';
 import { createLimiterFactory } from '../../../src/ratelimit/store.js';
 import { openTestDatabase, usingRedis, type TestDatabase } from '../../support/database.js';
 import { openTestRedis, type TestRedis } from '../../support/redis.js';
-import { freePort, startTestServer, TEST_SERVER_SECRET, type TestServer } from '../../support/server.js';
+import { startTestServer, TEST_SERVER_SECRET, type TestServer } from '../../support/server.js';
 import { registerClient, startAuthorization } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
 
@@ -50,13 +53,16 @@ describeWithRedis('limits shared by two instances on one Redis', () => {
 
 describe('rate-limit store outage', () => {
   it('fails closed with a 503 instead of letting login attempts through unchecked', async () => {
-    const port = await freePort(); // nothing listens there: Redis is "down"
-    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Redis is "down": a socket path in a fresh empty folder, where nothing can listen (no port that
+    // another program might have taken meanwhile).
+    const folder = mkdtempSync(join(tmpdir(), 'idp-no-redis-'));
+    const redis = new Redis({ path: join(folder, 'redis.sock'), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     const { config } = loadConfig({ SERVER_SECRET: TEST_SERVER_SECRET, DATA_DIR: '/tmp/unused-idp-test' });
     const protection = createLoginProtection(createLimiterFactory(redis), config.rateLimits, TEST_SERVER_SECRET);
     await expect(protection.beforeAttempt('203.0.113.1', 'someone@example.com')).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     await expect(protection.recordFailure('someone@example.com', '203.0.113.1')).rejects.toMatchObject({ status: 503 });
     redis.disconnect();
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('uses in-memory limits in embedded mode (no Redis), counting failures', async () => {

@@ -25,14 +25,25 @@ const skip = privatePostgresMissing();
 
   beforeAll(async () => {
     postgres = await startPrivatePostgres();
+    server = await startOwnStoreServer({ databaseUrl: postgres.url });
+    await server.container.accounts.createAccount(alice);
+    web = await registerClient(server.issuer, server.container);
   });
+  /** Each test starts with Postgres up and the server ready, whatever ran before it. */
+  const ready = () => waitFor('readiness', async () => (await get('/readyz')).status === 200);
   afterAll(async () => {
     await server?.close();
     await postgres?.destroy();
   });
 
   it('runs the migrations exactly once when several instances start together on an empty database', async () => {
-    const instances = Array.from({ length: 4 }, () => knexFactory({ client: 'pg', connection: postgres.url, pool: { min: 0, max: 2 } }));
+    await ready();
+    // A database of its own: the server's is migrated already.
+    const setup = knexFactory({ client: 'pg', connection: postgres.url, pool: { min: 0, max: 1 } });
+    const name = `race_${Date.now()}`;
+    await setup.raw('create database ??', [name]).finally(() => setup.destroy());
+    const url = postgres.url.replace(/\/postgres$/, `/${name}`);
+    const instances = Array.from({ length: 4 }, () => knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } }));
     try {
       const results = await Promise.all(instances.map((db) => migrateToLatest(db)));
       const files = readdirSync(MIGRATIONS_DIRECTORY).filter((name) => name.endsWith('.js'));
@@ -46,9 +57,7 @@ const skip = privatePostgresMissing();
   });
 
   it('answers 503 while Postgres is down, bounded by the configured timeouts, and resumes when it is back', async () => {
-    server = await startOwnStoreServer({ databaseUrl: postgres.url });
-    await server.container.accounts.createAccount(alice);
-    web = await registerClient(server.issuer, server.container);
+    await ready();
     const { start, callback } = await signIn(web, alice, { scope: 'openid offline_access', prompt: 'consent' });
     const tokens = await exchangeCode(web, start, callback.url);
     const agent = new UserAgent();
@@ -90,6 +99,7 @@ const skip = privatePostgresMissing();
   });
 
   it('times out on a frozen Postgres instead of piling up, and resumes', async () => {
+    await ready();
     const basic = `Basic ${Buffer.from(`${web.clientId}:${web.clientSecret}`).toString('base64')}`;
     const introspect = () =>
       get('/token/introspection', { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=unknown' });

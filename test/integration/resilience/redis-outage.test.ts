@@ -38,6 +38,8 @@ const skip = privateRedisMissing();
   });
 
   it('answers 503 with Retry-After while Redis is down, and resumes when it is back (empty)', async () => {
+    // Whatever ran before: Redis up and the server ready.
+    await waitFor('readiness', async () => (await get('/readyz')).status === 200);
     // offline_access: a refresh token that does not end with the browser session (which is in Redis).
     const { start, callback, agent } = await signIn(web, alice, { scope: 'openid offline_access', prompt: 'consent' });
     const before = await exchangeCode(web, start, callback.url);
@@ -90,7 +92,7 @@ const skip = privateRedisMissing();
   });
 
   it('times out on a frozen Redis instead of piling up, and resumes with its data', async () => {
-    // Redis was restarted by the test before: the clients may take a moment to be back in service.
+    // Redis may have been restarted by another test: the clients may take a moment to be back in service.
     let tokens: Awaited<ReturnType<typeof exchangeCode>> | undefined;
     await waitFor('a complete sign-in after the restart', async () => {
       try {

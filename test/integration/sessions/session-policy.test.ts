@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
-import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
+import { bootstrapAdmin } from '../../support/admin.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { exchangeCode, REDIRECT_URI, registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -17,10 +17,10 @@ const REMEMBER_MAX = 7 * 86_400;
  * (real-time) expiry never comes into play, so every ending seen here is the policy's.
  */
 describe('session lifetime policy', () => {
-  // Starts at the real time so the admin API's token (checked by this clock) is valid until it moves.
+  // At the real time: oidc-provider's own expiry (sessions, codes, tokens) runs on real time, and the
+  // session index lists what the policy's clock says is unexpired, so both must start together.
   const clock = new ManualClock(Date.now());
   let server: TestServer;
-  let admin: ApiClient;
   let app: RegisteredClient;
   let sensitive: RegisteredClient;
   let counter = 0;
@@ -66,7 +66,6 @@ describe('session lifetime policy', () => {
         SESSION_REMEMBER_MAX_LIFETIME: String(REMEMBER_MAX),
       },
     });
-    admin = await bootstrapAdmin(server);
     app = await registerClient(server.issuer, server.container, { firstParty: true });
     const { client, clientSecret } = await server.container.clients.createClient({
       name: 'Payroll', type: 'web', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [], firstParty: true, defaultMaxAge: 300,
@@ -77,9 +76,12 @@ describe('session lifetime policy', () => {
     };
   });
   afterAll(() => server.close());
+  // Each test starts at the present, whatever earlier tests did to the clock (they move it by days).
+  beforeEach(() => clock.setTo(Date.now()));
 
-  // First, while the clock still agrees with the admin API token's lifetime.
   it('ends the sessions and refresh tokens of an account disabled through the admin API at once, offline ones included', async () => {
+    // A token of its own, issued at the clock's present (earlier tests may have moved it far ahead).
+    const admin = await bootstrapAdmin(server);
     const who = await person();
     const online = await signIn(who);
     const offline = await signIn(who, { scope: 'openid offline_access', prompt: 'consent' });
