@@ -1,5 +1,6 @@
 import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
+import { accountLinks } from './accounts/links.js';
 import { createAccountTokenQueries } from './accounts/token-queries.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
@@ -35,6 +36,11 @@ import { createPendingLogins } from './mfa/pending-login.js';
 import { createMfaPolicy } from './mfa/policy.js';
 import { createMfaQueries } from './mfa/queries.js';
 import { createMfaService } from './mfa/service.js';
+import { createChallengeStore } from './passkeys/challenges.js';
+import { createPasskeyChanges, type PasskeyChangeDeps } from './passkeys/changes.js';
+import { CEREMONY_TIMEOUT_SECONDS } from './passkeys/policy.js';
+import { createPasskeyQueries } from './passkeys/queries.js';
+import { createPasskeyService } from './passkeys/service.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
@@ -108,6 +114,20 @@ export function buildServices(deps: {
   const attributes = createAttributeService({ queries: createAttributeQueries(db), audit, onSchemaChange: deps.onSchemaChange });
   const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
   const federationQueries = createFederationQueries(db);
+  // Passkey challenges live with the interactions (Redis, or SQL in embedded mode): src/passkeys/challenges.ts.
+  const passkeys = createPasskeyService({
+    queries: createPasskeyQueries(db),
+    challenges: createChallengeStore(createAdapterFactory({ db, redis: deps.redis, clients, clock }), clock, CEREMONY_TIMEOUT_SECONDS),
+    clock,
+    issuer: config.issuer,
+    productName: config.product.name,
+  });
+  const passkeyChangeDeps: PasskeyChangeDeps = {
+    passkeys,
+    audit,
+    findAccount: (id) => accounts.findById(id),
+    linkedIdentities: async (id) => (await federationQueries.listIdentitiesOfAccount(id)).length,
+  };
   /** Export sources every process has; the server adds sessions and applications. */
   const exportSources: ExportSources = {
     findAccount: (id) => accounts.findById(id),
@@ -132,6 +152,10 @@ export function buildServices(deps: {
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, config.serverSecrets[0], 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     mfa,
+    passkeys,
+    passkeyChangeDeps,
+    /** Passkey changes with audit events; the server's (buildContainer) also mails the person. */
+    passkeyChanges: createPasskeyChanges(passkeyChangeDeps),
     ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
@@ -245,7 +269,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
-      secondFactor: await services.mfa.removeAll(account.id),
+      // Passkeys added before the address was proven go too: whoever added them may not be its owner.
+      secondFactor: [await services.mfa.removeAll(account.id), (await services.passkeys.removeAll(account.id)) > 0].some(Boolean),
     }),
   });
 
@@ -313,6 +338,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     consoleClientId,
     scim,
     ...lifecycle,
+    passkeyChanges: createPasskeyChanges({
+      ...services.passkeyChangeDeps,
+      notify: async (account, change) => {
+        const links = accountLinks(config.issuer);
+        await lifecycle.mailer.send(account.email, 'passkey-changed', { ...change, accountUrl: links.account, resetUrl: links.forgot });
+      },
+    }),
     accountExport: createAccountExport({
       clock,
       sources: {

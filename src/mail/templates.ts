@@ -11,6 +11,8 @@ export interface MailCatalogue {
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
   invitation: { link: string; expiresIn: string };
+  /** A passkey was added or removed. Names the authenticator from our AAGUID list only: the passkey's own name was typed by whoever held the session. */
+  'passkey-changed': { added: boolean; authenticator?: string; byOperator: boolean; accountUrl: string; resetUrl: string };
   /** Sent once the account is gone; its outbox row is deleted, not kept, once sent (docs/privacy.md). */
   'account-deleted': { byOperator: boolean };
 }
@@ -28,6 +30,7 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'email-change-confirm': (product) => `Confirm your new email address for ${product}`,
   invitation: (product) => `Your ${product} account is ready`,
   'account-deleted': (product) => `Your ${product} account was deleted`,
+  'passkey-changed': (product, data) => (data.added ? `A passkey was added to your ${product} account` : `A passkey was removed from your ${product} account`),
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 
