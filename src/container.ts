@@ -232,7 +232,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const sessionIndex = buildSessionIndex({ config, db, clock, logger });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock });
-  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
