@@ -1,5 +1,6 @@
 import type { RedisClient as Redis } from './storage/redis.js';
 import { buildAccountLifecycle, buildSessionIndex } from './accounts/lifecycle.js';
+import { accountLinks } from './accounts/links.js';
 import { createAccountTokenQueries } from './accounts/token-queries.js';
 import { createBcryptHasher, type PasswordHasher } from './accounts/password-hasher.js';
 import { createAccountQueries } from './accounts/queries.js';
@@ -20,7 +21,6 @@ import { createRetention } from './privacy/retention.js';
 import { createInactivityQueries } from './privacy/inactivity-queries.js';
 import { createOutboxQueries } from './mail/queries.js';
 import { createPasswordConfirmation } from './accounts/password-confirmation.js';
-import { accountLinks } from './accounts/links.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
 import type { EffectiveSetting } from './config/settings.js';
@@ -46,6 +46,11 @@ import { createPendingLogins } from './mfa/pending-login.js';
 import { createMfaPolicy } from './mfa/policy.js';
 import { createMfaQueries } from './mfa/queries.js';
 import { createMfaService } from './mfa/service.js';
+import { createChallengeStore } from './passkeys/challenges.js';
+import { createPasskeyChanges, type PasskeyChangeDeps } from './passkeys/changes.js';
+import { CEREMONY_TIMEOUT_SECONDS } from './passkeys/policy.js';
+import { createPasskeyQueries } from './passkeys/queries.js';
+import { createPasskeyService } from './passkeys/service.js';
 import { createKeyService } from './keys/service.js';
 import { createAdapterFactory } from './oidc/adapters/factory.js';
 import { purgeExpiredModels } from './oidc/adapters/sql-adapter.js';
@@ -127,6 +132,20 @@ export function buildServices(deps: {
   const mfa = createMfaService({ queries: createMfaQueries(db), serverSecrets: config.serverSecrets, clock, issuerName: config.product.name });
   const federationQueries = createFederationQueries(db);
   const deletionRequests = createDeletionRequestQueries(db);
+  // Passkey challenges live with the interactions (Redis, or SQL in embedded mode): src/passkeys/challenges.ts.
+  const passkeys = createPasskeyService({
+    queries: createPasskeyQueries(db),
+    challenges: createChallengeStore(createAdapterFactory({ db, redis: deps.redis, clients, clock }), clock, CEREMONY_TIMEOUT_SECONDS),
+    clock,
+    issuer: config.issuer,
+    productName: config.product.name,
+  });
+  const passkeyChangeDeps: PasskeyChangeDeps = {
+    passkeys,
+    audit,
+    findAccount: (id) => accounts.findById(id),
+    linkedIdentities: async (id) => (await federationQueries.listIdentitiesOfAccount(id)).length,
+  };
   /** Export sources every process has; the server adds sessions and applications. */
   const exportSources: ExportSources = {
     findAccount: (id) => accounts.findById(id),
@@ -153,6 +172,10 @@ export function buildServices(deps: {
     mfaProtection: createLoginProtection(limiterFactory, config.rateLimits, config.serverSecrets[0], 'mfa'),
     mailLimit: createMailLimit(limiterFactory, config.rateLimits),
     mfa,
+    passkeys,
+    passkeyChangeDeps,
+    /** Passkey changes with audit events; the server's (buildContainer) also mails the person. */
+    passkeyChanges: createPasskeyChanges(passkeyChangeDeps),
     ...rbac,
     keys: createKeyService({
       queries: createKeyQueries(db),
@@ -243,7 +266,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock, deviceCodeBox: new SecretBox(config.serverSecrets, 'device-codes') });
-  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
@@ -297,7 +320,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
-      secondFactor: await services.mfa.removeAll(account.id),
+      // Passkeys added before the address was proven go too: whoever added them may not be its owner.
+      secondFactor: [await services.mfa.removeAll(account.id), (await services.passkeys.removeAll(account.id)) > 0].some(Boolean),
     }),
   });
 
@@ -416,6 +440,13 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     adminConsoleClientId,
     scim,
     ...lifecycle,
+    passkeyChanges: createPasskeyChanges({
+      ...services.passkeyChangeDeps,
+      notify: async (account, change) => {
+        const links = accountLinks(config.issuer);
+        await lifecycle.mailer.send(account.email, 'passkey-changed', { ...change, accountUrl: links.account, resetUrl: links.forgot });
+      },
+    }),
     accountExport: createAccountExport({
       clock,
       sources: {

@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
 import type { AttributeService } from '../attributes/service.js';
 import type { MfaService } from '../mfa/service.js';
+import type { PasskeyChanges } from '../passkeys/changes.js';
+import type { PasskeyService } from '../passkeys/service.js';
 import type { AccountErasure } from '../privacy/account-erasure.js';
 import type { AccountExport } from '../privacy/account-export.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
@@ -34,6 +36,8 @@ export interface AdminDeps {
   provider: () => Provider;
   loginProtection: LoginProtection;
   mfa: MfaService;
+  passkeys: PasskeyService;
+  passkeyChanges: PasskeyChanges;
   connections: ConnectionService;
   scimDirectories: DirectoryService;
   erasure: AccountErasure;

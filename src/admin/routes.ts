@@ -12,6 +12,7 @@ import { exchangePolicyRoutes } from './exchange-policy-routes.js';
 import type { AdminDeps } from './deps.js';
 import { groupRoutes } from './groups-routes.js';
 import { objectGrantRoutes } from './object-grants-routes.js';
+import { passkeyRoutes } from './passkeys-routes.js';
 import { ADMIN_PREFIX, buildOpenApiDocument } from './openapi.js';
 import { resourceRoutes } from './resources-routes.js';
 import { roleRoutes } from './roles-routes.js';
@@ -21,7 +22,7 @@ import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
-  return [...accountRoutes(deps), ...clientRoutes(deps), ...exchangePolicyRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
+  return [...accountRoutes(deps), ...passkeyRoutes(deps), ...clientRoutes(deps), ...exchangePolicyRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

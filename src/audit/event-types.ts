@@ -13,6 +13,13 @@ export const EVENT_TYPES = [
   'mfa.recovery_code_used',
   'mfa.recovery_codes_regenerated',
   'mfa.reset',
+  // Passkeys (src/passkeys, docs/passkeys.md).
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.used',
+  'passkey.failed',
+  'passkey.clone_suspected',
   'consent.granted',
   'consent.denied',
   // RFC 8628: the person's answer to a device on the /device pages (src/oidc/device-audit.ts).

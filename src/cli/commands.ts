@@ -1,3 +1,4 @@
+import { listUserPasskeys, removeUserPasskey } from './passkey.js';
 import { defineAttribute, defineScope, deprecateAttribute, listAttributes, listScopes, removeAttribute, removeScope, userAttributes } from './attribute.js';
 import { createClient, deleteClient, listClients, updateClient } from './client.js';
 import { addConnection, deleteConnection, listConnections, showConnection } from './connection.js';
@@ -40,6 +41,8 @@ export const COMMANDS: Record<string, Command> = {
   'user unlock': unlockUser,
   'user locked': listLockedUsers,
   'user reset-mfa': resetUserMfa,
+  'user passkeys': listUserPasskeys,
+  'user remove-passkey': removeUserPasskey,
   'keys rotate': rotateKeys,
   'resource create': createResource,
   'resource list': listResources,
@@ -122,6 +125,8 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   user unlock EMAIL                         unlock an account locked by failed sign-ins
   user locked                               list locked accounts
   user reset-mfa EMAIL                      remove an account's second factor and recovery codes
+  user passkeys EMAIL                       list an account's passkeys
+  user remove-passkey EMAIL ID              remove one passkey (never the account's last way in)
   keys rotate                               add new signing keys; old ones keep verifying until their tokens expire
   resource create --identifier URI [--name N] [--permission P]... [--token-ttl SECONDS] [--opaque] [--resource-server CLIENT_ID]...
   resource list | show URI | delete URI

@@ -1,17 +1,40 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 
 const PUBLIC_DIRECTORY = fileURLToPath(new URL('../../public', import.meta.url));
+
+/**
+ * The ES-module build of @simplewebauthn/browser, served as it is installed in node_modules (no CDN,
+ * no copy step to forget): public/passkeys.js imports it from /assets/simplewebauthn/index.js. Only
+ * its .js files, listed once at start, are routes: nothing else under node_modules is reachable.
+ */
+function webauthnBrowserFiles(): Map<string, Buffer> {
+  // The package exports only its entry (script/index.js for require); esm/ sits beside script/.
+  const esm = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'esm');
+  const files = new Map<string, Buffer>();
+  for (const entry of readdirSync(esm, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.js')) files.set(entry.split('\\').join('/'), readFileSync(join(esm, entry)));
+  }
+  return files;
+}
 
 /** The few static files the hosted pages use, read once at start. */
 export function createAssetRouter(): Router {
   const stylesheet = readFileSync(`${PUBLIC_DIRECTORY}/idp.css`);
   const consoleStylesheet = readFileSync(`${PUBLIC_DIRECTORY}/console.css`);
   const router = new Router({ prefix: '/assets' });
-  for (const [path, body] of [['/idp.css', stylesheet], ['/console.css', consoleStylesheet]] as const) {
-    router.get(path, (ctx) => {
-      ctx.type = 'text/css; charset=utf-8';
+  const files = new Map<string, { type: string; body: Buffer }>([
+    ['idp.css', { type: 'text/css; charset=utf-8', body: stylesheet }],
+    ['console.css', { type: 'text/css; charset=utf-8', body: consoleStylesheet }],
+    ['passkeys.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/passkeys.js`) }],
+  ]);
+  for (const [path, body] of webauthnBrowserFiles()) files.set(`simplewebauthn/${path}`, { type: 'text/javascript; charset=utf-8', body });
+  for (const [path, { type, body }] of files) {
+    router.get(`/${path}`, (ctx) => {
+      ctx.type = type;
       ctx.set('Cache-Control', 'public, max-age=3600');
       ctx.body = body;
     });

@@ -14,6 +14,7 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     mfaProtection: container.mfaProtection,
     mfa: container.mfa,
     mfaPolicy: container.mfaPolicy,
+    passkeys: container.passkeys,
     pendingLogins: container.pendingLogins,
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,

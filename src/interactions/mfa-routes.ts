@@ -8,11 +8,17 @@ import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
-import { ACR_MFA, AMR } from '../mfa/policy.js';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, requestsPhishingResistant } from '../mfa/policy.js';
+import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
 
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'enter the code').max(32) });
 const continueForm = z.object({ csrf: z.string().max(256) });
+// The browser's WebAuthn answer as JSON; the form body cap (16 KiB) bounds it, src/passkeys/responses.ts checks it.
+const passkeyForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
+const PASSKEY_REJECTED = 'The passkey was not accepted. Try again, or use your authenticator app.';
+const PASSKEY_REQUIRED = 'The application asks for a sign-in with a passkey. Use one of your passkeys.';
+const NO_PASSKEY = 'The application asks for a sign-in with a passkey, and this account has none yet. Add one on your account page (Passkeys), then try again.';
 
 const CODE_REJECTED = 'That code is not valid. Check your authenticator app and try again.';
 
@@ -36,15 +42,30 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     return (await deps.accounts.findById(accountId))?.email ?? accountId;
   }
 
+  /** The passkey part of the challenge page: options bound to this interaction, for this account's passkeys only. */
+  async function passkeyCeremony(interaction: Interaction, accountId: string) {
+    if (!deps.passkeys || (await deps.passkeys.count(accountId)) === 0) return undefined;
+    const options = await deps.passkeys.authenticationOptions(`mfa:${interaction.uid}`, 'second_factor', accountId);
+    return { options: JSON.stringify(options), action: `${mfaPath(interaction)}/passkey` };
+  }
+
   async function renderChallenge(ctx: Context, interaction: Interaction, error?: string) {
     const client = await steps.clientOf(interaction);
+    const pending = await deps.pendingLogins.find(interaction.uid);
+    const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
+    const passkeyOnly = requestsPhishingResistant(interaction.params.acr_values);
+    const totp = pending ? await deps.mfa.hasFactor(pending.accountId) : false;
     ctx.type = 'html';
     ctx.body = deps.render('mfa-challenge', {
       clientName: client.name,
       csrf: steps.csrf(ctx),
       action: mfaPath(interaction),
       abortUrl: `/interaction/${interaction.uid}/abort`,
-      error,
+      passkey,
+      // A code form only where a code can finish this sign-in.
+      codeForm: totp && !passkeyOnly,
+      error: error ?? (passkeyOnly ? (passkey ? undefined : NO_PASSKEY) : undefined),
+      notice: passkeyOnly && passkey ? PASSKEY_REQUIRED : undefined,
     });
   }
 
@@ -143,6 +164,11 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const pending = await pendingFor(ctx, interaction, 'challenge');
         const form = parseInput(codeForm, ctx.request.body);
         if (!(await withinLimits(ctx, interaction, pending))) return;
+        // A code is phishable: it never satisfies a request for phishing-resistant sign-in.
+        if (requestsPhishingResistant(interaction.params.acr_values)) {
+          ctx.status = 400;
+          return renderChallenge(ctx, interaction, PASSKEY_REQUIRED);
+        }
         const result = await deps.mfa.verifySecondFactor(pending.accountId, form.code);
         if (!result.ok) {
           await recordFailure(ctx, interaction, pending, 'challenge');
@@ -162,6 +188,34 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           accountId: pending.accountId,
           amr: [...new Set([...pending.amr, method, AMR.multiFactor])],
           acr: ACR_MFA,
+          loginTs: pending.loginTs,
+          remember: pending.remember,
+        });
+      });
+
+      router.post('/:uid/mfa/passkey', steps.forms, requireCsrf(), async (ctx) => {
+        const interaction = await steps.load(ctx, 'login');
+        const pending = await pendingFor(ctx, interaction, 'challenge');
+        const form = parseInput(passkeyForm, ctx.request.body);
+        if (!deps.passkeys) throw new AppError('NOT_FOUND', 404, 'Not found.');
+        if (!(await withinLimits(ctx, interaction, pending))) return;
+        const result = await deps.passkeys.authenticate(`mfa:${interaction.uid}`, 'second_factor', form.response);
+        const clientId = String(interaction.params.client_id);
+        if (!result.ok) {
+          await recordPasskeyRefusal(deps, ctx, { ...result, accountId: pending.accountId }, 'second_factor', clientId);
+          await recordFailure(ctx, interaction, pending, 'passkey');
+          return renderChallenge(ctx, interaction, PASSKEY_REJECTED);
+        }
+        await deps.mfaProtection.recordSuccess(pending.accountId, ctx.ip);
+        await deps.audit.record({
+          type: 'passkey.used', accountId: pending.accountId, clientId, origin: requestOriginOf(ctx.req),
+          detail: { passkeyId: result.passkey.id, stage: 'second_factor', userVerified: result.userVerified },
+        });
+        await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
+        return steps.completeLogin(ctx, interaction, {
+          accountId: pending.accountId,
+          amr: [...new Set([...pending.amr, ...result.amr, AMR.multiFactor])],
+          acr: ACR_PHISHING_RESISTANT,
           loginTs: pending.loginTs,
           remember: pending.remember,
         });

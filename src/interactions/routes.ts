@@ -13,6 +13,7 @@ import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess, requestedApis } from './consent.js';
 import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
+import { createPasskeyLogin } from '../passkeys/login-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from './steps.js';
 
 export type { InteractionDeps } from './steps.js';
@@ -36,7 +37,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const mfa = createMfaRoutes(deps, steps);
   const devices = knownDevices(deps.secureCookies);
 
-  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string; notice?: string } = {}) {
+  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string; notice?: string; passkeyAutofill?: boolean } = {}) {
     const client = await steps.clientOf(interaction);
     ctx.type = 'html';
     ctx.body = deps.render('login', {
@@ -51,8 +52,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       signupUrl: deps.accountPages?.signupEnabled() ? `/account/signup?${new URLSearchParams({ return_to: `/interaction/${interaction.uid}` })}` : undefined,
       connections: deps.federation ? await deps.federation.loginOptions(interaction) : [],
       rememberMe: deps.rememberMe ?? false,
+      passkey: await passkeyLogin.ceremony(interaction),
+      // After a refused passkey the browser is not asked again by itself: the person chooses.
+      passkeyAutofill: extra.passkeyAutofill ?? true,
     });
   }
+  const passkeyLogin = createPasskeyLogin(deps, steps, renderLogin);
 
   router.get('/:uid', async (ctx) => {
     const interaction = await steps.load(ctx);
@@ -190,5 +195,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   router.get('/:uid/abort', deny);
 
   mfa.mount(router);
+  passkeyLogin.mount(router);
   return router;
 }

@@ -14,6 +14,7 @@ import type { RenderPage } from '../http/views.js';
 import type { PendingLogins } from '../mfa/pending-login.js';
 import type { MfaPolicy } from '../mfa/policy.js';
 import type { MfaService } from '../mfa/service.js';
+import type { PasskeyService } from '../passkeys/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 
@@ -30,6 +31,8 @@ export interface InteractionDeps {
   mfaProtection: LoginProtection;
   mfa: MfaService;
   mfaPolicy: MfaPolicy;
+  /** Passkeys: the login page's button and autofill, and the second factor (src/passkeys). */
+  passkeys?: PasskeyService;
   pendingLogins: PendingLogins;
   clock: Clock;
   /** Links to sign-up and password reset, and the page for a client that needs a verified email. */

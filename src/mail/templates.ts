@@ -11,6 +11,8 @@ export interface MailCatalogue {
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
   invitation: { link: string; expiresIn: string };
+  /** A passkey was added or removed. Names the authenticator from our AAGUID list only: the passkey's own name was typed by whoever held the session. */
+  'passkey-changed': { added: boolean; authenticator?: string; byOperator: boolean; accountUrl: string; resetUrl: string };
   /** Sent once the account is gone; its outbox row is deleted, not kept, once sent (docs/privacy.md). */
   'account-deleted': { reason: 'asked' | 'operator' | 'grace_period_ended' | 'inactive' };
   /** ACCOUNT_DELETION_GRACE_DAYS: the deletion waits until `eraseAfter`; signing in cancels it. */
@@ -36,6 +38,7 @@ const SUBJECTS: { [T in MailTemplate]: (product: string, data: MailCatalogue[T])
   'account-deletion-scheduled': (product, data) => `Your ${product} account will be deleted on ${data.eraseAfter.slice(0, 10)}`,
   'account-deletion-cancelled': (product) => `The deletion of your ${product} account was cancelled`,
   'account-inactive-warning': (product, data) => `Your unused ${product} account will be deleted on ${data.eraseAfter.slice(0, 10)}`,
+  'passkey-changed': (product, data) => (data.added ? `A passkey was added to your ${product} account` : `A passkey was removed from your ${product} account`),
   'email-change-notice': (product, data) => (data.completed ? `Your ${product} email address was changed` : `A change of your ${product} email address was requested`),
 };
 

@@ -42,16 +42,17 @@ export async function listenOnFreePort(): Promise<{ listener: Server; port: numb
  * set), with bcrypt at its lowest cost so logins are quick.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger; outboundResolver?: Resolver } = {},
+  options: { env?: Record<string, string>; clock?: Clock; /** The issuer's host name (WebAuthn needs a domain such as localhost, never an IP address). */ issuerHost?: string; testDatabase?: TestDatabase; testRedis?: TestRedis; logger?: Logger; outboundResolver?: Resolver } = {},
 ): Promise<TestServer> {
   // Bound first, then the app built for that port: no window in which another process takes it.
   const { listener, port } = await listenOnFreePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idp-test-'));
   const testDatabase = options.testDatabase ?? (await openTestDatabase());
   const testRedis = options.testRedis ?? (usingRedis() ? await openTestRedis() : undefined);
   const { config } = loadConfig({
     ...baseTestEnv(port, dataDir),
+    ISSUER: issuer,
     // Tests sign the same people in over and over from 127.0.0.1; the throughput caps have tests of their own.
     LOGIN_ATTEMPTS_PER_IP: '100000',
     LOGIN_ATTEMPTS_PER_IP_AND_ACCOUNT: '100000',

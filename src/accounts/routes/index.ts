@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Container } from '../../container.js';
 import { createVerifyEmailRouter, createVerifyRequiredPage } from '../../interactions/verify-email.js';
 import { createSecurityRouter } from '../../mfa/account-routes.js';
+import { createPasskeyAccountRouter } from '../../passkeys/account-routes.js';
 import { createPasswordConfirmation } from '../password-confirmation.js';
 import { createSignInActivity } from '../sign-in-activity.js';
 import { createAccountAuth } from './account-auth.js';
@@ -54,6 +55,15 @@ export function createAccountPages(container: Container) {
       selfDeletion: container.selfDeletion,
       audit: container.audit,
       clientName: async (id) => (await container.clients.findClient(id))?.name,
+    }),
+    createPasskeyAccountRouter({
+      ...page,
+      auth,
+      passkeys: container.passkeys,
+      changes: container.passkeyChanges,
+      audit: container.audit,
+      mfaProtection: container.mfaProtection,
+      confirmPassword: createPasswordConfirmation(container),
     }),
   ];
   return {

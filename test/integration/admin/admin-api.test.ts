@@ -253,6 +253,10 @@ describe('admin API', () => {
       expect((await call('GET', `${V1}/accounts?locked=true`)).body.items).toEqual([]);
       const reset = await call('POST', `${V1}/accounts/${erinId}/mfa/reset`);
       expect(reset).toMatchObject({ status: 200, body: { had_factor: false } });
+      // Passkeys: listed and removed here too (test/integration/passkeys/admin-and-cli.test.ts has the refusals).
+      await server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-0000000000e1', account_id: erinId, credential_id: 'ZXJpbi1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Erin key' });
+      expect((await call('GET', `${V1}/accounts/${erinId}/passkeys`)).body.items).toMatchObject([{ name: 'Erin key' }]);
+      expect((await call('DELETE', `${V1}/accounts/${erinId}/passkeys/00000000-0000-4000-8000-0000000000e1`)).status).toBe(204);
       expect((await call('POST', `${V1}/accounts/00000000-0000-4000-8000-000000000000/unlock`)).status).toBe(404);
       expect((await call('GET', `${V1}/accounts/${erinId}/sessions`)).body.items).toEqual([]);
       // A browser whose session ended is asked to sign in again.

@@ -1,0 +1,127 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { ConfirmPassword } from '../accounts/password-confirmation.js';
+import type { AccountAuth, SignedIn } from '../accounts/routes/account-auth.js';
+import { forms, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from '../accounts/routes/page-kit.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import { requireCsrf } from '../http/csrf.js';
+import { parseInput } from '../http/validate.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
+import type { PasskeyChanges } from './changes.js';
+import { MAX_PASSKEY_NAME_LENGTH } from './policy.js';
+import type { PasskeyService } from './service.js';
+
+const csrf = z.string().max(256);
+const startForm = z.object({ csrf, password: z.string().max(4096), name: z.string().max(200).default('') });
+// The response is the browser's JSON; the form body cap (16 KiB) bounds it, the parser checks its shape.
+const finishForm = z.object({ csrf, name: z.string().max(200).default(''), response: z.string().max(16_000) });
+const renameForm = z.object({ csrf, name: z.string().trim().min(1, 'Enter a name for the passkey.').max(MAX_PASSKEY_NAME_LENGTH) });
+const removeForm = z.object({ csrf, password: z.string().max(4096) });
+const idParam = z.object({ id: z.uuid('No such passkey.') });
+
+const DONE: Record<string, string> = {
+  added: 'The passkey was added. You can now use it to sign in.',
+  renamed: 'The passkey was renamed.',
+  removed: 'The passkey was removed.',
+};
+
+export const REGISTRATION_REFUSED = 'The passkey could not be added. Start again, and use the passkey when your browser asks.';
+
+export interface PasskeyPageDeps extends PageDeps {
+  auth: AccountAuth;
+  passkeys: PasskeyService;
+  changes: PasskeyChanges;
+  audit: AuditRecorder;
+  confirmPassword: ConfirmPassword;
+  mfaProtection: LoginProtection;
+}
+
+/**
+ * /account/passkeys: list, add (after the password again, as every security change), rename and
+ * remove passkeys. The registration challenge is bound to this account session.
+ */
+export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
+  const path = '/account/passkeys';
+  const router = new Router({ prefix: path });
+  const bindingOf = (signed: SignedIn) => `register:${signed.sessionUid}`;
+
+  async function signedIn(ctx: Context): Promise<SignedIn | undefined> {
+    const current = await deps.auth.current(ctx);
+    if (!current) deps.auth.startLogin(ctx, path);
+    return current;
+  }
+
+  async function render(ctx: Context, signed: SignedIn, extra: Record<string, unknown> = {}, status = 200) {
+    const passkeys = await deps.passkeys.list(signed.account.id);
+    const done = typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined;
+    renderPage(deps, ctx, 'account-passkeys', { account: signed.account, passkeys, done, maxNameLength: MAX_PASSKEY_NAME_LENGTH, ...extra }, status);
+  }
+
+  router.get('/', async (ctx) => {
+    const signed = await signedIn(ctx);
+    if (signed) await render(ctx, signed);
+  });
+
+  router.post('/start', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx);
+    if (!signed) return;
+    const form = parseInput(startForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await deps.confirmPassword(signed.account, originOf(ctx), form.password, 'password');
+        const options = await deps.passkeys.registrationOptions(signed.account, bindingOf(signed));
+        await render(ctx, signed, { ceremony: { options: JSON.stringify(options), name: form.name.trim().slice(0, MAX_PASSKEY_NAME_LENGTH) } });
+      },
+      (error, status) => render(ctx, signed, { error }, status),
+    );
+  });
+
+  router.post('/finish', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx);
+    if (!signed) return;
+    const form = parseInput(finishForm, ctx.request.body);
+    const account = signed.account;
+    const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, account.id);
+    if (!decision.allowed) {
+      ctx.set('Retry-After', String(decision.retryAfter));
+      await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, origin: originOf(ctx), detail: { stage: 'register', reason: 'throttled', retryAfter: decision.retryAfter } });
+      return render(ctx, signed, { error: `Too many attempts. Please wait ${decision.retryAfter} seconds, then try again.` }, 429);
+    }
+    const result = await deps.changes.register(account, bindingOf(signed), form.response, form.name, originOf(ctx));
+    if (!result.ok) {
+      await deps.mfaProtection.recordFailure(account.id, ctx.ip);
+      return render(ctx, signed, { error: REGISTRATION_REFUSED }, 400);
+    }
+    await deps.mfaProtection.recordSuccess(account.id, ctx.ip);
+    seeOther(ctx, `${path}?done=added`);
+  });
+
+  router.post('/:id/rename', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx);
+    if (!signed) return;
+    const { id } = parseInput(idParam, ctx.params);
+    const form = parseInput(renameForm, ctx.request.body);
+    await deps.changes.rename(signed.account, id, form.name, originOf(ctx));
+    seeOther(ctx, `${path}?done=renamed`);
+  });
+
+  router.post('/:id/remove', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx);
+    if (!signed) return;
+    const { id } = parseInput(idParam, ctx.params);
+    const form = parseInput(removeForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await deps.confirmPassword(signed.account, originOf(ctx), form.password, 'password');
+        await deps.changes.remove(signed.account, id, { origin: originOf(ctx) });
+        seeOther(ctx, `${path}?done=removed`);
+      },
+      (error, status) => render(ctx, signed, { error }, status),
+    );
+  });
+
+  return router;
+}

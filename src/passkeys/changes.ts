@@ -1,0 +1,56 @@
+import type { AccountRow } from '../accounts/queries.js';
+import type { AuditEvent, AuditRecorder } from '../audit/recorder.js';
+import type { RequestOrigin } from '../http/request-context.js';
+import type { PasskeyService, PasskeySummary, Refusal } from './service.js';
+
+export interface PasskeyChangeDeps {
+  passkeys: PasskeyService;
+  audit: AuditRecorder;
+  findAccount: (id: string) => Promise<AccountRow | undefined>;
+  /** How many upstream identities sign this account in (a way in besides password and passkeys). */
+  linkedIdentities: (accountId: string) => Promise<number>;
+  /** Tells the person by mail (the server's mailer; the stand-alone CLI has none). */
+  notify?: (account: AccountRow, change: { added: boolean; authenticator?: string; byOperator: boolean }) => Promise<void>;
+}
+
+type Actor = AuditEvent['actor'];
+
+/**
+ * Changes to an account's passkeys, each with its audit event and its mail, whoever makes it: the
+ * person on the account page, an operator through the admin API or the CLI.
+ */
+export function createPasskeyChanges(deps: PasskeyChangeDeps) {
+  return {
+    async register(account: AccountRow, binding: string, responseText: string, name: string | undefined, origin: RequestOrigin): Promise<{ ok: true; passkey: PasskeySummary } | Refusal> {
+      const result = await deps.passkeys.register(account.id, binding, responseText, name);
+      if (!result.ok) {
+        await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, origin, detail: { stage: 'register', reason: result.reason } });
+        return result;
+      }
+      const { passkey } = result;
+      await deps.audit.record({
+        type: 'passkey.registered', accountId: account.id, origin,
+        detail: { passkeyId: passkey.id, synced: passkey.synced, ...(passkey.authenticator ? { authenticator: passkey.authenticator } : {}) },
+      });
+      await deps.notify?.(account, { added: true, authenticator: passkey.authenticator, byOperator: false });
+      return result;
+    },
+
+    async rename(account: AccountRow, id: string, name: string, origin: RequestOrigin): Promise<PasskeySummary> {
+      const passkey = await deps.passkeys.rename(account.id, id, name);
+      await deps.audit.record({ type: 'passkey.renamed', accountId: account.id, origin, detail: { passkeyId: id } });
+      return passkey;
+    },
+
+    /** Refused (409 LAST_WAY_IN) when the passkey is the account's only way to sign in. */
+    async remove(account: AccountRow, id: string, by: { origin?: RequestOrigin; actor?: Actor }): Promise<PasskeySummary> {
+      const passkey = await deps.passkeys.remove(account.id, id, { hasPassword: Boolean(account.password_hash), linkedIdentities: await deps.linkedIdentities(account.id) });
+      const byOperator = Boolean(by.actor && by.actor.type !== 'account');
+      await deps.audit.record({ type: 'passkey.removed', accountId: account.id, origin: by.origin, actor: by.actor, detail: { passkeyId: id, ...(byOperator ? { byOperator } : {}) } });
+      await deps.notify?.(account, { added: false, authenticator: passkey.authenticator, byOperator });
+      return passkey;
+    },
+  };
+}
+
+export type PasskeyChanges = ReturnType<typeof createPasskeyChanges>;
