@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { Redis } from 'ioredis';
+import { Agent, fetch, type Response } from 'undici';
 import { usingPostgres, usingRedis } from '../../support/database.js';
 import { startServerProcess, type ServerProcess } from '../../support/processes.js';
 import { TEST_SERVER_SECRET } from '../../support/server.js';
@@ -62,14 +63,18 @@ describe('graceful shutdown under load', () => {
     });
     const running = server;
     const base = `http://127.0.0.1:${running.port}`;
+    // A new connection per request: a pooled keep-alive socket that the server closes as idle just as
+    // the client reuses it fails on the client's side (a race of HTTP/1.1 keep-alive, not the drain's).
+    const dispatcher = new Agent({ pipelining: 0 });
     // Each kind of request with the answer it must get: discovery, keys, and a token request that
     // reads the database and the rate-limit store (an unknown client: 401).
     const requests: [() => Promise<Response>, number][] = [
-      [() => fetch(`${base}/.well-known/openid-configuration`), 200],
-      [() => fetch(`${base}/jwks`), 200],
+      [() => fetch(`${base}/.well-known/openid-configuration`, { dispatcher }), 200],
+      [() => fetch(`${base}/jwks`, { dispatcher }), 200],
       [
         () =>
           fetch(`${base}/token`, {
+            dispatcher,
             method: 'POST',
             headers: { authorization: `Basic ${Buffer.from('unknown:secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
             body: 'grant_type=client_credentials',
@@ -92,7 +97,8 @@ describe('graceful shutdown under load', () => {
           await response.arrayBuffer();
           if (response.status !== expected) outcome.error = `status ${response.status}`;
         } catch (error) {
-          outcome.error = (error as Error).message;
+          const cause = (error as Error & { cause?: { code?: string } }).cause;
+          outcome.error = `${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`;
         }
         outcome.done = true;
       }
@@ -123,6 +129,7 @@ describe('graceful shutdown under load', () => {
     const code = await exit;
     exited = true;
     await Promise.all(workers);
+    await dispatcher.close();
 
     expect(code).toBe(0);
     const log = running.output();
