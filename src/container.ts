@@ -153,7 +153,13 @@ export function buildServices(deps: {
     mfaStatus: (id) => mfa.status(id),
     linkedIdentities: (id) => federationQueries.listIdentitiesOfAccount(id),
     events: (id) => auditServices.events.export({ accountId: id }),
-    secondFactors: (id) => mfa.describeFactors(id),
+    secondFactors: async (id) => [
+      ...(await mfa.describeFactors(id)),
+      ...(await passkeys.list(id)).map((passkey) => ({
+        kind: 'passkey' as const, name: passkey.name, created_at: passkey.createdAt,
+        authenticator: passkey.authenticator, synced: passkey.synced, last_used_at: passkey.lastUsedAt,
+      })),
+    ],
     pendingDeletion: (id) => deletionRequests.findRequest(id),
   };
   const services = {

@@ -11,11 +11,15 @@ export interface MfaStatus {
 }
 
 export interface FactorDescription {
-  kind: 'totp' | 'recovery_codes';
+  kind: 'totp' | 'recovery_codes' | 'passkey';
   name: string;
   created_at: Date;
   /** Recovery codes not used yet. */
   remaining?: number;
+  /** Passkeys: the authenticator's name (from its AAGUID, where known), whether it syncs, its last use. */
+  authenticator?: string;
+  synced?: boolean;
+  last_used_at?: Date | null;
 }
 
 export interface Enrollment {

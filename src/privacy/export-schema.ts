@@ -15,9 +15,12 @@ export const accountExportSchema = z
       .object({
         totp: z.boolean(),
         recovery_codes_remaining: z.number(),
-        factors: z.array(z.object({ kind: z.enum(['totp', 'recovery_codes']), name: z.string(), created_at: z.string(), remaining: z.number().optional() })),
+        factors: z.array(z.object({
+          kind: z.enum(['totp', 'recovery_codes', 'passkey']), name: z.string(), created_at: z.string(), remaining: z.number().optional(),
+          authenticator: z.string().optional(), synced: z.boolean().optional(), last_used_at: z.string().nullable().optional(),
+        })),
       })
-      .meta({ description: 'Kinds, names, dates and counts; never a seed or a code' }),
+      .meta({ description: 'Kinds, names, dates and counts (passkeys with their authenticator); never a seed, a code or a key' }),
     linked_identities: z.array(z.record(z.string(), z.unknown())),
     sessions: z.array(z.record(z.string(), z.unknown())).nullable().meta({ description: 'Live browser sessions with their device; null when exported without the server (stand-alone CLI)' }),
     applications: z.array(z.record(z.string(), z.unknown())).nullable().meta({ description: 'Applications with their granted scopes; null as for sessions' }),
