@@ -367,6 +367,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     logger,
     graceDays: config.privacy.deletionGraceDays,
     links: accountLinks(config.issuer),
+    hasPasskey: async (accountId) => (await services.passkeys.count(accountId)) > 0,
+    recentLoginSeconds: config.recentLoginSeconds,
   });
   const retention = createRetention({
     settings: config.privacy,

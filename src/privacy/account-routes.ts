@@ -84,19 +84,28 @@ export function createPrivacyRouter(deps: PrivacyRouterDeps): Router {
     }, status);
   }
 
+  /** The signed-in person, sent through a fresh sign-in first when their passkey must be shown again. */
+  async function signedInToDelete(ctx: Context) {
+    const current = await deps.auth.current(ctx);
+    if (!current) return void deps.auth.startLogin(ctx, '/account/delete');
+    if (await deps.selfDeletion.needsFreshSignIn(current.account, current)) return void deps.auth.startLogin(ctx, '/account/delete', true);
+    return current;
+  }
+
   router.get('/delete', async (ctx) => {
-    const account = await signedIn(ctx, '/account/delete');
-    if (account) await renderDelete(ctx, account);
+    const current = await signedInToDelete(ctx);
+    if (current) await renderDelete(ctx, current.account);
   });
 
   router.post('/delete', forms, requireCsrf(), async (ctx) => {
-    const account = await signedIn(ctx, '/account/delete');
-    if (!account) return;
+    const current = await signedInToDelete(ctx);
+    if (!current) return;
+    const { account } = current;
     const form = parseInput(deleteForm, ctx.request.body);
     await withFormErrors(
       ctx,
       async () => {
-        const outcome = await deps.selfDeletion.request(account, originOf(ctx), { password: form.password, code: form.code });
+        const outcome = await deps.selfDeletion.request(account, originOf(ctx), { password: form.password, code: form.code, signedIn: current });
         seeOther(ctx, outcome.scheduled ? '/account/deletion-scheduled' : '/account/deleted');
       },
       (error, status) => renderDelete(ctx, account, error, status),

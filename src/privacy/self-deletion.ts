@@ -6,7 +6,7 @@ import type { RequestOrigin } from '../http/request-context.js';
 import type { Mailer } from '../mail/outbox.js';
 import type { MfaService } from '../mfa/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
-import type { Clock } from '../shared/clock.js';
+import { epochSeconds, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccountErasure, EndEverything } from './account-erasure.js';
 import type { DeletionRequestQueries } from './deletion-request-queries.js';
@@ -36,6 +36,9 @@ export function createSelfDeletion(deps: {
   logger: Logger;
   graceDays: number;
   links: { signIn: string; account: string };
+  /** Passkeys are confirmed by signing in again with one (below), not by a code on this page. */
+  hasPasskey: (accountId: string) => Promise<boolean>;
+  recentLoginSeconds: number;
 }) {
   const { audit, clock } = deps;
 
@@ -60,12 +63,28 @@ export function createSelfDeletion(deps: {
     }
   }
 
+  /**
+   * Rule: deleting needs the second factor as well as the password. A code covers an authenticator
+   * app. An account whose only second factor is a passkey proves it by a sign-in within
+   * RECENT_LOGIN_SECONDS that used it (every sign-in of such an account does: src/mfa/policy.ts);
+   * a step-up does not renew the sign-in time, so an older session signs in again first.
+   */
+  async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
+    if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
+    const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
+    return !(recent && (signed.amr ?? []).includes('mfa'));
+  }
+
   return {
     graceDays: deps.graceDays,
     requiresSecondFactor: (accountId: string) => deps.mfa.hasFactor(accountId),
+    needsFreshSignIn,
 
     /** Checks the password, then the second factor; then erases or schedules. */
-    async request(account: AccountRow, origin: RequestOrigin, proof: { password: string; code?: string }): Promise<SelfDeletionOutcome> {
+    async request(account: AccountRow, origin: RequestOrigin, proof: { password: string; code?: string; signedIn: { loginTs?: number; amr?: string[] } }): Promise<SelfDeletionOutcome> {
+      if (await needsFreshSignIn(account, proof.signedIn)) {
+        throw new AppError('FRESH_SIGN_IN_REQUIRED', 403, 'Sign in again with your passkey, then delete the account.');
+      }
       await deps.confirmPassword(account, origin, proof.password, 'password');
       await confirmSecondFactor(account, origin, proof.code);
       const actor = { type: 'account' as const, id: account.id, origin };

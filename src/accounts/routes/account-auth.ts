@@ -15,6 +15,8 @@ export interface SignedIn {
   sessionUid: string;
   /** Seconds since the epoch of the last sign-in with credentials. */
   loginTs?: number;
+  /** How that sign-in was made (RFC 8176 values: pwd, mfa, hwk, swk, fed…). */
+  amr?: string[];
 }
 
 /**
@@ -41,7 +43,7 @@ export function createAccountAuth(deps: {
       const account = await deps.accounts.findById(session.accountId);
       if (!account || account.status !== 'active') return undefined;
       await deps.sessions.touch(session.uid);
-      return { account, sessionUid: session.uid, loginTs: session.loginTs };
+      return { account, sessionUid: session.uid, loginTs: session.loginTs, amr: (session as unknown as { amr?: string[] }).amr };
     },
 
     isRecent: (signed: SignedIn) => signed.loginTs !== undefined && epochSeconds(deps.clock) - signed.loginTs <= deps.recentLoginSeconds,

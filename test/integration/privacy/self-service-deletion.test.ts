@@ -110,6 +110,25 @@ describe('deleting one\'s own account from the account page', () => {
     expect((await oidc.tokenIntrospection(web.config, tokens.access_token)).active).toBe(false);
   });
 
+  it('an account whose second factor is a passkey signs in again with it first: the password alone deletes nothing', async () => {
+    const { account, agent } = await signedIn('passkey.deleter@example.com');
+    const page = await agent.request(`${env.issuer}/account/delete`);
+    expect(page.status).toBe(200);
+    // The passkey is added after this session signed in (with the password only), as a person at an
+    // unlocked computer would find it: every sign-in from now on asks for the passkey.
+    await env.server.container.db('passkey_user_handles').insert({ account_id: account.id, user_handle: 'cGFzc2tleS1kZWxldGVy' });
+    await env.server.container.db('passkeys').insert({
+      id: '00000000-0000-4000-8000-0000000000d1', account_id: account.id, credential_id: 'ZGVsZXRlci1jcmVk', public_key: 'AA', sign_count: 0,
+      transports: 'internal', aaguid: '00000000-0000-0000-0000-000000000000', device_type: 'singleDevice', backed_up: false, name: 'Laptop',
+    });
+    const posted = await submit(agent, page, '/account/delete', { password: PASSWORD });
+    expect(posted.url).toContain('/interaction/');
+    expect(await exists(account.id)).toBe(true);
+    const again = await agent.request(`${env.issuer}/account/delete`);
+    expect(again.url).toContain('/interaction/');
+    expect(again.body).not.toContain('What happens');
+  });
+
   it('a wrong password here counts toward the sign-in lockout, as on /account/security', async () => {
     const { account, agent } = await signedIn('lockout.deleter@example.com');
     const page = await agent.request(`${env.issuer}/account/delete`);
