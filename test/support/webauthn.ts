@@ -76,10 +76,14 @@ export async function passkeyOptionsOf(page: Page): Promise<Record<string, unkno
 
 /** Posts a WebAuthn answer through the page's own passkey form (its CSRF token), as passkeys.js would. */
 export async function submitPasskeyAnswer(page: Page, answer: string): Promise<void> {
+  // The submit runs after evaluate has returned: submitting inside it can destroy the page's context
+  // before the result comes back, and leave the navigation running into the next step.
+  const posted = page.waitForResponse((response) => response.request().method() === 'POST' && response.request().isNavigationRequest());
   await page.evaluate((value) => {
     const form = document.getElementById('passkey-answer') as HTMLFormElement;
     (form.elements.namedItem('response') as HTMLInputElement).value = value;
-    form.submit();
+    setTimeout(() => form.submit(), 0);
   }, answer);
+  await posted;
   await page.waitForLoadState();
 }

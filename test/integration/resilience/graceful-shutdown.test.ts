@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { Redis } from 'ioredis';
-import { Agent, fetch, type Response } from 'undici';
 import { usingPostgres, usingRedis } from '../../support/database.js';
 import { startServerProcess, type ServerProcess } from '../../support/processes.js';
 import { TEST_SERVER_SECRET } from '../../support/server.js';
@@ -15,6 +14,8 @@ jest.setTimeout(180_000);
 
 interface Outcome {
   startedAt: number;
+  /** When the answer (or the failure) came back. */
+  finishedAt?: number;
   error?: string;
 }
 
@@ -63,18 +64,14 @@ describe('graceful shutdown under load', () => {
     });
     const running = server;
     const base = `http://127.0.0.1:${running.port}`;
-    // A new connection per request: a pooled keep-alive socket that the server closes as idle just as
-    // the client reuses it fails on the client's side (a race of HTTP/1.1 keep-alive, not the drain's).
-    const dispatcher = new Agent({ pipelining: 0 });
     // Each kind of request with the answer it must get: discovery, keys, and a token request that
     // reads the database and the rate-limit store (an unknown client: 401).
     const requests: [() => Promise<Response>, number][] = [
-      [() => fetch(`${base}/.well-known/openid-configuration`, { dispatcher }), 200],
-      [() => fetch(`${base}/jwks`, { dispatcher }), 200],
+      [() => fetch(`${base}/.well-known/openid-configuration`), 200],
+      [() => fetch(`${base}/jwks`), 200],
       [
         () =>
           fetch(`${base}/token`, {
-            dispatcher,
             method: 'POST',
             headers: { authorization: `Basic ${Buffer.from('unknown:secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
             body: 'grant_type=client_credentials',
@@ -100,6 +97,7 @@ describe('graceful shutdown under load', () => {
           const cause = (error as Error & { cause?: { code?: string } }).cause;
           outcome.error = `${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`;
         }
+        outcome.finishedAt = performance.now();
         outcome.done = true;
       }
     };
@@ -125,20 +123,21 @@ describe('graceful shutdown under load', () => {
     await until(() => servedIn('unready') >= 30);
 
     phase = 'ending';
+    const drainEndedAt = performance.now();
     running.child.kill('SIGTERM');
     const code = await exit;
     exited = true;
     await Promise.all(workers);
-    await dispatcher.close();
 
     expect(code).toBe(0);
     const log = running.output();
     const order = ['"msg":"shutting down: draining requests"', '"msg":"second signal: ending the drain delay"', '"msg":"drain delay over: closing the listener"', '"msg":"stopped"'];
     expect(order.map((line) => log.indexOf(line))).toEqual([...order.map((line) => log.indexOf(line))].sort((a, b) => a - b));
     for (const line of order) expect(log).toContain(line);
-    // Nothing sent before the drain was ended failed; only requests sent as it ended may have
-    // found the listener closed.
-    const failed = outcomes.filter((outcome) => outcome.phase !== 'ending' && outcome.error);
+    // Nothing failed before the drain was ended. A request still on its way when the second signal
+    // went (sent earlier, but not yet taken from the listen queue on a busy machine) may find the
+    // listener closed: that is the drain ending, as it should.
+    const failed = outcomes.filter((outcome) => outcome.error && outcome.finishedAt! < drainEndedAt);
     expect(failed.map((outcome) => `${outcome.phase}: ${outcome.error}`)).toEqual([]);
   });
 });
