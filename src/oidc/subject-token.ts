@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { ownKeySet } from '../keys/own-key-set.js';
 import type { Clock } from '../shared/clock.js';
 import type { ActorClaim } from './exchange-claims.js';
 
@@ -27,8 +28,6 @@ export class SubjectTokenRefused extends Error {
   }
 }
 
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops'] as const;
-const KEY_RELOAD_INTERVAL_MS = 5000;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 interface StoredAccessToken {
@@ -55,30 +54,7 @@ function actOf(value: unknown): ActorClaim | undefined {
  * exists are checked by the caller of this (token-exchange.ts).
  */
 export function createSubjectTokenVerifier(deps: { issuer: string; loadSigningKeys(): Promise<JWK[]>; clock: Clock }) {
-  let keySet: JWTVerifyGetKey | undefined;
-  let loadedAt = Number.NEGATIVE_INFINITY;
-
-  async function reloadKeys(): Promise<JWTVerifyGetKey> {
-    const keys = (await deps.loadSigningKeys()).map((jwk) => {
-      const publicJwk: Record<string, unknown> = { ...jwk };
-      for (const member of PRIVATE_JWK_MEMBERS) delete publicJwk[member];
-      return publicJwk as JWK;
-    });
-    keySet = createLocalJWKSet({ keys });
-    loadedAt = deps.clock.now().getTime();
-    return keySet;
-  }
-
-  const getKey: JWTVerifyGetKey = async (header, token) => {
-    const current = keySet ?? (await reloadKeys());
-    try {
-      return await current(header, token);
-    } catch (error) {
-      // A key added by a rotation (here or on another instance): reload, at most every few seconds.
-      if (error instanceof joseErrors.JWKSNoMatchingKey && deps.clock.now().getTime() - loadedAt > KEY_RELOAD_INTERVAL_MS) return (await reloadKeys())(header, token);
-      throw error;
-    }
-  };
+  const getKey = ownKeySet(deps);
 
   async function verifyJwt(provider: Provider, value: string): Promise<SubjectToken> {
     let payload: JWTPayload;

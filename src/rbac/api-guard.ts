@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { ownKeySet } from '../keys/own-key-set.js';
 import { AppError } from '../errors/app-error.js';
 import { ACR_MFA } from '../mfa/policy.js';
 import type { Clock } from '../shared/clock.js';
@@ -27,8 +28,6 @@ export interface ApiGuardDeps {
   delegationAllowed(clientId: string): Promise<boolean>;
 }
 
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops'] as const;
-const KEY_RELOAD_INTERVAL_MS = 5000;
 /** Verified tokens remembered until they expire: APIs send the same token for its whole lifetime. */
 const MAX_VERIFIED_TOKENS = 1000;
 
@@ -78,35 +77,11 @@ async function refusal(deps: ApiGuardDeps, caller: ApiCaller, permission: string
  * token may do beyond that is decided by `refusal` above.
  */
 export function createApiGuard(deps: ApiGuardDeps) {
-  let keySet: JWTVerifyGetKey | undefined;
-  let loadedAt = Number.NEGATIVE_INFINITY;
   // A signature check is the largest cost of a warm permission check. A token is immutable, so its
   // verification holds until it expires (checked against the clock on every use).
   const verified = new Map<string, { caller: ApiCaller; audience: string; expiresAt: number }>();
 
-  async function reloadKeys(): Promise<JWTVerifyGetKey> {
-    const keys = (await deps.loadSigningKeys()).map((jwk) => {
-      const publicJwk: Record<string, unknown> = { ...jwk };
-      for (const member of PRIVATE_JWK_MEMBERS) delete publicJwk[member];
-      return publicJwk as JWK;
-    });
-    keySet = createLocalJWKSet({ keys });
-    loadedAt = deps.clock.now().getTime();
-    return keySet;
-  }
-
-  const getKey: JWTVerifyGetKey = async (header, token) => {
-    const current = keySet ?? (await reloadKeys());
-    try {
-      return await current(header, token);
-    } catch (error) {
-      // A key added by a rotation (here or on another instance): reload, at most every few seconds.
-      if (error instanceof joseErrors.JWKSNoMatchingKey && deps.clock.now().getTime() - loadedAt > KEY_RELOAD_INTERVAL_MS) {
-        return (await reloadKeys())(header, token);
-      }
-      throw error;
-    }
-  };
+  const getKey = ownKeySet(deps);
 
   async function authenticate(header: string, audience: string): Promise<ApiCaller> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
