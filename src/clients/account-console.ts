@@ -1,3 +1,4 @@
+import { ensureBuiltInClient } from './built-in-client.js';
 import type { ClientQueries } from './queries.js';
 
 /** The client id of the account pages' own sign-in. Fixed, so every instance agrees on it. */
@@ -21,19 +22,5 @@ export async function ensureAccountConsoleClient(queries: ClientQueries, issuer:
     token_endpoint_auth_method: 'none',
     scope: 'openid',
   };
-  const row = { client_id: ACCOUNT_CONSOLE_CLIENT_ID, name: metadata.client_name, type: 'spa' as const, secret_hash: null, first_party: true, require_mfa: false, system_api_delegation: false, metadata };
-  const existing = await queries.findClientById(ACCOUNT_CONSOLE_CLIENT_ID);
-  // jsonb does not keep key order, so the comparison sorts the keys.
-  const stable = (value: object) => JSON.stringify(value, Object.keys(value).sort());
-  if (existing && existing.name === row.name && stable(existing.metadata) === stable(metadata) && existing.first_party) {
-    return ACCOUNT_CONSOLE_CLIENT_ID;
-  }
-  if (existing) await queries.deleteClient(ACCOUNT_CONSOLE_CLIENT_ID);
-  try {
-    await queries.insertClient(row);
-  } catch (error) {
-    // Another instance registered it at the same moment.
-    if ((error as { code?: string }).code !== '23505') throw error;
-  }
-  return ACCOUNT_CONSOLE_CLIENT_ID;
+  return ensureBuiltInClient(queries, { client_id: ACCOUNT_CONSOLE_CLIENT_ID, first_party: true, require_mfa: false, system_api_delegation: false, metadata });
 }

@@ -1,3 +1,4 @@
+import { ensureBuiltInClient } from './built-in-client.js';
 import type { ClientQueries } from './queries.js';
 
 /** The client id of the admin console (/admin). Fixed, so every instance agrees on it. */
@@ -20,18 +21,5 @@ export async function ensureAdminConsoleClient(queries: ClientQueries, issuer: s
     token_endpoint_auth_method: 'none',
     scope: 'openid email',
   };
-  const row = { client_id: ADMIN_CONSOLE_CLIENT_ID, name: metadata.client_name, type: 'spa' as const, secret_hash: null, first_party: true, require_mfa: true, system_api_delegation: true, metadata };
-  const existing = await queries.findClientById(ADMIN_CONSOLE_CLIENT_ID);
-  // jsonb does not keep key order, so the comparison sorts the keys.
-  const stable = (value: object) => JSON.stringify(value, Object.keys(value).sort());
-  const unchanged = existing && existing.name === row.name && stable(existing.metadata) === stable(metadata) && existing.first_party && existing.require_mfa && existing.system_api_delegation;
-  if (unchanged) return ADMIN_CONSOLE_CLIENT_ID;
-  if (existing) await queries.deleteClient(ADMIN_CONSOLE_CLIENT_ID);
-  try {
-    await queries.insertClient(row);
-  } catch (error) {
-    // Another instance registered it at the same moment.
-    if ((error as { code?: string }).code !== '23505') throw error;
-  }
-  return ADMIN_CONSOLE_CLIENT_ID;
+  return ensureBuiltInClient(queries, { client_id: ADMIN_CONSOLE_CLIENT_ID, first_party: true, require_mfa: true, system_api_delegation: true, metadata });
 }

@@ -6,22 +6,15 @@ import { adminApiFor, query, type ApiAnswer, type Problem } from './admin-api.js
 import type { Operator } from './guard.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import type { ChainedRow } from '../audit/chain.js';
 
 const PAGE_SIZE = 50;
 /** The most events one console export sends (the export is buffered in process; the API and CLI stream any size). */
 export const CONSOLE_EXPORT_LIMIT = 100_000;
 const FILTERS = ['type', 'account', 'client', 'outcome', 'from', 'to'] as const;
 
-interface StoredEvent {
-  id: string;
-  occurred_at: string;
-  type: string;
-  outcome: string;
-  actor_type: string;
-  actor_id: string | null;
-  account_id: string | null;
-  client_id: string | null;
-}
+/** What the console lists of an event (the stored row is `ChainedRow`). */
+type StoredEvent = Pick<ChainedRow, 'id' | 'occurred_at' | 'type' | 'outcome' | 'actor_type' | 'actor_id' | 'account_id' | 'client_id'>;
 
 const filterOf = (ctx: Context) =>
   Object.fromEntries(FILTERS.map((name) => [name, typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim().slice(0, 300) : ''])) as Record<(typeof FILTERS)[number], string>;
