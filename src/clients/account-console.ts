@@ -6,7 +6,7 @@ export const ACCOUNT_CONSOLE_CLIENT_ID = 'idp-account';
 
 /**
  * The account pages sign people in through an ordinary authorization request of this built-in,
- * first-party client, so login, throttling, lockout and (later) MFA apply to them exactly as to any
+ * first-party client, so login, throttling, lockout and MFA apply to them exactly as to any
  * application. It is public (no secret) and PKCE-bound; the account pages never redeem its codes:
  * what they need is the SSO session the sign-in leaves behind.
  * Registered (or brought up to date, when ISSUER changes) on every start.

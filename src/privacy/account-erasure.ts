@@ -41,7 +41,7 @@ export type EndEverything = (accountId: string) => Promise<{ sessions: number; g
  *    cascade. Either all of it commits or none of it does;
  * 4. record `account.deleted` (its personal values are stored already erased) and queue the
  *    confirmation mail, whose queue row is deleted once sent.
- * Back-channel logout (another issue) hooks into step 1, through `endEverything`.
+ * Back-channel logout hooks into step 1: `endEverything` (src/container.ts) ends sessions through the session index, which queues the logout tokens.
  */
 export function createAccountErasure(deps: {
   queries: ErasureQueries;

@@ -23,7 +23,7 @@ export interface SignedIn {
  * The account pages use the SSO session of the hosted login: oidc-provider's session cookie, read
  * from a plain Koa context. Nobody signed in (or a sign-in not recent enough for the change asked
  * for) sends the browser through an ordinary authorization request of the built-in first-party
- * client, so the same login page, throttling, lockout and (later) MFA apply; it comes back to
+ * client, so the same login page, throttling, lockout and MFA apply; it comes back to
  * /account/callback and then to the page it started from.
  */
 export function createAccountAuth(deps: {
