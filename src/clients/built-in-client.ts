@@ -19,7 +19,8 @@ export async function ensureBuiltInClient(queries: ClientQueries, client: BuiltI
   // jsonb does not keep key order, so the comparison sorts the keys.
   const stable = (value: object) => JSON.stringify(value, Object.keys(value).sort());
   const unchanged = existing && existing.name === row.name && stable(existing.metadata) === stable(metadata)
-    && existing.first_party === row.first_party && existing.require_mfa === row.require_mfa && existing.system_api_delegation === row.system_api_delegation;
+    // A requirement the client is built with is restored; one an operator added to it is kept.
+    && existing.first_party && (!row.require_mfa || existing.require_mfa) && (!row.system_api_delegation || existing.system_api_delegation);
   if (unchanged) return client.client_id;
   if (existing) await queries.deleteClient(client.client_id);
   try {
