@@ -8,6 +8,7 @@ export const SECTIONS = [
   { id: 'accounts', href: '/admin/accounts', label: 'Accounts' },
   { id: 'clients', href: '/admin/clients', label: 'Clients' },
   { id: 'events', href: '/admin/events', label: 'Events' },
+  { id: 'apis', href: '/admin/resources', label: 'APIs' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -26,6 +27,12 @@ const NOTICES: Record<string, string> = {
   'client-saved': 'The client is saved.',
   'secret-rotated': 'The secret is rotated: the old one no longer works.',
   'client-deleted': 'The client is deleted.',
+  'api-created': 'The API is registered. Add its permissions below.',
+  'api-saved': 'The API is saved.',
+  'api-deleted': 'The API and its permissions are deleted.',
+  'permission-added': 'The permission is added.',
+  'permission-saved': 'The permission is saved.',
+  'permission-removed': 'The permission is removed from the API, its roles and its grants.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

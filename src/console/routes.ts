@@ -4,6 +4,7 @@ import * as oidc from 'openid-client';
 import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { accountPages } from './accounts-pages.js';
+import { apiPages } from './apis-pages.js';
 import { clientPages } from './clients-pages.js';
 import { eventPages } from './events-pages.js';
 import type { ConsoleGuard } from './guard.js';
@@ -56,6 +57,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
+  for (const register of [apiPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

@@ -116,6 +116,9 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       // The admin console (issue 16).
       '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions', '/admin/accounts/:accountId/sessions/:sessionUid/end',
       '/admin/clients/new', '/admin/clients/:clientId/edit', '/admin/clients/:clientId/rotate-secret', '/admin/clients/:clientId/delete',
+      // The console's access-control sections (issue 16).
+      '/admin/resources/new', '/admin/resources/:resourceId/edit', '/admin/resources/:resourceId/add-permission', '/admin/resources/:resourceId/delete',
+      '/admin/resources/:resourceId/permissions/:permissionId/edit', '/admin/resources/:resourceId/permissions/:permissionId/remove',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
