@@ -9,6 +9,7 @@ export const SECTIONS = [
   { id: 'clients', href: '/admin/clients', label: 'Clients' },
   { id: 'events', href: '/admin/events', label: 'Events' },
   { id: 'apis', href: '/admin/resources', label: 'APIs' },
+  { id: 'roles', href: '/admin/roles', label: 'Roles' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -33,6 +34,11 @@ const NOTICES: Record<string, string> = {
   'permission-added': 'The permission is added.',
   'permission-saved': 'The permission is saved.',
   'permission-removed': 'The permission is removed from the API, its roles and its grants.',
+  'role-created': 'The role is created. Add its permissions below.',
+  'role-saved': 'The role is saved.',
+  'role-deleted': 'The role is deleted; its holders have lost its permissions.',
+  'role-permission-added': 'The permission is added to the role.',
+  'role-permission-removed': 'The permission is taken out of the role.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

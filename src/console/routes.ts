@@ -10,6 +10,7 @@ import { eventPages } from './events-pages.js';
 import type { ConsoleGuard } from './guard.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
+import { rolePages } from './roles-pages.js';
 import type { Sealer } from './seal.js';
 import { CONSOLE_PATH, consoleReturnPath, ConsoleSignInError, type ConsoleSignIn } from './sign-in.js';
 
@@ -57,7 +58,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
-  for (const register of [apiPages]) register(router, deps);
+  for (const register of [apiPages, rolePages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

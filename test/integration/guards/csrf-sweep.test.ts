@@ -119,6 +119,7 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       // The console's access-control sections (issue 16).
       '/admin/resources/new', '/admin/resources/:resourceId/edit', '/admin/resources/:resourceId/add-permission', '/admin/resources/:resourceId/delete',
       '/admin/resources/:resourceId/permissions/:permissionId/edit', '/admin/resources/:resourceId/permissions/:permissionId/remove',
+      '/admin/roles/new', '/admin/roles/:roleId/edit', '/admin/roles/:roleId/add-permission', '/admin/roles/:roleId/remove-permission', '/admin/roles/:roleId/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
