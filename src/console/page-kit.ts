@@ -10,6 +10,7 @@ export const SECTIONS = [
   { id: 'events', href: '/admin/events', label: 'Events' },
   { id: 'apis', href: '/admin/resources', label: 'APIs' },
   { id: 'roles', href: '/admin/roles', label: 'Roles' },
+  { id: 'groups', href: '/admin/groups', label: 'Groups' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -39,6 +40,13 @@ const NOTICES: Record<string, string> = {
   'role-deleted': 'The role is deleted; its holders have lost its permissions.',
   'role-permission-added': 'The permission is added to the role.',
   'role-permission-removed': 'The permission is taken out of the role.',
+  'group-created': 'The group is created. Add its members and roles below.',
+  'group-saved': 'The group is saved.',
+  'group-deleted': 'The group is deleted; its members have left it.',
+  'member-added': 'The member is added to the group.',
+  'member-removed': 'The member is taken out of the group.',
+  'group-role-added': 'The group gives this role to its members now.',
+  'group-role-removed': 'The role is taken from the group.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

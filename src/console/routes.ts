@@ -7,6 +7,7 @@ import { accountPages } from './accounts-pages.js';
 import { apiPages } from './apis-pages.js';
 import { clientPages } from './clients-pages.js';
 import { eventPages } from './events-pages.js';
+import { groupPages } from './groups-pages.js';
 import type { ConsoleGuard } from './guard.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
@@ -58,7 +59,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
-  for (const register of [apiPages, rolePages]) register(router, deps);
+  for (const register of [apiPages, rolePages, groupPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

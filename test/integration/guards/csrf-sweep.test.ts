@@ -120,6 +120,8 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/admin/resources/new', '/admin/resources/:resourceId/edit', '/admin/resources/:resourceId/add-permission', '/admin/resources/:resourceId/delete',
       '/admin/resources/:resourceId/permissions/:permissionId/edit', '/admin/resources/:resourceId/permissions/:permissionId/remove',
       '/admin/roles/new', '/admin/roles/:roleId/edit', '/admin/roles/:roleId/add-permission', '/admin/roles/:roleId/remove-permission', '/admin/roles/:roleId/delete',
+      '/admin/groups/new', '/admin/groups/:groupId/edit', '/admin/groups/:groupId/add-member', '/admin/groups/:groupId/add-group', '/admin/groups/:groupId/remove-member',
+      '/admin/groups/:groupId/add-role', '/admin/groups/:groupId/remove-role', '/admin/groups/:groupId/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
