@@ -11,6 +11,7 @@ export const SECTIONS = [
   { id: 'apis', href: '/admin/resources', label: 'APIs' },
   { id: 'roles', href: '/admin/roles', label: 'Roles' },
   { id: 'groups', href: '/admin/groups', label: 'Groups' },
+  { id: 'object-grants', href: '/admin/object-grants', label: 'Object grants' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -47,6 +48,8 @@ const NOTICES: Record<string, string> = {
   'member-removed': 'The member is taken out of the group.',
   'group-role-added': 'The group gives this role to its members now.',
   'group-role-removed': 'The role is taken from the group.',
+  'grant-created': 'The permission is granted on the object.',
+  'grant-deleted': 'The object grant is revoked.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

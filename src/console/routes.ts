@@ -9,6 +9,7 @@ import { clientPages } from './clients-pages.js';
 import { eventPages } from './events-pages.js';
 import { groupPages } from './groups-pages.js';
 import type { ConsoleGuard } from './guard.js';
+import { objectGrantPages } from './object-grants-pages.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
 import { rolePages } from './roles-pages.js';
@@ -59,7 +60,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
-  for (const register of [apiPages, rolePages, groupPages]) register(router, deps);
+  for (const register of [apiPages, rolePages, groupPages, objectGrantPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

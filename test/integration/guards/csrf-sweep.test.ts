@@ -122,6 +122,7 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/admin/roles/new', '/admin/roles/:roleId/edit', '/admin/roles/:roleId/add-permission', '/admin/roles/:roleId/remove-permission', '/admin/roles/:roleId/delete',
       '/admin/groups/new', '/admin/groups/:groupId/edit', '/admin/groups/:groupId/add-member', '/admin/groups/:groupId/add-group', '/admin/groups/:groupId/remove-member',
       '/admin/groups/:groupId/add-role', '/admin/groups/:groupId/remove-role', '/admin/groups/:groupId/delete',
+      '/admin/object-grants/new', '/admin/object-grants/:grantId/delete',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
