@@ -102,6 +102,23 @@ describe('admin console: object grants', () => {
     for (const grantId of ['nope', '00000000-0000-4000-8000-000000000000']) expect((await get(`/admin/object-grants/${grantId}`)).status).toBe(404);
   });
 
+  it('prints text that others chose (an object id, a group name) escaped, never as markup', async () => {
+    // A group name from a directory (SCIM displayName) is not held to the admin API's name rule.
+    const marked = await server.container.groups.createGroup({ name: 'Ops <b>bold</b>' }, TEST_ACTOR);
+    for (const path of ['/admin/groups', `/admin/groups/${marked.id}`, '/admin/object-grants/new']) {
+      const shown = await get(path);
+      expect(shown.body).not.toContain('<b>bold</b>');
+      expect(shown.body).toContain('Ops &lt;b&gt;bold&lt;/b&gt;');
+    }
+    const grant = await server.container.objectGrants.createObjectGrant({ subject: { type: 'group', id: groupId }, permissionId: ids['docs:read'], object: 'doc:"><script>alert(1)</script>' }, TEST_ACTOR);
+    for (const path of ['/admin/object-grants', `/admin/object-grants/${grant.id}`, `/admin/object-grants/${grant.id}/delete`]) {
+      const shown = await get(path);
+      expect(shown.body).not.toContain('<script>alert(1)</script>');
+      expect(shown.body).toContain('doc:&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    }
+    await server.container.objectGrants.deleteObjectGrant(grant.id, TEST_ACTOR);
+  });
+
   it('pages with the API’s cursors, keeping the filter', async () => {
     for (let index = 0; index < 26; index += 1) {
       await server.container.objectGrants.createObjectGrant({ subject: { type: 'account', id: personId }, permissionId: ids['docs:read'], object: `page:${index}` }, TEST_ACTOR);
