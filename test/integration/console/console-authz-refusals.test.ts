@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { appRouters } from '../../../src/app.js';
 import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
@@ -55,6 +56,19 @@ describe('admin console: APIs, roles, groups and object grants refuse', () => {
     permission: values.permissionId,
   });
 
+  /** A form post with its path exactly as written (no dot-segment resolution), as a hand-made request could send it. */
+  function rawPost(path: string, body: string, cookie: string): Promise<number> {
+    const { hostname, port } = new URL(server.issuer);
+    return new Promise((resolve, reject) => {
+      const request = http.request({ hostname, port, path, method: 'POST', headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
   async function state(): Promise<string> {
     const { db } = server.container;
     const rows = [];
@@ -98,6 +112,30 @@ describe('admin console: APIs, roles, groups and object grants refuse', () => {
       expect(refused.body).toContain('admin:write');
     }
     expect(await state()).toBe(before);
+  });
+
+  it('lets no id typed as `..` reach another admin API route (a delete without its confirmation)', async () => {
+    const { agent, page } = await signInToConsole(server, writer, clock, `/admin/groups/${values.groupId}`);
+    const csrf = UserAgent.field(page, 'csrf');
+    const victim = await server.container.accounts.createAccount({ email: 'victim@example.com', password: 'a long enough password', emailVerified: true });
+    const before = await state();
+    for (const dots of ['..', '.', '%2E%2E', '%2e.']) {
+      const value = decodeURIComponent(dots);
+      // DELETE /groups/:id/roles/.. would be DELETE /groups/:id, and /roles/:id/permissions/.. DELETE /roles/:id.
+      for (const [path, form] of [
+        [`/admin/groups/${values.groupId}/remove-role`, { role_id: value }],
+        [`/admin/groups/${values.groupId}/remove-member`, { type: 'group', member_id: value }],
+        [`/admin/roles/${values.roleId}/remove-permission`, { permission_id: value }],
+      ] as const) {
+        const refused = await agent.request(`${server.issuer}${path}`, { form: { csrf, ...form } });
+        expect({ path, value, status: refused.status }).toEqual({ path, value, status: 400 });
+      }
+      // A path parameter decoded to `..` (sent as typed: fetch would resolve it first): ending "its session" would have deleted the account.
+      const session = await rawPost(`/admin/accounts/${victim.id}/sessions/${dots}/end`, `csrf=${encodeURIComponent(csrf)}`, await agent.jar.getCookieString(`${server.issuer}/admin`));
+      expect({ dots, status: session }).toEqual({ dots, status: 404 });
+    }
+    expect(await state()).toBe(before);
+    expect(await server.container.accounts.findById(victim.id)).toBeDefined();
   });
 
   it('refuses a writer’s post without the CSRF token, or with a forged one, and changes nothing', async () => {
