@@ -5,7 +5,12 @@ import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { accountPages } from './accounts-pages.js';
 import { clientPages } from './clients-pages.js';
+import { attributePages } from './attributes-pages.js';
+import { connectionPages } from './connections-pages.js';
 import { eventPages } from './events-pages.js';
+import { keyPages } from './keys-pages.js';
+import { settingsPages } from './settings-pages.js';
+import { webhookPages } from './webhooks-pages.js';
 import type { ConsoleGuard } from './guard.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
@@ -56,6 +61,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
+  for (const register of [connectionPages, attributePages, webhookPages, keyPages, settingsPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {
