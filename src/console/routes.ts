@@ -51,9 +51,14 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
     }
   });
 
-  router.post(`${CONSOLE_PATH}/sign-out`, forms, requireCsrf(), (ctx) => {
+  // Signing out ends the console's session and then, through RP-initiated logout, the SSO session:
+  // otherwise the next visit to /admin would be signed straight back in without a password.
+  router.post(`${CONSOLE_PATH}/sign-out`, forms, requireCsrf(), async (ctx) => {
+    const session = await deps.signIn.current(ctx);
     deps.signIn.signOut(ctx);
-    seeOther(ctx, `${CONSOLE_PATH}/signed-out`);
+    const endSession = session ? await deps.signIn.endSessionUrl(ctx, session) : undefined;
+    ctx.set('Cache-Control', 'no-store');
+    seeOther(ctx, endSession ?? `${CONSOLE_PATH}/signed-out`);
   });
 
   router.get(`${CONSOLE_PATH}/signed-out`, (ctx) => {
