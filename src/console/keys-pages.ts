@@ -31,8 +31,9 @@ export function keyPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/keys', read, async (ctx) => {
     const answer = await apiOf(deps, ctx).call<{ items: SigningKey[] }>('GET', '/keys');
     if (answer.status !== 200) fail(answer);
-    const now = Date.now();
-    const keys = answer.body.items.map((key) => ({ ...key, ageDays: Math.floor((now - new Date(key.created_at).getTime()) / 86_400_000) }));
+    // The server's clock, which dated the keys (the overview reads the same one for the oldest key's age).
+    const now = deps.overview.clock.now().getTime();
+    const keys = answer.body.items.map((key) => ({ ...key, ageDays: Math.max(0, Math.floor((now - new Date(key.created_at).getTime()) / 86_400_000)) }));
     showPage(deps, ctx, 'console-keys', 'keys', { title: 'Signing keys', keys });
   });
 
