@@ -123,6 +123,10 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       '/admin/groups/new', '/admin/groups/:groupId/edit', '/admin/groups/:groupId/add-member', '/admin/groups/:groupId/add-group', '/admin/groups/:groupId/remove-member',
       '/admin/groups/:groupId/add-role', '/admin/groups/:groupId/remove-role', '/admin/groups/:groupId/delete',
       '/admin/object-grants/new', '/admin/object-grants/:grantId/delete',
+      '/admin/connections/new', '/admin/connections/:connectionId/edit', '/admin/connections/:connectionId/delete',
+      '/admin/attributes/new', '/admin/attributes/:attributeName/edit', '/admin/attributes/:attributeName/deprecate', '/admin/attributes/:attributeName/remove',
+      '/admin/scopes/new', '/admin/scopes/:scopeName/edit', '/admin/scopes/:scopeName/remove',
+      '/admin/webhooks/new', '/admin/webhooks/:webhookId/redeliver', '/admin/webhooks/:webhookId/delete', '/admin/keys/rotate',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
