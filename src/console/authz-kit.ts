@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
-import { AppError } from '../errors/app-error.js';
-import { adminApiFor, query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
-import type { Operator } from './guard.js';
-import type { ConsoleRouteDeps } from './routes.js';
+import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
+import { fail } from './section-kit.js';
+
+export { apiOf, cursorOf, fail, text } from './section-kit.js';
 
 /**
- * What the access-control sections (APIs, roles, groups, object grants) share: the operator's admin
- * API, its refusals turned into a message on the form or into the API's own error, and the
- * permission picker that roles and object grants both offer.
+ * What the access-control sections (APIs, roles, groups, object grants) share beyond section-kit.ts:
+ * the admin API's refusals as a message for one of a page's several forms, lists through its cursors,
+ * the permission picker that roles and object grants both offer, and an account named by email or id.
  */
 
 export const PAGE_SIZE = 25;
@@ -24,14 +24,6 @@ export interface FormError {
   message: string;
 }
 
-export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
-
-/** An answer the page cannot turn into a message (a 404 of the page's own subject, a 403): the API's status and words. */
-export function fail(answer: ApiAnswer<unknown>): never {
-  const problem = answer.body as Problem;
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
-}
-
 /**
  * A refusal the operator can fix on the spot (400 bad input, 409 a name taken or a loop, 404 an
  * account or group named in the form that does not exist) as a message for `form`, with the status
@@ -45,10 +37,8 @@ export function formErrorOf(answer: ApiAnswer<unknown>, form: string): { error: 
   return { error: { form, field, message: message.charAt(0).toUpperCase() + message.slice(1) }, status: answer.status === 404 ? 400 : answer.status };
 }
 
-export const text = (value: unknown, max = 500) => (typeof value === 'string' ? value.slice(0, max) : '');
 export const lines = (value: string) => value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 export const bodyOf = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
-export const cursorOf = (ctx: Context, name = 'cursor') => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).slice(0, 500) : undefined);
 export const id = (value: string) => encodeURIComponent(value);
 
 /** A page of a list through the API's cursors; a stale or foreign cursor starts again at the first page. */
