@@ -7,7 +7,7 @@ import type { Context, Next } from 'koa';
  * script at all. `form-action` is left out on purpose: browsers apply it to the redirect chain
  * after a form post, which would block the final redirect to the relying party.
  */
-export function securityHeaders(options: { logoOrigin?: string; https: boolean }) {
+export function securityHeaders(options: { imageOrigins?: string[]; https: boolean }) {
   const helmetMiddleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -16,7 +16,7 @@ export function securityHeaders(options: { logoOrigin?: string; https: boolean }
         // oidc-provider appends the hash of its one inline script (form_post) to this directive.
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', ...(options.logoOrigin ? [options.logoOrigin] : [])],
+        imgSrc: ["'self'", 'data:', ...(options.imageOrigins ?? [])],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },
