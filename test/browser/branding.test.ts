@@ -28,12 +28,13 @@ describeInBrowser('branding of the hosted pages in Chromium', () => {
     themeDir = mkdtempSync(join(tmpdir(), 'idp-theme-'));
     mkdirSync(join(themeDir, 'partials'));
     writeFileSync(join(themeDir, 'theme.css'), '.brand-name { text-transform: uppercase; letter-spacing: .08em; }\n');
-    tour = await startTour({
+    tour = await startTour((site) => ({
       BRAND_PRIMARY_COLOR: PRIMARY,
       BRAND_BACKGROUND_COLOR: BACKGROUND,
       PRODUCT_SUPPORT_URL: 'mailto:help@acme.example',
+      PRODUCT_FAVICON_URL: `${site.origin}/logo.svg?icon`,
       THEME_DIR: themeDir,
-    });
+    }));
     const { client, clientSecret } = await tour.container.clients.createClient({
       name: 'Acme Notes', type: 'web', redirectUris: [tour.site.callbackUrl], postLogoutRedirectUris: [],
       logoUri: tour.site.logoUrl, policyUri: `${tour.site.origin}/privacy`, tosUri: `${tour.site.origin}/terms`,
@@ -63,6 +64,7 @@ describeInBrowser('branding of the hosted pages in Chromium', () => {
       expect(await styleOf(page, 'body', 'background-color')).toBe(colorScheme === 'light' ? 'rgb(238, 244, 240)' : 'rgb(20, 23, 31)');
       expect(await styleOf(page, '.brand-name', 'text-transform')).toBe('uppercase');
       expect(await page.getByRole('link', { name: 'Get help' }).getAttribute('href')).toBe('mailto:help@acme.example');
+      expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe(`${tour.site.origin}/logo.svg?icon`);
       expect(await page.locator('.client-logo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
       expect(await page.getByRole('link', { name: 'Privacy policy' }).getAttribute('href')).toBe(`${tour.site.origin}/privacy`);
       expect(await page.getByRole('link', { name: 'Terms of service' }).getAttribute('href')).toBe(`${tour.site.origin}/terms`);

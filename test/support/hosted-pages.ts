@@ -47,12 +47,13 @@ export interface Tour {
  * for the federation pages, and the relying party's own site. The issuer is `localhost` and the
  * upstream 127.0.0.1, so the two oidc-provider instances never share cookies in one browser.
  */
-export async function startTour(env: Record<string, string> = {}): Promise<Tour> {
+export async function startTour(env: Record<string, string> | ((site: RelyingPartySite) => Record<string, string>) = {}): Promise<Tour> {
   const smtp = await startSmtpReceiver();
   const site = await startRelyingPartySite();
+  const extra = typeof env === 'function' ? env(site) : env;
   const server = await startTestServer({
     issuerHost: 'localhost',
-    env: { SMTP_URL: smtp.url, MAIL_FROM: 'Identity <no-reply@example.test>', SIGNUP_ENABLED: 'true', PRODUCT_NAME: 'Acme ID', ...env },
+    env: { SMTP_URL: smtp.url, MAIL_FROM: 'Identity <no-reply@example.test>', SIGNUP_ENABLED: 'true', PRODUCT_NAME: 'Acme ID', ...extra },
   });
   server.container.mailWorker.start();
   const { container, issuer } = server;
