@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import { createMailer, createMailWorker } from '../mail/outbox.js';
 import { createOutboxQueries } from '../mail/queries.js';
 import { createMailRenderer } from '../mail/templates.js';
+import type { Theme } from '../http/theme.js';
 import { createMailTransport } from '../mail/transport.js';
 import { createIndexQueries } from '../oidc/index-queries.js';
 import { createSessionIndex, type SessionEndedListener } from '../oidc/session-index.js';
@@ -58,6 +59,8 @@ export function buildAccountLifecycle(deps: {
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
   removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
   keyWorkForNoAccount?: AccountFlowDeps['keyWorkForNoAccount'];
+  /** THEME_DIR: its mail templates replace those of views/mail/. */
+  theme?: Theme;
 }) {
   const { config, db, clock, logger } = deps;
   const outboxQueries = createOutboxQueries(db);
@@ -67,7 +70,7 @@ export function buildAccountLifecycle(deps: {
   const mailer = createMailer({
     queries: outboxQueries,
     box: mailBox,
-    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }),
+    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.theme),
     clock,
     onQueued: () => mailWorker.kick(),
   });

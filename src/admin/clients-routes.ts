@@ -30,6 +30,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
           backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+          logoUri: body.logo_uri, policyUri: body.policy_uri, tosUri: body.tos_uri,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -53,6 +54,7 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | null | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
           backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+          logoUri: body.logo_uri, policyUri: body.policy_uri, tosUri: body.tos_uri,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,

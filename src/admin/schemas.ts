@@ -9,6 +9,7 @@ import {
   tokenTtlSchema,
 } from '../rbac/schemas.js';
 import { attributeValuesInput } from './attribute-schemas.js';
+import { clientPageLink, LOGO_URI, POLICY_URI, TOS_URI } from '../clients/page-links.js';
 
 /** Request and response bodies of the admin API (snake_case, like the OAuth and OIDC documents). */
 
@@ -111,6 +112,9 @@ export const clientSchema = z
     require_pushed_authorization_requests: z.boolean().meta({ description: REQUIRE_PAR }),
     backchannel_logout_uri: z.string().nullable().meta({ description: BACKCHANNEL_LOGOUT_URI }),
     backchannel_logout_session_required: z.boolean().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+    logo_uri: z.string().nullable().meta({ description: LOGO_URI }),
+    policy_uri: z.string().nullable().meta({ description: POLICY_URI }),
+    tos_uri: z.string().nullable().meta({ description: TOS_URI }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -139,6 +143,9 @@ export const createClientSchema = z.strictObject({
   require_pushed_authorization_requests: z.boolean().default(false).meta({ description: REQUIRE_PAR }),
   backchannel_logout_uri: backchannelLogoutUriSchema.optional(),
   backchannel_logout_session_required: z.boolean().default(false).meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+  logo_uri: clientPageLink(LOGO_URI).optional(),
+  policy_uri: clientPageLink(POLICY_URI).optional(),
+  tos_uri: clientPageLink(TOS_URI).optional(),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -158,6 +165,9 @@ export const updateClientSchema = z
     require_pushed_authorization_requests: z.boolean().optional().meta({ description: REQUIRE_PAR }),
     backchannel_logout_uri: backchannelLogoutUriSchema.nullable().optional().meta({ description: `${BACKCHANNEL_LOGOUT_URI}; null removes it` }),
     backchannel_logout_session_required: z.boolean().optional().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+    logo_uri: clientPageLink(`${LOGO_URI}; null removes it`).nullable().optional(),
+    policy_uri: clientPageLink(`${POLICY_URI}; null removes it`).nullable().optional(),
+    tos_uri: clientPageLink(`${TOS_URI}; null removes it`).nullable().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const logoutDeliveryQuery = z.strictObject({

@@ -19,6 +19,10 @@ const PROTOCOL_OPTIONS = {
   'require-par': { type: 'boolean' },
   'backchannel-logout-uri': { type: 'string' },
   'backchannel-logout-session-required': { type: 'boolean' },
+  // What the client's login and consent pages show of it (docs/branding.md#client-branding).
+  'logo-uri': { type: 'string' },
+  'policy-uri': { type: 'string' },
+  'tos-uri': { type: 'string' },
 } as const;
 
 function authMethodOf(value: string | undefined): ConfidentialAuthMethod | undefined {
@@ -53,6 +57,9 @@ function protocolView(metadata: Record<string, unknown>) {
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
     backchannel_logout_uri: metadata.backchannel_logout_uri,
     backchannel_logout_session_required: metadata.backchannel_logout_session_required ?? false,
+    logo_uri: metadata.logo_uri,
+    policy_uri: metadata.policy_uri,
+    tos_uri: metadata.tos_uri,
   };
 }
 
@@ -94,6 +101,9 @@ export const createClient: Command = async (context, { args }) => {
     requirePar: values['require-par'] ?? false,
     backchannelLogoutUri: values['backchannel-logout-uri'],
     backchannelLogoutSessionRequired: values['backchannel-logout-session-required'] ?? false,
+    logoUri: values['logo-uri'],
+    policyUri: values['policy-uri'],
+    tosUri: values['tos-uri'],
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];
@@ -131,6 +141,7 @@ export const updateClient: Command = async (context, { args }) => {
       ...PROTOCOL_OPTIONS,
       'remove-keys': { type: 'boolean' },
       'remove-backchannel-logout': { type: 'boolean' },
+      'remove-page-links': { type: 'boolean' },
     },
     strict: true,
   });
@@ -149,10 +160,13 @@ export const updateClient: Command = async (context, { args }) => {
     requirePar: values['require-par'],
     backchannelLogoutUri: values['remove-backchannel-logout'] ? null : values['backchannel-logout-uri'],
     backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
+    logoUri: values['remove-page-links'] ? null : values['logo-uri'],
+    policyUri: values['remove-page-links'] ? null : values['policy-uri'],
+    tosUri: values['remove-page-links'] ? null : values['tos-uri'],
   };
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new UsageError(
-      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout',
+      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout, --logo-uri, --policy-uri, --tos-uri, --remove-page-links',
     );
   }
   const before = await context.clients.findClient(clientId);

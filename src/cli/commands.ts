@@ -112,6 +112,7 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   client create --name N --type web|spa|native|machine|device [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
   client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
       [--backchannel-logout-uri U] [--[no-]backchannel-logout-session-required] [--remove-backchannel-logout]
+      [--logo-uri U] [--policy-uri U] [--tos-uri U] [--remove-page-links]   (also on create: the client's logo and links on its pages)
   client list
   client delete CLIENT_ID
   exchange-policy set CLIENT_ID --target URI[=PERMISSION,...]...

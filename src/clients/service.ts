@@ -4,6 +4,7 @@ import { sha256 } from '../shared/digest.js';
 import { newClientId, newSecretToken } from '../shared/ids.js';
 import type { OutboundGuard } from '../outbound/guard.js';
 import { problemWithClientJwks, publicJwks, type ClientJwks } from './client-keys.js';
+import { clientPageLink } from './page-links.js';
 import { buildClientMetadata, CLIENT_TYPE_PROFILES, CONFIDENTIAL_AUTH_METHODS, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
 import type { PageRequest } from '../storage/pagination.js';
@@ -32,6 +33,9 @@ const registrationSchema = z.object({
     .refine((value) => { const url = URL.parse(value); return !url?.username && !url?.password; }, 'must not carry credentials')
     .optional(),
   backchannelLogoutSessionRequired: z.boolean().default(false),
+  logoUri: clientPageLink('logo').optional(),
+  policyUri: clientPageLink('privacy policy').optional(),
+  tosUri: clientPageLink('terms of service').optional(),
 });
 
 /** What only an operator decides about a client, beside its registered metadata. */
@@ -176,6 +180,10 @@ export function createClientService(deps: {
         /** Replaces the client's keys (rotation: register old and new together, then the new alone); null removes them. */
         jwks?: ClientJwks | null;
         jwksUri?: string | null;
+        /** null removes the link. */
+        logoUri?: string | null;
+        policyUri?: string | null;
+        tosUri?: string | null;
       },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
@@ -193,7 +201,11 @@ export function createClientService(deps: {
         require_pushed_authorization_requests?: boolean;
         backchannel_logout_uri?: string;
         backchannel_logout_session_required?: boolean;
+        logo_uri?: string;
+        policy_uri?: string;
+        tos_uri?: string;
       };
+      const kept = (change: string | null | undefined, current: string | undefined) => (change === undefined ? current : (change ?? undefined));
       const profile = CLIENT_TYPE_PROFILES[current.type];
       // Keys given one way replace keys registered the other way.
       const keysChanged = changes.jwks !== undefined || changes.jwksUri !== undefined;
@@ -217,6 +229,9 @@ export function createClientService(deps: {
         backchannelLogoutSessionRequired: changes.backchannelLogoutUri === null
           ? false
           : (changes.backchannelLogoutSessionRequired ?? metadata.backchannel_logout_session_required ?? false),
+        logoUri: kept(changes.logoUri, metadata.logo_uri),
+        policyUri: kept(changes.policyUri, metadata.policy_uri),
+        tosUri: kept(changes.tosUri, metadata.tos_uri),
       };
       const registration = await validateKeys(validateRegistration(merged), outbound);
       const updated = await queries.updateClient(clientId, {

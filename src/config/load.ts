@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { contrastProblems, type BrandColors } from './brand-colors.js';
 import { environmentSchema, type Environment } from './schema.js';
 import { loadOrCreateEmbeddedSecret } from './server-secret.js';
 
@@ -19,7 +20,9 @@ export interface Config {
   serverSecrets: string[];
   logLevel: Environment['LOG_LEVEL'];
   bcryptCost: number;
-  product: { name: string; logoUrl?: string };
+  product: { name: string; logoUrl?: string; faviconUrl?: string; supportUrl?: string };
+  /** Colours for /assets/brand.css (only set ones), and the operator's theme folder (absolute), if any. */
+  brand: { colors: BrandColors; themeDir?: string };
   bootstrapAdmin?: { email: string; password?: string };
   tokens: {
     accessTokenTtl: number;
@@ -168,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   }
   if (e.SESSION_TTL !== undefined) warnings.push('SESSION_TTL is deprecated: set SESSION_REMEMBER_MAX_LIFETIME (and the other SESSION_* lifetimes) instead.');
 
+  const brandColors = Object.fromEntries(
+    Object.entries({ primary: e.BRAND_PRIMARY_COLOR, background: e.BRAND_BACKGROUND_COLOR, primaryDark: e.BRAND_PRIMARY_COLOR_DARK, backgroundDark: e.BRAND_BACKGROUND_COLOR_DARK }).filter(([, value]) => value !== undefined),
+  ) as BrandColors;
+  const contrast = contrastProblems(brandColors);
+  if (contrast.length) throw new ConfigError(contrast.join('; '));
+
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -191,7 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     serverSecrets,
     logLevel: e.LOG_LEVEL,
     bcryptCost: e.BCRYPT_COST,
-    product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL },
+    product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL, faviconUrl: e.PRODUCT_FAVICON_URL, supportUrl: e.PRODUCT_SUPPORT_URL },
+    brand: { colors: brandColors, themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : undefined },
     bootstrapAdmin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     tokens: {
       accessTokenTtl: e.ACCESS_TOKEN_TTL,

@@ -1,3 +1,4 @@
+import { problemWithPageLink } from '../clients/page-links.js';
 import { formBody } from '../http/form-body.js';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -84,10 +85,10 @@ export function createInteractionSteps(deps: InteractionDeps) {
     ctx.status = 303;
   }
 
-  async function clientOf(interaction: Interaction): Promise<{ id: string; name: string; firstParty: boolean }> {
+  async function clientOf(interaction: Interaction): Promise<{ id: string; name: string; firstParty: boolean; links: ClientPageLinks }> {
     const id = String(interaction.params.client_id);
     const client = await deps.clients.findClient(id);
-    return { id, name: client?.name ?? 'the application', firstParty: client?.first_party ?? false };
+    return { id, name: client?.name ?? 'the application', firstParty: client?.first_party ?? false, links: clientPageLinks(client?.metadata ?? {}) };
   }
 
   /** Ends the login step: the one place a sign-in succeeds, with what was actually proven. */
@@ -115,6 +116,17 @@ export function createInteractionSteps(deps: InteractionDeps) {
   }
 
   return { forms, load, finish, clientOf, completeLogin, csrf: (ctx: Context) => csrfToken(ctx, deps.secureCookies) };
+}
+
+/** A client's logo, privacy policy and terms for its pages; a value that fails today's rule is left out. */
+export interface ClientPageLinks {
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
+}
+function clientPageLinks(metadata: Record<string, unknown>): ClientPageLinks {
+  const checked = (value: unknown) => (typeof value === 'string' && !problemWithPageLink(value) ? value : undefined);
+  return { logoUri: checked(metadata.logo_uri), policyUri: checked(metadata.policy_uri), tosUri: checked(metadata.tos_uri) };
 }
 
 export type InteractionSteps = ReturnType<typeof createInteractionSteps>;

@@ -1,4 +1,4 @@
-import { Eta } from 'eta';
+import { themedEta, type Theme } from '../http/theme.js';
 import { VIEWS_DIRECTORY } from '../http/views.js';
 
 /** Every mail the server sends, with what its template needs. No template shows text a stranger typed. */
@@ -54,9 +54,9 @@ export type RenderMail = <T extends MailTemplate>(template: T, data: MailCatalog
  * Renders a mail from views/mail/<name>.html.eta (escaped) and <name>.text.eta (plain text, not
  * escaped: it is never read as HTML).
  */
-export function createMailRenderer(branding: { productName: string; issuer: string }): RenderMail {
-  const html = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
-  const text = new Eta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' });
+export function createMailRenderer(branding: { productName: string; issuer: string }, theme?: Theme): RenderMail {
+  const html = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
+  const text = themedEta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' }, theme);
   return (template, data) => {
     const context = { ...data, productName: branding.productName, issuer: branding.issuer };
     return {
