@@ -323,6 +323,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    passwordlessReadiness: async (accountId) => ({ passkeys: await services.passkeys.count(accountId), recoveryCodes: (await services.mfa.status(accountId)).recoveryCodesRemaining }),
     keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
