@@ -75,6 +75,27 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     return start;
   }
 
+  /**
+   * "Create a passkey", once more if the browser refused it (the page's own failure message); when it
+   * keeps refusing, the error names what the browser said. Resolves on the page that follows.
+   */
+  async function createPasskey(target: Page) {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await target.getByRole('button', { name: 'Create a passkey' }).click();
+      const created = await Promise.race([
+        target.waitForURL(/added=1/).then(() => true),
+        target.getByText('The passkey was not used.').waitFor().then(() => false),
+      ]);
+      if (created) return;
+    }
+    const why = await target.evaluate(async () => {
+      const library = await import('/assets/simplewebauthn/index.js' as string);
+      const options = JSON.parse((document.querySelector('[data-passkey]') as HTMLElement).dataset.options!);
+      try { await library.startRegistration({ optionsJSON: options }); return 'ok'; } catch (error) { return `${(error as Error).name}: ${(error as Error).message} ${JSON.stringify(options)}`; }
+    });
+    throw new Error(`the browser did not create the passkey: ${why}`);
+  }
+
   async function claimsAfter(target: Page, client: RegisteredClient, start: Awaited<ReturnType<typeof startAuthorization>>) {
     await target.waitForURL((url) => url.href.startsWith(site.callbackUrl), { timeout: 5000 }).catch(async (error: unknown) => {
       throw new Error(`${(error as Error).message}\n${target.url()}\n${await target.locator('main').textContent()}`);
@@ -89,7 +110,7 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     await expect(page.getByText('Set up two-step verification').count()).resolves.toBe(0);
     await saveScreenshot(page, 'passkey-policy-enroll');
     expect(await wcagViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await createPasskey(page);
     // The new passkey is then used: a registration alone proves nothing about who holds the key.
     await page.getByText('Your passkey was created. Use it now to finish signing in.').waitFor();
     await expect(page.getByLabel('Verification code').count()).resolves.toBe(0);
@@ -115,7 +136,7 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     clock.advance(30);
     await page.getByLabel('Verification code').fill(await currentCode(enrollment.secret, clock));
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await createPasskey(page);
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     const claims = await claimsAfter(page, plain, start);
     expect(claims).toMatchObject({ acr: ACR_PHISHING_RESISTANT, amr: expect.arrayContaining(['pwd', 'otp', 'hwk', 'mfa']) });
@@ -141,7 +162,7 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
 
     clock.advance(31 * 86_400);
     const later = await passwordStep(page, plain, who.email);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await createPasskey(page);
     // Creating it proves nothing; it is the account's second factor from now on, so it is used at once.
     await page.getByText('Your passkey was created. Use it now to finish signing in.').waitFor();
     await page.getByRole('button', { name: 'Use a passkey' }).click();
@@ -172,5 +193,42 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     await noScript.getByRole('button', { name: 'Not now' }).click();
     expect(await claimsAfter(noScript, plain, start)).toMatchObject({ amr: ['pwd'] });
     await context.close();
+  });
+  it('drops the password once a passkey and recovery codes exist; then only the passkey signs in', async () => {
+    // Its own browser context and authenticator: a fresh one offers no other test's passkeys to autofill.
+    const own = await browser.newPage();
+    const ownProblems = collectConsoleProblems(own);
+    await addVirtualAuthenticator(own);
+    const who = await person();
+    const enrollment = await server.container.mfa.beginTotpEnrollment(who.id, who.email);
+    await server.container.mfa.confirmTotpEnrollment(who.id, await currentCode(enrollment.secret, clock));
+    // The passkey comes from the strict client's sign-in: the code, then "Create a passkey", then its use.
+    const start = await passwordStep(own, strict, who.email);
+    clock.advance(30);
+    await own.getByLabel('Verification code').fill(await currentCode(enrollment.secret, clock));
+    await own.getByRole('button', { name: 'Verify' }).click();
+    await createPasskey(own);
+    await own.getByRole('button', { name: 'Use a passkey' }).click({ timeout: 5000 }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${own.url()}\n${await own.locator('main').textContent()}`);
+    });
+    await claimsAfter(own, strict, start);
+
+    await own.goto(`${server.issuer}/account/password`);
+    await own.getByRole('heading', { name: 'Sign in without a password' }).waitFor();
+    await saveScreenshot(own, 'passkey-passwordless-remove');
+    expect(await wcagViolations(own)).toEqual([]);
+    await own.locator('#current-remove').fill(PASSWORD);
+    await own.getByRole('button', { name: 'Remove my password' }).click();
+    await own.waitForURL(/done=password-removed/);
+
+    // The login page's autofill offers the passkey (this authenticator answers at once): no password involved.
+    // That a password is now refused like a wrong one: test/integration/passkeys/passwordless.test.ts.
+    await own.context().clearCookies();
+    await own.goto((await startAuthorization(plain, { redirect_uri: site.callbackUrl })).url.href);
+    await own.waitForURL((url) => url.href.startsWith(site.callbackUrl));
+    expect(await events('login.succeeded', who.id)).toEqual(expect.arrayContaining([expect.objectContaining({ detail: expect.objectContaining({ amr: ['hwk', 'user', 'mfa'] }) })]));
+    // The refused password's 401 is the one problem the console saw.
+    expect(ownProblems.filter((problem) => !problem.includes('/login'))).toEqual([]);
+    await own.context().close();
   });
 });
