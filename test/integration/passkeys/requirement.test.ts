@@ -131,6 +131,23 @@ describe('a passkey required by the client or a group', () => {
     expect(again.page.body).toContain('name="code"');
   });
 
+  it('creates a passkey in a step-up only within RECENT_LOGIN_SECONDS; an older session gives the password first', async () => {
+    const who = await person();
+    const enrollment = await server.container.mfa.beginTotpEnrollment(who.id, who.email);
+    await server.container.mfa.confirmTotpEnrollment(who.id, await currentCode(enrollment.secret, clock));
+    const { agent, start, page } = await passwordStep(plain, who.email);
+    clock.advance(30);
+    const offered = await agent.request(page.url, { form: { csrf: UserAgent.field(page, 'csrf'), code: await currentCode(enrollment.secret, clock) } });
+    await post(agent, offered, '/passkey-offer/skip', { reason: 'unsupported' }).then((done) => finishFlow(agent, done, plain, start));
+
+    const recent = await agent.request((await startAuthorization(strict)).url.href);
+    expect(recent.body).toContain('Enter your code; you will then create a passkey and use it.');
+    clock.advance(601);
+    const old = await agent.request((await startAuthorization(strict)).url.href);
+    expect(old.body).toContain('Enter your password to set up two-step verification.');
+    expect(old.body).not.toContain('name="code"');
+  });
+
   it('keeps the offer page to its interaction stage: no offer stage, no page', async () => {
     const who = await person();
     const { agent, page } = await passwordStep(plain, who.email);
