@@ -1,3 +1,4 @@
+import type { PasswordlessReadiness } from '../passkeys/policy.js';
 import type Provider from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { AuditRecorder } from '../audit/recorder.js';
@@ -57,6 +58,8 @@ export function buildAccountLifecycle(deps: {
   consoleClientId: string;
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
+  /** What a passwordless account needs (passkeys, unused recovery codes): see passkeys/policy.ts canRemovePassword. */
+  passwordlessReadiness?: (accountId: string) => Promise<PasswordlessReadiness>;
   removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
   keyWorkForNoAccount?: AccountFlowDeps['keyWorkForNoAccount'];
   /** THEME_DIR: its mail templates replace those of views/mail/. */
@@ -111,6 +114,7 @@ export function buildAccountLifecycle(deps: {
       provider: deps.provider,
       consoleClientId: deps.consoleClientId,
       hasSecondFactor: deps.hasSecondFactor,
+      passwordlessReadiness: deps.passwordlessReadiness,
     }),
   };
 }

@@ -36,6 +36,7 @@ export function presentClient(client: ClientRow) {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     require_verified_email: metadata.require_verified_email ?? false,
     redirect_uris: metadata.redirect_uris ?? [],

@@ -74,6 +74,7 @@ export const createClient: Command = async (context, { args }) => {
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'require-phishing-resistant': { type: 'boolean' },
       'system-api-delegation': { type: 'boolean' },
       'require-verified-email': { type: 'boolean' },
       'max-age': { type: 'string' },
@@ -92,6 +93,7 @@ export const createClient: Command = async (context, { args }) => {
     defaultMaxAge: values['max-age'] === undefined ? undefined : Number(values['max-age']),
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
+    requirePhishingResistant: values['require-phishing-resistant'] ?? false,
     systemApiDelegation: values['system-api-delegation'] ?? false,
     requireVerifiedEmail: values['require-verified-email'] ?? false,
     authMethod: authMethodOf(values['auth-method']),
@@ -119,6 +121,7 @@ export const listClients: Command = async (context) => {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     redirect_uris: client.metadata.redirect_uris,
     created_at: client.created_at,
@@ -137,6 +140,7 @@ export const updateClient: Command = async (context, { args }) => {
       name: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'require-phishing-resistant': { type: 'boolean' },
       'system-api-delegation': { type: 'boolean' },
       ...PROTOCOL_OPTIONS,
       'remove-keys': { type: 'boolean' },
@@ -151,6 +155,7 @@ export const updateClient: Command = async (context, { args }) => {
     name: values.name,
     firstParty: values['first-party'],
     requireMfa: values['require-mfa'],
+    requirePhishingResistant: values['require-phishing-resistant'],
     systemApiDelegation: values['system-api-delegation'],
     authMethod: authMethodOf(values['auth-method']),
     // Rotation replaces the whole set: list the old and new keys together, then the new alone.
@@ -166,13 +171,13 @@ export const updateClient: Command = async (context, { args }) => {
   };
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new UsageError(
-      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout, --logo-uri, --policy-uri, --tos-uri, --remove-page-links',
+      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]require-phishing-resistant, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout, --logo-uri, --policy-uri, --tos-uri, --remove-page-links',
     );
   }
   const before = await context.clients.findClient(clientId);
   const client = await context.clients.updateClient(clientId, changes);
   const policy = (row: typeof client) => ({
-    name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, system_api_delegation: row.system_api_delegation,
+    name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, require_phishing_resistant: row.require_phishing_resistant, system_api_delegation: row.system_api_delegation,
     ...protocolView(row.metadata),
   });
   await recordChange(context.audit, {
@@ -185,6 +190,7 @@ export const updateClient: Command = async (context, { args }) => {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     ...protocolView(client.metadata),
   };

@@ -19,6 +19,7 @@ const registrationSchema = z.object({
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
+  requirePhishingResistant: z.boolean().default(false),
   systemApiDelegation: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
   defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
@@ -42,6 +43,8 @@ const registrationSchema = z.object({
 interface ClientPolicy {
   firstParty?: boolean;
   requireMfa?: boolean;
+  /** Every sign-in must end with a passkey (src/mfa/policy.ts). */
+  requirePhishingResistant?: boolean;
   /** May act for signed-in people on the server's own APIs (admin, check); see rbac/api-guard.ts. */
   systemApiDelegation?: boolean;
 }
@@ -157,6 +160,7 @@ export function createClientService(deps: {
         secret_hash: clientSecret ? sha256(clientSecret) : null,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        require_phishing_resistant: registration.requirePhishingResistant,
         system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });
@@ -217,6 +221,7 @@ export function createClientService(deps: {
         scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
+        requirePhishingResistant: changes.requirePhishingResistant ?? current.require_phishing_resistant,
         systemApiDelegation: changes.systemApiDelegation ?? current.system_api_delegation,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
         defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
@@ -238,6 +243,7 @@ export function createClientService(deps: {
         name: registration.name,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        require_phishing_resistant: registration.requirePhishingResistant,
         system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });

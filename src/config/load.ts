@@ -78,6 +78,8 @@ export interface Config {
   passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
   /** How fresh a sign-in must be for sensitive account changes (email change). */
   recentLoginSeconds: number;
+  /** PASSKEY_OFFER_DAYS: days the sign-in's passkey offer waits after "Not now"; 0 never offers it. */
+  passkeyOfferDays: number;
   /** Admin console: how recent the operator's (multi-factor) sign-in must be for a change. */
   consoleRecentSignInSeconds: number;
   /** SCIM provisioning (docs/scim.md): SCIM path → custom attribute pairs, and the invitation link's lifetime. */
@@ -249,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxLength: e.PASSWORD_MAX_LENGTH,
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
+    passkeyOfferDays: e.PASSKEY_OFFER_DAYS,
     consoleRecentSignInSeconds: e.CONSOLE_RECENT_SIGN_IN_SECONDS,
     scim: { attributeMapping: e.SCIM_ATTRIBUTE_MAPPING, invitationTtl: e.SCIM_INVITATION_TTL },
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },

@@ -132,6 +132,8 @@ export const environmentSchema = z.object({
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(128),
   RECENT_LOGIN_SECONDS: seconds(600),
+  // Passkeys (docs/passkeys.md): after "Not now", the offer to add a passkey at sign-in waits this many days; 0 never offers.
+  PASSKEY_OFFER_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // Admin console (docs/console.md): how recent the operator's sign-in must be for a change.
   CONSOLE_RECENT_SIGN_IN_SECONDS: seconds(300),
   // SCIM provisioning (docs/scim.md): which User attributes are copied to which custom attributes, as

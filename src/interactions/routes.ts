@@ -10,7 +10,7 @@ import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import { knownDevices } from '../ratelimit/known-device.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
-import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
+import { ACR_PASSWORD, AMR, stageFor } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess, requestedApis } from './consent.js';
 import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
@@ -168,7 +168,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
     const remember = Boolean(deps.rememberMe && form.remember === 'yes');
     if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD, remember });
-    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password], remember });
+    return mfa.begin(ctx, interaction, { accountId, stage: stageFor(requirement), amr: [AMR.password], remember });
   });
 
   router.post('/:uid/confirm', forms, requireCsrf(), async (ctx) => {

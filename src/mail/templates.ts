@@ -6,7 +6,7 @@ export interface MailCatalogue {
   'verify-email': { link: string; expiresIn: string };
   'signup-existing': { signInUrl: string; resetUrl: string };
   'password-reset': { link: string; expiresIn: string };
-  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean };
+  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean; /** A passwordless account: the password was removed, or set again. */ change?: 'removed' | 'set' };
   'email-change-confirm': { link: string; expiresIn: string };
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
