@@ -37,7 +37,9 @@ import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
 import { createOutboundGuard, type Resolver } from './outbound/guard.js';
 import { SecretBox } from './shared/secret-box.js';
-import { createRenderer } from './http/views.js';
+import { createRenderer, VIEWS_DIRECTORY } from './http/views.js';
+import { loadTheme, type Theme } from './http/theme.js';
+import { brandStylesheet } from './http/brand-stylesheet.js';
 import { countAuditedOutcomes } from './metrics/audit.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { watchStorage } from './metrics/storage.js';
@@ -93,6 +95,8 @@ export interface ContainerOptions {
   auditBackground?: AuditBackgroundOptions;
   /** How webhooks and upstream connections resolve host names (tests hand in a fake DNS). */
   outboundResolver?: Resolver;
+  /** The theme main() already loaded (and checked); loaded from config.brand.themeDir when absent. */
+  theme?: Theme;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -223,7 +227,14 @@ export function buildServices(deps: {
 export type Services = ReturnType<typeof buildServices>;
 
 /** The one wiring point: storage → queries → services → provider. */
+/** THEME_DIR read and every template in it compiled: a broken theme stops the start (src/http/theme.ts). */
+export function loadConfiguredTheme(config: Config): Theme | undefined {
+  return config.brand.themeDir ? loadTheme(config.brand.themeDir, VIEWS_DIRECTORY) : undefined;
+}
+
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
+  // Before the database opens: a theme that does not compile is a configuration error.
+  const theme = options.theme ?? loadConfiguredTheme(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const database = options.database ?? (await openDatabase(config, 'server', logger));
@@ -249,7 +260,16 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
-  const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
+  const render = createRenderer(
+    {
+      productName: config.product.name,
+      logoUrl: config.product.logoUrl,
+      faviconUrl: config.product.faviconUrl,
+      supportUrl: config.product.supportUrl,
+      stylesheets: [...(brandStylesheet(config.brand.colors) ? ['/assets/brand.css'] : []), ...(theme?.stylesheet ? ['/assets/theme.css'] : [])],
+    },
+    theme,
+  );
   const cookieKey = await keys.sharedSecret('cookie-key');
   const apiGuard = createApiGuard({
     issuer: config.issuer,
@@ -272,7 +292,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock, deviceCodeBox: new SecretBox(config.serverSecrets, 'device-codes') });
-  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, groupsRequirePhishingResistant: access.groupsRequirePhishingResistant, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
@@ -314,6 +334,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   });
   const providerHolder: ProviderHolder = providers;
   const lifecycle = buildAccountLifecycle({
+    theme,
     config,
     db,
     clock,
@@ -323,6 +344,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    passwordlessReadiness: async (accountId) => ({ passkeys: await services.passkeys.count(accountId), recoveryCodes: (await services.mfa.status(accountId)).recoveryCodesRemaining }),
     keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
@@ -435,6 +457,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     apiGuard,
     createdKeys,
     render,
+    /** THEME_DIR's templates and stylesheet, when set. */
+    theme,
     cookieKey,
     sessionPolicy,
     providers: providerHolder,

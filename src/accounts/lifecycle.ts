@@ -1,3 +1,4 @@
+import type { PasswordlessReadiness } from '../passkeys/policy.js';
 import type Provider from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { AuditRecorder } from '../audit/recorder.js';
@@ -6,6 +7,7 @@ import type { Config } from '../config/load.js';
 import { createMailer, createMailWorker } from '../mail/outbox.js';
 import { createOutboxQueries } from '../mail/queries.js';
 import { createMailRenderer } from '../mail/templates.js';
+import type { Theme } from '../http/theme.js';
 import { createMailTransport } from '../mail/transport.js';
 import { createIndexQueries } from '../oidc/index-queries.js';
 import { createSessionIndex, type SessionEndedListener } from '../oidc/session-index.js';
@@ -56,8 +58,12 @@ export function buildAccountLifecycle(deps: {
   consoleClientId: string;
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
+  /** What a passwordless account needs (passkeys, unused recovery codes): see passkeys/policy.ts canRemovePassword. */
+  passwordlessReadiness?: (accountId: string) => Promise<PasswordlessReadiness>;
   removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
   keyWorkForNoAccount?: AccountFlowDeps['keyWorkForNoAccount'];
+  /** THEME_DIR: its mail templates replace those of views/mail/. */
+  theme?: Theme;
 }) {
   const { config, db, clock, logger } = deps;
   const outboxQueries = createOutboxQueries(db);
@@ -67,7 +73,7 @@ export function buildAccountLifecycle(deps: {
   const mailer = createMailer({
     queries: outboxQueries,
     box: mailBox,
-    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }),
+    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.theme),
     clock,
     onQueued: () => mailWorker.kick(),
   });
@@ -108,6 +114,7 @@ export function buildAccountLifecycle(deps: {
       provider: deps.provider,
       consoleClientId: deps.consoleClientId,
       hasSecondFactor: deps.hasSecondFactor,
+      passwordlessReadiness: deps.passwordlessReadiness,
     }),
   };
 }

@@ -18,7 +18,7 @@ export interface ActivityEntry {
 interface Wording {
   describe(event: StoredEvent): string;
   /** Made by an operator (admin API or CLI): where the operator was is not the person's business. */
-  byOperator?: boolean;
+  byOperator?: boolean | ((event: StoredEvent) => boolean);
 }
 
 const fixed = (text: string): Wording => ({ describe: () => text });
@@ -30,7 +30,7 @@ const fixed = (text: string): Wording => ({ describe: () => text });
  * wrong, the account locked or disabled, because the page must say no more than the login page did.
  */
 const ACTIVITY: Partial<Record<EventType, Wording>> = {
-  'login.succeeded': { describe: (event) => (amrOf(event).includes('mfa') ? 'Signed in with two-step verification' : 'Signed in') },
+  'login.succeeded': { describe: signedInWording },
   'login.failed': fixed('Failed sign-in attempt'),
   'mfa.failed': fixed('Failed two-step verification'),
   'mfa.recovery_code_used': fixed('Recovery code used to sign in'),
@@ -41,11 +41,26 @@ const ACTIVITY: Partial<Record<EventType, Wording>> = {
   'account.locked': fixed('Sign-in locked after repeated failed attempts'),
   'account.unlocked': { ...fixed('Sign-in unlocked by an administrator'), byOperator: true },
   'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'Password changed' : 'Failed password change') },
+  'account.password_removed': fixed('Password removed: signs in with a passkey only'),
   'account.password_reset': fixed('Password reset with an emailed link'),
+  'passkey.registered': fixed('Passkey added'),
+  'passkey.removed': {
+    describe: (event) => (event.detail?.byOperator ? 'Passkey removed by an administrator' : 'Passkey removed'),
+    byOperator: (event) => Boolean(event.detail?.byOperator),
+  },
+  'passkey.failed': fixed('Failed passkey attempt'),
+  'passkey.clone_suspected': fixed('Passkey refused: it may have been copied'),
   'account.email_changed': fixed('Email address changed'),
 };
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];
+
+/** A passkey sign-in (RFC 8176 hwk/swk) is named as such; its `mfa` would otherwise read as a code. */
+function signedInWording(event: StoredEvent): string {
+  const amr = amrOf(event);
+  if (amr.includes('hwk') || amr.includes('swk')) return 'Signed in with a passkey';
+  return amr.includes('mfa') ? 'Signed in with two-step verification' : 'Signed in';
+}
 
 function amrOf(event: StoredEvent): unknown[] {
   const amr = event.detail?.amr;
@@ -68,7 +83,7 @@ export function createSignInActivity(deps: {
       const names = new Map(await Promise.all(clientIds.map(async (id) => [id, (await deps.clientName(id)) ?? null] as const)));
       return page.items.map((event) => {
         const wording = ACTIVITY[event.type as EventType]!;
-        const shown = !wording.byOperator;
+        const shown = !(typeof wording.byOperator === 'function' ? wording.byOperator(event) : wording.byOperator);
         return {
           occurredAt: event.occurred_at,
           description: wording.describe(event),

@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'passkey.used',
   'passkey.failed',
   'passkey.clone_suspected',
+  'passkey.offer_declined',
   'consent.granted',
   'consent.denied',
   // RFC 8628: the person's answer to a device on the /device pages (src/oidc/device-audit.ts).
@@ -99,6 +100,7 @@ export const EVENT_TYPES = [
   'account.password_reset_requested',
   'account.password_reset',
   'account.password_changed',
+  'account.password_removed',
   'account.email_change_requested',
   'account.email_changed',
   'account.email_change_cancelled',

@@ -1,4 +1,4 @@
-import { Eta } from 'eta';
+import { themedEta, type Theme } from '../http/theme.js';
 import { VIEWS_DIRECTORY } from '../http/views.js';
 
 /** Every mail the server sends, with what its template needs. No template shows text a stranger typed. */
@@ -6,7 +6,7 @@ export interface MailCatalogue {
   'verify-email': { link: string; expiresIn: string };
   'signup-existing': { signInUrl: string; resetUrl: string };
   'password-reset': { link: string; expiresIn: string };
-  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean };
+  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean; /** A passwordless account: the password was removed, or set again. */ change?: 'removed' | 'set' };
   'email-change-confirm': { link: string; expiresIn: string };
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
@@ -54,9 +54,9 @@ export type RenderMail = <T extends MailTemplate>(template: T, data: MailCatalog
  * Renders a mail from views/mail/<name>.html.eta (escaped) and <name>.text.eta (plain text, not
  * escaped: it is never read as HTML).
  */
-export function createMailRenderer(branding: { productName: string; issuer: string }): RenderMail {
-  const html = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
-  const text = new Eta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' });
+export function createMailRenderer(branding: { productName: string; issuer: string }, theme?: Theme): RenderMail {
+  const html = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
+  const text = themedEta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' }, theme);
   return (template, data) => {
     const context = { ...data, productName: branding.productName, issuer: branding.issuer };
     return {

@@ -6,6 +6,7 @@ export interface GroupRow {
   name: string;
   description: string | null;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,7 +34,7 @@ export function createGroupQueries(db: Knex) {
       const [inserted] = await groups().insert(row).returning('*');
       return inserted as GroupRow;
     },
-    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description' | 'require_mfa'>>) {
+    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description' | 'require_mfa' | 'require_phishing_resistant'>>) {
       const [updated] = await groups().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return updated as GroupRow | undefined;
     },
