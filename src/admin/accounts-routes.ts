@@ -1,5 +1,5 @@
 import { diffFields, recordChange } from '../audit/changes.js';
-import { notFound } from '../errors/app-error.js';
+import { AppError, notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
 import { accountExportSchema } from '../privacy/export-schema.js';
 import type { AdminDeps } from './deps.js';
@@ -14,12 +14,24 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
     return account;
   };
   const record = (account: { id: string; email: string }) => ({ type: 'account', id: account.id, name: account.email });
+  /** `name=value` of the attribute filter, resolved to the attribute (an unknown name is a 400 on the field, not an empty page). */
+  const attributeFilter = async (text: string) => {
+    const at = text.indexOf('=');
+    const definition = await deps.attributes.findAttribute(text.slice(0, at));
+    if (!definition) throw new AppError('VALIDATION_FAILED', 400, 'attribute: no attribute with this name', { details: { field: 'attribute' } });
+    return { id: definition.id, value: text.slice(at + 1), list: definition.type === 'string_list' };
+  };
 
   return [
     route({
       method: 'get', path: '/accounts', tag: 'accounts', summary: 'List accounts', query: accountQuery, response: pageSchema(accountSchema),
       handler: async ({ query }) =>
-        pageOf(await deps.accounts.listAccountsPage(query, { email: query.email, locked: query.locked === undefined ? undefined : query.locked === 'true' }), presentAccount),
+        pageOf(await deps.accounts.listAccountsPage(query, {
+          email: query.email,
+          locked: query.locked === undefined ? undefined : query.locked === 'true',
+          search: query.search,
+          attribute: query.attribute === undefined ? undefined : await attributeFilter(query.attribute),
+        }), presentAccount),
     }),
     route({
       method: 'post', path: '/accounts', tag: 'accounts', summary: 'Create an account', body: createAccountSchema, status: 201, response: accountSchema,

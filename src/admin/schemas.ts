@@ -52,6 +52,10 @@ export const accountQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
   email: z.string().max(254).optional().meta({ description: 'Exact email (case-insensitive).' }),
   locked: z.enum(['true', 'false']).optional().meta({ description: 'Only locked (true) or unlocked (false) accounts.' }),
+  search: z.string().trim().min(1).max(254).optional()
+    .meta({ description: 'Accounts whose email starts with it, or whose name has words starting with each of its words (case-insensitive).' }),
+  attribute: z.string().max(300).regex(/^[a-z][a-z0-9_]{0,63}=.+$/s, 'name=value, e.g. department=sales').optional()
+    .meta({ description: "Accounts whose attribute has this value (name=value, case-insensitive); for a list attribute, that holds this item." }),
 });
 export const mfaResetSchema = z.object({ had_factor: z.boolean() }).meta({ id: 'MfaReset' });
 export const sessionSchema = z

@@ -10,6 +10,8 @@ import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
 const PAGE_SIZE = 25;
+/** What starts an attribute search in the search field. */
+const ATTRIBUTE_PREFIX = 'attr:';
 
 interface Account {
   id: string;
@@ -57,22 +59,27 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
     const locked = ctx.query.locked === '1';
     let accounts: Account[] = [];
     let nextCursor: string | null = null;
-    let searchHint: string | undefined;
+    let searchError: string | undefined;
     if (q && isUuid(q)) {
       const answer = await api.call<Account>('GET', `/accounts/${q}`);
       if (answer.status === 200) accounts = [answer.body];
       else if (answer.status !== 404) fail(answer);
-    } else if (q && !q.includes('@')) {
-      searchHint = 'Search by a full email address or an account id.';
     } else {
-      const answer = await api.call<Page<Account>>('GET', `/accounts${query({ limit: PAGE_SIZE, cursor, email: q || undefined, locked: locked ? 'true' : undefined })}`);
-      if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/accounts');
-      if (answer.status !== 200) fail(answer);
-      accounts = answer.body.items;
-      nextCursor = answer.body.next_cursor;
+      // attr:department=sales searches an attribute; anything else an email prefix or the words of a name.
+      const attribute = q.toLowerCase().startsWith(ATTRIBUTE_PREFIX) ? q.slice(ATTRIBUTE_PREFIX.length).trim() : undefined;
+      const filter = { limit: PAGE_SIZE, cursor, locked: locked ? 'true' : undefined, ...(attribute === undefined ? { search: q || undefined } : { attribute }) };
+      const answer = await api.call<Page<Account>>('GET', `/accounts${query(filter)}`);
+      if (answer.status === 400 && cursor) return seeOther(ctx, `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`);
+      if (answer.status === 400) searchError = attribute === undefined ? 'Search by the start of an email address, words of a name, or an account id.' : `${(answer.body as unknown as Problem).detail?.replace(/^attribute: /, '') ?? 'Not an attribute search'}. Write it as attr:name=value, for example attr:department=sales.`;
+      else if (answer.status !== 200) fail(answer);
+      else {
+        accounts = answer.body.items;
+        nextCursor = answer.body.next_cursor;
+      }
     }
-    const nextHref = nextCursor ? `/admin/accounts${query({ cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
-    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchHint, nextHref, firstPage: !cursor });
+    const nextHref = nextCursor ? `/admin/accounts${query({ q, cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
+    const firstHref = `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`;
+    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchError, nextHref, firstHref, firstPage: !cursor }, searchError ? 400 : 200);
   });
 
   async function loadAccount(ctx: Context): Promise<{ api: AdminApi; account: Account }> {
