@@ -43,6 +43,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
           type: 'account.created', actor, target: record(account), accountId: account.id,
           changes: diffFields(undefined, { ...presentAccount(account), password: body.password ? 'set' : null }, { ignore: ['id', 'last_login_at'], secret: ['password'] }),
         });
+        if (body.send_invitation) await deps.operatorLinks.sendInvitation(account, actor);
         return presentAccount(account);
       },
     }),
@@ -95,6 +96,16 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
         await recordChange(deps.audit, { type: 'account.unlocked', actor, target: record(account), accountId: account.id, detail: { wasLocked } });
         return presentAccount({ ...account, locked_at: null });
       },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/invitation', tag: 'accounts', status: 204,
+      summary: 'Mail the person an invitation: a single-use link to set their password (SCIM_INVITATION_TTL); 409 ACCOUNT_DISABLED for a disabled account',
+      handler: async ({ params, actor }) => deps.operatorLinks.sendInvitation(await requireAccount(params.accountId), actor),
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/password-reset', tag: 'accounts', status: 204,
+      summary: "Mail the person a password reset link (PASSWORD_RESET_TTL), to the account's address only; 409 ACCOUNT_DISABLED for a disabled account",
+      handler: async ({ params, actor }) => deps.operatorLinks.sendResetLink(await requireAccount(params.accountId), actor),
     }),
     route({
       method: 'post', path: '/accounts/:accountId/mfa/reset', tag: 'accounts', summary: "Remove an account's second factor and recovery codes", response: mfaResetSchema,

@@ -38,7 +38,9 @@ export const createAccountSchema = z.strictObject({
   password: z.string().min(8).max(1024).optional().meta({ description: 'Omit to create an account that cannot sign in with a password yet.' }),
   email_verified: z.boolean().optional(),
   attributes: attributeValuesInput.optional().meta({ description: 'Attribute values; every active required attribute must be given' }),
-});
+  send_invitation: z.boolean().optional()
+    .meta({ description: 'Mail the person a link to set their password (valid SCIM_INVITATION_TTL); not with password' }),
+}).refine((value) => !(value.send_invitation && value.password), { message: 'an invited person sets their own password: leave password out', path: ['send_invitation'] });
 export const updateAccountSchema = z
   .strictObject({
     email: z.email().max(254).optional(),

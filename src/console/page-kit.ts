@@ -26,6 +26,19 @@ const NOTICES: Record<string, string> = {
   'client-saved': 'The client is saved.',
   'secret-rotated': 'The secret is rotated: the old one no longer works.',
   'client-deleted': 'The client is deleted.',
+  'account-created': 'The account is created.',
+  'account-invited': 'The account is created and the person is invited: a link to set their password is on its way to their address.',
+  'invitation-sent': 'An invitation (a link to set the password) is on its way to the account’s address.',
+  'reset-link-sent': 'A password reset link is on its way to the account’s address.',
+  'mfa-reset': 'The authenticator app and recovery codes are removed.',
+  'mfa-none': 'The account had no authenticator app: nothing was removed.',
+  'passkey-removed': 'The passkey is removed.',
+  'grant-revoked': 'The application’s access is revoked, with its tokens.',
+  'role-assigned': 'The role is given.',
+  'role-removed': 'The role is taken away.',
+  'group-joined': 'The account is added to the group.',
+  'group-left': 'The account is removed from the group.',
+  'attributes-saved': 'The attributes are saved.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */
