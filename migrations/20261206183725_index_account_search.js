@@ -8,7 +8,9 @@ export async function up(knex) {
     // Email prefix (lower(email) like 'abc%'): text_pattern_ops serves LIKE whatever the collation.
     `create index accounts_email_prefix on accounts (lower(email) text_pattern_ops)`,
     // Words of the name, by prefix ('smi:*' finds "Jane Smith"): full-text search in core PostgreSQL.
-    `create index accounts_name_words on accounts using gin (to_tsvector('simple', coalesce(name, '')))`,
+    // fastupdate off: new entries go into the index itself, not a pending list that only VACUUM
+    // merges (PGlite has no autovacuum, and a long pending list is read in full by every search).
+    `create index accounts_name_words on accounts using gin (to_tsvector('simple', coalesce(name, ''))) with (fastupdate = off)`,
     // An attribute's value, compared without case (department=sales).
     `create index account_attributes_value on account_attributes (attribute_id, lower(value #>> '{}'))`,
   ]) {

@@ -55,6 +55,7 @@ export function createAccountQueries(db: Knex) {
      */
     listAccountsPage(page: PageRequest, filter: AccountFilter = {}) {
       const query = accounts().select('accounts.*');
+      const searching = Boolean(filter.search || filter.attribute);
       if (filter.email) query.whereRaw('lower(email) = lower(?)', [filter.email]);
       if (filter.locked !== undefined) query[filter.locked ? 'whereNotNull' : 'whereNull']('locked_at');
       if (filter.search) {
@@ -73,7 +74,11 @@ export function createAccountQueries(db: Knex) {
           else values.whereRaw(`lower(account_attributes.value #>> '{}') = lower(?)`, [value]);
         });
       }
-      return keysetPage<AccountRow>(db, query, { ...page, table: 'accounts' });
+      if (!searching) return keysetPage<AccountRow>(db, query, { ...page, table: 'accounts' });
+      // A search finds its matches first (through its indexes), then orders them. Left to itself, the
+      // planner would walk the (created_at, id) index hoping for early matches, and read every account
+      // when there are few or none; the materialized CTE is the fence that stops it.
+      return keysetPage<AccountRow>(db, db.withMaterialized('matches', query).from('matches').select('matches.*'), { ...page, table: 'matches' });
     },
     async updateAccount(id: string, changes: Partial<Pick<AccountRow, 'email' | 'name' | 'email_verified' | 'status'>>): Promise<AccountRow | undefined> {
       const [row] = await accounts().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
