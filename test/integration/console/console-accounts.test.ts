@@ -4,6 +4,7 @@ import { createOperator, signInToConsole, type Operator } from '../../support/co
 import { ManualClock } from '../../support/manual-clock.js';
 import { currentCode } from '../../support/mfa.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
+import { registerClient, signIn } from '../../support/relying-party.js';
 import type { TestServer } from '../../support/server.js';
 import { UserAgent, type Page } from '../../support/user-agent.js';
 
@@ -145,6 +146,34 @@ describe('admin console: accounts', () => {
       expect(await server.container.mfa.hasFactor(person.id)).toBe(false);
       expect(await eventsOf('mfa.reset')).toContainEqual(['mfa.reset', writer.id, undefined]);
       expect((await post(`/admin/accounts/${person.id}/reset-mfa`)).url).toContain('?done=mfa-none');
+    });
+
+    it('removes a passkey after a confirmation page that names it', async () => {
+      const person = await newAccount('has-key@example.com', 'a password long enough here');
+      const passkeyId = '00000000-0000-4000-8000-0000000000c1';
+      await server.container.db('passkeys').insert({ id: passkeyId, account_id: person.id, credential_id: 'Y29uc29sZS1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Work laptop' });
+      const shown = await open(`/admin/accounts/${person.id}`);
+      expect(shown.body).toContain('Work laptop');
+      const confirm = await open(`/admin/accounts/${person.id}/remove-passkey?passkey=${passkeyId}`);
+      expect(confirm.body).toContain('Remove the passkey “Work laptop”?');
+      expect(confirm.body).toContain(`name="passkey" value="${passkeyId}"`);
+      const removed = await post(`/admin/accounts/${person.id}/remove-passkey`, { passkey: passkeyId });
+      expect(removed.url).toContain('?done=passkey-removed');
+      expect(await server.container.passkeys.list(person.id)).toEqual([]);
+      expect(await eventsOf('passkey.removed')).toContainEqual(['passkey.removed', writer.id, undefined]);
+    });
+
+    it("lists an application's access and revokes it", async () => {
+      const person = await newAccount('app-user@example.com', 'the app user password');
+      const app = await registerClient(server.issuer, server.container);
+      await signIn(app, { email: 'app-user@example.com', password: 'the app user password' }, { scope: 'openid email', prompt: 'consent' });
+      const shown = await open(`/admin/accounts/${person.id}`);
+      expect(shown.body).toContain(app.clientId);
+      const grantId = /name="grant" value="([^"]+)"/.exec(shown.body)![1];
+      const revoked = await post(`/admin/accounts/${person.id}/revoke-grant`, { grant: grantId });
+      expect(revoked.url).toContain('?done=grant-revoked');
+      expect(revoked.body).toContain('No application has access');
+      expect(await eventsOf('grant.revoked')).toContainEqual(['grant.revoked', writer.id, undefined]);
     });
 
     it('answers an unknown or malformed passkey or grant with a 404 page, not a 500', async () => {
