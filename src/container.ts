@@ -23,7 +23,7 @@ import { createOutboxQueries } from './mail/queries.js';
 import { createPasswordConfirmation } from './accounts/password-confirmation.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
-import type { EffectiveSetting } from './config/settings.js';
+import { shownSettings, type EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { ensureAdminConsoleClient } from './clients/admin-console.js';
 import { createClientQueries } from './clients/queries.js';
@@ -468,6 +468,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     accountSignIns,
     retention,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
+    /** The effective configuration, secrets masked, for the admin API and the console. */
+    shownSettings: () => shownSettings(config),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
       recordConfigChanges({ queries: createConfigStateQueries(db), audit, clock, serverSecrets: config.serverSecrets }, settings),

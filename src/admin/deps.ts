@@ -9,6 +9,8 @@ import type { AccountErasure } from '../privacy/account-erasure.js';
 import type { AccountExport } from '../privacy/account-export.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { AuditRecorder } from '../audit/recorder.js';
+import type { WebhookService } from '../audit/webhook-service.js';
+import type { KeyService } from '../keys/service.js';
 import type { ClientService } from '../clients/service.js';
 import type { ExchangePolicyService } from '../clients/exchange-policy.js';
 import type { ConnectionService } from '../federation/connection-service.js';
@@ -47,4 +49,10 @@ export interface AdminDeps {
   erasure: AccountErasure;
   accountExport: AccountExport;
   logoutDeliveries: LogoutDeliveryLog;
+  webhooks: WebhookService;
+  keys: KeyService;
+  /** Makes this instance sign with new keys at once after a rotation. */
+  providers: { refreshKeys(): Promise<unknown> };
+  /** The effective configuration with its secrets masked (src/config/settings.ts). */
+  shownSettings(): Record<string, unknown>;
 }

@@ -96,6 +96,11 @@ export interface Config {
   };
   /** Non-public destinations (addresses, CIDR ranges, host names) that webhooks and upstream connections may reach. */
   outboundAllowList: string[];
+  /**
+   * The schema's variables as they were given (only those; empty ones left out), so the effective
+   * settings can be shown, masked, to operators (GET /admin/api/v1/settings). Holds secrets: never log it.
+   */
+  environment: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {}
@@ -245,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       inactiveWarningDays: e.ACCOUNT_INACTIVE_WARNING_DAYS,
     },
     outboundAllowList: e.OUTBOUND_ALLOWED_HOSTS,
+    environment: Object.fromEntries(Object.entries(stripEmpty(env)).filter(([name]) => name in environmentSchema.shape)),
   };
   return { config: deepFreeze(config), warnings };
 }

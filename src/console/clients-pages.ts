@@ -10,9 +10,9 @@ import type { Operator } from './guard.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { Sealer } from './seal.js';
+import { secretFlash } from './secret-flash.js';
 
 const PAGE_SIZE = 25;
-const SECRET_COOKIE = 'idp.console-secret';
 /** The clients the server registers for itself: shown, never changed here (every start would undo it). */
 const BUILT_IN = new Set([ACCOUNT_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_CLIENT_ID]);
 
@@ -83,16 +83,9 @@ function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: str
 export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: Sealer }): void {
   const { read, write } = deps.guard;
 
-  async function flashSecret(ctx: Context, clientId: string, secret: string) {
-    const expires = new Date(Date.now() + 60_000);
-    ctx.cookies.set(SECRET_COOKIE, await deps.secrets.seal({ clientId, secret }, expires), { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/admin/clients', maxAge: 60_000, overwrite: true, signed: true });
-  }
-  async function takeSecret(ctx: Context, clientId: string): Promise<string | undefined> {
-    const flashed = await deps.secrets.open<{ clientId: string; secret: string }>(ctx.cookies.get(SECRET_COOKIE, { signed: true }), new Date());
-    if (!flashed) return undefined;
-    ctx.cookies.set(SECRET_COOKIE, null, { path: '/admin/clients', overwrite: true });
-    return flashed.clientId === clientId ? flashed.secret : undefined;
-  }
+  const flash = secretFlash(deps, 'client', '/admin/clients');
+  const flashSecret = flash.put;
+  const takeSecret = flash.take;
 
   router.get('/admin/clients', read, async (ctx) => {
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;

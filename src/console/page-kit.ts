@@ -8,6 +8,11 @@ export const SECTIONS = [
   { id: 'accounts', href: '/admin/accounts', label: 'Accounts' },
   { id: 'clients', href: '/admin/clients', label: 'Clients' },
   { id: 'events', href: '/admin/events', label: 'Events' },
+  { id: 'connections', href: '/admin/connections', label: 'Connections' },
+  { id: 'attributes', href: '/admin/attributes', label: 'Attributes and scopes' },
+  { id: 'webhooks', href: '/admin/webhooks', label: 'Webhooks' },
+  { id: 'keys', href: '/admin/keys', label: 'Signing keys' },
+  { id: 'settings', href: '/admin/settings', label: 'Settings' },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
@@ -39,6 +44,21 @@ const NOTICES: Record<string, string> = {
   'group-joined': 'The account is added to the group.',
   'group-left': 'The account is removed from the group.',
   'attributes-saved': 'The attributes are saved.',
+  'connection-created': 'The connection is added. Register its callback URL with the provider.',
+  'connection-saved': 'The connection is saved.',
+  'connection-deleted': 'The connection is removed, with every account link to it.',
+  'attribute-created': 'The attribute is defined.',
+  'attribute-saved': 'The attribute is saved. A new rule applies to values written from now on.',
+  'attribute-deprecated': 'The attribute is deprecated: it keeps its values and claims, takes no new values, and can now be removed.',
+  'attribute-reactivated': 'The attribute is active again.',
+  'attribute-removed': 'The attribute and its values are removed.',
+  'scope-created': 'The scope is defined. Applications can ask for it from now on.',
+  'scope-saved': 'The scope is saved.',
+  'scope-removed': 'The scope is removed.',
+  'webhook-created': 'The webhook is added. Matching events are sent to it from now on.',
+  'webhook-deleted': 'The webhook is deleted; its undelivered events will not be sent.',
+  'delivery-queued': 'The delivery is queued again and is sent within seconds.',
+  'keys-rotated': 'New signing keys are active. The previous keys stay published until the tokens they signed expire.',
 };
 
 /** Renders a console page inside the console layout, with the operator and the navigation. */

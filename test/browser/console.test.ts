@@ -5,6 +5,7 @@ import { collectConsoleProblems, describeInBrowser, launchChromium, saveScreensh
 import { createOperator, type Operator } from '../support/console.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { currentCode } from '../support/mfa.js';
+import { TEST_ACTOR } from '../support/rbac.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const RECENT = 300;
@@ -52,7 +53,7 @@ describeInBrowser('the admin console in Chromium', () => {
   /** What every console page must get right. */
   async function checkPage(page: Page, shot: string) {
     expect(await page.locator('script, style, [style]').count()).toBe(0);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    expect({ shot, fits: await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth) }).toEqual({ shot, fits: true });
     expect(await page.locator('.console-bar').evaluate((bar) => getComputedStyle(bar).borderBottomStyle)).toBe('solid');
     expect(await wcagViolations(page)).toEqual([]);
     await saveScreenshot(page, shot);
@@ -194,5 +195,52 @@ describeInBrowser('the admin console in Chromium', () => {
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
     await checkPage(page, 'console-refused');
     await context.close();
+  });
+
+  it('rotates the signing keys, and the connections, attributes, webhooks, keys and settings pages pass the checks at 1280 and 390 px', async () => {
+    // Something on every page: a connection, an attribute released by a scope, and a webhook that the rotation gives a delivery.
+    const connection = await server.container.connections.createConnection({ slug: 'acme', display_name: 'Acme SSO', issuer: 'https://login.acme.example', client_id: 'our-id', client_secret: 'upstream secret' }, TEST_ACTOR);
+    await server.container.attributes.defineAttribute({ name: 'department', type: 'string', label: 'Department' }, TEST_ACTOR);
+    await server.container.attributes.defineScope({ name: 'hr', description: 'Your HR details', claims: ['department'] }, TEST_ACTOR);
+    const { webhook } = await server.container.webhooks.createWebhook({ url: 'http://127.0.0.1:9/hook', eventTypes: ['keys.*'], description: 'Key changes' });
+    for (const { name, ...options } of VIEWPORTS) {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      const problems = collectConsoleProblems(page);
+      await page.goto(`${server.issuer}/admin/keys`);
+      await completeSignIn(page);
+      await page.waitForURL(`${server.issuer}/admin/keys`);
+      const before = (await server.container.keys.listSigningKeys()).filter((key) => key.status === 'active').map((key) => key.kid);
+      await checkPage(page, `console-keys-${name}`);
+      await page.getByRole('link', { name: 'Rotate keys…' }).click();
+      await checkPage(page, `console-keys-rotate-${name}`);
+      await page.getByRole('button', { name: 'Rotate keys' }).click();
+      await expect(page.locator('.notice').textContent()).resolves.toContain('New signing keys are active');
+      for (const kid of before) await expect(page.locator('tr', { hasText: kid }).locator('.tag').textContent()).resolves.toBe('retired');
+      await checkPage(page, `console-keys-rotated-${name}`);
+
+      for (const [path, shot] of [
+        ['/admin/connections', 'connections'], ['/admin/connections/new', 'connection-new'], [`/admin/connections/${connection.id}`, 'connection'],
+        ['/admin/attributes', 'attributes'], ['/admin/attributes/new', 'attribute-new'], ['/admin/attributes/department', 'attribute'],
+        ['/admin/scopes', 'scopes'], ['/admin/scopes/new', 'scope-new'], ['/admin/scopes/hr', 'scope'],
+        ['/admin/webhooks', 'webhooks'], ['/admin/webhooks/new', 'webhook-new'], [`/admin/webhooks/${webhook.id}`, 'webhook'],
+        ['/admin/settings', 'settings'], [`/admin/events?actor=${operator.id}&ip=127.0.0.1`, 'events-filtered'],
+      ] as const) {
+        await page.goto(`${server.issuer}${path}`);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        await checkPage(page, `console-${shot}-${name}`);
+      }
+      // A refused webhook address, next to its field.
+      await page.goto(`${server.issuer}/admin/webhooks/new`);
+      await page.getByLabel('Address').fill('http://10.0.0.1/hook');
+      await page.getByLabel('Events').fill('login.*');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.locator('#url-error').waitFor();
+      await checkPage(page, `console-webhook-new-error-${name}`);
+      expect(problems.filter((problem) => !(problem.includes('400') && problem.includes('/admin/webhooks/new')))).toEqual([]);
+      await context.close();
+    }
+    const rotations = await server.container.events.list({ types: ['keys.rotated'] }, { limit: 10, order: 'desc' });
+    expect(rotations.items.map((event) => event.actor_id)).toEqual([operator.id, operator.id]);
   });
 });

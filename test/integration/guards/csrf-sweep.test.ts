@@ -116,6 +116,10 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       // The admin console (issue 16).
       '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions', '/admin/accounts/:accountId/sessions/:sessionUid/end',
       '/admin/clients/new', '/admin/clients/:clientId/edit', '/admin/clients/:clientId/rotate-secret', '/admin/clients/:clientId/delete',
+      '/admin/connections/new', '/admin/connections/:connectionId/edit', '/admin/connections/:connectionId/delete',
+      '/admin/attributes/new', '/admin/attributes/:attributeName/edit', '/admin/attributes/:attributeName/deprecate', '/admin/attributes/:attributeName/remove',
+      '/admin/scopes/new', '/admin/scopes/:scopeName/edit', '/admin/scopes/:scopeName/remove',
+      '/admin/webhooks/new', '/admin/webhooks/:webhookId/redeliver', '/admin/webhooks/:webhookId/delete', '/admin/keys/rotate',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });
