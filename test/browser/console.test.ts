@@ -104,7 +104,7 @@ describeInBrowser('the admin console in Chromium', () => {
   it('assigns a role picked from the existing ones, and the other account pages pass the checks', async () => {
     await server.container.roles.createRole({ name: 'billing-viewer', description: 'Reads invoices' }, { type: 'system', id: 'test' });
     await server.container.groups.createGroup({ name: 'finance' }, { type: 'system', id: 'test' });
-    await server.container.attributes.defineAttribute({ name: 'department', type: 'string', description: 'Where the person works' }, { type: 'system', id: 'test' });
+    await server.container.attributes.defineAttribute({ name: 'cost_center', type: 'string', description: 'Where the costs go' }, { type: 'system', id: 'test' });
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     const problems = collectConsoleProblems(page);
@@ -120,9 +120,9 @@ describeInBrowser('the admin console in Chromium', () => {
     const role = await server.container.roles.findRoleByName('billing-viewer');
     expect((await server.container.roles.listAssignmentsPage({ type: 'account', id: patId }, { limit: 10 })).items.map((item) => item.role_id)).toEqual([role!.id]);
 
-    await page.getByRole('link', { name: 'Attributes' }).click();
+    await page.getByRole('link', { name: 'Attributes', exact: true }).click();
     await checkPage(page, 'console-account-attributes');
-    await page.getByLabel('department').fill('Finance');
+    await page.getByLabel('cost_center').fill('Finance');
     await page.getByRole('button', { name: 'Save attributes' }).click();
     await expect(page.locator('.notice').textContent()).resolves.toContain('The attributes are saved');
     await page.getByRole('link', { name: 'Summary' }).click();
