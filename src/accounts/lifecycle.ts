@@ -21,6 +21,7 @@ import { accountLinks } from './links.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { createPasswordPolicy } from './password-policy.js';
 import { createProfileQueries } from './profile-queries.js';
+import { createOperatorLinks } from './operator-links.js';
 import { createRecoveryService } from './recovery-service.js';
 import { createSelfService } from './self-service.js';
 import type { AccountFlowDeps } from './flow-deps.js';
@@ -97,6 +98,7 @@ export function buildAccountLifecycle(deps: {
     passwordPolicy: policy,
     accountTokens: tokens,
     signup: createSignupService(shared),
+    operatorLinks: createOperatorLinks({ tokens, mailer, links: shared.links, audit: deps.audit, resetTtl: config.accountLinks.resetTtl, invitationTtl: config.scim.invitationTtl }),
     recovery: createRecoveryService({
       ...shared,
       loginProtection: deps.loginProtection,

@@ -39,7 +39,9 @@ export const createAccountSchema = z.strictObject({
   password: z.string().min(8).max(1024).optional().meta({ description: 'Omit to create an account that cannot sign in with a password yet.' }),
   email_verified: z.boolean().optional(),
   attributes: attributeValuesInput.optional().meta({ description: 'Attribute values; every active required attribute must be given' }),
-});
+  send_invitation: z.boolean().optional()
+    .meta({ description: 'Mail the person a link to set their password (valid SCIM_INVITATION_TTL); not with password' }),
+}).refine((value) => !(value.send_invitation && value.password), { message: 'an invited person sets their own password: leave password out', path: ['send_invitation'] });
 export const updateAccountSchema = z
   .strictObject({
     email: z.email().max(254).optional(),
@@ -53,6 +55,10 @@ export const accountQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
   email: z.string().max(254).optional().meta({ description: 'Exact email (case-insensitive).' }),
   locked: z.enum(['true', 'false']).optional().meta({ description: 'Only locked (true) or unlocked (false) accounts.' }),
+  search: z.string().trim().min(1).max(254).optional()
+    .meta({ description: 'Accounts whose email starts with it, or whose name has words starting with each of its words (case-insensitive).' }),
+  attribute: z.string().max(300).regex(/^[a-z][a-z0-9_]{0,63}=.+$/s, 'name=value, e.g. department=sales').optional()
+    .meta({ description: "Accounts whose attribute has this value (name=value, case-insensitive); for a list attribute, that holds this item." }),
 });
 export const mfaResetSchema = z.object({ had_factor: z.boolean() }).meta({ id: 'MfaReset' });
 export const sessionSchema = z

@@ -98,6 +98,8 @@ export const EVENT_TYPES = [
   'account.verification_sent',
   'account.email_verified',
   'account.password_reset_requested',
+  // An operator mailed a person a link to set their first password (admin API, console).
+  'account.invited',
   'account.password_reset',
   'account.password_changed',
   'account.password_removed',

@@ -84,6 +84,9 @@ export function createGroupService(deps: { queries: RbacQueries; audit: AuditRec
       });
     },
 
+    /** The groups an account is a direct member of (nested groups it belongs to through them are not listed). */
+    listGroupsOfAccountPage: (accountId: string, page: PageRequest) => queries.listGroupsOfAccountPage(accountId, page),
+
     async listMembersPage(groupId: string, page: PageRequest): Promise<Page<MemberView>> {
       await requireGroup(groupId);
       return queries.listMembersPage(groupId, page);

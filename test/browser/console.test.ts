@@ -103,6 +103,39 @@ describeInBrowser('the admin console in Chromium', () => {
     });
   }
 
+  it('assigns a role picked from the existing ones, and the other account pages pass the checks', async () => {
+    await server.container.roles.createRole({ name: 'billing-viewer', description: 'Reads invoices' }, { type: 'system', id: 'test' });
+    await server.container.groups.createGroup({ name: 'finance' }, { type: 'system', id: 'test' });
+    await server.container.attributes.defineAttribute({ name: 'cost_center', type: 'string', description: 'Where the costs go' }, { type: 'system', id: 'test' });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const problems = collectConsoleProblems(page);
+    await page.goto(`${server.issuer}/admin/accounts/${patId}`);
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin/accounts/${patId}`);
+    await page.getByRole('link', { name: 'Roles and groups' }).click();
+    await checkPage(page, 'console-account-access');
+    await page.getByLabel('Give a role').selectOption({ label: 'billing-viewer – Reads invoices' });
+    await page.getByRole('button', { name: 'Assign role' }).click();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('The role is given');
+    await checkPage(page, 'console-account-access-assigned');
+    const role = await server.container.roles.findRoleByName('billing-viewer');
+    expect((await server.container.roles.listAssignmentsPage({ type: 'account', id: patId }, { limit: 10 })).items.map((item) => item.role_id)).toEqual([role!.id]);
+
+    await page.getByRole('link', { name: 'Attributes', exact: true }).click();
+    await checkPage(page, 'console-account-attributes');
+    await page.getByLabel('cost_center').fill('Finance');
+    await page.getByRole('button', { name: 'Save attributes' }).click();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('The attributes are saved');
+    await page.getByRole('link', { name: 'Summary' }).click();
+    await page.getByRole('link', { name: 'Remove authenticator app and recovery codes…' }).click();
+    await checkPage(page, 'console-account-reset-mfa');
+    await page.goto(`${server.issuer}/admin/accounts/new`);
+    await checkPage(page, 'console-account-new');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('registers a client, shows its secret once, and puts a refused value next to its field', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();

@@ -62,6 +62,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'GET /accounts/:accountId/sessions': { query: 'limit=201', field: 'limit' },
   'GET /accounts/:accountId/grants': { query: `cursor=${'x'.repeat(501)}`, field: 'cursor' },
   'GET /accounts/:accountId/roles': { query: 'limit=1.5', field: 'limit' },
+  'GET /accounts/:accountId/groups': { query: 'limit=0', field: 'limit' },
   'GET /clients/:clientId/roles': { query: 'limit=0', field: 'limit' },
   'GET /clients/:clientId/backchannel-logout-deliveries': { query: 'status=lost', field: 'status' },
   'GET /groups/:groupId/members': { query: 'limit=many', field: 'limit' },

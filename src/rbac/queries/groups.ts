@@ -86,6 +86,11 @@ export function createGroupQueries(db: Knex) {
     },
     /** Serialises membership changes between groups, so two concurrent additions cannot make a loop. */
     lockGroupGraph: () => db.raw('lock table group_members in share row exclusive mode'),
+    /** The groups an account is a direct member of, in the order it joined them. */
+    listGroupsOfAccountPage(accountId: string, page: PageRequest) {
+      const memberships = db('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where('gm.account_id', accountId).select('g.*', 'gm.created_at as added_at');
+      return keysetPage<GroupRow & { added_at: Date }>(db, db.from(memberships.as('v')).select('v.*'), { ...page, table: 'v', createdAt: 'added_at' });
+    },
   };
 }
 

@@ -118,6 +118,7 @@ describe('admin API', () => {
       });
       const danaId = account.body.id;
       expect((await call('PUT', `${V1}/groups/${emea.body.id}/members/accounts/${danaId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/accounts/${danaId}/groups`)).body.items).toEqual([expect.objectContaining({ id: emea.body.id, name: 'sales-emea', added_at: expect.any(String) })]);
       expect((await call('GET', `${V1}/groups/${emea.body.id}/members`)).body.items).toEqual([
         expect.objectContaining({ type: 'account', id: danaId, name: 'dana@example.com' }),
       ]);
@@ -254,6 +255,10 @@ describe('admin API', () => {
       expect((await call('GET', `${V1}/accounts?locked=true`)).body.items).toEqual([]);
       const reset = await call('POST', `${V1}/accounts/${erinId}/mfa/reset`);
       expect(reset).toMatchObject({ status: 200, body: { had_factor: false } });
+      // Links mailed to the person (never in the answer), and linked identities (read-only here).
+      expect(await call('POST', `${V1}/accounts/${erinId}/password-reset`)).toMatchObject({ status: 204, body: undefined });
+      expect(await call('POST', `${V1}/accounts/${erinId}/invitation`)).toMatchObject({ status: 204, body: undefined });
+      expect((await call('GET', `${V1}/accounts/${erinId}/identities`)).body).toEqual({ items: [] });
       // Passkeys: listed and removed here too (test/integration/passkeys/admin-and-cli.test.ts has the refusals).
       await server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-0000000000e1', account_id: erinId, credential_id: 'ZXJpbi1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Erin key' });
       expect((await call('GET', `${V1}/accounts/${erinId}/passkeys`)).body.items).toMatchObject([{ name: 'Erin key' }]);
