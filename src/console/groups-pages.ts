@@ -12,6 +12,7 @@ interface Group {
   name: string;
   description: string | null;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
 }
 
 interface Member {
@@ -36,6 +37,7 @@ interface GroupForm {
   name: string;
   description: string;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
 }
 
 const MEMBER_PAGE = 50;
@@ -43,7 +45,7 @@ const MEMBER_PAGE = 50;
 const TREE_DEPTH = 4;
 const TREE_NODES = 50;
 
-const groupForm = (body: Record<string, unknown>): GroupForm => ({ name: text(body.name, 200).trim(), description: text(body.description, 1000).trim(), require_mfa: body.require_mfa === 'yes' });
+const groupForm = (body: Record<string, unknown>): GroupForm => ({ name: text(body.name, 200).trim(), description: text(body.description, 1000).trim(), require_mfa: body.require_mfa === 'yes', require_phishing_resistant: body.require_phishing_resistant === 'yes' });
 
 /**
  * The groups nested in `groupId`, as a tree (each group's members of type group, recursively). The
@@ -83,12 +85,12 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   });
 
   router.get('/admin/groups/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form: { name: '', description: '', require_mfa: false } });
+    showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form: { name: '', description: '', require_mfa: false, require_phishing_resistant: false } });
   });
 
   router.post('/admin/groups/new', forms, requireCsrf(), write, async (ctx) => {
     const form = groupForm(bodyOf(ctx));
-    const answer = await apiOf(deps, ctx).call<Group>('POST', '/groups', { name: form.name, ...(form.description ? { description: form.description } : {}), require_mfa: form.require_mfa });
+    const answer = await apiOf(deps, ctx).call<Group>('POST', '/groups', { name: form.name, ...(form.description ? { description: form.description } : {}), require_mfa: form.require_mfa, require_phishing_resistant: form.require_phishing_resistant });
     const refused = formErrorOf(answer, 'group');
     if (refused) return showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form, error: refused.error }, refused.status);
     if (answer.status !== 201) fail(answer);
@@ -126,7 +128,7 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
     const nextHref = page.next_cursor ? `/admin/groups/${id(group.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
     showPage(deps, ctx, 'console-group', 'groups', {
       title: group.name, group, members: page.items, nextHref, firstPage: !cursor, roles, nesting, groupChoices, roleChoices,
-      form: typed.form ?? { name: group.name, description: group.description ?? '', require_mfa: group.require_mfa },
+      form: typed.form ?? { name: group.name, description: group.description ?? '', require_mfa: group.require_mfa, require_phishing_resistant: group.require_phishing_resistant },
       account: typed.account ?? '', error: typed.error,
     }, status);
   }
@@ -139,7 +141,7 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/groups/:groupId/edit', forms, requireCsrf(), write, async (ctx) => {
     const { api, group } = await loadGroup(ctx);
     const form = groupForm(bodyOf(ctx));
-    const answer = await api.call('PATCH', `/groups/${id(group.id)}`, { name: form.name, description: form.description || null, require_mfa: form.require_mfa });
+    const answer = await api.call('PATCH', `/groups/${id(group.id)}`, { name: form.name, description: form.description || null, require_mfa: form.require_mfa, require_phishing_resistant: form.require_phishing_resistant });
     const refused = formErrorOf(answer, 'group');
     if (refused) return showGroup(ctx, api, group, { form, error: refused.error }, refused.status);
     if (answer.status !== 200) fail(answer);

@@ -33,14 +33,15 @@ describe('admin console: groups', () => {
 
   it('says what to do when there are no groups, then creates, edits and deletes one', async () => {
     expect(page.body).toContain('No groups on this page');
-    const created = await post('/admin/groups/new', { name: 'Finance', description: 'Money people', require_mfa: 'yes' });
+    const created = await post('/admin/groups/new', { name: 'Finance', description: 'Money people', require_mfa: 'yes', require_phishing_resistant: 'yes' });
     expect(created.url).toMatch(/\/admin\/groups\/[0-9a-f-]{36}\?done=group-created$/);
     expect(created.body).toContain('No members yet');
     const group = (await server.container.groups.findGroupByName('Finance'))!;
-    expect(group).toMatchObject({ description: 'Money people', require_mfa: true });
+    expect(group).toMatchObject({ description: 'Money people', require_mfa: true, require_phishing_resistant: true });
+    expect(created.body).toContain('members must use a passkey');
     const saved = await post(`/admin/groups/${group.id}/edit`, { name: 'Finance team', description: '' });
     expect(saved.url).toContain('?done=group-saved');
-    expect(await server.container.groups.requireGroup(group.id)).toMatchObject({ name: 'Finance team', description: null, require_mfa: false });
+    expect(await server.container.groups.requireGroup(group.id)).toMatchObject({ name: 'Finance team', description: null, require_mfa: false, require_phishing_resistant: false });
     expect((await get(`/admin/groups/${group.id}/delete`)).body).toContain('Delete this group?');
     const deleted = await post(`/admin/groups/${group.id}/delete`, {});
     expect(deleted.url).toBe(`${server.issuer}/admin/groups?done=group-deleted`);
