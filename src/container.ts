@@ -38,6 +38,8 @@ import { createFederationQueries } from './federation/queries.js';
 import { createOutboundGuard, type Resolver } from './outbound/guard.js';
 import { SecretBox } from './shared/secret-box.js';
 import { createRenderer } from './http/views.js';
+import { createI18n } from './i18n/index.js';
+import { loadCatalogs } from './i18n/catalogs.js';
 import { countAuditedOutcomes } from './metrics/audit.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { watchStorage } from './metrics/storage.js';
@@ -226,6 +228,8 @@ export type Services = ReturnType<typeof buildServices>;
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
+  // Catalogs first: a message that does not parse stops the start before anything else is opened.
+  const i18n = createI18n(loadCatalogs({ operatorDirectory: config.i18n.localesDir, defaultLocale: config.i18n.defaultLocale }));
   const database = options.database ?? (await openDatabase(config, 'server', logger));
   const db = database.db;
   let redis: Redis | undefined;
@@ -249,7 +253,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
-  const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl });
+  const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl }, i18n);
   const cookieKey = await keys.sharedSecret('cookie-key');
   const apiGuard = createApiGuard({
     issuer: config.issuer,
@@ -281,6 +285,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   providers = await createProviderHolder({
     base: {
       config, accounts, resources, access, render, adapterFactory, mfaPolicy,
+      locales: i18n.locales,
       attributes: services.attributes,
       loginChecks: sessionPolicy.checks(),
       sessionTtl: sessionPolicy.ttl,
@@ -315,6 +320,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const providerHolder: ProviderHolder = providers;
   const lifecycle = buildAccountLifecycle({
     config,
+    i18n,
     db,
     clock,
     logger,
@@ -435,6 +441,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     apiGuard,
     createdKeys,
     render,
+    i18n,
     cookieKey,
     sessionPolicy,
     providers: providerHolder,

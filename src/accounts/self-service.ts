@@ -3,7 +3,6 @@ import type { ClientService } from '../clients/service.js';
 import { createPasswordConfirmation } from './password-confirmation.js';
 import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
-import { describeDuration } from '../mail/templates.js';
 import type { GrantView, SessionIndex, SessionView } from '../oidc/session-index.js';
 import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
@@ -52,6 +51,13 @@ export function createSelfService(deps: AccountFlowDeps & {
       await audit.record({ type: 'account.profile_updated', accountId: account.id, origin, detail: { fields: ['name'] } });
     },
 
+    /** The language of the person's pages and mails; null goes back to the browser's. */
+    async changeLocale({ account, origin }: Signed, locale: string | null): Promise<void> {
+      if ((account.locale ?? null) === locale) return;
+      await profile.updateLocale(account.id, locale);
+      await audit.record({ type: 'account.profile_updated', accountId: account.id, origin, detail: { fields: ['locale'] } });
+    },
+
     async changePassword(signed: Signed, input: { current: string; next: string; signOutOthers: boolean }): Promise<{ sessionsEnded: number }> {
       const { account, origin } = signed;
       try {
@@ -69,7 +75,7 @@ export function createSelfService(deps: AccountFlowDeps & {
         name: account.name,
         hasSecondFactor: await hasSecondFactor(account),
       });
-      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
       await profile.setPassword(account.id, await deps.hasher.hash(input.next));
       // A reset link mailed before the change must not undo it, nor a pending email change outlive it.
       await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
@@ -97,7 +103,7 @@ export function createSelfService(deps: AccountFlowDeps & {
       const holder = await deps.accounts.findByEmail(newEmail);
       if (!holder) {
         const token = await tokens.issue({ account, purpose: 'change_email', email: newEmail, ttlSeconds: ttl });
-        await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: describeDuration(ttl) });
+        await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: ttl });
       }
       const cancel = await tokens.issue({ account, purpose: 'cancel_email_change', email: account.email, ttlSeconds: ttl });
       await mailer.send(account.email, 'email-change-notice', { newAddress: newEmail, completed: false, accountUrl: links.account, cancelUrl: links.cancelEmail(cancel) });

@@ -3,7 +3,7 @@ import type { StoredEvent } from '../audit/queries.js';
 import { escapeForDisplay } from '../audit/sanitize.js';
 import type { EventReader } from '../audit/service.js';
 
-/** One line of a person's recent sign-in activity, worded for them. */
+/** One line of a person's recent sign-in activity, worded for them (catalog keys activity.*). */
 export interface ActivityEntry {
   /** UTC, as stored: `2026-11-27T10:00:00.123000Z`. */
   occurredAt: string;
@@ -30,19 +30,19 @@ const fixed = (text: string): Wording => ({ describe: () => text });
  * wrong, the account locked or disabled, because the page must say no more than the login page did.
  */
 const ACTIVITY: Partial<Record<EventType, Wording>> = {
-  'login.succeeded': { describe: (event) => (amrOf(event).includes('mfa') ? 'Signed in with two-step verification' : 'Signed in') },
-  'login.failed': fixed('Failed sign-in attempt'),
-  'mfa.failed': fixed('Failed two-step verification'),
-  'mfa.recovery_code_used': fixed('Recovery code used to sign in'),
-  'mfa.enrolled': fixed('Two-step verification turned on'),
-  'mfa.removed': fixed('Two-step verification turned off'),
-  'mfa.recovery_codes_regenerated': fixed('New recovery codes created'),
-  'mfa.reset': { ...fixed('Two-step verification reset by an administrator'), byOperator: true },
-  'account.locked': fixed('Sign-in locked after repeated failed attempts'),
-  'account.unlocked': { ...fixed('Sign-in unlocked by an administrator'), byOperator: true },
-  'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'Password changed' : 'Failed password change') },
-  'account.password_reset': fixed('Password reset with an emailed link'),
-  'account.email_changed': fixed('Email address changed'),
+  'login.succeeded': { describe: (event) => (amrOf(event).includes('mfa') ? 'activity.signedInMfa' : 'activity.signedIn') },
+  'login.failed': fixed('activity.loginFailed'),
+  'mfa.failed': fixed('activity.mfaFailed'),
+  'mfa.recovery_code_used': fixed('activity.recoveryCodeUsed'),
+  'mfa.enrolled': fixed('activity.mfaEnrolled'),
+  'mfa.removed': fixed('activity.mfaRemoved'),
+  'mfa.recovery_codes_regenerated': fixed('activity.recoveryCodesRegenerated'),
+  'mfa.reset': { ...fixed('activity.mfaReset'), byOperator: true },
+  'account.locked': fixed('activity.locked'),
+  'account.unlocked': { ...fixed('activity.unlocked'), byOperator: true },
+  'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'activity.passwordChanged' : 'activity.passwordChangeFailed') },
+  'account.password_reset': fixed('activity.passwordReset'),
+  'account.email_changed': fixed('activity.emailChanged'),
 };
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];

@@ -20,6 +20,8 @@ export interface Config {
   logLevel: Environment['LOG_LEVEL'];
   bcryptCost: number;
   product: { name: string; logoUrl?: string };
+  /** Languages of the hosted pages and mails: the fallback, and the operator's catalog folder. */
+  i18n: { defaultLocale: string; localesDir?: string };
   bootstrapAdmin?: { email: string; password?: string };
   tokens: {
     accessTokenTtl: number;
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     logLevel: e.LOG_LEVEL,
     bcryptCost: e.BCRYPT_COST,
     product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL },
+    i18n: { defaultLocale: e.DEFAULT_LOCALE, localesDir: e.LOCALES_DIR },
     bootstrapAdmin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     tokens: {
       accessTokenTtl: e.ACCESS_TOKEN_TTL,

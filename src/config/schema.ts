@@ -90,6 +90,12 @@ export const environmentSchema = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(16).default(12),
   PRODUCT_NAME: z.string().min(1).max(80).default('Identity'),
   PRODUCT_LOGO_URL: urlOf('http(s)://', /^https?$/).optional(),
+  DEFAULT_LOCALE: z
+    .string()
+    .max(35)
+    .refine((tag) => { try { return Intl.getCanonicalLocales(tag).length === 1; } catch { return false; } }, { error: 'must be a language tag such as en or pt-BR' })
+    .default('en'),
+  LOCALES_DIR: z.string().min(1).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ACCESS_TOKEN_TTL: seconds(900),

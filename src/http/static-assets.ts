@@ -29,6 +29,8 @@ export function createAssetRouter(): Router {
   const files = new Map<string, { type: string; body: Buffer }>([
     ['idp.css', { type: 'text/css; charset=utf-8', body: stylesheet }],
     ['console.css', { type: 'text/css; charset=utf-8', body: consoleStylesheet }],
+    // Right-to-left pages (dir="rtl"): the few rules logical properties do not cover.
+    ['rtl.css', { type: 'text/css; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/rtl.css`) }],
     ['passkeys.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/passkeys.js`) }],
   ]);
   for (const [path, body] of webauthnBrowserFiles()) files.set(`simplewebauthn/${path}`, { type: 'text/javascript; charset=utf-8', body });

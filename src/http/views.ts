@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import type { I18n } from '../i18n/index.js';
+import { currentReturnTo } from '../i18n/request-locale.js';
+import { escapeHtml } from '../i18n/translator.js';
 
 export const VIEWS_DIRECTORY = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -8,13 +11,30 @@ export interface Branding {
   logoUrl?: string;
 }
 
+/**
+ * Markup for the `html` values of `it.tHtml`: data (names, addresses) inside a translated sentence. Marked
+ * translate="no": it is not text of ours, and the catalog test knows it is data.
+ */
+const markup = {
+  esc: escapeHtml,
+  strong: (value: unknown) => `<strong translate="no">${escapeHtml(String(value ?? ''))}</strong>`,
+  data: (value: unknown) => `<span translate="no">${escapeHtml(String(value ?? ''))}</span>`,
+  link: (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`,
+};
+
 export type RenderPage = (template: string, data: Record<string, unknown>) => string;
 
 /**
  * Server-side templates (Eta) with HTML escaping on by default: `<%= %>` escapes, and no template
  * uses the raw form on user-supplied values. Templates are cached after the first render.
+ * Every page gets the request's language (i18n/): `it.t(key)` for text, `it.lang`/`it.dir` for <html>.
  */
-export function createRenderer(branding: Branding): RenderPage {
+export function createRenderer(branding: Branding, i18n: I18n): RenderPage {
   const eta = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
-  return (template, data) => eta.render(`pages/${template}`, { branding, ...data });
+  return (template, data) => {
+    const tr = i18n.current();
+    const language = { lang: tr.locale, dir: tr.dir, t: tr.t, tHtml: tr.tHtml, date: tr.date, number: tr.number, ...markup };
+    const languageSwitch = { languages: i18n.languages, current: tr.locale, returnTo: currentReturnTo() };
+    return eta.render(`pages/${template}`, { branding, ...language, languageSwitch, ...data });
+  };
 }

@@ -11,16 +11,17 @@ import type { PendingLogin } from '../mfa/pending-login.js';
 import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, requestsPhishingResistant } from '../mfa/policy.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
+import type { Text } from '../i18n/catalogs.js';
 
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'enter the code').max(32) });
 const continueForm = z.object({ csrf: z.string().max(256) });
 // The browser's WebAuthn answer as JSON; the form body cap (16 KiB) bounds it, src/passkeys/responses.ts checks it.
 const passkeyForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
-const PASSKEY_REJECTED = 'The passkey was not accepted. Try again, or use your authenticator app.';
-const PASSKEY_REQUIRED = 'The application asks for a sign-in with a passkey. Use one of your passkeys.';
-const NO_PASSKEY = 'The application asks for a sign-in with a passkey, and this account has none yet. Add one on your account page (Passkeys), then try again.';
+const PASSKEY_REJECTED = 'mfaPage.passkeyRejected';
+const PASSKEY_REQUIRED = 'mfaPage.passkeyRequired';
+const NO_PASSKEY = 'mfaPage.noPasskey';
 
-const CODE_REJECTED = 'That code is not valid. Check your authenticator app and try again.';
+const CODE_REJECTED = 'error.codeRejected';
 
 /**
  * The second step of a sign-in: a TOTP or recovery-code challenge, or, when MFA is required and the
@@ -33,7 +34,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
     const pending = await deps.pendingLogins.find(interaction.uid);
     if (!pending || pending.stage !== stage) {
-      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
     }
     return pending;
   }
@@ -49,7 +50,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     return { options: JSON.stringify(options), action: `${mfaPath(interaction)}/passkey` };
   }
 
-  async function renderChallenge(ctx: Context, interaction: Interaction, error?: string) {
+  async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text) {
     const client = await steps.clientOf(interaction);
     const pending = await deps.pendingLogins.find(interaction.uid);
     const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
@@ -69,7 +70,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     });
   }
 
-  async function renderEnrollment(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: string) {
+  async function renderEnrollment(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text) {
     const label = await accountLabel(pending.accountId);
     const enrollment = (await deps.mfa.pendingEnrollment(pending.accountId, label)) ?? (await deps.mfa.beginTotpEnrollment(pending.accountId, label));
     const client = await steps.clientOf(interaction);
@@ -156,7 +157,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const pending = await deps.pendingLogins.find(interaction.uid);
         if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
-        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
       });
 
       router.post('/:uid/mfa', steps.forms, requireCsrf(), async (ctx) => {

@@ -17,6 +17,7 @@ import type { MfaService } from '../mfa/service.js';
 import type { PasskeyService } from '../passkeys/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 
 export type { Interaction };
 
@@ -66,9 +67,10 @@ export interface CompletedLogin {
   remember?: boolean;
 }
 
-export function tooManyAttempts(retryAfterSeconds: number): string {
-  const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
-  return `Too many attempts. Please wait ${wait}, then try again.`;
+export function tooManyAttempts(retryAfterSeconds: number): Msg {
+  return retryAfterSeconds < 90
+    ? msg('error.tooManyAttemptsSeconds', { seconds: retryAfterSeconds })
+    : msg('error.tooManyAttemptsMinutes', { minutes: Math.ceil(retryAfterSeconds / 60) });
 }
 
 /** What every interaction page shares: loading the interaction, naming the client, finishing a step. */
