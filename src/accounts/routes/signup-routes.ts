@@ -51,7 +51,7 @@ export function createSignupRouter(
     }, status);
 
   const unavailable = (ctx: Context) =>
-    renderPage(deps, ctx, 'notice', { title: 'Sign-up', heading: 'signupPage.signUpIsNotAvailable', message: 'signupPage.accountsHereAreCreatedBy' }, 404);
+    renderPage(deps, ctx, 'notice', { title: 'signupPage.signUp', heading: 'signupPage.signUpIsNotAvailable', message: 'signupPage.accountsHereAreCreatedBy' }, 404);
 
   router.get('/signup', async (ctx) => {
     if (!signup.enabled()) return unavailable(ctx);
