@@ -37,7 +37,10 @@ export function bestMatch(wishes: readonly string[], supported: readonly string[
   if (!tags.length) return undefined;
   try {
     const found = match(tags, supported as string[], NO_MATCH, { algorithm: 'best fit' });
-    return found === NO_MATCH ? undefined : found;
+    // CLDR's distance table would hand any unknown language English (and Catalan Spanish); only a
+    // catalog in one of the languages asked for is a match, so the next hint gets its turn.
+    const language = (tag: string) => new Intl.Locale(tag).language;
+    return found !== NO_MATCH && tags.some((tag) => language(tag) === language(found)) ? found : undefined;
   } catch {
     return undefined;
   }
