@@ -119,7 +119,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     const resolution = await broker.resolve(connection, profile, context);
     if (resolution.kind === 'refused') {
       await failed(ctx, connection, attempt.clientId, { reason: resolution.reason, subject: profile.subject });
-      return renderProblem(ctx, 403, { heading: msg('federationPage.refusedHeading', { provider: connection.display_name }), message: msg(`federationPage.refused.${resolution.reason}`, { provider: connection.display_name }), code: resolution.reason.toUpperCase(), backUrl });
+      return renderProblem(ctx, 403, { heading: msg('federationPage.refusedHeading', { provider: connection.display_name }), message: { ...msg(`federationPage.refused.${resolution.reason}`, { provider: connection.display_name }), fallback: resolution.message }, code: resolution.reason.toUpperCase(), backUrl });
     }
     let outcome: Outcome;
     if (resolution.kind === 'link_required') {
