@@ -16,6 +16,7 @@ import { createMfaRoutes } from './mfa-routes.js';
 import { createPasskeyLogin } from '../passkeys/login-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from './steps.js';
 import type { Text } from '../i18n/catalogs.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 
 export type { InteractionDeps } from './steps.js';
 
@@ -91,6 +92,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return steps.finish(ctx, result, true);
     }
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
+    // Signed in by now: the person's saved language applies (after the request's ui_locales).
+    useSavedLocale(account?.locale);
     ctx.type = 'html';
     ctx.body = deps.render('consent', {
       clientName: client.name,

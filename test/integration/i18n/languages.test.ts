@@ -90,6 +90,12 @@ describe('languages', () => {
     const events = await env.server.container.vault.reveal(await env.server.container.db('events').where({ type: 'account.profile_updated' }));
     expect(events.map((event: { detail: { fields: string[] } }) => event.detail.fields)).toContainEqual(['locale']);
 
+    // Signed in, the consent page follows the saved choice; the application's ui_locales still comes first.
+    const consent = await agent.request((await startAuthorization(web)).url.href);
+    expect(consent.body).toContain('/confirm"');
+    expect(langOf(consent.body)).toEqual(['pt-BR', 'ltr']);
+    expect(langOf((await agent.request((await startAuthorization(web, { ui_locales: 'ja' })).url.href)).body)).toEqual(['ja', 'ltr']);
+
     // A reset asked for from a French page still goes out in the account's language.
     const french = new UserAgent();
     await french.jar.setCookie('idp.locale=fr', env.issuer);
