@@ -13,7 +13,8 @@ import { measureRedisSessions, type RedisMemory } from './lib/redis-memory.js';
 import { renderTable, type Row } from './lib/report.js';
 import { prepareOurServer } from './lib/setup.js';
 import { scimImport } from './lib/scim-import.js';
-import { CC_ES256, CC_OPAQUE, CC_RS256, CHECK, DPOP_TOKEN, DPOP_USERINFO, INTROSPECTION, REFRESH, SILENT, type Scenario, type TargetState } from './scenarios.js';
+import { accountSearch, SEARCH_ACCOUNTS } from './lib/account-search.js';
+import { clientCredentialsToken, CC_ES256, CC_OPAQUE, CC_RS256, CHECK, DPOP_TOKEN, DPOP_USERINFO, INTROSPECTION, REFRESH, SILENT, type Scenario, type TargetState } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
   let redis: RedisMemory | undefined;
   try {
     log('preparing our server (migrations, clients, account, roles)…');
-    const fixtures = await prepareOurServer(env);
+    const wantedEarly = (id: string) => !only || only.includes(id);
+    const fixtures = await prepareOurServer(env, { searchAccounts: wantedEarly('account-search') ? SEARCH_ACCOUNTS : undefined });
     const startOurs = async (alg: 'ES256' | 'RS256') => {
       const server = await startProcess({
         name: `ours-${alg}`,
@@ -164,6 +166,11 @@ async function main(): Promise<void> {
 
     if (wanted('scim-import')) {
       rows.push(...(await scimImport(ours, fixtures.scimToken, { users: QUICK ? 1000 : 10_000, groups: QUICK ? 50 : 500, connections: CONNECTIONS, log })));
+    }
+
+    if (wanted('account-search')) {
+      const token = await clientCredentialsToken(ourTarget, fixtures.adminAudience, 'admin:read');
+      rows.push(...(await accountSearch(ours, token, { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, log })));
     }
 
     if (wanted(CC_RS256.id)) {

@@ -35,7 +35,7 @@ const tokenRequest = (target: Target, body: Record<string, string>, client = tar
   expect: [200],
 });
 
-async function clientCredentialsToken(target: Target, resource: string, scope = 'read'): Promise<string> {
+export async function clientCredentialsToken(target: Target, resource: string, scope = 'read'): Promise<string> {
   const response = await fetch(`${target.origin}/token`, {
     method: 'POST',
     headers: { authorization: basicAuth(target.machine), 'content-type': FORM },

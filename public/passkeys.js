@@ -1,6 +1,8 @@
 // Passkey ceremonies of the hosted pages (a same-origin module: the CSP allows no inline script).
 // Each element marked data-passkey holds the server's options (JSON) and names the form that posts
-// the browser's answer back; the server checks everything. Without WebAuthn the elements stay hidden.
+// the browser's answer back; the server checks everything. Without WebAuthn the elements stay hidden,
+// a data-passkey-unsupported note shows, and an offer's data-passkey-skip form goes on by itself
+// (marked "unsupported", so the offer comes back on a browser that can).
 import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication, startRegistration } from '/assets/simplewebauthn/index.js';
 
 const MESSAGES = {
@@ -32,5 +34,12 @@ if (browserSupportsWebAuthn()) {
         if (supported) ceremony(element, true);
       });
     }
+  }
+} else {
+  for (const note of document.querySelectorAll('[data-passkey-unsupported]')) note.hidden = false;
+  const skip = document.querySelector('form[data-passkey-skip]');
+  if (skip) {
+    skip.elements.reason.value = 'unsupported';
+    skip.submit();
   }
 }

@@ -14,6 +14,7 @@ import { protocolRequest, refuseUnstorableText, unstorableMessage } from './http
 import { isScimPath, refuseScim } from './scim/errors.js';
 import { createProtocolRefusal } from './oidc/refusals.js';
 import { createAssetRouter } from './http/static-assets.js';
+import { brandStylesheet } from './http/brand-stylesheet.js';
 import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { ADMIN_PREFIX } from './admin/openapi.js';
@@ -40,14 +41,15 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
   // proxy: true is safe because clientAddress() strips forwarded headers from untrusted peers.
   const app = new Koa({ proxy: true, keys: [container.cookieKey] });
   const isPage = (ctx: Context) => PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix)) || isConsolePage(ctx.path);
-  const logoOrigin = config.product.logoUrl ? new URL(config.product.logoUrl).origin : undefined;
+  // The product logo's and favicon's origins are the only other places images may come from.
+  const imageOrigins = [...new Set([config.product.logoUrl, config.product.faviconUrl].filter((url): url is string => Boolean(url)).map((url) => new URL(url).origin))];
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
   // The language hints (cookie, Accept-Language) of every request, before any page can be rendered.
   app.use(requestLocale());
   app.use(metricsMiddleware(container.metrics));
-  app.use(securityHeaders({ logoOrigin, https: config.secureCookies }));
+  app.use(securityHeaders({ imageOrigins, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
   // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here for every route, before any
   // router or oidc-provider sees it, in the format of what was asked: SCIM clients get a SCIM error body,
@@ -95,7 +97,7 @@ export function appRouters(container: Container, options: AppOptions = {}): Rout
   const limitAuditReads = createApiLimit(container.limiterFactory, config.rateLimits, 'admin-events');
   return [
     createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
-    createAssetRouter(),
+    createAssetRouter({ brandStylesheet: brandStylesheet(config.brand.colors), themeStylesheet: container.theme?.stylesheet }),
     createLanguageRouter({ i18n: container.i18n, secureCookies: config.secureCookies }),
     createInteractionRouter({
       ...interactionDepsOf(container),

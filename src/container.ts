@@ -23,7 +23,7 @@ import { createOutboxQueries } from './mail/queries.js';
 import { createPasswordConfirmation } from './accounts/password-confirmation.js';
 import { recordConfigChanges } from './audit/config-changes.js';
 import { createConfigStateQueries } from './audit/config-state-queries.js';
-import type { EffectiveSetting } from './config/settings.js';
+import { shownSettings, type EffectiveSetting } from './config/settings.js';
 import { ensureAccountConsoleClient } from './clients/account-console.js';
 import { ensureAdminConsoleClient } from './clients/admin-console.js';
 import { createClientQueries } from './clients/queries.js';
@@ -37,7 +37,9 @@ import { buildFederation } from './federation/index.js';
 import { createFederationQueries } from './federation/queries.js';
 import { createOutboundGuard, type Resolver } from './outbound/guard.js';
 import { SecretBox } from './shared/secret-box.js';
-import { createRenderer } from './http/views.js';
+import { createRenderer, VIEWS_DIRECTORY } from './http/views.js';
+import { loadTheme, type Theme } from './http/theme.js';
+import { brandStylesheet } from './http/brand-stylesheet.js';
 import { createI18n } from './i18n/index.js';
 import { loadCatalogs } from './i18n/catalogs.js';
 import { countAuditedOutcomes } from './metrics/audit.js';
@@ -95,6 +97,8 @@ export interface ContainerOptions {
   auditBackground?: AuditBackgroundOptions;
   /** How webhooks and upstream connections resolve host names (tests hand in a fake DNS). */
   outboundResolver?: Resolver;
+  /** The theme main() already loaded (and checked); loaded from config.brand.themeDir when absent. */
+  theme?: Theme;
 }
 
 /** Queries and services over an open database: all the CLI needs, and the base of the server. */
@@ -225,7 +229,14 @@ export function buildServices(deps: {
 export type Services = ReturnType<typeof buildServices>;
 
 /** The one wiring point: storage → queries → services → provider. */
+/** THEME_DIR read and every template in it compiled: a broken theme stops the start (src/http/theme.ts). */
+export function loadConfiguredTheme(config: Config): Theme | undefined {
+  return config.brand.themeDir ? loadTheme(config.brand.themeDir, VIEWS_DIRECTORY) : undefined;
+}
+
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
+  // Before the database opens: a theme that does not compile is a configuration error.
+  const theme = options.theme ?? loadConfiguredTheme(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   // Catalogs first: a message that does not parse stops the start before anything else is opened.
@@ -253,7 +264,17 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
-  const render = createRenderer({ productName: config.product.name, logoUrl: config.product.logoUrl }, i18n);
+  const render = createRenderer(
+    {
+      productName: config.product.name,
+      logoUrl: config.product.logoUrl,
+      faviconUrl: config.product.faviconUrl,
+      supportUrl: config.product.supportUrl,
+      stylesheets: [...(brandStylesheet(config.brand.colors) ? ['/assets/brand.css'] : []), ...(theme?.stylesheet ? ['/assets/theme.css'] : [])],
+    },
+    i18n,
+    theme,
+  );
   const cookieKey = await keys.sharedSecret('cookie-key');
   const apiGuard = createApiGuard({
     issuer: config.issuer,
@@ -276,7 +297,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const sessionIndex = buildSessionIndex({ config, db, clock, logger, onSessionEnded: (ended) => logouts.enqueue(ended) });
 
   const adapterFactory = createAdapterFactory({ db, redis, clients, clock, deviceCodeBox: new SecretBox(config.serverSecrets, 'device-codes') });
-  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
+  const mfaPolicy = createMfaPolicy({ mfa: services.mfa, clients, groupsRequireMfa: access.groupsRequireMfa, groupsRequirePhishingResistant: access.groupsRequirePhishingResistant, hasPasskey: async (id) => (await services.passkeys.count(id)) > 0 });
   const pendingLogins = createPendingLogins(adapterFactory, config.tokens.interactionTtl);
   const federation = buildFederation({ ...services, db, adapterFactory, issuer: config.issuer, secureCookies: config.secureCookies, clock, logger });
   const sessionPolicy = createSessionPolicy({ config, clock, logger });
@@ -319,6 +340,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   });
   const providerHolder: ProviderHolder = providers;
   const lifecycle = buildAccountLifecycle({
+    theme,
     config,
     i18n,
     db,
@@ -329,6 +351,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     provider: () => providerHolder.current(),
     consoleClientId,
     hasSecondFactor: (account) => services.mfa.hasFactor(account.id),
+    passwordlessReadiness: async (accountId) => ({ passkeys: await services.passkeys.count(accountId), recoveryCodes: (await services.mfa.status(accountId)).recoveryCodesRemaining }),
     keyWorkForNoAccount: () => services.vault.standInForNoAccount(),
     removeUnprovenSignIns: async (account, origin) => ({
       providers: await federation.broker.removeAllIdentities(account.id, { origin, reason: 'address_first_proven_by_reset' }),
@@ -442,6 +465,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     createdKeys,
     render,
     i18n,
+    /** THEME_DIR's templates and stylesheet, when set. */
+    theme,
     cookieKey,
     sessionPolicy,
     providers: providerHolder,
@@ -475,6 +500,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     accountSignIns,
     retention,
     probe: () => probeDependencies({ db, redis, timeoutMs: Math.min(config.database.statementTimeoutMs, 2000) }),
+    /** The effective configuration, secrets masked, for the admin API and the console. */
+    shownSettings: () => shownSettings(config),
     /** At start-up (main.ts): `config.loaded` the first time, then `config.changed` when settings differ. */
     recordConfigChanges: (settings: Record<string, EffectiveSetting>) =>
       recordConfigChanges({ queries: createConfigStateQueries(db), audit, clock, serverSecrets: config.serverSecrets }, settings),

@@ -5,15 +5,18 @@ import { giveFirstAdministratorTheRole } from './admin/bootstrap.js';
 import { startControlSocket } from './cli/control-socket.js';
 import { ConfigError, describeStorage, loadConfig, type Config } from './config/load.js';
 import { effectiveSettings } from './config/settings.js';
-import { buildContainer, type Container } from './container.js';
+import { buildContainer, loadConfiguredTheme, type Container } from './container.js';
 import { bindListener, boundPort, startHttpServer, startMetricsServer } from './server.js';
 import { asyncStdout, createLogger, type Logger } from './shared/logger.js';
 
 /** Process entry: config → container → app → listen; SIGTERM drains. */
 async function main(): Promise<void> {
   let loaded;
+  let theme;
   try {
     loaded = loadConfig();
+    // THEME_DIR's templates are compiled now: a broken one is reported here, not at someone's first visit.
+    theme = loadConfiguredTheme(loaded.config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   for (const warning of warnings) logger.warn(warning);
   logger.info({ storage: describeStorage(config) }, `storage: ${describeStorage(config)}`);
 
-  const container = await buildContainer(config, { logger });
+  const container = await buildContainer(config, { logger, theme });
   if (container.createdKeys.length) logger.info({ kids: container.createdKeys }, 'created signing keys');
   const admin = await bootstrapFirstAdmin(container.accounts, config.bootstrapAdmin);
   // The first administrator may use the admin console at once (docs/console.md).

@@ -32,6 +32,9 @@ export const TARGETS: Record<string, Target> = {
   'permission-check': { text: '≥ 5,000 checks/s', met: (row) => medianOf(row.ours, 'rate') >= 5000 },
   'token-p99-at-70': { text: 'p99 ≤ 10 ms', met: (row) => medianOf(row.ours, 'p99') <= 10 },
   'auth-code-flow': { text: '≥ 0.9 × bcrypt ceiling', met: (row) => (row.ratio ?? 0) >= 0.9 },
+  // Issue 16: the console's account list and search under 100 ms of server time at 100,000 accounts
+  // (one request at a time, so p50 is the server's time plus a loopback hop).
+  ...Object.fromEntries(['account-list', 'account-search-email', 'account-search-name', 'account-search-none'].map((id) => [id, { text: 'p50 < 100 ms', met: (row: Row) => medianOf(row.ours, 'p50') < 100 }])),
 };
 
 const number = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');

@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildContainer } from '../../src/container.js';
 import type { Actor } from '../../src/audit/changes.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { seedAccounts } from './account-search.js';
 import { BENCH_EMAIL, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_RESOURCES, type ClientCredentials } from './fixtures.js';
 
 const ACTOR: Actor = { type: 'system', id: 'bench' };
@@ -13,6 +14,8 @@ export interface OurFixtures {
   authzAudience: string;
   /** A provisioning token of a SCIM directory, for the import scenario. */
   scimToken: string;
+  /** The admin API's audience (the machine client may read it, for the account search scenario). */
+  adminAudience: string;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface OurFixtures {
  * server starts (PGlite allows one process per data folder): a machine client holding read/write on
  * the JWT and opaque APIs and authz:check on the check API, a first-party web client, and an account.
  */
-export async function prepareOurServer(env: Record<string, string>): Promise<OurFixtures> {
+export async function prepareOurServer(env: Record<string, string>, options: { searchAccounts?: number } = {}): Promise<OurFixtures> {
   const { config } = loadConfig(env);
   const container = await buildContainer(config, { logger: createLogger('warn') });
   try {
@@ -45,6 +48,9 @@ export async function prepareOurServer(env: Record<string, string>): Promise<Our
     }
     const authzAudience = container.systemApis.authz.identifier;
     permissionIds.push((await container.resources.findPermission(authzAudience, 'authz:check'))!.id);
+    const adminAudience = container.systemApis.admin.identifier;
+    permissionIds.push((await container.resources.findPermission(adminAudience, 'admin:read'))!.id);
+    if (options.searchAccounts) await seedAccounts(container.db, options.searchAccounts);
     await container.roles.addPermissions(role.id, permissionIds, ACTOR);
     await container.roles.assign(role.id, { type: 'client', id: machine.client.client_id }, ACTOR);
 
@@ -57,6 +63,7 @@ export async function prepareOurServer(env: Record<string, string>): Promise<Our
       web: { clientId: web.client.client_id, clientSecret: web.clientSecret! },
       accountId: account.id,
       authzAudience,
+      adminAudience,
     };
   } finally {
     await container.close();

@@ -1,3 +1,4 @@
+import type { PasswordlessReadiness } from '../passkeys/policy.js';
 import type Provider from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { AuditRecorder } from '../audit/recorder.js';
@@ -7,6 +8,7 @@ import type { I18n } from '../i18n/index.js';
 import { createMailer, createMailWorker } from '../mail/outbox.js';
 import { createOutboxQueries } from '../mail/queries.js';
 import { createMailRenderer } from '../mail/templates.js';
+import type { Theme } from '../http/theme.js';
 import { createMailTransport } from '../mail/transport.js';
 import { createIndexQueries } from '../oidc/index-queries.js';
 import { createSessionIndex, type SessionEndedListener } from '../oidc/session-index.js';
@@ -20,6 +22,7 @@ import { accountLinks } from './links.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { createPasswordPolicy } from './password-policy.js';
 import { createProfileQueries } from './profile-queries.js';
+import { createOperatorLinks } from './operator-links.js';
 import { createRecoveryService } from './recovery-service.js';
 import { createSelfService } from './self-service.js';
 import type { AccountFlowDeps } from './flow-deps.js';
@@ -58,8 +61,12 @@ export function buildAccountLifecycle(deps: {
   consoleClientId: string;
   /** Whether the account has a second factor: its password may then be shorter (NIST SP 800-63B). */
   hasSecondFactor?: (account: AccountRow) => Promise<boolean>;
+  /** What a passwordless account needs (passkeys, unused recovery codes): see passkeys/policy.ts canRemovePassword. */
+  passwordlessReadiness?: (accountId: string) => Promise<PasswordlessReadiness>;
   removeUnprovenSignIns?: AccountFlowDeps['removeUnprovenSignIns'];
   keyWorkForNoAccount?: AccountFlowDeps['keyWorkForNoAccount'];
+  /** THEME_DIR: its mail templates replace those of views/mail/. */
+  theme?: Theme;
 }) {
   const { config, db, clock, logger } = deps;
   const outboxQueries = createOutboxQueries(db);
@@ -69,7 +76,7 @@ export function buildAccountLifecycle(deps: {
   const mailer = createMailer({
     queries: outboxQueries,
     box: mailBox,
-    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.i18n),
+    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.i18n, deps.theme),
     // A mail is in its recipient's saved language; else in the language of the page that sent it.
     localeOf: async (address) => (await deps.accounts.findByEmail(address))?.locale ?? undefined,
     clock,
@@ -95,6 +102,7 @@ export function buildAccountLifecycle(deps: {
     passwordPolicy: policy,
     accountTokens: tokens,
     signup: createSignupService(shared),
+    operatorLinks: createOperatorLinks({ tokens, mailer, links: shared.links, audit: deps.audit, resetTtl: config.accountLinks.resetTtl, invitationTtl: config.scim.invitationTtl }),
     recovery: createRecoveryService({
       ...shared,
       loginProtection: deps.loginProtection,
@@ -112,6 +120,7 @@ export function buildAccountLifecycle(deps: {
       provider: deps.provider,
       consoleClientId: deps.consoleClientId,
       hasSecondFactor: deps.hasSecondFactor,
+      passwordlessReadiness: deps.passwordlessReadiness,
     }),
   };
 }

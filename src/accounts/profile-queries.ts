@@ -13,6 +13,8 @@ export function createProfileQueries(db: Knex) {
     /** A new address proven by a mailed link is verified by that proof. */
     updateEmail: (id: string, email: string) => accounts().where({ id }).update({ email, email_verified: true, updated_at: now() }),
     setPassword: (id: string, passwordHash: string) => accounts().where({ id }).update({ password_hash: passwordHash, updated_at: now() }),
+    /** A passwordless account: it signs in with passkeys only (docs/passkeys.md). */
+    clearPassword: (id: string) => accounts().where({ id }).update({ password_hash: null, updated_at: now() }),
     /**
      * Sets a password chosen after proving control of `provenEmail` (a reset link): that proof also
      * verifies the address, and it ends a brute-force lockout.

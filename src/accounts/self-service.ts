@@ -11,6 +11,7 @@ import type { AccountFlowDeps } from './flow-deps.js';
 import { EMAIL_CHANGE_LINKS } from './token-queries.js';
 import { normalizeEmail, type AccountService } from './service.js';
 import { weakPassword } from './signup-service.js';
+import { canRemovePassword, type PasswordlessReadiness } from '../passkeys/policy.js';
 
 export interface Signed {
   account: AccountRow;
@@ -29,6 +30,8 @@ export function createSelfService(deps: AccountFlowDeps & {
   clients: ClientService;
   /** The account page's own client: not listed among the applications. */
   consoleClientId: string;
+  /** Passkeys and unused recovery codes: what an account must have to drop its password. */
+  passwordlessReadiness?: (accountId: string) => Promise<PasswordlessReadiness>;
 }) {
   const { profile, tokens, audit, mailer, links } = deps;
   const hasSecondFactor = deps.hasSecondFactor ?? noSecondFactors;
@@ -88,6 +91,44 @@ export function createSelfService(deps: AccountFlowDeps & {
       await mailer.send(account.email, 'password-changed', { byReset: false, accountUrl: links.account, resetUrl: links.forgot });
       await audit.record({ type: 'account.password_changed', accountId: account.id, origin, detail: { signedOutOthers: input.signOutOthers, sessionsEnded } });
       return { sessionsEnded };
+    },
+
+    /** Whether the account may drop its password now (a passkey and unused recovery codes). */
+    async mayRemovePassword(account: AccountRow): Promise<boolean> {
+      if (!account.password_hash || !deps.passwordlessReadiness) return false;
+      return canRemovePassword(await deps.passwordlessReadiness(account.id));
+    },
+
+    /**
+     * Drops the password (after it is entered again): the account signs in with passkeys only. Refused
+     * unless a passkey and unused recovery codes remain, so the account keeps a way in and a way back
+     * (a reset link sets a password; the recovery codes then pass the second step).
+     */
+    async removePassword(signed: Signed, current: string): Promise<void> {
+      const { account, origin } = signed;
+      await confirmPassword(account, origin, current, 'current');
+      if (!(await this.mayRemovePassword(account))) {
+        throw new AppError('LAST_WAY_IN', 409, 'Add a passkey and set up recovery codes (with an authenticator app) before removing your password.', { i18n: { key: 'error.lastWayInPassword' } });
+      }
+      await profile.clearPassword(account.id);
+      // A pending email change was confirmed with the password that is gone.
+      await tokens.revokeOpen(account.id, EMAIL_CHANGE_LINKS);
+      await mailer.send(account.email, 'password-changed', { byReset: false, change: 'removed', accountUrl: links.account, resetUrl: links.forgot });
+      await audit.record({ type: 'account.password_removed', accountId: account.id, origin });
+    },
+
+    /**
+     * Sets a password on a passwordless account. There is no current password to ask: the caller
+     * requires a recent sign-in (which, for this account, was a passkey).
+     */
+    async setPassword(signed: Signed, next: string): Promise<void> {
+      const { account, origin } = signed;
+      if (account.password_hash) throw new AppError('PASSWORD_EXISTS', 409, 'This account has a password: change it with the current one.');
+      const verdict = deps.policy.check(next, { productName: deps.config.product.name, email: account.email, name: account.name, hasSecondFactor: await hasSecondFactor(account) });
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
+      await profile.setPassword(account.id, await deps.hasher.hash(next));
+      await mailer.send(account.email, 'password-changed', { byReset: false, change: 'set', accountUrl: links.account, resetUrl: links.forgot });
+      await audit.record({ type: 'account.password_changed', accountId: account.id, origin, detail: { passwordless: true } });
     },
 
     /**

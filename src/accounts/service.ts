@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.js';
 import { newUuid } from '../shared/ids.js';
 import type { PageRequest } from '../storage/pagination.js';
 import type { PasswordHasher } from './password-hasher.js';
-import type { AccountQueries, AccountRow } from './queries.js';
+import type { AccountFilter, AccountQueries, AccountRow } from './queries.js';
 import { ALL_LINKS, EMAIL_CHANGE_LINKS, type AccountTokenQueries } from './token-queries.js';
 
 export type LoginFailureReason = 'unknown_account' | 'wrong_password' | 'disabled' | 'locked' | 'no_password';
@@ -106,7 +106,7 @@ export function createAccountService(deps: {
 
     listLocked: () => queries.listLockedAccounts(),
 
-    listAccountsPage: (page: PageRequest, filter: { email?: string; locked?: boolean } = {}) => queries.listAccountsPage(page, filter),
+    listAccountsPage: (page: PageRequest, filter: AccountFilter = {}) => queries.listAccountsPage(page, filter),
 
     /** Changes an account's profile or status (admin API); a taken email is a 409. */
     async updateAccount(id: string, changes: { email?: string; name?: string | null; emailVerified?: boolean; status?: AccountRow['status'] }): Promise<AccountRow> {

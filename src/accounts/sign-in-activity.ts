@@ -18,7 +18,7 @@ export interface ActivityEntry {
 interface Wording {
   describe(event: StoredEvent): string;
   /** Made by an operator (admin API or CLI): where the operator was is not the person's business. */
-  byOperator?: boolean;
+  byOperator?: boolean | ((event: StoredEvent) => boolean);
 }
 
 const fixed = (text: string): Wording => ({ describe: () => text });
@@ -30,7 +30,7 @@ const fixed = (text: string): Wording => ({ describe: () => text });
  * wrong, the account locked or disabled, because the page must say no more than the login page did.
  */
 const ACTIVITY: Partial<Record<EventType, Wording>> = {
-  'login.succeeded': { describe: (event) => (amrOf(event).includes('mfa') ? 'activity.signedInMfa' : 'activity.signedIn') },
+  'login.succeeded': { describe: signedInWording },
   'login.failed': fixed('activity.loginFailed'),
   'mfa.failed': fixed('activity.mfaFailed'),
   'mfa.recovery_code_used': fixed('activity.recoveryCodeUsed'),
@@ -41,11 +41,26 @@ const ACTIVITY: Partial<Record<EventType, Wording>> = {
   'account.locked': fixed('activity.locked'),
   'account.unlocked': { ...fixed('activity.unlocked'), byOperator: true },
   'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'activity.passwordChanged' : 'activity.passwordChangeFailed') },
+  'account.password_removed': fixed('activity.passwordRemoved'),
   'account.password_reset': fixed('activity.passwordReset'),
+  'passkey.registered': fixed('activity.passkeyAdded'),
+  'passkey.removed': {
+    describe: (event) => (event.detail?.byOperator ? 'activity.passkeyRemovedByOperator' : 'activity.passkeyRemoved'),
+    byOperator: (event) => Boolean(event.detail?.byOperator),
+  },
+  'passkey.failed': fixed('activity.passkeyFailed'),
+  'passkey.clone_suspected': fixed('activity.passkeyCloneSuspected'),
   'account.email_changed': fixed('activity.emailChanged'),
 };
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];
+
+/** A passkey sign-in (RFC 8176 hwk/swk) is named as such; its `mfa` would otherwise read as a code. A catalog key. */
+function signedInWording(event: StoredEvent): string {
+  const amr = amrOf(event);
+  if (amr.includes('hwk') || amr.includes('swk')) return 'activity.signedInPasskey';
+  return amr.includes('mfa') ? 'activity.signedInMfa' : 'activity.signedIn';
+}
 
 function amrOf(event: StoredEvent): unknown[] {
   const amr = event.detail?.amr;
@@ -68,7 +83,7 @@ export function createSignInActivity(deps: {
       const names = new Map(await Promise.all(clientIds.map(async (id) => [id, (await deps.clientName(id)) ?? null] as const)));
       return page.items.map((event) => {
         const wording = ACTIVITY[event.type as EventType]!;
-        const shown = !wording.byOperator;
+        const shown = !(typeof wording.byOperator === 'function' ? wording.byOperator(event) : wording.byOperator);
         return {
           occurredAt: event.occurred_at,
           description: wording.describe(event),

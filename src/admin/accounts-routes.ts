@@ -1,5 +1,5 @@
 import { diffFields, recordChange } from '../audit/changes.js';
-import { notFound } from '../errors/app-error.js';
+import { AppError, notFound } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
 import { accountExportSchema } from '../privacy/export-schema.js';
 import type { AdminDeps } from './deps.js';
@@ -14,12 +14,24 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
     return account;
   };
   const record = (account: { id: string; email: string }) => ({ type: 'account', id: account.id, name: account.email });
+  /** `name=value` of the attribute filter, resolved to the attribute (an unknown name is a 400 on the field, not an empty page). */
+  const attributeFilter = async (text: string) => {
+    const at = text.indexOf('=');
+    const definition = await deps.attributes.findAttribute(text.slice(0, at));
+    if (!definition) throw new AppError('VALIDATION_FAILED', 400, 'attribute: no attribute with this name', { details: { field: 'attribute' } });
+    return { id: definition.id, value: text.slice(at + 1), list: definition.type === 'string_list' };
+  };
 
   return [
     route({
       method: 'get', path: '/accounts', tag: 'accounts', summary: 'List accounts', query: accountQuery, response: pageSchema(accountSchema),
       handler: async ({ query }) =>
-        pageOf(await deps.accounts.listAccountsPage(query, { email: query.email, locked: query.locked === undefined ? undefined : query.locked === 'true' }), presentAccount),
+        pageOf(await deps.accounts.listAccountsPage(query, {
+          email: query.email,
+          locked: query.locked === undefined ? undefined : query.locked === 'true',
+          search: query.search,
+          attribute: query.attribute === undefined ? undefined : await attributeFilter(query.attribute),
+        }), presentAccount),
     }),
     route({
       method: 'post', path: '/accounts', tag: 'accounts', summary: 'Create an account', body: createAccountSchema, status: 201, response: accountSchema,
@@ -31,6 +43,7 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
           type: 'account.created', actor, target: record(account), accountId: account.id,
           changes: diffFields(undefined, { ...presentAccount(account), password: body.password ? 'set' : null }, { ignore: ['id', 'last_login_at'], secret: ['password'] }),
         });
+        if (body.send_invitation) await deps.operatorLinks.sendInvitation(account, actor);
         return presentAccount(account);
       },
     }),
@@ -83,6 +96,16 @@ export function accountRoutes(deps: AdminDeps): AdminRoute[] {
         await recordChange(deps.audit, { type: 'account.unlocked', actor, target: record(account), accountId: account.id, detail: { wasLocked } });
         return presentAccount({ ...account, locked_at: null });
       },
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/invitation', tag: 'accounts', status: 204,
+      summary: 'Mail the person an invitation: a single-use link to set their password (SCIM_INVITATION_TTL); 409 ACCOUNT_DISABLED for a disabled account',
+      handler: async ({ params, actor }) => deps.operatorLinks.sendInvitation(await requireAccount(params.accountId), actor),
+    }),
+    route({
+      method: 'post', path: '/accounts/:accountId/password-reset', tag: 'accounts', status: 204,
+      summary: "Mail the person a password reset link (PASSWORD_RESET_TTL), to the account's address only; 409 ACCOUNT_DISABLED for a disabled account",
+      handler: async ({ params, actor }) => deps.operatorLinks.sendResetLink(await requireAccount(params.accountId), actor),
     }),
     route({
       method: 'post', path: '/accounts/:accountId/mfa/reset', tag: 'accounts', summary: "Remove an account's second factor and recovery codes", response: mfaResetSchema,

@@ -26,10 +26,11 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
       handler: async ({ body, actor }) => {
         const { client, clientSecret } = await deps.clients.createClient({
           name: body.name, type: body.type, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
+          scope: body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requirePhishingResistant: body.require_phishing_resistant, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
           backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+          logoUri: body.logo_uri, policyUri: body.policy_uri, tosUri: body.tos_uri,
         });
         const presented = presentClient(client);
         await recordChange(deps.audit, {
@@ -49,10 +50,11 @@ export function clientRoutes(deps: AdminDeps): AdminRoute[] {
         const before = await requireClient(params.clientId);
         const after = await deps.clients.updateClient(before.client_id, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
-          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
+          scope: body.scope === null ? '' : body.scope, firstParty: body.first_party, requireMfa: body.require_mfa, requirePhishingResistant: body.require_phishing_resistant, systemApiDelegation: body.system_api_delegation, requireVerifiedEmail: body.require_verified_email,
           defaultMaxAge: body.default_max_age, authMethod: body.token_endpoint_auth_method, jwks: body.jwks as ClientJwks | null | undefined, jwksUri: body.jwks_uri,
           requireDpop: body.dpop_bound_access_tokens, requirePar: body.require_pushed_authorization_requests,
           backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+          logoUri: body.logo_uri, policyUri: body.policy_uri, tosUri: body.tos_uri,
         });
         await recordChange(deps.audit, {
           type: 'client.updated', actor, target: target(after), clientId: after.client_id,

@@ -27,6 +27,9 @@ export function presentClient(client: ClientRow) {
     require_pushed_authorization_requests?: boolean;
     backchannel_logout_uri?: string;
     backchannel_logout_session_required?: boolean;
+    logo_uri?: string;
+    policy_uri?: string;
+    tos_uri?: string;
   };
   return {
     client_id: client.client_id,
@@ -34,6 +37,7 @@ export function presentClient(client: ClientRow) {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     require_verified_email: metadata.require_verified_email ?? false,
     redirect_uris: metadata.redirect_uris ?? [],
@@ -48,6 +52,9 @@ export function presentClient(client: ClientRow) {
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
     backchannel_logout_uri: metadata.backchannel_logout_uri ?? null,
     backchannel_logout_session_required: metadata.backchannel_logout_session_required ?? false,
+    logo_uri: metadata.logo_uri ?? null,
+    policy_uri: metadata.policy_uri ?? null,
+    tos_uri: metadata.tos_uri ?? null,
     created_at: client.created_at,
     updated_at: client.updated_at,
   };

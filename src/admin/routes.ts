@@ -4,6 +4,7 @@ import { AppError, notFound } from '../errors/app-error.js';
 import { jsonBody } from '../http/json-body.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import type { Middleware } from 'koa';
+import { accountRelationRoutes } from './account-relations-routes.js';
 import { accountRoutes } from './accounts-routes.js';
 import { attributeRoutes } from './attributes-routes.js';
 import { clientRoutes } from './clients-routes.js';
@@ -17,12 +18,15 @@ import { ADMIN_PREFIX, buildOpenApiDocument } from './openapi.js';
 import { resourceRoutes } from './resources-routes.js';
 import { roleRoutes } from './roles-routes.js';
 import { scimRoutes } from './scim-routes.js';
+import { keyRoutes } from './keys-routes.js';
+import { settingsRoutes } from './settings-routes.js';
+import { webhookRoutes } from './webhooks-routes.js';
 import { requiredPermission, runRoute, type AdminRoute } from './route-kit.js';
 
 export { ADMIN_PREFIX };
 
 export function adminRoutes(deps: AdminDeps & { issuer?: string }): AdminRoute[] {
-  return [...accountRoutes(deps), ...passkeyRoutes(deps), ...clientRoutes(deps), ...exchangePolicyRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps)];
+  return [...accountRoutes(deps), ...accountRelationRoutes(deps), ...passkeyRoutes(deps), ...clientRoutes(deps), ...exchangePolicyRoutes(deps), ...resourceRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...objectGrantRoutes(deps), ...connectionRoutes(deps), ...attributeRoutes(deps), ...scimRoutes(deps), ...webhookRoutes(deps), ...keyRoutes(deps), ...settingsRoutes(deps)];
 }
 
 const snakeCase = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -9,6 +9,7 @@ import {
   tokenTtlSchema,
 } from '../rbac/schemas.js';
 import { attributeValuesInput } from './attribute-schemas.js';
+import { clientPageLink, LOGO_URI, POLICY_URI, TOS_URI } from '../clients/page-links.js';
 
 /** Request and response bodies of the admin API (snake_case, like the OAuth and OIDC documents). */
 
@@ -38,7 +39,9 @@ export const createAccountSchema = z.strictObject({
   password: z.string().min(8).max(1024).optional().meta({ description: 'Omit to create an account that cannot sign in with a password yet.' }),
   email_verified: z.boolean().optional(),
   attributes: attributeValuesInput.optional().meta({ description: 'Attribute values; every active required attribute must be given' }),
-});
+  send_invitation: z.boolean().optional()
+    .meta({ description: 'Mail the person a link to set their password (valid SCIM_INVITATION_TTL); not with password' }),
+}).refine((value) => !(value.send_invitation && value.password), { message: 'an invited person sets their own password: leave password out', path: ['send_invitation'] });
 export const updateAccountSchema = z
   .strictObject({
     email: z.email().max(254).optional(),
@@ -52,6 +55,10 @@ export const accountQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
   email: z.string().max(254).optional().meta({ description: 'Exact email (case-insensitive).' }),
   locked: z.enum(['true', 'false']).optional().meta({ description: 'Only locked (true) or unlocked (false) accounts.' }),
+  search: z.string().trim().min(1).max(254).optional()
+    .meta({ description: 'Accounts whose email starts with it, or whose name has words starting with each of its words (case-insensitive).' }),
+  attribute: z.string().max(300).regex(/^[a-z][a-z0-9_]{0,63}=.+$/s, 'name=value, e.g. department=sales').optional()
+    .meta({ description: "Accounts whose attribute has this value (name=value, case-insensitive); for a list attribute, that holds this item." }),
 });
 export const mfaResetSchema = z.object({ had_factor: z.boolean() }).meta({ id: 'MfaReset' });
 export const sessionSchema = z
@@ -90,6 +97,7 @@ const BACKCHANNEL_LOGOUT_URI =
   'Absolute http(s) URL, no fragment, https when the issuer is, a public address unless OUTBOUND_ALLOWED_HOSTS names it';
 const backchannelLogoutUriSchema = z.url({ protocol: /^https?$/ }).max(2000).refine((value) => !value.includes('#'), 'must not contain a fragment').meta({ description: BACKCHANNEL_LOGOUT_URI });
 const BACKCHANNEL_SESSION_REQUIRED = 'Each logout token carries the sid of the session that ended (needs backchannel_logout_uri)';
+const REQUIRE_PHISHING_RESISTANT = 'Every sign-in to this client must end with a passkey (acr http://schemas.openid.net/pape/policies/2007/06/phishing-resistant), as if it asked with acr_values';
 export const clientSchema = z
   .object({
     client_id: z.string(),
@@ -97,6 +105,7 @@ export const clientSchema = z
     type: clientTypeSchema,
     first_party: z.boolean(),
     require_mfa: z.boolean(),
+    require_phishing_resistant: z.boolean().meta({ description: REQUIRE_PHISHING_RESISTANT }),
     system_api_delegation: z.boolean().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean(),
     redirect_uris: z.array(z.string()),
@@ -111,6 +120,9 @@ export const clientSchema = z
     require_pushed_authorization_requests: z.boolean().meta({ description: REQUIRE_PAR }),
     backchannel_logout_uri: z.string().nullable().meta({ description: BACKCHANNEL_LOGOUT_URI }),
     backchannel_logout_session_required: z.boolean().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+    logo_uri: z.string().nullable().meta({ description: LOGO_URI }),
+    policy_uri: z.string().nullable().meta({ description: POLICY_URI }),
+    tos_uri: z.string().nullable().meta({ description: TOS_URI }),
     created_at: timestamp,
     updated_at: timestamp,
   })
@@ -129,6 +141,7 @@ export const createClientSchema = z.strictObject({
   scope: scopeString.optional(),
   first_party: z.boolean().default(false),
   require_mfa: z.boolean().default(false).meta({ description: 'Everyone signing in to this client needs a second factor' }),
+  require_phishing_resistant: z.boolean().default(false).meta({ description: REQUIRE_PHISHING_RESISTANT }),
   system_api_delegation: z.boolean().default(false).meta({ description: SYSTEM_API_DELEGATION }),
   require_verified_email: z.boolean().default(false).meta({ description: 'Sign-in completes only for accounts with a verified email' }),
   default_max_age: maxAgeSchema.optional(),
@@ -139,6 +152,9 @@ export const createClientSchema = z.strictObject({
   require_pushed_authorization_requests: z.boolean().default(false).meta({ description: REQUIRE_PAR }),
   backchannel_logout_uri: backchannelLogoutUriSchema.optional(),
   backchannel_logout_session_required: z.boolean().default(false).meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+  logo_uri: clientPageLink(LOGO_URI).optional(),
+  policy_uri: clientPageLink(POLICY_URI).optional(),
+  tos_uri: clientPageLink(TOS_URI).optional(),
 });
 export const updateClientSchema = z
   .strictObject({
@@ -148,6 +164,7 @@ export const updateClientSchema = z
     scope: scopeString.nullable().optional(),
     first_party: z.boolean().optional(),
     require_mfa: z.boolean().optional(),
+    require_phishing_resistant: z.boolean().optional().meta({ description: REQUIRE_PHISHING_RESISTANT }),
     system_api_delegation: z.boolean().optional().meta({ description: SYSTEM_API_DELEGATION }),
     require_verified_email: z.boolean().optional(),
     default_max_age: maxAgeSchema.nullable().optional(),
@@ -158,6 +175,9 @@ export const updateClientSchema = z
     require_pushed_authorization_requests: z.boolean().optional().meta({ description: REQUIRE_PAR }),
     backchannel_logout_uri: backchannelLogoutUriSchema.nullable().optional().meta({ description: `${BACKCHANNEL_LOGOUT_URI}; null removes it` }),
     backchannel_logout_session_required: z.boolean().optional().meta({ description: BACKCHANNEL_SESSION_REQUIRED }),
+    logo_uri: clientPageLink(`${LOGO_URI}; null removes it`).nullable().optional(),
+    policy_uri: clientPageLink(`${POLICY_URI}; null removes it`).nullable().optional(),
+    tos_uri: clientPageLink(`${TOS_URI}; null removes it`).nullable().optional(),
   })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const logoutDeliveryQuery = z.strictObject({
@@ -247,10 +267,13 @@ export const roleAssignmentSchema = z
   .object({ role_id: z.uuid(), role: z.string(), subject_type: z.enum(['account', 'group', 'client']), subject_id: z.string(), created_at: timestamp })
   .meta({ id: 'RoleAssignment' });
 const requireMfaSchema = z.boolean().meta({ description: 'Members must sign in with a second factor' });
-export const groupSchema = roleSchema.extend({ require_mfa: requireMfaSchema }).meta({ id: 'Group' });
-export const createGroupSchema = z.strictObject({ name: nameSchema, description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() });
+const requirePhishingResistantSchema = z.boolean().meta({ description: 'Members must sign in with a passkey (the phishing-resistant acr), whatever the client' });
+export const groupSchema = roleSchema.extend({ require_mfa: requireMfaSchema, require_phishing_resistant: requirePhishingResistantSchema }).meta({ id: 'Group' });
+export const createGroupSchema = z.strictObject({
+  name: nameSchema, description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional(), require_phishing_resistant: requirePhishingResistantSchema.optional(),
+});
 export const updateGroupSchema = z
-  .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional() })
+  .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional(), require_mfa: requireMfaSchema.optional(), require_phishing_resistant: requirePhishingResistantSchema.optional() })
   .refine((value) => Object.keys(value).length > 0, 'name at least one field to change');
 export const memberSchema = z
   .object({ type: z.enum(['account', 'group']), id: z.uuid(), name: z.string(), added_at: timestamp })

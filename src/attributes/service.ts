@@ -101,6 +101,7 @@ export function createAttributeService(deps: { queries: AttributeQueries; audit:
   return {
     listAttributesPage: (page: PageRequest) => queries.listDefinitionsPage(page),
     requireAttribute: requireDefinition,
+    findAttribute: (name: string) => queries.findDefinitionByName(name),
 
     async defineAttribute(input: AttributeInput, actor: Actor): Promise<AttributeDefinition> {
       assertStandardType(input.name, input.type);

@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'passkey.used',
   'passkey.failed',
   'passkey.clone_suspected',
+  'passkey.offer_declined',
   'consent.granted',
   'consent.denied',
   // RFC 8628: the person's answer to a device on the /device pages (src/oidc/device-audit.ts).
@@ -97,8 +98,11 @@ export const EVENT_TYPES = [
   'account.verification_sent',
   'account.email_verified',
   'account.password_reset_requested',
+  // An operator mailed a person a link to set their first password (admin API, console).
+  'account.invited',
   'account.password_reset',
   'account.password_changed',
+  'account.password_removed',
   'account.email_change_requested',
   'account.email_changed',
   'account.email_change_cancelled',

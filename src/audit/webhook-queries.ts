@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { keysetPage, type Page, type PageRequest } from '../storage/pagination.js';
 import { createDeliveryQueue } from './delivery-queue.js';
 
 export interface WebhookRow {
@@ -48,23 +49,27 @@ export function createWebhookQueries(db: Knex) {
       .select('d.next_attempt_at', 'd.last_status', 'd.last_error', 'd.delivered_at', 'd.created_at')
       .leftJoin('events as e', 'e.id', 'd.event_id');
 
+  const summaries = () =>
+    db('webhooks as w')
+      .select('w.id', 'w.url', 'w.event_types', 'w.description', 'w.enabled', 'w.created_at')
+      .select(db.raw(`count(d.id) filter (where d.status = 'pending')::int as pending`))
+      .select(db.raw(`count(d.id) filter (where d.status = 'delivered')::int as delivered`))
+      .select(db.raw(`count(d.id) filter (where d.status = 'failed')::int as failed`))
+      .leftJoin('webhook_deliveries as d', 'd.webhook_id', 'w.id')
+      .groupBy('w.id');
+
   return {
     insertWebhook: async (row: Omit<WebhookRow, 'enabled'>): Promise<WebhookRow> => {
       const [inserted] = await db<WebhookRow>('webhooks').insert(row).returning('*');
       return inserted;
     },
 
-    listWebhooks: async (): Promise<WebhookSummary[]> => {
-      const rows = await db('webhooks as w')
-        .select('w.id', 'w.url', 'w.event_types', 'w.description', 'w.enabled', 'w.created_at')
-        .select(db.raw(`count(d.id) filter (where d.status = 'pending')::int as pending`))
-        .select(db.raw(`count(d.id) filter (where d.status = 'delivered')::int as delivered`))
-        .select(db.raw(`count(d.id) filter (where d.status = 'failed')::int as failed`))
-        .leftJoin('webhook_deliveries as d', 'd.webhook_id', 'w.id')
-        .groupBy('w.id')
-        .orderBy('w.created_at', 'asc');
-      return rows as WebhookSummary[];
-    },
+    listWebhooks: async (): Promise<WebhookSummary[]> => (await summaries().orderBy('w.created_at', 'asc')) as WebhookSummary[],
+
+    /** The same summaries a page at a time, oldest first (the admin API's cursors). */
+    listWebhooksPage: (page: PageRequest): Promise<Page<WebhookSummary>> => keysetPage<WebhookSummary>(db, summaries(), { ...page, table: 'w' }),
+
+    findWebhookSummary: async (id: string): Promise<WebhookSummary | undefined> => (await summaries().where('w.id', id).first()) as WebhookSummary | undefined,
 
     findWebhooks: (ids: string[]): Promise<WebhookRow[]> => db<WebhookRow>('webhooks').whereIn('id', ids),
 
@@ -75,9 +80,11 @@ export function createWebhookQueries(db: Knex) {
       queue.claimDue<ClaimedDelivery>(now, leaseUntil, limit, 'id::text as id, webhook_id, event_id::text as event_id, attempts'),
 
     /** A webhook's deliveries, newest first; `status` narrows to one state. */
-    listDeliveries: (webhookId: string, options: { status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> => {
+    listDeliveries: (webhookId: string, options: { status?: DeliveryRow['status']; limit: number; beforeId?: string }): Promise<DeliveryRow[]> => {
       const query = selectDeliveries().where('d.webhook_id', webhookId);
       if (options.status) query.where('d.status', options.status);
+      // Ids only grow, so "older than the last one shown" pages newest first without skips or repeats.
+      if (options.beforeId) query.where('d.id', '<', options.beforeId);
       return query.orderBy('d.id', 'desc').limit(options.limit);
     },
 

@@ -5,10 +5,11 @@ import { isDestinationRefused, type OutboundGuard } from '../outbound/guard.js';
 import type { Clock } from '../shared/clock.js';
 import { CLAIM_BATCH, DELIVERY_NO_ANSWER, DELIVERY_REFUSED, isBigintId, LEASE_MS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, retryDelayMs } from './delivery-queue.js';
 import { newUuid } from '../shared/ids.js';
+import type { Page, PageRequest } from '../storage/pagination.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { isEventTypePattern } from './filter.js';
 import type { EventQueries } from './queries.js';
-import type { ClaimedDelivery, DeliveryRow, WebhookQueries, WebhookRow } from './webhook-queries.js';
+import type { ClaimedDelivery, DeliveryRow, WebhookQueries, WebhookRow, WebhookSummary } from './webhook-queries.js';
 import { signWebhookBody } from './webhook-signature.js';
 
 export { MAX_ATTEMPTS, retryDelayMs } from './delivery-queue.js';
@@ -111,6 +112,14 @@ export function createWebhookService(deps: {
     },
 
     listWebhooks: () => queries.listWebhooks(),
+    listWebhooksPage: (page: PageRequest) => queries.listWebhooksPage(page),
+
+    /** One webhook with its delivery counts, never its secret. */
+    async requireWebhook(id: string): Promise<WebhookSummary> {
+      const hook = z.uuid().safeParse(id).success ? await queries.findWebhookSummary(id) : undefined;
+      if (!hook) throw notFound('no webhook with this id');
+      return hook;
+    },
 
     async deleteWebhook(id: string): Promise<void> {
       if (!z.uuid().safeParse(id).success || !(await queries.deleteWebhook(id))) throw notFound('no webhook with this id');
@@ -120,6 +129,18 @@ export function createWebhookService(deps: {
     async listDeliveries(webhookId: string, options: { failedOnly?: boolean; limit?: number } = {}): Promise<DeliveryRow[]> {
       if (!z.uuid().safeParse(webhookId).success || (await queries.findWebhooks([webhookId])).length === 0) throw notFound('no webhook with this id');
       return queries.listDeliveries(webhookId, { status: options.failedOnly ? 'failed' : undefined, limit: options.limit ?? 20 });
+    },
+
+    /**
+     * A page of a webhook's deliveries, newest first; the cursor is the id of the last one shown
+     * (ids only grow). A cursor that is no id is a 400 naming it.
+     */
+    async listDeliveriesPage(webhookId: string, options: { status?: DeliveryRow['status']; limit: number; cursor?: string }): Promise<Page<DeliveryRow>> {
+      if (!z.uuid().safeParse(webhookId).success || (await queries.findWebhooks([webhookId])).length === 0) throw notFound('no webhook with this id');
+      if (options.cursor !== undefined && !isBigintId(options.cursor)) throw new AppError('VALIDATION_FAILED', 400, 'cursor: not a cursor from a previous page', { details: { field: 'cursor' } });
+      const rows = await queries.listDeliveries(webhookId, { status: options.status, limit: options.limit + 1, beforeId: options.cursor });
+      const items = rows.slice(0, options.limit);
+      return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.id : null };
     },
 
     /**

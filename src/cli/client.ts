@@ -19,6 +19,10 @@ const PROTOCOL_OPTIONS = {
   'require-par': { type: 'boolean' },
   'backchannel-logout-uri': { type: 'string' },
   'backchannel-logout-session-required': { type: 'boolean' },
+  // What the client's login and consent pages show of it (docs/branding.md#client-branding).
+  'logo-uri': { type: 'string' },
+  'policy-uri': { type: 'string' },
+  'tos-uri': { type: 'string' },
 } as const;
 
 function authMethodOf(value: string | undefined): ConfidentialAuthMethod | undefined {
@@ -53,6 +57,9 @@ function protocolView(metadata: Record<string, unknown>) {
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests ?? false,
     backchannel_logout_uri: metadata.backchannel_logout_uri,
     backchannel_logout_session_required: metadata.backchannel_logout_session_required ?? false,
+    logo_uri: metadata.logo_uri,
+    policy_uri: metadata.policy_uri,
+    tos_uri: metadata.tos_uri,
   };
 }
 
@@ -67,6 +74,7 @@ export const createClient: Command = async (context, { args }) => {
       scope: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'require-phishing-resistant': { type: 'boolean' },
       'system-api-delegation': { type: 'boolean' },
       'require-verified-email': { type: 'boolean' },
       'max-age': { type: 'string' },
@@ -85,6 +93,7 @@ export const createClient: Command = async (context, { args }) => {
     defaultMaxAge: values['max-age'] === undefined ? undefined : Number(values['max-age']),
     firstParty: values['first-party'] ?? false,
     requireMfa: values['require-mfa'] ?? false,
+    requirePhishingResistant: values['require-phishing-resistant'] ?? false,
     systemApiDelegation: values['system-api-delegation'] ?? false,
     requireVerifiedEmail: values['require-verified-email'] ?? false,
     authMethod: authMethodOf(values['auth-method']),
@@ -94,6 +103,9 @@ export const createClient: Command = async (context, { args }) => {
     requirePar: values['require-par'] ?? false,
     backchannelLogoutUri: values['backchannel-logout-uri'],
     backchannelLogoutSessionRequired: values['backchannel-logout-session-required'] ?? false,
+    logoUri: values['logo-uri'],
+    policyUri: values['policy-uri'],
+    tosUri: values['tos-uri'],
   });
   await context.audit.record({ type: 'client.created', actor: { type: 'system', id: 'cli' }, clientId: client.client_id, detail: { name: client.name, type: client.type } });
   const lines = [`client_id:     ${client.client_id}`];
@@ -109,6 +121,7 @@ export const listClients: Command = async (context) => {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     redirect_uris: client.metadata.redirect_uris,
     created_at: client.created_at,
@@ -127,10 +140,12 @@ export const updateClient: Command = async (context, { args }) => {
       name: { type: 'string' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
+      'require-phishing-resistant': { type: 'boolean' },
       'system-api-delegation': { type: 'boolean' },
       ...PROTOCOL_OPTIONS,
       'remove-keys': { type: 'boolean' },
       'remove-backchannel-logout': { type: 'boolean' },
+      'remove-page-links': { type: 'boolean' },
     },
     strict: true,
   });
@@ -140,6 +155,7 @@ export const updateClient: Command = async (context, { args }) => {
     name: values.name,
     firstParty: values['first-party'],
     requireMfa: values['require-mfa'],
+    requirePhishingResistant: values['require-phishing-resistant'],
     systemApiDelegation: values['system-api-delegation'],
     authMethod: authMethodOf(values['auth-method']),
     // Rotation replaces the whole set: list the old and new keys together, then the new alone.
@@ -149,16 +165,19 @@ export const updateClient: Command = async (context, { args }) => {
     requirePar: values['require-par'],
     backchannelLogoutUri: values['remove-backchannel-logout'] ? null : values['backchannel-logout-uri'],
     backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
+    logoUri: values['remove-page-links'] ? null : values['logo-uri'],
+    policyUri: values['remove-page-links'] ? null : values['policy-uri'],
+    tosUri: values['remove-page-links'] ? null : values['tos-uri'],
   };
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new UsageError(
-      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout',
+      'client update needs at least one of --name, --[no-]first-party, --[no-]require-mfa, --[no-]require-phishing-resistant, --[no-]system-api-delegation, --auth-method, --jwks-file, --jwks-uri, --remove-keys, --[no-]require-dpop, --[no-]require-par, --backchannel-logout-uri, --[no-]backchannel-logout-session-required, --remove-backchannel-logout, --logo-uri, --policy-uri, --tos-uri, --remove-page-links',
     );
   }
   const before = await context.clients.findClient(clientId);
   const client = await context.clients.updateClient(clientId, changes);
   const policy = (row: typeof client) => ({
-    name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, system_api_delegation: row.system_api_delegation,
+    name: row.name, first_party: row.first_party, require_mfa: row.require_mfa, require_phishing_resistant: row.require_phishing_resistant, system_api_delegation: row.system_api_delegation,
     ...protocolView(row.metadata),
   });
   await recordChange(context.audit, {
@@ -171,6 +190,7 @@ export const updateClient: Command = async (context, { args }) => {
     type: client.type,
     first_party: client.first_party,
     require_mfa: client.require_mfa,
+    require_phishing_resistant: client.require_phishing_resistant,
     system_api_delegation: client.system_api_delegation,
     ...protocolView(client.metadata),
   };

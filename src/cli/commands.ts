@@ -8,7 +8,7 @@ import { createDirectory, createScimToken, deleteDirectory, listDirectories, lis
 import { rotateKeys } from './keys.js';
 import { migrate } from './migrate.js';
 import { bootstrapAdmin } from './admin.js';
-import { createGroup, deleteGroup, listGroups, showGroup } from './group.js';
+import { createGroup, deleteGroup, listGroups, showGroup, updateGroup } from './group.js';
 import { addMember, listMembers, removeMember } from './member.js';
 import { addPermission, listPermissions, removePermission } from './permission.js';
 import { createResource, deleteResource, listResources, showResource } from './resource.js';
@@ -63,6 +63,7 @@ export const COMMANDS: Record<string, Command> = {
   'group list': listGroups,
   'group show': showGroup,
   'group delete': deleteGroup,
+  'group update': updateGroup,
   'member add': addMember,
   'member remove': removeMember,
   'member list': listMembers,
@@ -109,9 +110,10 @@ export const COMMANDS: Record<string, Command> = {
 export const USAGE = `Usage: idp <command> [options] [--json]
 
   migrate                                   apply pending database migrations
-  client create --name N --type web|spa|native|machine|device [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
-  client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]system-api-delegation]
+  client create --name N --type web|spa|native|machine|device [--redirect-uri U]... [--post-logout-redirect-uri U]... [--scope S] [--first-party] [--require-mfa] [--require-phishing-resistant] [--system-api-delegation] [--require-verified-email] [--max-age SECONDS]
+  client update CLIENT_ID [--name N] [--[no-]first-party] [--[no-]require-mfa] [--[no-]require-phishing-resistant] [--[no-]system-api-delegation]
       [--backchannel-logout-uri U] [--[no-]backchannel-logout-session-required] [--remove-backchannel-logout]
+      [--logo-uri U] [--policy-uri U] [--tos-uri U] [--remove-page-links]   (also on create: the client's logo and links on its pages)
   client list
   client delete CLIENT_ID
   exchange-policy set CLIENT_ID --target URI[=PERMISSION,...]...
@@ -134,7 +136,8 @@ export const USAGE = `Usage: idp <command> [options] [--json]
   role create NAME [--description D] | list | show NAME | delete NAME
   role add-permission NAME --resource URI PERMISSION... | remove-permission NAME --resource URI PERMISSION
   role assign NAME (--user EMAIL | --group NAME | --client CLIENT_ID) | unassign NAME (...)
-  group create NAME [--description D] [--require-mfa] | list | show NAME | delete NAME
+  group create NAME [--description D] [--require-mfa] [--require-phishing-resistant] | list | show NAME | delete NAME
+  group update NAME [--description D] [--[no-]require-mfa] [--[no-]require-phishing-resistant]
   member add GROUP (--user EMAIL | --group NAME) | remove GROUP (...) | list GROUP
   admin bootstrap [--name N] [--force]          create the first admin API client (prints its secret once)
   connection add (--preset google|github | --slug S --issuer URL | --slug S --kind oauth2 --authorization-endpoint U

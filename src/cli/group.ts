@@ -4,11 +4,12 @@ import { parseInput } from '../http/validate.js';
 import { nameSchema } from '../rbac/schemas.js';
 import type { Command } from './context.js';
 import { everything, groupNamed, onePositional } from './lookup.js';
+import { UsageError } from './context.js';
 
 export const createGroup: Command = async (context, { args }) => {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' }, 'require-mfa': { type: 'boolean' } }, strict: true });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { description: { type: 'string' }, 'require-mfa': { type: 'boolean' }, 'require-phishing-resistant': { type: 'boolean' } }, strict: true });
   const name = parseInput(nameSchema, onePositional(positionals, 'group create needs the group name'));
-  const group = await context.groups.createGroup({ name, description: values.description, require_mfa: values['require-mfa'] }, CLI_ACTOR);
+  const group = await context.groups.createGroup({ name, description: values.description, require_mfa: values['require-mfa'], require_phishing_resistant: values['require-phishing-resistant'] }, CLI_ACTOR);
   return { data: group, text: `Created group ${group.name}.` };
 };
 
@@ -31,4 +32,19 @@ export const deleteGroup: Command = async (context, { args }) => {
   const group = await groupNamed(context, onePositional(positionals, 'group delete needs the group name'));
   await context.groups.deleteGroup(group.id, CLI_ACTOR);
   return { data: { name: group.name, deleted: true }, text: `Deleted group ${group.name}.` };
+};
+
+/** Changes a group's description or what it requires of its members; `--no-X` turns a requirement off. */
+export const updateGroup: Command = async (context, { args }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, allowNegative: true, strict: true,
+    options: { description: { type: 'string' }, 'require-mfa': { type: 'boolean' }, 'require-phishing-resistant': { type: 'boolean' } },
+  });
+  const group = await groupNamed(context, onePositional(positionals, 'group update needs the group name'));
+  const changes = { description: values.description, require_mfa: values['require-mfa'], require_phishing_resistant: values['require-phishing-resistant'] };
+  if (Object.values(changes).every((value) => value === undefined)) {
+    throw new UsageError('group update needs at least one of --description, --[no-]require-mfa, --[no-]require-phishing-resistant');
+  }
+  const updated = await context.groups.updateGroup(group.id, Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)), CLI_ACTOR);
+  return { data: updated, text: `Updated group ${updated.name}.` };
 };

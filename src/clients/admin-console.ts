@@ -6,7 +6,8 @@ export const ADMIN_CONSOLE_CLIENT_ID = 'idp-admin-console';
 
 /**
  * The admin console signs operators in as an ordinary relying party of this server (docs/console.md):
- * a public, PKCE-bound, first-party client whose only redirect URI is ${ISSUER}/admin/callback, named
+ * a public, PKCE-bound, first-party client whose only redirect URI is ${ISSUER}/admin/callback (and whose
+ * only post-logout redirect URI, for RP-initiated logout, is ${ISSUER}/admin/signed-out), named
  * for delegation on the server's own APIs (system_api_delegation, docs/rbac.md) and requiring a
  * second factor of everyone. Registered (or brought up to date, when ISSUER changes) on every start.
  */
@@ -17,7 +18,7 @@ export async function ensureAdminConsoleClient(queries: ClientQueries, issuer: s
     grant_types: ['authorization_code'],
     response_types: ['code'],
     redirect_uris: [`${issuer}/admin/callback`],
-    post_logout_redirect_uris: [],
+    post_logout_redirect_uris: [`${issuer}/admin/signed-out`],
     token_endpoint_auth_method: 'none',
     scope: 'openid email',
   };

@@ -14,8 +14,9 @@ export interface BuiltInClient {
  */
 export async function ensureBuiltInClient(queries: ClientQueries, client: BuiltInClient): Promise<string> {
   const { metadata } = client;
-  const row = { ...client, name: metadata.client_name, type: 'spa' as const, secret_hash: null };
   const existing = await queries.findClientById(client.client_id);
+  // No built-in client requires a passkey itself; an operator's requirement survives a rewrite.
+  const row = { ...client, name: metadata.client_name, type: 'spa' as const, secret_hash: null, require_phishing_resistant: existing?.require_phishing_resistant ?? false };
   // jsonb does not keep key order, so the comparison sorts the keys.
   const stable = (value: object) => JSON.stringify(value, Object.keys(value).sort());
   const unchanged = existing && existing.name === row.name && stable(existing.metadata) === stable(metadata)

@@ -58,6 +58,10 @@ export interface ClientRegistration {
   backchannelLogoutUri?: string;
   /** …and whether each logout token must carry the session's `sid` (otherwise only `sub`). */
   backchannelLogoutSessionRequired?: boolean;
+  /** OIDC Registration §2: the client's logo, privacy policy and terms, shown on its login and consent pages. */
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
 }
 
 /** Builds the registered metadata (RFC 7591 names) stored with the client. */
@@ -80,5 +84,8 @@ export function buildClientMetadata(input: ClientRegistration): Record<string, u
     ...(input.scope ? { scope: input.scope } : {}),
     ...(input.requireVerifiedEmail ? { require_verified_email: true } : {}),
     ...(input.defaultMaxAge !== undefined ? { default_max_age: input.defaultMaxAge } : {}),
+    ...(input.logoUri ? { logo_uri: input.logoUri } : {}),
+    ...(input.policyUri ? { policy_uri: input.policyUri } : {}),
+    ...(input.tosUri ? { tos_uri: input.tosUri } : {}),
   };
 }

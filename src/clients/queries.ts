@@ -10,6 +10,8 @@ export interface ClientRow {
   secret_hash: string | null;
   first_party: boolean;
   require_mfa: boolean;
+  /** Every sign-in to this client must end with a passkey (the phishing-resistant acr; docs/passkeys.md). */
+  require_phishing_resistant: boolean;
   /** May act for signed-in people on the server's own APIs (see rbac/api-guard.ts); first-party only. */
   system_api_delegation: boolean;
   metadata: Record<string, unknown>;
@@ -29,7 +31,7 @@ export function createClientQueries(db: Knex) {
     deleteClient: (clientId: string) => clients().where({ client_id: clientId }).delete(),
     listClientsPage: (page: PageRequest) =>
       keysetPage<ClientRow>(db, clients().select('clients.*'), { ...page, table: 'clients', keys: [{ column: 'client_id', uuid: false }] }),
-    async updateClient(clientId: string, changes: Partial<Pick<ClientRow, 'name' | 'first_party' | 'require_mfa' | 'system_api_delegation' | 'metadata' | 'secret_hash'>>): Promise<ClientRow | undefined> {
+    async updateClient(clientId: string, changes: Partial<Pick<ClientRow, 'name' | 'first_party' | 'require_mfa' | 'require_phishing_resistant' | 'system_api_delegation' | 'metadata' | 'secret_hash'>>): Promise<ClientRow | undefined> {
       const [row] = await clients().where({ client_id: clientId }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return row as ClientRow | undefined;
     },

@@ -4,6 +4,7 @@ import { sha256 } from '../shared/digest.js';
 import { newClientId, newSecretToken } from '../shared/ids.js';
 import type { OutboundGuard } from '../outbound/guard.js';
 import { problemWithClientJwks, publicJwks, type ClientJwks } from './client-keys.js';
+import { clientPageLink } from './page-links.js';
 import { buildClientMetadata, CLIENT_TYPE_PROFILES, CONFIDENTIAL_AUTH_METHODS, type ClientRegistration } from './metadata.js';
 import type { ClientQueries, ClientRow } from './queries.js';
 import type { PageRequest } from '../storage/pagination.js';
@@ -18,6 +19,7 @@ const registrationSchema = z.object({
   scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope tokens').optional(),
   firstParty: z.boolean().default(false),
   requireMfa: z.boolean().default(false),
+  requirePhishingResistant: z.boolean().default(false),
   systemApiDelegation: z.boolean().default(false),
   requireVerifiedEmail: z.boolean().default(false),
   defaultMaxAge: z.number().int().min(0).max(366 * 86400).optional(),
@@ -32,12 +34,17 @@ const registrationSchema = z.object({
     .refine((value) => { const url = URL.parse(value); return !url?.username && !url?.password; }, 'must not carry credentials')
     .optional(),
   backchannelLogoutSessionRequired: z.boolean().default(false),
+  logoUri: clientPageLink('logo').optional(),
+  policyUri: clientPageLink('privacy policy').optional(),
+  tosUri: clientPageLink('terms of service').optional(),
 });
 
 /** What only an operator decides about a client, beside its registered metadata. */
 interface ClientPolicy {
   firstParty?: boolean;
   requireMfa?: boolean;
+  /** Every sign-in must end with a passkey (src/mfa/policy.ts). */
+  requirePhishingResistant?: boolean;
   /** May act for signed-in people on the server's own APIs (admin, check); see rbac/api-guard.ts. */
   systemApiDelegation?: boolean;
 }
@@ -153,6 +160,7 @@ export function createClientService(deps: {
         secret_hash: clientSecret ? sha256(clientSecret) : null,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        require_phishing_resistant: registration.requirePhishingResistant,
         system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });
@@ -176,6 +184,10 @@ export function createClientService(deps: {
         /** Replaces the client's keys (rotation: register old and new together, then the new alone); null removes them. */
         jwks?: ClientJwks | null;
         jwksUri?: string | null;
+        /** null removes the link. */
+        logoUri?: string | null;
+        policyUri?: string | null;
+        tosUri?: string | null;
       },
     ): Promise<ClientRow> {
       const current = await queries.findClientById(clientId);
@@ -193,7 +205,11 @@ export function createClientService(deps: {
         require_pushed_authorization_requests?: boolean;
         backchannel_logout_uri?: string;
         backchannel_logout_session_required?: boolean;
+        logo_uri?: string;
+        policy_uri?: string;
+        tos_uri?: string;
       };
+      const kept = (change: string | null | undefined, current: string | undefined) => (change === undefined ? current : (change ?? undefined));
       const profile = CLIENT_TYPE_PROFILES[current.type];
       // Keys given one way replace keys registered the other way.
       const keysChanged = changes.jwks !== undefined || changes.jwksUri !== undefined;
@@ -205,6 +221,7 @@ export function createClientService(deps: {
         scope: changes.scope === undefined ? metadata.scope : changes.scope || undefined,
         firstParty: changes.firstParty ?? current.first_party,
         requireMfa: changes.requireMfa ?? current.require_mfa,
+        requirePhishingResistant: changes.requirePhishingResistant ?? current.require_phishing_resistant,
         systemApiDelegation: changes.systemApiDelegation ?? current.system_api_delegation,
         requireVerifiedEmail: changes.requireVerifiedEmail ?? metadata.require_verified_email ?? false,
         defaultMaxAge: changes.defaultMaxAge === undefined ? metadata.default_max_age : (changes.defaultMaxAge ?? undefined),
@@ -217,12 +234,16 @@ export function createClientService(deps: {
         backchannelLogoutSessionRequired: changes.backchannelLogoutUri === null
           ? false
           : (changes.backchannelLogoutSessionRequired ?? metadata.backchannel_logout_session_required ?? false),
+        logoUri: kept(changes.logoUri, metadata.logo_uri),
+        policyUri: kept(changes.policyUri, metadata.policy_uri),
+        tosUri: kept(changes.tosUri, metadata.tos_uri),
       };
       const registration = await validateKeys(validateRegistration(merged), outbound);
       const updated = await queries.updateClient(clientId, {
         name: registration.name,
         first_party: registration.firstParty,
         require_mfa: registration.requireMfa,
+        require_phishing_resistant: registration.requirePhishingResistant,
         system_api_delegation: registration.systemApiDelegation,
         metadata: buildClientMetadata(registration),
       });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { contrastProblems, type BrandColors } from './brand-colors.js';
 import { environmentSchema, type Environment } from './schema.js';
 import { loadOrCreateEmbeddedSecret } from './server-secret.js';
 
@@ -19,7 +20,9 @@ export interface Config {
   serverSecrets: string[];
   logLevel: Environment['LOG_LEVEL'];
   bcryptCost: number;
-  product: { name: string; logoUrl?: string };
+  product: { name: string; logoUrl?: string; faviconUrl?: string; supportUrl?: string };
+  /** Colours for /assets/brand.css (only set ones), and the operator's theme folder (absolute), if any. */
+  brand: { colors: BrandColors; themeDir?: string };
   /** Languages of the hosted pages and mails: the fallback, and the operator's catalog folder. */
   i18n: { defaultLocale: string; localesDir?: string };
   bootstrapAdmin?: { email: string; password?: string };
@@ -77,6 +80,8 @@ export interface Config {
   passwordPolicy: { minLength: number; minLengthWithMfa: number; maxLength: number };
   /** How fresh a sign-in must be for sensitive account changes (email change). */
   recentLoginSeconds: number;
+  /** PASSKEY_OFFER_DAYS: days the sign-in's passkey offer waits after "Not now"; 0 never offers it. */
+  passkeyOfferDays: number;
   /** Admin console: how recent the operator's (multi-factor) sign-in must be for a change. */
   consoleRecentSignInSeconds: number;
   /** SCIM provisioning (docs/scim.md): SCIM path → custom attribute pairs, and the invitation link's lifetime. */
@@ -98,6 +103,11 @@ export interface Config {
   };
   /** Non-public destinations (addresses, CIDR ranges, host names) that webhooks and upstream connections may reach. */
   outboundAllowList: string[];
+  /**
+   * The schema's variables as they were given (only those; empty ones left out), so the effective
+   * settings can be shown, masked, to operators (GET /admin/api/v1/settings). Holds secrets: never log it.
+   */
+  environment: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {}
@@ -165,6 +175,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   }
   if (e.SESSION_TTL !== undefined) warnings.push('SESSION_TTL is deprecated: set SESSION_REMEMBER_MAX_LIFETIME (and the other SESSION_* lifetimes) instead.');
 
+  const brandColors = Object.fromEntries(
+    Object.entries({ primary: e.BRAND_PRIMARY_COLOR, background: e.BRAND_BACKGROUND_COLOR, primaryDark: e.BRAND_PRIMARY_COLOR_DARK, backgroundDark: e.BRAND_BACKGROUND_COLOR_DARK }).filter(([, value]) => value !== undefined),
+  ) as BrandColors;
+  const contrast = contrastProblems(brandColors);
+  if (contrast.length) throw new ConfigError(contrast.join('; '));
+
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -188,7 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     serverSecrets,
     logLevel: e.LOG_LEVEL,
     bcryptCost: e.BCRYPT_COST,
-    product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL },
+    product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL, faviconUrl: e.PRODUCT_FAVICON_URL, supportUrl: e.PRODUCT_SUPPORT_URL },
+    brand: { colors: brandColors, themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : undefined },
     i18n: { defaultLocale: e.DEFAULT_LOCALE, localesDir: e.LOCALES_DIR },
     bootstrapAdmin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     tokens: {
@@ -237,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       maxLength: e.PASSWORD_MAX_LENGTH,
     },
     recentLoginSeconds: e.RECENT_LOGIN_SECONDS,
+    passkeyOfferDays: e.PASSKEY_OFFER_DAYS,
     consoleRecentSignInSeconds: e.CONSOLE_RECENT_SIGN_IN_SECONDS,
     scim: { attributeMapping: e.SCIM_ATTRIBUTE_MAPPING, invitationTtl: e.SCIM_INVITATION_TTL },
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS, permissionDenials: e.AUDIT_PERMISSION_DENIALS },
@@ -248,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       inactiveWarningDays: e.ACCOUNT_INACTIVE_WARNING_DAYS,
     },
     outboundAllowList: e.OUTBOUND_ALLOWED_HOSTS,
+    environment: Object.fromEntries(Object.entries(stripEmpty(env)).filter(([name]) => name in environmentSchema.shape)),
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -1,10 +1,13 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { HEX_COLOR, normalizeHex } from './brand-colors.js';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 /** A URL with one of the given schemes; Zod's own message ("Invalid URL") does not say which. */
 const urlOf = (schemes: string, protocol: RegExp) => z.url({ protocol, error: `must be a ${schemes} URL` });
+/** A brand colour: #rgb or #rrggbb only, so what reaches /assets/brand.css can never be more than a colour. */
+const hexColor = z.string().regex(HEX_COLOR, 'must be a hex colour such as #2f5bea or #25e').transform(normalizeHex);
 
 function isBareOrigin(value: string): boolean {
   try {
@@ -96,6 +99,14 @@ export const environmentSchema = z.object({
     .refine((tag) => { try { return Intl.getCanonicalLocales(tag).length === 1; } catch { return false; } }, { error: 'must be a language tag such as en or pt-BR' })
     .default('en'),
   LOCALES_DIR: z.string().min(1).optional(),
+  // Branding of the hosted pages (docs/branding.md): icon, help link, colours (checked for WCAG AA contrast at start), theme folder.
+  PRODUCT_FAVICON_URL: urlOf('http(s)://', /^https?$/).optional(),
+  PRODUCT_SUPPORT_URL: z.url({ protocol: /^(https?|mailto)$/, error: 'must be an http(s):// or mailto: URL' }).max(2000).optional(),
+  BRAND_PRIMARY_COLOR: hexColor.optional(),
+  BRAND_BACKGROUND_COLOR: hexColor.optional(),
+  BRAND_PRIMARY_COLOR_DARK: hexColor.optional(),
+  BRAND_BACKGROUND_COLOR_DARK: hexColor.optional(),
+  THEME_DIR: z.string().min(1).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ACCESS_TOKEN_TTL: seconds(900),
@@ -127,6 +138,8 @@ export const environmentSchema = z.object({
   PASSWORD_MIN_LENGTH_WITH_MFA: z.coerce.number().int().min(8).max(64).default(8),
   PASSWORD_MAX_LENGTH: z.coerce.number().int().min(64).max(1024).default(128),
   RECENT_LOGIN_SECONDS: seconds(600),
+  // Passkeys (docs/passkeys.md): after "Not now", the offer to add a passkey at sign-in waits this many days; 0 never offers.
+  PASSKEY_OFFER_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // Admin console (docs/console.md): how recent the operator's sign-in must be for a change.
   CONSOLE_RECENT_SIGN_IN_SECONDS: seconds(300),
   // SCIM provisioning (docs/scim.md): which User attributes are copied to which custom attributes, as

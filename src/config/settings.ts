@@ -56,9 +56,16 @@ export function maskUrlCredentials(value: string): string | undefined {
   return masked ? parts.join(',') : undefined;
 }
 
+/**
+ * The settings that hold a secret as a whole, named one by one so that masking them does not depend
+ * on the naming rule alone (a test checks every one of them is masked). URLs with credentials
+ * (DATABASE_URL, REDIS_URL, SMTP_URL) are masked by maskUrlCredentials whatever their name.
+ */
+export const SECRET_SETTINGS: readonly string[] = ['SERVER_SECRET', 'ADMIN_PASSWORD'];
+
 function describe(name: string, value: unknown): EffectiveSetting {
   if (value === undefined || value === null) return { shown: null };
-  if (isSecretName(name)) return { shown: MASKED, secret: JSON.stringify(value) };
+  if (SECRET_SETTINGS.includes(name) || isSecretName(name)) return { shown: MASKED, secret: JSON.stringify(value) };
   if (typeof value === 'string') {
     const masked = maskUrlCredentials(value);
     if (masked !== undefined) return { shown: masked, secret: value };
@@ -74,4 +81,12 @@ function describe(name: string, value: unknown): EffectiveSetting {
 export function effectiveSettings(env: NodeJS.ProcessEnv, config: Pick<Config, 'issuer' | 'serverSecrets' | 'dataDir'>): Record<string, EffectiveSetting> {
   const parsed: Record<string, unknown> = { ...parseEnvironment(env), ISSUER: config.issuer, SERVER_SECRET: [...config.serverSecrets], DATA_DIR: config.dataDir };
   return Object.fromEntries(Object.keys(environmentSchema.shape).sort().map((name) => [name, describe(name, parsed[name])]));
+}
+
+/**
+ * The effective settings as operators may see them (the admin API's GET /settings and the console):
+ * only the `shown` values, so no secret, password or URL credential leaves the process.
+ */
+export function shownSettings(config: Pick<Config, 'environment' | 'issuer' | 'serverSecrets' | 'dataDir'>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(effectiveSettings(config.environment, config)).map(([name, setting]) => [name, setting.shown]));
 }

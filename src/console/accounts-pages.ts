@@ -1,25 +1,56 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
-import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { isUuid } from '../rbac/subjects.js';
-import { adminApiFor, query, type AdminApi, type Problem } from './admin-api.js';
-import type { Operator } from './guard.js';
+import { accountChangePages } from './account-change-pages.js';
+import { accountCreatePages } from './account-create-pages.js';
+import { apiOf, fail, loadAccount as load, type Account, type Page } from './account-kit.js';
+import { accountMembershipPages } from './account-membership-pages.js';
+import { query, type AdminApi, type Problem } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
 const PAGE_SIZE = 25;
+/** What starts an attribute search in the search field. */
+const ATTRIBUTE_PREFIX = 'attr:';
 
-interface Account {
+/** The account page's "Recent activity": the account's newest events. */
+const RECENT_EVENTS = 20;
+
+interface Passkey {
   id: string;
-  email: string;
-  name: string | null;
-  status: 'active' | 'disabled';
-  email_verified: boolean;
+  name: string;
+  authenticator: string | null;
+  synced: boolean;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+interface Grant {
+  grant_id: string;
+  client_id: string;
+  scope: string | null;
+  resources: Record<string, string>;
+  created_at: string;
+}
+
+interface Identity {
+  display_name: string;
+  subject: string;
+  email: string | null;
   created_at: string;
   last_login_at: string | null;
-  locked_at: string | null;
+}
+
+interface AccountEvent {
+  id: string;
+  type: string;
+  outcome: string;
+  occurred_at: string;
+  actor_type: string;
+  actor_id: string | null;
+  client_id: string | null;
 }
 
 interface Session {
@@ -29,19 +60,6 @@ interface Session {
   client_ids: string[];
 }
 
-interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
-
-/** An admin API refusal the guard could not foresee (a role taken away a moment ago, a bad id) becomes the same AppError the API raised. */
-function fail(answer: { status: number; body: unknown }): never {
-  const problem = answer.body as Problem;
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
-}
-
 /**
  * Accounts: search by exact email or id, browse page by page with the admin API's cursors, one
  * account's details and sessions, and the changes (disable, enable, unlock, end sessions), each an
@@ -49,6 +67,8 @@ function fail(answer: { status: number; body: unknown }): never {
  */
 export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
+  // Before /admin/accounts/:accountId, which would take "new" for an id.
+  accountCreatePages(router, deps);
 
   router.get('/admin/accounts', read, async (ctx) => {
     const api = apiOf(deps, ctx);
@@ -57,38 +77,45 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
     const locked = ctx.query.locked === '1';
     let accounts: Account[] = [];
     let nextCursor: string | null = null;
-    let searchHint: string | undefined;
+    let searchError: string | undefined;
     if (q && isUuid(q)) {
       const answer = await api.call<Account>('GET', `/accounts/${q}`);
       if (answer.status === 200) accounts = [answer.body];
       else if (answer.status !== 404) fail(answer);
-    } else if (q && !q.includes('@')) {
-      searchHint = 'Search by a full email address or an account id.';
     } else {
-      const answer = await api.call<Page<Account>>('GET', `/accounts${query({ limit: PAGE_SIZE, cursor, email: q || undefined, locked: locked ? 'true' : undefined })}`);
-      if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/accounts');
-      if (answer.status !== 200) fail(answer);
-      accounts = answer.body.items;
-      nextCursor = answer.body.next_cursor;
+      // attr:department=sales searches an attribute; anything else an email prefix or the words of a name.
+      const attribute = q.toLowerCase().startsWith(ATTRIBUTE_PREFIX) ? q.slice(ATTRIBUTE_PREFIX.length).trim() : undefined;
+      const filter = { limit: PAGE_SIZE, cursor, locked: locked ? 'true' : undefined, ...(attribute === undefined ? { search: q || undefined } : { attribute }) };
+      const answer = await api.call<Page<Account>>('GET', `/accounts${query(filter)}`);
+      if (answer.status === 400 && cursor) return seeOther(ctx, `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`);
+      if (answer.status === 400) searchError = attribute === undefined ? 'Search by the start of an email address, words of a name, or an account id.' : `${(answer.body as unknown as Problem).detail?.replace(/^attribute: /, '') ?? 'Not an attribute search'}. Write it as attr:name=value, for example attr:department=sales.`;
+      else if (answer.status !== 200) fail(answer);
+      else {
+        accounts = answer.body.items;
+        nextCursor = answer.body.next_cursor;
+      }
     }
-    const nextHref = nextCursor ? `/admin/accounts${query({ cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
-    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchHint, nextHref, firstPage: !cursor });
+    const nextHref = nextCursor ? `/admin/accounts${query({ q, cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
+    const firstHref = `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`;
+    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchError, nextHref, firstHref, firstPage: !cursor }, searchError ? 400 : 200);
   });
 
-  async function loadAccount(ctx: Context): Promise<{ api: AdminApi; account: Account }> {
-    const api = apiOf(deps, ctx);
-    const id = ctx.params.accountId;
-    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, 'There is no account with this id.');
-    const answer = await api.call<Account>('GET', `/accounts/${id}`);
-    if (answer.status !== 200) fail(answer);
-    return { api, account: answer.body };
-  }
+  const loadAccount = (ctx: Context) => load(deps, ctx);
 
   router.get('/admin/accounts/:accountId', read, async (ctx) => {
     const { api, account } = await loadAccount(ctx);
-    const sessions = await api.call<Page<Session>>('GET', `/accounts/${account.id}/sessions${query({ limit: 50 })}`);
-    if (sessions.status !== 200) fail(sessions);
-    showPage(deps, ctx, 'console-account', 'accounts', { title: account.email, account, sessions: sessions.body.items });
+    const id = account.id;
+    // Read in turn, not at once: each is a whole request through the application, and PGlite has one connection.
+    const sessions = await api.call<Page<Session>>('GET', `/accounts/${id}/sessions${query({ limit: 50 })}`);
+    const passkeys = await api.call<{ items: Passkey[] }>('GET', `/accounts/${id}/passkeys`);
+    const grants = await api.call<Page<Grant>>('GET', `/accounts/${id}/grants${query({ limit: 50 })}`);
+    const identities = await api.call<{ items: Identity[] }>('GET', `/accounts/${id}/identities`);
+    const events = await api.call<{ items: AccountEvent[] }>('GET', `/events${query({ account: id, limit: RECENT_EVENTS })}`);
+    for (const answer of [sessions, passkeys, grants, identities, events]) if (answer.status !== 200) fail(answer);
+    showPage(deps, ctx, 'console-account', 'accounts', {
+      title: account.email, account, tab: 'overview',
+      sessions: sessions.body.items, passkeys: passkeys.body.items, grants: grants.body.items, identities: identities.body.items, events: events.body.items,
+    });
   });
 
   // Destructive changes ask first, on a page of their own (no script needed to confirm).
@@ -124,4 +151,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
     seeOther(ctx, `/admin/accounts/${account.id}?done=session-ended`);
   });
   router.post('/admin/accounts/:accountId/end-sessions', forms, requireCsrf(), write, change((api, id) => api.call('DELETE', `/accounts/${id}/sessions`), 'sessions-ended'));
+
+  accountChangePages(router, deps);
+  accountMembershipPages(router, deps);
 }

@@ -10,9 +10,9 @@ import type { Operator } from './guard.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { Sealer } from './seal.js';
+import { secretFlash } from './secret-flash.js';
 
 const PAGE_SIZE = 25;
-const SECRET_COOKIE = 'idp.console-secret';
 /** The clients the server registers for itself: shown, never changed here (every start would undo it). */
 const BUILT_IN = new Set([ACCOUNT_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_CLIENT_ID]);
 
@@ -22,6 +22,7 @@ interface Client {
   type: 'web' | 'spa' | 'native' | 'machine';
   first_party: boolean;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   default_max_age: number | null;
@@ -37,6 +38,7 @@ interface ClientForm {
   post_logout_redirect_uris: string;
   first_party: boolean;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
   default_max_age: string;
 }
 
@@ -58,6 +60,7 @@ function formOf(body: Record<string, unknown>): ClientForm {
     post_logout_redirect_uris: text(body.post_logout_redirect_uris).slice(0, 10_000),
     first_party: body.first_party === 'yes',
     require_mfa: body.require_mfa === 'yes',
+    require_phishing_resistant: body.require_phishing_resistant === 'yes',
     default_max_age: text(body.default_max_age).trim().slice(0, 20),
   };
 }
@@ -83,16 +86,9 @@ function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: str
 export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: Sealer }): void {
   const { read, write } = deps.guard;
 
-  async function flashSecret(ctx: Context, clientId: string, secret: string) {
-    const expires = new Date(Date.now() + 60_000);
-    ctx.cookies.set(SECRET_COOKIE, await deps.secrets.seal({ clientId, secret }, expires), { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/admin/clients', maxAge: 60_000, overwrite: true, signed: true });
-  }
-  async function takeSecret(ctx: Context, clientId: string): Promise<string | undefined> {
-    const flashed = await deps.secrets.open<{ clientId: string; secret: string }>(ctx.cookies.get(SECRET_COOKIE, { signed: true }), new Date());
-    if (!flashed) return undefined;
-    ctx.cookies.set(SECRET_COOKIE, null, { path: '/admin/clients', overwrite: true });
-    return flashed.clientId === clientId ? flashed.secret : undefined;
-  }
+  const flash = secretFlash(deps, 'client', '/admin/clients');
+  const flashSecret = flash.put;
+  const takeSecret = flash.take;
 
   router.get('/admin/clients', read, async (ctx) => {
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;
@@ -103,7 +99,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
     showPage(deps, ctx, 'console-clients', 'clients', { title: 'Clients', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
   });
 
-  const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, default_max_age: '' };
+  const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, require_phishing_resistant: false, default_max_age: '' };
   router.get('/admin/clients/new', read, (ctx) => {
     showPage(deps, ctx, 'console-client-new', 'clients', { title: 'Register a client', form: blank });
   });
@@ -119,6 +115,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
       post_logout_redirect_uris: machine ? [] : lines(form.post_logout_redirect_uris),
       first_party: form.first_party,
       require_mfa: form.require_mfa,
+      require_phishing_resistant: form.require_phishing_resistant,
       ...(maxAge === undefined ? {} : { default_max_age: maxAge }),
     });
     const problem = fieldErrorOf(answer);
@@ -139,7 +136,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
   };
   const formFromClient = (client: Client): ClientForm => ({
     name: client.name, type: client.type, redirect_uris: client.redirect_uris.join('\n'), post_logout_redirect_uris: client.post_logout_redirect_uris.join('\n'),
-    first_party: client.first_party, require_mfa: client.require_mfa, default_max_age: client.default_max_age === null ? '' : String(client.default_max_age),
+    first_party: client.first_party, require_mfa: client.require_mfa, require_phishing_resistant: client.require_phishing_resistant, default_max_age: client.default_max_age === null ? '' : String(client.default_max_age),
   });
   const showClient = (ctx: Context, client: Client, extra: Record<string, unknown> = {}, status = 200) =>
     showPage(deps, ctx, 'console-client', 'clients', { title: client.name, client, builtIn: BUILT_IN.has(client.client_id), form: formFromClient(client), ...extra }, status);
@@ -159,6 +156,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
       ...(machine ? {} : { redirect_uris: lines(form.redirect_uris), post_logout_redirect_uris: lines(form.post_logout_redirect_uris) }),
       first_party: form.first_party,
       require_mfa: form.require_mfa,
+      require_phishing_resistant: form.require_phishing_resistant,
       default_max_age: form.default_max_age === '' ? null : seconds(form.default_max_age),
     });
     const problem = fieldErrorOf(answer);

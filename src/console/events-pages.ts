@@ -11,7 +11,7 @@ import type { ChainedRow } from '../audit/chain.js';
 const PAGE_SIZE = 50;
 /** The most events one console export sends (the export is buffered in process; the API and CLI stream any size). */
 export const CONSOLE_EXPORT_LIMIT = 100_000;
-const FILTERS = ['type', 'account', 'client', 'outcome', 'from', 'to'] as const;
+const FILTERS = ['type', 'account', 'client', 'actor', 'ip', 'outcome', 'from', 'to'] as const;
 
 /** What the console lists of an event (the stored row is `ChainedRow`). */
 type StoredEvent = Pick<ChainedRow, 'id' | 'occurred_at' | 'type' | 'outcome' | 'actor_type' | 'actor_id' | 'account_id' | 'client_id'>;
@@ -26,7 +26,7 @@ function fail(answer: ApiAnswer<unknown>): never {
 
 /**
  * Events: the audit log through the admin API's GET /events (filter by type, account, client,
- * outcome and time; newest first, with its cursors), its NDJSON export, and the chain check that
+ * actor, IP address, outcome and time; newest first, with its cursors), its NDJSON export, and the chain check that
  * `idp events verify` runs (read-only, so it needs admin:read only).
  */
 export function eventPages(router: Router, deps: ConsoleRouteDeps & { verifyChain(): Promise<{ ok: boolean; checked: number; unchained: number; broken?: { eventId?: string; checkpointId?: string; reason: string } }> }): void {

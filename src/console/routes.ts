@@ -4,11 +4,20 @@ import * as oidc from 'openid-client';
 import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { accountPages } from './accounts-pages.js';
+import { apiPages } from './apis-pages.js';
 import { clientPages } from './clients-pages.js';
+import { attributePages } from './attributes-pages.js';
+import { connectionPages } from './connections-pages.js';
 import { eventPages } from './events-pages.js';
+import { groupPages } from './groups-pages.js';
+import { keyPages } from './keys-pages.js';
+import { settingsPages } from './settings-pages.js';
+import { webhookPages } from './webhooks-pages.js';
 import type { ConsoleGuard } from './guard.js';
+import { objectGrantPages } from './object-grants-pages.js';
 import { loadOverview, type OverviewDeps } from './overview.js';
 import { refusalPage, showPage } from './page-kit.js';
+import { rolePages } from './roles-pages.js';
 import type { Sealer } from './seal.js';
 import { CONSOLE_PATH, consoleReturnPath, ConsoleSignInError, type ConsoleSignIn } from './sign-in.js';
 
@@ -46,9 +55,14 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
     }
   });
 
-  router.post(`${CONSOLE_PATH}/sign-out`, forms, requireCsrf(), (ctx) => {
+  // Signing out ends the console's session and then, through RP-initiated logout, the SSO session:
+  // otherwise the next visit to /admin would be signed straight back in without a password.
+  router.post(`${CONSOLE_PATH}/sign-out`, forms, requireCsrf(), async (ctx) => {
+    const session = await deps.signIn.current(ctx);
     deps.signIn.signOut(ctx);
-    seeOther(ctx, `${CONSOLE_PATH}/signed-out`);
+    const endSession = session ? await deps.signIn.endSessionUrl(ctx, session) : undefined;
+    ctx.set('Cache-Control', 'no-store');
+    seeOther(ctx, endSession ?? `${CONSOLE_PATH}/signed-out`);
   });
 
   router.get(`${CONSOLE_PATH}/signed-out`, (ctx) => {
@@ -56,6 +70,8 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
+  for (const register of [apiPages, rolePages, groupPages, objectGrantPages]) register(router, deps);
+  for (const register of [connectionPages, attributePages, webhookPages, keyPages, settingsPages]) register(router, deps);
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {

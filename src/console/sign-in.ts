@@ -21,6 +21,8 @@ export interface ConsoleSession {
   acr?: string;
   /** Seconds since the epoch: when the access token (and so this session) ends. */
   expiresAt: number;
+  /** The id token of the sign-in: the id_token_hint of the RP-initiated logout that ends the SSO session too. */
+  idToken?: string;
 }
 
 interface PendingLogin {
@@ -130,14 +132,27 @@ export function createConsoleSignIn(deps: ConsoleSignInDeps) {
         authTime: typeof claims.auth_time === 'number' ? claims.auth_time : now,
         ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
         expiresAt: now + (tokens.expires_in ?? 300),
+        ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
       };
       const expires = new Date(session.expiresAt * 1000);
       ctx.cookies.set(SESSION_COOKIE, await deps.sessions.seal({ ...session }, expires), cookieOptions(expires.getTime() - deps.clock.now().getTime()));
       return { returnTo: pending.returnTo, session };
     },
 
+    /** Forgets the console's own session (the SSO session of the account pages stays). */
     signOut(ctx: Context): void {
       ctx.cookies.set(SESSION_COOKIE, null, { path: CONSOLE_PATH, overwrite: true });
+    },
+
+    /**
+     * Where to send the browser to end the SSO session too: RP-initiated logout (OpenID Connect
+     * RP-Initiated Logout 1.0 §2) at this server's end_session_endpoint, with the sign-in's id token
+     * as id_token_hint and the console's registered post-logout URI. The server asks the person to
+     * confirm (its own CSRF-protected form), ends the session, and sends them to /admin/signed-out.
+     */
+    async endSessionUrl(ctx: Context, session: ConsoleSession): Promise<string | undefined> {
+      if (!session.idToken) return undefined;
+      return oidc.buildEndSessionUrl(await configuration(ctx), { id_token_hint: session.idToken, post_logout_redirect_uri: `${deps.issuer}${CONSOLE_PATH}/signed-out` }).href;
     },
   };
 }

@@ -8,7 +8,7 @@ import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import { createMfaRoutes } from '../interactions/mfa-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from '../interactions/steps.js';
-import { ACR_MFA, ACR_PASSWORD } from '../mfa/policy.js';
+import { ACR_MFA, ACR_PASSWORD, stageFor } from '../mfa/policy.js';
 import { constantTimeEqual } from '../shared/digest.js';
 import type { FederationStores, Outcome } from './attempts.js';
 import type { FederationBroker } from './broker.js';
@@ -51,7 +51,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     if (mfaDone) return steps.completeLogin(ctx, interaction, { accountId, amr: [...new Set([...amr, 'mfa'])], acr: ACR_MFA });
     const requirement = await deps.mfaPolicy.requirement(accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
     if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr, acr: ACR_PASSWORD });
-    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr });
+    return mfa.begin(ctx, interaction, { accountId, stage: stageFor(requirement), amr });
   }
 
   function renderProblem(ctx: Context, status: number, page: { heading: Text; message: Text; backUrl?: string; code?: string }) {
@@ -205,7 +205,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     if (requirement !== 'none') {
       // The link waits for the local second factor (linking.ts); the MFA step stores it on success.
       await deps.signIns.deferUntilMfa(interaction, connection, outcome.profile, outcome.accountId);
-      return mfa.begin(ctx, interaction, { accountId: outcome.accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr });
+      return mfa.begin(ctx, interaction, { accountId: outcome.accountId, stage: stageFor(requirement), amr });
     }
     const mfaDone = await deps.signIns.linkProven(ctx, connection, outcome.profile, outcome.accountId, clientId);
     return finishSignIn(ctx, interaction, outcome.accountId, amr, mfaDone);

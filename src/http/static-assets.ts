@@ -21,8 +21,11 @@ function webauthnBrowserFiles(): Map<string, Buffer> {
   return files;
 }
 
-/** The few static files the hosted pages use, read once at start. */
-export function createAssetRouter(): Router {
+/**
+ * The few static files the hosted pages use, read once at start, and the two an operator adds:
+ * brand.css (generated from the BRAND_* colours) and theme.css (THEME_DIR), each only when set.
+ */
+export function createAssetRouter(operator: { brandStylesheet?: string; themeStylesheet?: Buffer } = {}): Router {
   const stylesheet = readFileSync(`${PUBLIC_DIRECTORY}/idp.css`);
   const consoleStylesheet = readFileSync(`${PUBLIC_DIRECTORY}/console.css`);
   const router = new Router({ prefix: '/assets' });
@@ -33,6 +36,8 @@ export function createAssetRouter(): Router {
     ['rtl.css', { type: 'text/css; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/rtl.css`) }],
     ['passkeys.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/passkeys.js`) }],
   ]);
+  if (operator.brandStylesheet) files.set('brand.css', { type: 'text/css; charset=utf-8', body: Buffer.from(operator.brandStylesheet) });
+  if (operator.themeStylesheet) files.set('theme.css', { type: 'text/css; charset=utf-8', body: operator.themeStylesheet });
   for (const [path, body] of webauthnBrowserFiles()) files.set(`simplewebauthn/${path}`, { type: 'text/javascript; charset=utf-8', body });
   for (const [path, { type, body }] of files) {
     router.get(`/${path}`, (ctx) => {

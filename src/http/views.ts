@@ -1,14 +1,20 @@
 import { fileURLToPath } from 'node:url';
-import { Eta } from 'eta';
 import type { I18n } from '../i18n/index.js';
 import { currentReturnTo } from '../i18n/request-locale.js';
 import { escapeHtml } from '../i18n/translator.js';
+import { themedEta, type Theme } from './theme.js';
 
 export const VIEWS_DIRECTORY = fileURLToPath(new URL('../../views', import.meta.url));
 
 export interface Branding {
   productName: string;
   logoUrl?: string;
+  /** PRODUCT_FAVICON_URL; the layout falls back to the logo, then to a built-in data: icon. */
+  faviconUrl?: string;
+  /** PRODUCT_SUPPORT_URL: the "Get help" link in the footer of every hosted page. */
+  supportUrl?: string;
+  /** Same-origin stylesheets linked after /assets/idp.css: /assets/brand.css, /assets/theme.css. */
+  stylesheets?: string[];
 }
 
 /**
@@ -26,11 +32,12 @@ export type RenderPage = (template: string, data: Record<string, unknown>) => st
 
 /**
  * Server-side templates (Eta) with HTML escaping on by default: `<%= %>` escapes, and no template
- * uses the raw form on user-supplied values. Templates are cached after the first render.
+ * uses the raw form on user-supplied values. Templates are cached after the first render. A theme
+ * (THEME_DIR, src/http/theme.ts) replaces templates of the same name.
  * Every page gets the request's language (i18n/): `it.t(key)` for text, `it.lang`/`it.dir` for <html>.
  */
-export function createRenderer(branding: Branding, i18n: I18n): RenderPage {
-  const eta = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
+export function createRenderer(branding: Branding, i18n: I18n, theme?: Theme): RenderPage {
+  const eta = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
   return (template, data) => {
     const tr = i18n.current();
     const language = { lang: tr.locale, dir: tr.dir, t: tr.t, tHtml: tr.tHtml, date: tr.date, number: tr.number, ...markup };

@@ -15,6 +15,8 @@ export function interactionDepsOf(container: Container): InteractionDeps {
     mfa: container.mfa,
     mfaPolicy: container.mfaPolicy,
     passkeys: container.passkeys,
+    passkeyChanges: container.passkeyChanges,
+    passkeyOfferDays: container.config.passkeyOfferDays,
     pendingLogins: container.pendingLogins,
     clock: container.clock,
     rememberMe: container.config.sessions.rememberMe,

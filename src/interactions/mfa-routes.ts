@@ -8,7 +8,8 @@ import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
-import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, requestsPhishingResistant } from '../mfa/policy.js';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, stageFor } from '../mfa/policy.js';
+import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
 import type { Text } from '../i18n/catalogs.js';
@@ -19,7 +20,8 @@ const continueForm = z.object({ csrf: z.string().max(256) });
 const passkeyForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
 const PASSKEY_REJECTED = 'mfaPage.passkeyRejected';
 const PASSKEY_REQUIRED = 'mfaPage.passkeyRequired';
-const NO_PASSKEY = 'mfaPage.noPasskey';
+const CODE_THEN_PASSKEY = 'mfaPage.codeThenPasskey';
+const PASSKEY_ADDED = 'mfaPage.passkeyAdded';
 
 const CODE_REJECTED = 'error.codeRejected';
 
@@ -30,6 +32,11 @@ const CODE_REJECTED = 'error.codeRejected';
  */
 export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) {
   const mfaPath = (interaction: Interaction) => `/interaction/${interaction.uid}/mfa`;
+  const enrollment = createPasskeyEnrollment(deps, steps);
+
+  /** Whether this sign-in must end with a passkey: acr_values, the client's or a group's flag (mfa/policy.ts). */
+  const phishingResistant = (interaction: Interaction, accountId: string) =>
+    deps.mfaPolicy.phishingResistantRequired(accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
 
   async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
     const pending = await deps.pendingLogins.find(interaction.uid);
@@ -50,11 +57,11 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     return { options: JSON.stringify(options), action: `${mfaPath(interaction)}/passkey` };
   }
 
-  async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text) {
+  async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text, notice?: Text) {
     const client = await steps.clientOf(interaction);
     const pending = await deps.pendingLogins.find(interaction.uid);
     const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
-    const passkeyOnly = requestsPhishingResistant(interaction.params.acr_values);
+    const passkeyOnly = pending ? await phishingResistant(interaction, pending.accountId) : false;
     const totp = pending ? await deps.mfa.hasFactor(pending.accountId) : false;
     ctx.type = 'html';
     ctx.body = deps.render('mfa-challenge', {
@@ -63,10 +70,10 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       action: mfaPath(interaction),
       abortUrl: `/interaction/${interaction.uid}/abort`,
       passkey,
-      // A code form only where a code can finish this sign-in.
-      codeForm: totp && !passkeyOnly,
-      error: error ?? (passkeyOnly ? (passkey ? undefined : NO_PASSKEY) : undefined),
-      notice: passkeyOnly && passkey ? PASSKEY_REQUIRED : undefined,
+      // A code form where a code can finish this sign-in, or lead to creating the passkey it demands.
+      codeForm: totp && (!passkeyOnly || !passkey),
+      error,
+      notice: notice ?? (passkeyOnly ? (passkey ? PASSKEY_REQUIRED : CODE_THEN_PASSKEY) : undefined),
     });
   }
 
@@ -139,12 +146,16 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       const stored = session.uid ? await deps.provider().Session.findByUid(session.uid) : undefined;
       const loginTs = stored?.accountId === session.accountId ? stored.loginTs : undefined;
       if (loginTs === undefined) return false;
-      const requirement = await deps.mfaPolicy.requirement(session.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
+      const clientId = String(interaction.params.client_id);
+      const acrValues = interaction.params.acr_values as string | undefined;
+      const requirement = await deps.mfaPolicy.requirement(session.accountId, clientId, acrValues);
       const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
-      if (requirement === 'enroll' && !recent) return false;
+      // A passkey to be created (no factor, or TOTP first) is a new factor too.
+      const enrolls = requirement === 'enroll' || requirement === 'enroll_passkey' || (await deps.mfaPolicy.needsPasskeyEnrollment(session.accountId, clientId, acrValues));
+      if (enrolls && !recent) return false;
       await begin(ctx, interaction, {
         accountId: session.accountId,
-        stage: requirement === 'enroll' ? 'enroll' : 'challenge',
+        stage: requirement === 'none' ? 'challenge' : stageFor(requirement),
         amr: session.amr?.length ? session.amr : [AMR.password],
         loginTs,
       });
@@ -155,8 +166,9 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       router.get('/:uid/mfa', async (ctx) => {
         const interaction = await steps.load(ctx, 'login');
         const pending = await deps.pendingLogins.find(interaction.uid);
-        if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction);
+        if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
+        if (pending?.stage === 'enroll_passkey') return enrollment.render(ctx, interaction, pending);
         throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
       });
 
@@ -165,8 +177,11 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const pending = await pendingFor(ctx, interaction, 'challenge');
         const form = parseInput(codeForm, ctx.request.body);
         if (!(await withinLimits(ctx, interaction, pending))) return;
-        // A code is phishable: it never satisfies a request for phishing-resistant sign-in.
-        if (requestsPhishingResistant(interaction.params.acr_values)) {
+        // A code is phishable: it never satisfies a request for phishing-resistant sign-in. Without a
+        // passkey yet, it proves the person before they create one (enroll-routes.ts), then use it.
+        const passkeyDemanded = await phishingResistant(interaction, pending.accountId);
+        const createPasskey = passkeyDemanded && (await deps.mfaPolicy.needsPasskeyEnrollment(pending.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined));
+        if (passkeyDemanded && !createPasskey) {
           ctx.status = 400;
           return renderChallenge(ctx, interaction, PASSKEY_REQUIRED);
         }
@@ -184,6 +199,12 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
           detail: { method: result.method, ...(result.method === 'recovery_code' ? { remaining: result.recoveryCodesRemaining } : {}) },
         });
         const method = result.method === 'recovery_code' ? AMR.recoveryCode : AMR.otp;
+        if (createPasskey) {
+          await deps.pendingLogins.save(interaction.uid, { ...pending, stage: 'enroll_passkey', amr: [...new Set([...pending.amr, method])] });
+          ctx.redirect(mfaPath(interaction));
+          ctx.status = 303;
+          return;
+        }
         await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, {
           accountId: pending.accountId,
@@ -254,6 +275,8 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         await deps.afterSecondFactor?.(ctx, interaction, pending.accountId);
         return steps.completeLogin(ctx, interaction, { accountId: pending.accountId, amr: pending.amr, acr: ACR_MFA, loginTs: pending.loginTs, remember: pending.remember });
       });
+
+      enrollment.mount(router);
     },
   };
 }

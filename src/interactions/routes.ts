@@ -5,11 +5,12 @@ import type { AccountRow } from '../accounts/queries.js';
 import { MAX_PASSWORD_LENGTH } from '../accounts/service.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
+import { allowImageOrigin } from '../http/security-headers.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import { knownDevices } from '../ratelimit/known-device.js';
 import { MFA_REQUIRED } from '../oidc/interaction-policy.js';
-import { ACR_PASSWORD, AMR } from '../mfa/policy.js';
+import { ACR_PASSWORD, AMR, stageFor } from '../mfa/policy.js';
 import { describeConsent, grantRequestedAccess, requestedApis } from './consent.js';
 import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
@@ -42,8 +43,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: Text; email?: string; notice?: Text; passkeyAutofill?: boolean } = {}) {
     const client = await steps.clientOf(interaction);
     ctx.type = 'html';
+    // The client's own logo: its origin is allowed on this response only.
+    allowImageOrigin(ctx, client.links.logoUri);
     ctx.body = deps.render('login', {
       clientName: client.name,
+      clientLinks: client.links,
       csrf: steps.csrf(ctx),
       action: `/interaction/${interaction.uid}/login`,
       abortUrl: `/interaction/${interaction.uid}/abort`,
@@ -95,8 +99,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     // Signed in by now: the person's saved language applies (after the request's ui_locales).
     useSavedLocale(account?.locale);
     ctx.type = 'html';
+    allowImageOrigin(ctx, client.links.logoUri);
     ctx.body = deps.render('consent', {
       clientName: client.name,
+      clientLinks: client.links,
       accountEmail: account?.email ?? '',
       ...describeConsent(interaction, deps.claimsMapping?.()),
       csrf: steps.csrf(ctx),
@@ -166,7 +172,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const requirement = await deps.mfaPolicy.requirement(accountId, clientId, interaction.params.acr_values as string | undefined);
     const remember = Boolean(deps.rememberMe && form.remember === 'yes');
     if (requirement === 'none') return steps.completeLogin(ctx, interaction, { accountId, amr: [AMR.password], acr: ACR_PASSWORD, remember });
-    return mfa.begin(ctx, interaction, { accountId, stage: requirement === 'enroll' ? 'enroll' : 'challenge', amr: [AMR.password], remember });
+    return mfa.begin(ctx, interaction, { accountId, stage: stageFor(requirement), amr: [AMR.password], remember });
   });
 
   router.post('/:uid/confirm', forms, requireCsrf(), async (ctx) => {

@@ -1,3 +1,4 @@
+import { problemWithPageLink } from '../clients/page-links.js';
 import { formBody } from '../http/form-body.js';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -14,6 +15,7 @@ import type { RenderPage } from '../http/views.js';
 import type { PendingLogins } from '../mfa/pending-login.js';
 import type { MfaPolicy } from '../mfa/policy.js';
 import type { MfaService } from '../mfa/service.js';
+import type { PasskeyChanges } from '../passkeys/changes.js';
 import type { PasskeyService } from '../passkeys/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
@@ -34,6 +36,10 @@ export interface InteractionDeps {
   mfaPolicy: MfaPolicy;
   /** Passkeys: the login page's button and autofill, and the second factor (src/passkeys). */
   passkeys?: PasskeyService;
+  /** Registration inside a sign-in (a required passkey, the offer after sign-in), with its event and mail. */
+  passkeyChanges?: PasskeyChanges;
+  /** PASSKEY_OFFER_DAYS: after a sign-in, accounts without a passkey are offered one; 0 never. */
+  passkeyOfferDays?: number;
   pendingLogins: PendingLogins;
   clock: Clock;
   /** Links to sign-up and password reset, and the page for a client that needs a verified email. */
@@ -65,6 +71,8 @@ export interface CompletedLogin {
   loginTs?: number;
   /** "Remember me" was ticked; when undefined (step-up), the session keeps what it had. */
   remember?: boolean;
+  /** The offer to add a passkey was shown (or is not for this sign-in): complete at once. */
+  offered?: boolean;
 }
 
 export function tooManyAttempts(retryAfterSeconds: number): Msg {
@@ -86,14 +94,34 @@ export function createInteractionSteps(deps: InteractionDeps) {
     ctx.status = 303;
   }
 
-  async function clientOf(interaction: Interaction): Promise<{ id: string; name: string; firstParty: boolean }> {
+  async function clientOf(interaction: Interaction): Promise<{ id: string; name: string; firstParty: boolean; links: ClientPageLinks }> {
     const id = String(interaction.params.client_id);
     const client = await deps.clients.findClient(id);
-    return { id, name: client?.name ?? 'the application', firstParty: client?.first_party ?? false };
+    return { id, name: client?.name ?? 'the application', firstParty: client?.first_party ?? false, links: clientPageLinks(client?.metadata ?? {}) };
+  }
+
+  /**
+   * Whether to offer this sign-in to add a passkey first: a new sign-in (not a step-up inside the
+   * account's own session) of an account without one, unless "Not now" still holds.
+   */
+  async function offerPasskey(interaction: Interaction, login: CompletedLogin): Promise<boolean> {
+    if (login.offered || !deps.passkeys || !deps.passkeyChanges || !deps.passkeyOfferDays) return false;
+    if (interaction.session?.accountId === login.accountId) return false;
+    return deps.passkeys.offerDue(login.accountId);
   }
 
   /** Ends the login step: the one place a sign-in succeeds, with what was actually proven. */
   async function completeLogin(ctx: Context, interaction: Interaction, login: CompletedLogin) {
+    if (await offerPasskey(interaction, login)) {
+      // Everything is proven; the offer page only adds a passkey or declines, then ends here again.
+      await deps.pendingLogins.save(interaction.uid, {
+        accountId: login.accountId, stage: 'offer_passkey', amr: login.amr, acr: login.acr,
+        loginTs: login.loginTs ?? epochSeconds(deps.clock), remember: login.remember,
+      });
+      ctx.redirect(`/interaction/${interaction.uid}/passkey-offer`);
+      ctx.status = 303;
+      return;
+    }
     await deps.pendingLogins.remove(interaction.uid);
     const origin = requestOriginOf(ctx.req);
     await deps.audit.record({
@@ -117,6 +145,17 @@ export function createInteractionSteps(deps: InteractionDeps) {
   }
 
   return { forms, load, finish, clientOf, completeLogin, csrf: (ctx: Context) => csrfToken(ctx, deps.secureCookies) };
+}
+
+/** A client's logo, privacy policy and terms for its pages; a value that fails today's rule is left out. */
+export interface ClientPageLinks {
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
+}
+function clientPageLinks(metadata: Record<string, unknown>): ClientPageLinks {
+  const checked = (value: unknown) => (typeof value === 'string' && !problemWithPageLink(value) ? value : undefined);
+  return { logoUri: checked(metadata.logo_uri), policyUri: checked(metadata.policy_uri), tosUri: checked(metadata.tos_uri) };
 }
 
 export type InteractionSteps = ReturnType<typeof createInteractionSteps>;

@@ -15,6 +15,21 @@ export interface KeySet {
   fingerprint: string;
 }
 
+/** The members of an RSA or EC public JWK (RFC 7518 §6.2.1, §6.3.1) and its metadata: `d`, `p`, `q`, … never pass. */
+const PUBLIC_JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use']);
+
+/** A signing key as the admin API lists it: never its private half. */
+export interface SigningKeyView {
+  kid: string;
+  alg: string;
+  /** active: signs new tokens; retired: only verifies what it signed until `remove_after`. */
+  status: 'active' | 'retired';
+  public_jwk: Record<string, unknown>;
+  created_at: Date;
+  retired_at: Date | null;
+  remove_after: Date | null;
+}
+
 export function createKeyService(deps: {
   queries: KeyQueries;
   serverSecrets: readonly string[];
@@ -52,6 +67,23 @@ export function createKeyService(deps: {
 
   return {
     loadKeySet,
+
+    /**
+     * The keys published in JWKS, newest first, as an operator sees them: the public half only (the
+     * sealed private half never leaves this module), and whether each still signs or only verifies.
+     */
+    async listSigningKeys(): Promise<SigningKeyView[]> {
+      const rows = await queries.listPublishedKeys(deps.clock.now());
+      return rows.map((row) => ({
+        kid: row.kid,
+        alg: row.alg,
+        status: row.retired_at ? 'retired' : 'active',
+        public_jwk: Object.fromEntries(Object.entries(row.public_jwk).filter(([member]) => PUBLIC_JWK_MEMBERS.has(member))),
+        created_at: row.created_at,
+        retired_at: row.retired_at,
+        remove_after: row.remove_after,
+      }));
+    },
 
     /** Creates the first key of each algorithm on a fresh database; a no-op afterwards. */
     async ensureSigningKeys(): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { Eta } from 'eta';
+import { themedEta, type Theme } from '../http/theme.js';
 import { VIEWS_DIRECTORY } from '../http/views.js';
 import type { I18n } from '../i18n/index.js';
 import { currentLocaleHints } from '../i18n/request-locale.js';
@@ -9,7 +9,7 @@ export interface MailCatalogue {
   'verify-email': { link: string; expiresIn: number };
   'signup-existing': { signInUrl: string; resetUrl: string };
   'password-reset': { link: string; expiresIn: number };
-  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean };
+  'password-changed': { byReset: boolean; accountUrl: string; resetUrl: string; removedProviders?: string[]; removedSecondFactor?: boolean; /** A passwordless account: the password was removed, or set again. */ change?: 'removed' | 'set' };
   'email-change-confirm': { link: string; expiresIn: number };
   'email-change-notice': { newAddress: string; completed: boolean; accountUrl: string; cancelUrl?: string };
   /** A directory (SCIM) created the account: a password-reset link with a longer life. */
@@ -43,9 +43,9 @@ export type RenderMail = <T extends MailTemplate>(template: T, data: MailCatalog
  * Renders a mail from views/mail/<name>.html.eta (escaped) and <name>.text.eta (plain text, not
  * escaped: it is never read as HTML). Subject and text come from the catalog keys mail.<name>.*.
  */
-export function createMailRenderer(branding: { productName: string; issuer: string }, i18n: I18n): RenderMail {
-  const html = new Eta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' });
-  const text = new Eta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' });
+export function createMailRenderer(branding: { productName: string; issuer: string }, i18n: I18n, theme?: Theme): RenderMail {
+  const html = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
+  const text = themedEta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' }, theme);
   return (template, data, locale) => {
     const tr = i18n.translator(i18n.supported(locale) ?? i18n.choose(currentLocaleHints()));
     const context = { ...data, productName: branding.productName, issuer: branding.issuer, t: tr.t, date: tr.date, duration: tr.duration, lang: tr.locale, dir: tr.dir };

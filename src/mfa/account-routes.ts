@@ -62,13 +62,16 @@ export function createSecurityRouter(deps: SecurityRouterDeps): Router {
   /** Runs a change that needs the password re-entered; a wrong one re-renders the page with the reason. */
   function withPassword(change: (ctx: Context, account: AccountRow) => Promise<void>) {
     return async (ctx: Context) => {
-      const account = await signedIn(ctx);
-      if (!account) return;
+      const current = await deps.auth.current(ctx);
+      if (!current) return deps.auth.startLogin(ctx, path);
+      const { account } = current;
       const form = parseInput(passwordForm, ctx.request.body);
+      // A passwordless account has no password to enter: a recent sign-in (a passkey) is its proof.
+      if (!account.password_hash && !deps.auth.isRecent(current)) return deps.auth.startLogin(ctx, path, true);
       await withFormErrors(
         ctx,
         async () => {
-          await deps.confirmPassword(account, originOf(ctx), form.password, 'password');
+          if (account.password_hash) await deps.confirmPassword(account, originOf(ctx), form.password, 'password');
           await change(ctx, account);
         },
         (error, status) => render(ctx, account, { error }, status),

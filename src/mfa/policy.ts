@@ -20,13 +20,23 @@ export const requestsPhishingResistant = (acrValues: unknown): boolean =>
 /** RFC 8176 method references. Recovery codes have no registered value; `rc` is ours, documented. */
 export const AMR = { password: 'pwd', otp: 'otp', multiFactor: 'mfa', recoveryCode: 'rc' } as const;
 
-export type MfaRequirement = 'none' | 'challenge' | 'enroll';
+/**
+ * What the second step of a sign-in is: nothing, a challenge (the account has a factor), TOTP
+ * enrollment (a factor is required and the account has none), or passkey enrollment (a passkey is
+ * required and the account has no factor at all: TOTP would not satisfy it).
+ */
+export type MfaRequirement = 'none' | 'challenge' | 'enroll' | 'enroll_passkey';
+
+/** The pending-login stage a requirement starts (pending-login.ts). */
+export const stageFor = (requirement: Exclude<MfaRequirement, 'none'>) => (requirement === 'challenge' ? 'challenge' : requirement);
 
 export interface MfaPolicyDeps {
-  mfa: MfaService;
-  clients: ClientService;
+  mfa: Pick<MfaService, 'hasFactor'>;
+  clients: Pick<ClientService, 'findClient'>;
   /** Whether any group the account belongs to (directly or through nesting) requires MFA. */
   groupsRequireMfa?: (accountId: string) => Promise<boolean>;
+  /** Whether any group the account belongs to requires a passkey sign-in. */
+  groupsRequirePhishingResistant?: (accountId: string) => Promise<boolean>;
   /** Whether the account has a passkey: a second factor like TOTP (src/passkeys). */
   hasPasskey?: (accountId: string) => Promise<boolean>;
 }
@@ -35,16 +45,39 @@ export interface MfaPolicyDeps {
  * Decides whether a sign-in needs a second factor: always when the account has one; when the client
  * requires MFA of everyone; when a group of the account does; when the request asks for it through
  * acr_values (step-up). Required without a factor means enrollment before the login completes.
+ *
+ * A phishing-resistant sign-in (a passkey) is demanded by acr_values, by the client's or by a group's
+ * require_phishing_resistant flag, and all three mean the same: the sign-in must end with a passkey.
  */
 export function createMfaPolicy(deps: MfaPolicyDeps) {
+  async function phishingResistantRequired(accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> {
+    if (requestsPhishingResistant(acrValues)) return true;
+    const client = clientId ? await deps.clients.findClient(clientId) : undefined;
+    if (client?.require_phishing_resistant) return true;
+    return (await deps.groupsRequirePhishingResistant?.(accountId)) === true;
+  }
+
   return {
+    phishingResistantRequired,
+
     async requirement(accountId: string, clientId: string | undefined, acrValues?: string): Promise<MfaRequirement> {
-      const enrolled = (await deps.mfa.hasFactor(accountId)) || (await deps.hasPasskey?.(accountId)) === true;
-      if (enrolled) return 'challenge';
+      const totp = await deps.mfa.hasFactor(accountId);
+      const passkey = (await deps.hasPasskey?.(accountId)) === true;
+      if (passkey || totp) return 'challenge';
+      if (deps.hasPasskey && (await phishingResistantRequired(accountId, clientId, acrValues))) return 'enroll_passkey';
       const requested = (acrValues ?? '').split(' ').some((value) => value === ACR_MFA || value === ACR_PHISHING_RESISTANT);
       const client = clientId ? await deps.clients.findClient(clientId) : undefined;
       const required = requested || Boolean(client?.require_mfa) || (await deps.groupsRequireMfa?.(accountId)) === true;
       return required ? 'enroll' : 'none';
+    },
+
+    /**
+     * Whether this sign-in must still add a passkey to the account: a passkey is required and the
+     * account has none (it may have TOTP, which leads there once proven; see mfa-routes.ts).
+     */
+    async needsPasskeyEnrollment(accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> {
+      if (!deps.hasPasskey || (await deps.hasPasskey(accountId))) return false;
+      return phishingResistantRequired(accountId, clientId, acrValues);
     },
   };
 }

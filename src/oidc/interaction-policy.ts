@@ -1,6 +1,6 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
-import { AMR, PASSKEY_AMR, requestsPhishingResistant, type MfaPolicy } from '../mfa/policy.js';
+import { AMR, PASSKEY_AMR, type MfaPolicy } from '../mfa/policy.js';
 import { resourceConsentCheck } from './resource-consent.js';
 import { verifiedEmailCheck } from './verified-email.js';
 
@@ -26,9 +26,11 @@ export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: A
       const { session, params, client } = ctx.oidc;
       if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
       const amr = (session as unknown as { amr?: string[] }).amr ?? [];
-      // acr_values asking for phishing resistance: only a passkey in this session's sign-in will do.
+      // Phishing resistance demanded (acr_values, the client or a group): only a passkey in this session's sign-in will do.
       const phishingResistant = amr.some((method) => PASSKEY_AMR.includes(method));
-      if (requestsPhishingResistant(params?.acr_values) && !phishingResistant) return Check.REQUEST_PROMPT;
+      if (!phishingResistant && (await mfaPolicy.phishingResistantRequired(session.accountId, client?.clientId, params?.acr_values as string | undefined))) {
+        return Check.REQUEST_PROMPT;
+      }
       if (amr.includes(AMR.multiFactor)) return Check.NO_NEED_TO_PROMPT;
       const requirement = await mfaPolicy.requirement(session.accountId, client?.clientId, params?.acr_values as string | undefined);
       return requirement === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;

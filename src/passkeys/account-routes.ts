@@ -14,11 +14,11 @@ import type { PasskeyService } from './service.js';
 import { msg } from '../i18n/catalogs.js';
 
 const csrf = z.string().max(256);
-const startForm = z.object({ csrf, password: z.string().max(4096), name: z.string().max(200).default('') });
+const startForm = z.object({ csrf, password: z.string().max(4096).default(''), name: z.string().max(200).default('') });
 // The response is the browser's JSON; the form body cap (16 KiB) bounds it, the parser checks its shape.
 const finishForm = z.object({ csrf, name: z.string().max(200).default(''), response: z.string().max(16_000) });
 const renameForm = z.object({ csrf, name: z.string().trim().min(1, 'Enter a name for the passkey.').max(MAX_PASSKEY_NAME_LENGTH) });
-const removeForm = z.object({ csrf, password: z.string().max(4096) });
+const removeForm = z.object({ csrf, password: z.string().max(4096).default('') });
 const idParam = z.object({ id: z.uuid('No such passkey.') });
 
 const DONE: Record<string, string> = {
@@ -53,10 +53,24 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     return current;
   }
 
+  /**
+   * The password again before a change; a passwordless account has none, so its proof is a recent
+   * sign-in (RECENT_LOGIN_SECONDS), which for it was a passkey. False: sent to sign in again.
+   */
+  async function reauthenticated(ctx: Context, signed: SignedIn, password: string): Promise<boolean> {
+    if (signed.account.password_hash) {
+      await deps.confirmPassword(signed.account, originOf(ctx), password, 'password');
+      return true;
+    }
+    if (deps.auth.isRecent(signed)) return true;
+    deps.auth.startLogin(ctx, path, true);
+    return false;
+  }
+
   async function render(ctx: Context, signed: SignedIn, extra: Record<string, unknown> = {}, status = 200) {
     const passkeys = await deps.passkeys.list(signed.account.id);
     const done = typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined;
-    renderPage(deps, ctx, 'account-passkeys', { account: signed.account, passkeys, done, maxNameLength: MAX_PASSKEY_NAME_LENGTH, ...extra }, status);
+    renderPage(deps, ctx, 'account-passkeys', { account: signed.account, passwordless: !signed.account.password_hash, passkeys, done, maxNameLength: MAX_PASSKEY_NAME_LENGTH, ...extra }, status);
   }
 
   router.get('/', async (ctx) => {
@@ -71,7 +85,7 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     await withFormErrors(
       ctx,
       async () => {
-        await deps.confirmPassword(signed.account, originOf(ctx), form.password, 'password');
+        if (!(await reauthenticated(ctx, signed, form.password))) return;
         const options = await deps.passkeys.registrationOptions(signed.account, bindingOf(signed));
         await render(ctx, signed, { ceremony: { options: JSON.stringify(options), name: form.name.trim().slice(0, MAX_PASSKEY_NAME_LENGTH) } });
       },
@@ -116,7 +130,7 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     await withFormErrors(
       ctx,
       async () => {
-        await deps.confirmPassword(signed.account, originOf(ctx), form.password, 'password');
+        if (!(await reauthenticated(ctx, signed, form.password))) return;
         await deps.changes.remove(signed.account, id, { origin: originOf(ctx) });
         seeOther(ctx, `${path}?done=removed`);
       },

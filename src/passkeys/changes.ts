@@ -21,16 +21,24 @@ type Actor = AuditEvent['actor'];
  */
 export function createPasskeyChanges(deps: PasskeyChangeDeps) {
   return {
-    async register(account: AccountRow, binding: string, responseText: string, name: string | undefined, origin: RequestOrigin): Promise<{ ok: true; passkey: PasskeySummary } | Refusal> {
+    /**
+     * `during` names a registration inside a sign-in: `required` (a passkey was demanded and the account
+     * had none), `offer` (the offer after sign-in); absent on the account page.
+     */
+    async register(
+      account: AccountRow, binding: string, responseText: string, name: string | undefined, origin: RequestOrigin,
+      during?: { stage: 'required' | 'offer'; clientId: string },
+    ): Promise<{ ok: true; passkey: PasskeySummary } | Refusal> {
       const result = await deps.passkeys.register(account.id, binding, responseText, name);
+      const context = during ? { during: during.stage } : {};
       if (!result.ok) {
-        await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, origin, detail: { stage: 'register', reason: result.reason } });
+        await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, clientId: during?.clientId, origin, detail: { stage: 'register', reason: result.reason, ...context } });
         return result;
       }
       const { passkey } = result;
       await deps.audit.record({
-        type: 'passkey.registered', accountId: account.id, origin,
-        detail: { passkeyId: passkey.id, synced: passkey.synced, ...(passkey.authenticator ? { authenticator: passkey.authenticator } : {}) },
+        type: 'passkey.registered', accountId: account.id, clientId: during?.clientId, origin,
+        detail: { passkeyId: passkey.id, synced: passkey.synced, ...(passkey.authenticator ? { authenticator: passkey.authenticator } : {}), ...context },
       });
       await deps.notify?.(account, { added: true, authenticator: passkey.authenticator, byOperator: false });
       return result;

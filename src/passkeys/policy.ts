@@ -55,3 +55,25 @@ export function passkeyName(typed: string | undefined, authenticator: string | u
   const name = (typed ?? '').trim().slice(0, MAX_PASSKEY_NAME_LENGTH);
   return name || authenticator || 'Passkey';
 }
+
+/** Whether the sign-in's offer to add a passkey is due: never "Not now", or its wait is over. */
+export function passkeyOfferDue(snoozedUntil: Date | undefined, now: Date): boolean {
+  return !snoozedUntil || snoozedUntil.getTime() <= now.getTime();
+}
+
+/** Until when "Not now" holds the offer back. */
+export const offerSnoozedUntil = (now: Date, days: number): Date => new Date(now.getTime() + days * 86_400_000);
+
+export interface PasswordlessReadiness {
+  passkeys: number;
+  /** Unused recovery codes: the way back in when every passkey is lost. */
+  recoveryCodes: number;
+}
+
+/**
+ * Whether an account may drop its password: it must keep a way in (a passkey) and a way back when
+ * that is lost (recovery codes, which lead to a reset of the factors; docs/passkeys.md).
+ */
+export function canRemovePassword(ready: PasswordlessReadiness): boolean {
+  return ready.passkeys > 0 && ready.recoveryCodes > 0;
+}

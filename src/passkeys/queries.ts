@@ -53,6 +53,13 @@ export function createPasskeyQueries(db: Knex) {
       const row = await passkeys().where({ account_id: accountId }).count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);
     },
+    /** Until when the sign-in's offer to add a passkey waits ("Not now"), if it does. */
+    findOfferSnooze: async (accountId: string): Promise<Date | undefined> => {
+      const row = await db<{ account_id: string; snoozed_until: Date }>('passkey_offer_snoozes').where({ account_id: accountId }).first();
+      return row ? new Date(row.snoozed_until) : undefined;
+    },
+    snoozeOffer: (accountId: string, until: Date) =>
+      db('passkey_offer_snoozes').insert({ account_id: accountId, snoozed_until: until }).onConflict('account_id').merge(),
     findUserHandle: async (accountId: string) => (await handles().where({ account_id: accountId }).first())?.user_handle,
     findAccountIdByUserHandle: async (userHandle: string) => (await handles().where({ user_handle: userHandle }).first())?.account_id,
     /** Stores the handle unless the account has one already; returns the one in force. */

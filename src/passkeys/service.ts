@@ -15,7 +15,7 @@ import { newUuid } from '../shared/ids.js';
 import { authenticatorName } from './authenticators.js';
 import type { CeremonyPurpose, ChallengeStore } from './challenges.js';
 import { parseAuthenticationResponse, parseRegistrationResponse } from './responses.js';
-import { CEREMONY_TIMEOUT_SECONDS, canRemovePasskey, counterVerdict, passkeyAmr, passkeyName, type WaysIn } from './policy.js';
+import { CEREMONY_TIMEOUT_SECONDS, canRemovePasskey, counterVerdict, offerSnoozedUntil, passkeyAmr, passkeyName, passkeyOfferDue, type WaysIn } from './policy.js';
 import type { PasskeyQueries, PasskeyRow } from './queries.js';
 
 /** Why a ceremony was refused: stable codes for audit details and tests, never shown raw to people. */
@@ -212,6 +212,19 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       }
       await queries.deletePasskey(accountId, id);
       return summarize(row);
+    },
+
+    /** Whether a sign-in should offer this account to add a passkey: it has none, and no "Not now" holds. */
+    async offerDue(accountId: string): Promise<boolean> {
+      if ((await queries.countPasskeysOfAccount(accountId)) > 0) return false;
+      return passkeyOfferDue(await queries.findOfferSnooze(accountId), clock.now());
+    },
+
+    /** "Not now": the offer waits `days` days for this account. */
+    async snoozeOffer(accountId: string, days: number): Promise<Date> {
+      const until = offerSnoozedUntil(clock.now(), days);
+      await queries.snoozeOffer(accountId, until);
+      return until;
     },
 
     /** Every passkey of the account goes (a reset that first proved the address, an operator). */

@@ -70,8 +70,10 @@ export function createSelfDeletion(deps: {
    * a step-up does not renew the sign-in time, so an older session signs in again first.
    */
   async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
-    if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
     const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
+    // A passwordless account has no password to enter: a recent sign-in with a passkey stands for it.
+    if (!account.password_hash) return !(recent && (signed.amr ?? []).some((method) => method === 'hwk' || method === 'swk'));
+    if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
     return !(recent && (signed.amr ?? []).includes('mfa'));
   }
 
@@ -85,7 +87,7 @@ export function createSelfDeletion(deps: {
       if (await needsFreshSignIn(account, proof.signedIn)) {
         throw new AppError('FRESH_SIGN_IN_REQUIRED', 403, 'Sign in again with your passkey, then delete the account.');
       }
-      await deps.confirmPassword(account, origin, proof.password, 'password');
+      if (account.password_hash) await deps.confirmPassword(account, origin, proof.password, 'password');
       await confirmSecondFactor(account, origin, proof.code);
       const actor = { type: 'account' as const, id: account.id, origin };
       if (deps.graceDays === 0) {

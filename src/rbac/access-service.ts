@@ -61,6 +61,7 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
   });
 
   const groupsRequireMfaCache = cached<boolean>((accountId) => queries.anyGroupRequiresMfa(accountId));
+  const groupsRequirePhishingResistantCache = cached<boolean>((accountId) => queries.anyGroupRequiresPhishingResistant(accountId));
 
   return {
     /** The subject's permissions on one API, for its access token (`permissions` claim, scope bound). */
@@ -72,6 +73,8 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
     groupNames: (accountId: string) => (isUuid(accountId) ? queries.findGroupNames(accountId) : Promise.resolve([])),
     /** Asked on every authorization (silent ones too), so it reads through a cache like the check endpoint's. */
     groupsRequireMfa: (accountId: string) => (isUuid(accountId) ? groupsRequireMfaCache.get(accountId) : Promise.resolve(false)),
+    /** Whether a group of the account requires a passkey sign-in; asked like groupsRequireMfa. */
+    groupsRequirePhishingResistant: (accountId: string) => (isUuid(accountId) ? groupsRequirePhishingResistantCache.get(accountId) : Promise.resolve(false)),
     /** Names of the roles the account holds, directly or through its groups. */
     roleNames: (accountId: string) => (isUuid(accountId) ? queries.findRoleNames(accountId) : Promise.resolve([])),
 
@@ -90,6 +93,7 @@ export function createAccessService(deps: { queries: RbacQueries; clock: Clock; 
       cache.invalidate();
       tokenPermissionCache.invalidate();
       groupsRequireMfaCache.invalidate();
+      groupsRequirePhishingResistantCache.invalidate();
     },
   };
 }

@@ -12,6 +12,8 @@ export interface GroupInput {
   description?: string | null;
   /** Members must sign in with a second factor. */
   require_mfa?: boolean;
+  /** Members must sign in with a passkey (the phishing-resistant acr), whatever the client. */
+  require_phishing_resistant?: boolean;
 }
 
 export interface Member {
@@ -47,7 +49,7 @@ export function createGroupService(deps: { queries: RbacQueries; audit: AuditRec
 
     async createGroup(input: GroupInput, actor: Actor): Promise<GroupRow> {
       if (await queries.findGroupByName(input.name)) throw conflict('a group with this name already exists');
-      const group = await queries.insertGroup({ id: newUuid(), name: input.name, description: input.description ?? null, require_mfa: input.require_mfa ?? false });
+      const group = await queries.insertGroup({ id: newUuid(), name: input.name, description: input.description ?? null, require_mfa: input.require_mfa ?? false, require_phishing_resistant: input.require_phishing_resistant ?? false });
       changed();
       await recordChange(audit, {
         type: 'group.created',
@@ -81,6 +83,9 @@ export function createGroupService(deps: { queries: RbacQueries; audit: AuditRec
         changes: diffFields(asRecord(before), undefined, { ignore: ['id'] }),
       });
     },
+
+    /** The groups an account is a direct member of (nested groups it belongs to through them are not listed). */
+    listGroupsOfAccountPage: (accountId: string, page: PageRequest) => queries.listGroupsOfAccountPage(accountId, page),
 
     async listMembersPage(groupId: string, page: PageRequest): Promise<Page<MemberView>> {
       await requireGroup(groupId);

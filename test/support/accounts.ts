@@ -88,4 +88,4 @@ export async function mailLink(smtp: SmtpReceiver, address: string, prefix: stri
 export const comparable = (page: Page) =>
   page.body.replace(/name="csrf" value="[^"]*"/g, '').replaceAll(/\/interaction\/[^/"?]+/g, '/interaction/UID');
 
-export const alertOf = (page: Page) => /role="alert">([^<]*)</.exec(page.body)?.[1];
+export const alertOf = (page: Page) => /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];

@@ -62,6 +62,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'GET /accounts/:accountId/sessions': { query: 'limit=201', field: 'limit' },
   'GET /accounts/:accountId/grants': { query: `cursor=${'x'.repeat(501)}`, field: 'cursor' },
   'GET /accounts/:accountId/roles': { query: 'limit=1.5', field: 'limit' },
+  'GET /accounts/:accountId/groups': { query: 'limit=0', field: 'limit' },
   'GET /clients/:clientId/roles': { query: 'limit=0', field: 'limit' },
   'GET /clients/:clientId/backchannel-logout-deliveries': { query: 'status=lost', field: 'status' },
   'GET /groups/:groupId/members': { query: 'limit=many', field: 'limit' },
@@ -85,4 +86,7 @@ export const INVALID_INPUTS: Record<string, { query?: string; body?: unknown; fi
   'POST /scim/directories': { body: { name: 'Acme', send_invitations: 'yes' }, field: 'send_invitations' },
   'PATCH /scim/directories/:directoryId': { body: { client_id: '' }, field: 'client_id' },
   'POST /scim/directories/:directoryId/tokens': { body: { expires_at: 'tomorrow' }, field: 'expires_at' },
+  'GET /webhooks': { query: 'limit=0', field: 'limit' },
+  'POST /webhooks': { body: { url: 'https://hooks.example.com/x', event_types: [] }, field: 'event_types' },
+  'GET /webhooks/:webhookId/deliveries': { query: 'status=lost', field: 'status' },
 };

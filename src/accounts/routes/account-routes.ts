@@ -25,6 +25,8 @@ const passwordForm = csrfOnly.extend({
   password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
   sign_out_others: z.literal('yes').optional(),
 });
+const setPasswordForm = csrfOnly.extend({ password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long') });
+const removePasswordForm = csrfOnly.extend({ current: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long') });
 const emailForm = csrfOnly.extend({ email: z.string().trim().max(254, 'Use at most 254 characters.') });
 const tokenQuery = z.object({ token: z.string().min(1, 'The link is incomplete.').max(MAX_TOKEN_LENGTH, 'The link is not valid.') });
 const tokenForm = tokenQuery.extend({ csrf: z.string().max(256) });
@@ -35,6 +37,8 @@ const DONE: Record<string, string> = {
   name: 'accountPage.yourNameWasChanged',
   password: 'accountPage.yourPasswordWasChanged',
   'password-others': 'accountPage.yourPasswordWasChangedAnd',
+  'password-removed': 'accountPage.passwordRemoved',
+  'password-set': 'accountPage.passwordSet',
   'email-sent': 'accountPage.weSentAConfirmationLink',
   'verification-sent': 'accountPage.weSentANewVerification',
   'session-revoked': 'accountPage.theSessionWasSignedOut',
@@ -173,19 +177,42 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   const renderPassword = async (ctx: Context, signed: Signed, error?: Text, status = 200) =>
     renderPage(deps, ctx, 'account-password', {
       account: signed.account,
+      passwordless: !signed.account.password_hash,
+      mayRemove: await selfService.mayRemovePassword(signed.account),
       minLength: await selfService.minimumPasswordLength(signed.account),
       maxLength: deps.maxPasswordLength,
       error,
     }, status);
 
-  router.get('/password', async (ctx) => {
+  /**
+   * A passwordless account has no password to enter again: setting one needs a recent sign-in
+   * (RECENT_LOGIN_SECONDS), which for this account was made with a passkey.
+   */
+  async function passwordPageSigned(ctx: Context): Promise<Signed | undefined> {
     const signed = await signedIn(ctx, '/account/password');
+    if (!signed || signed.account.password_hash) return signed;
+    return signedIn(ctx, '/account/password', { recent: true });
+  }
+
+  router.get('/password', async (ctx) => {
+    const signed = await passwordPageSigned(ctx);
     if (signed) await renderPassword(ctx, signed);
   });
 
   router.post('/password', forms, requireCsrf(), async (ctx) => {
-    const signed = await signedIn(ctx, '/account/password');
+    const signed = await passwordPageSigned(ctx);
     if (!signed) return;
+    if (!signed.account.password_hash) {
+      const form = parseInput(setPasswordForm, ctx.request.body);
+      return withFormErrors(
+        ctx,
+        async () => {
+          await selfService.setPassword(signed, form.password);
+          seeOther(ctx, '/account?done=password-set');
+        },
+        (error, status) => renderPassword(ctx, signed, error, status),
+      );
+    }
     const form = parseInput(passwordForm, ctx.request.body);
     await withFormErrors(
       ctx,
@@ -193,6 +220,20 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
         const signOutOthers = form.sign_out_others === 'yes';
         await selfService.changePassword(signed, { current: form.current, next: form.password, signOutOthers });
         seeOther(ctx, `/account?done=${signOutOthers ? 'password-others' : 'password'}`);
+      },
+      (error, status) => renderPassword(ctx, signed, error, status),
+    );
+  });
+
+  router.post('/password/remove', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account/password');
+    if (!signed) return;
+    const form = parseInput(removePasswordForm, ctx.request.body);
+    await withFormErrors(
+      ctx,
+      async () => {
+        await selfService.removePassword(signed, form.current);
+        seeOther(ctx, '/account?done=password-removed');
       },
       (error, status) => renderPassword(ctx, signed, error, status),
     );

@@ -81,6 +81,15 @@ export function createAccessQueries(db: Knex) {
       return rowsOf(result).length > 0;
     },
 
+    /** Whether any group of the account, direct or through nesting, requires a passkey sign-in. */
+    async anyGroupRequiresPhishingResistant(accountId: string): Promise<boolean> {
+      const result = await db.raw(
+        `with recursive ${MEMBER_OF} select 1 from member_of m join groups g on g.id = m.group_id where g.require_phishing_resistant limit 1`,
+        [accountId],
+      );
+      return rowsOf(result).length > 0;
+    },
+
     async findRoleNames(accountId: string): Promise<string[]> {
       const result = await db.raw(
         `with recursive ${MEMBER_OF}, ${HELD_ROLES} select distinct r.name from held h join roles r on r.id = h.role_id order by r.name`,

@@ -6,6 +6,7 @@ export interface GroupRow {
   name: string;
   description: string | null;
   require_mfa: boolean;
+  require_phishing_resistant: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,7 +34,7 @@ export function createGroupQueries(db: Knex) {
       const [inserted] = await groups().insert(row).returning('*');
       return inserted as GroupRow;
     },
-    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description' | 'require_mfa'>>) {
+    async updateGroup(id: string, changes: Partial<Pick<GroupRow, 'name' | 'description' | 'require_mfa' | 'require_phishing_resistant'>>) {
       const [updated] = await groups().where({ id }).update({ ...changes, updated_at: db.fn.now() as unknown as Date }).returning('*');
       return updated as GroupRow | undefined;
     },
@@ -85,6 +86,11 @@ export function createGroupQueries(db: Knex) {
     },
     /** Serialises membership changes between groups, so two concurrent additions cannot make a loop. */
     lockGroupGraph: () => db.raw('lock table group_members in share row exclusive mode'),
+    /** The groups an account is a direct member of, in the order it joined them. */
+    listGroupsOfAccountPage(accountId: string, page: PageRequest) {
+      const memberships = db('group_members as gm').join('groups as g', 'g.id', 'gm.group_id').where('gm.account_id', accountId).select('g.*', 'gm.created_at as added_at');
+      return keysetPage<GroupRow & { added_at: Date }>(db, db.from(memberships.as('v')).select('v.*'), { ...page, table: 'v', createdAt: 'added_at' });
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { adminWith, bootstrapAdmin, machineToken, type ApiClient, type ApiRespon
 import { ADMIN_ROUTES, fillPath, INVALID_INPUTS, matchRoute, routeKey, VALID_BODIES } from '../../support/admin-routes.js';
 import { exchangeCode, registerClient, signIn, startAuthorization } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { startWebhookReceiver } from '../../support/webhook-receiver.js';
 
 const V1 = '/admin/api/v1';
 
@@ -117,6 +118,7 @@ describe('admin API', () => {
       });
       const danaId = account.body.id;
       expect((await call('PUT', `${V1}/groups/${emea.body.id}/members/accounts/${danaId}`)).status).toBe(204);
+      expect((await call('GET', `${V1}/accounts/${danaId}/groups`)).body.items).toEqual([expect.objectContaining({ id: emea.body.id, name: 'sales-emea', added_at: expect.any(String) })]);
       expect((await call('GET', `${V1}/groups/${emea.body.id}/members`)).body.items).toEqual([
         expect.objectContaining({ type: 'account', id: danaId, name: 'dana@example.com' }),
       ]);
@@ -253,6 +255,10 @@ describe('admin API', () => {
       expect((await call('GET', `${V1}/accounts?locked=true`)).body.items).toEqual([]);
       const reset = await call('POST', `${V1}/accounts/${erinId}/mfa/reset`);
       expect(reset).toMatchObject({ status: 200, body: { had_factor: false } });
+      // Links mailed to the person (never in the answer), and linked identities (read-only here).
+      expect(await call('POST', `${V1}/accounts/${erinId}/password-reset`)).toMatchObject({ status: 204, body: undefined });
+      expect(await call('POST', `${V1}/accounts/${erinId}/invitation`)).toMatchObject({ status: 204, body: undefined });
+      expect((await call('GET', `${V1}/accounts/${erinId}/identities`)).body).toEqual({ items: [] });
       // Passkeys: listed and removed here too (test/integration/passkeys/admin-and-cli.test.ts has the refusals).
       await server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-0000000000e1', account_id: erinId, credential_id: 'ZXJpbi1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Erin key' });
       expect((await call('GET', `${V1}/accounts/${erinId}/passkeys`)).body.items).toMatchObject([{ name: 'Erin key' }]);
@@ -326,6 +332,81 @@ describe('admin API', () => {
       expect((await call('DELETE', `${V1}/scim/directories/${created.body.id}/tokens/${rotated.body.id}`)).status).toBe(204);
       expect((await call('DELETE', `${V1}/scim/directories/${created.body.id}`)).status).toBe(204);
       expect((await call('GET', `${V1}/scim/directories/${created.body.id}`)).status).toBe(404);
+    });
+
+    it('manages webhooks, their deliveries and redelivery (the secret shown once, the destination rule applied)', async () => {
+      const receiver = await startWebhookReceiver(() => 204);
+      try {
+        const created = await call('POST', `${V1}/webhooks`, { url: receiver.url, event_types: ['client.*'], description: 'Client changes' });
+        expect(created.status).toBe(201);
+        expect(created.body).toMatchObject({ url: receiver.url, event_types: ['client.*'], pending: 0 });
+        expect(created.body.secret).toMatch(/^whsec_/);
+        const hookId = created.body.id as string;
+        const listed = await call('GET', `${V1}/webhooks?limit=10`);
+        expect(listed.body.items.map((hook: { id: string }) => hook.id)).toContain(hookId);
+        expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+        const one = await call('GET', `${V1}/webhooks/${hookId}`);
+        expect(one.body).toMatchObject({ id: hookId, description: 'Client changes' });
+        expect(one.body).not.toHaveProperty('secret');
+        // The outbound rule of the CLI: a private address not in OUTBOUND_ALLOWED_HOSTS is refused, naming the field.
+        expect((await call('POST', `${V1}/webhooks`, { url: 'http://10.0.0.5/hook', event_types: ['*'] })).body).toMatchObject({ status: 400, field: 'url' });
+        expect((await call('POST', `${V1}/webhooks`, { url: receiver.url, event_types: ['no.such.event'] })).body).toMatchObject({ status: 400, field: 'event_types.0' });
+
+        await call('POST', `${V1}/clients`, { name: 'Hooked one', type: 'machine' });
+        await call('POST', `${V1}/clients`, { name: 'Hooked two', type: 'machine' });
+        const first = await call('GET', `${V1}/webhooks/${hookId}/deliveries?limit=1`);
+        expect(first.body.items).toHaveLength(1);
+        expect(first.body.items[0]).toMatchObject({ status: 'pending', event_type: 'client.created' });
+        const second = await call('GET', `${V1}/webhooks/${hookId}/deliveries?limit=1&cursor=${first.body.next_cursor}`);
+        expect(Number(second.body.items[0].id)).toBeLessThan(Number(first.body.items[0].id));
+        expect((await call('GET', `${V1}/webhooks/${hookId}/deliveries?cursor=garbage`)).body).toMatchObject({ status: 400, field: 'cursor' });
+        expect((await call('POST', `${V1}/webhook-deliveries/${first.body.items[0].id}/redeliver`)).body).toMatchObject({ status: 409 });
+
+        await server.container.webhooks.deliverDue();
+        expect((await call('GET', `${V1}/webhooks/${hookId}/deliveries?status=pending`)).body.items).toEqual([]);
+        const redelivered = await call('POST', `${V1}/webhook-deliveries/${first.body.items[0].id}/redeliver`);
+        expect(redelivered.body).toMatchObject({ id: first.body.items[0].id, status: 'pending', attempts: 0 });
+        expect((await call('DELETE', `${V1}/webhooks/${hookId}`)).status).toBe(204);
+        expect((await call('GET', `${V1}/webhooks/${hookId}/deliveries`)).status).toBe(404);
+
+        const events = await server.container.events.list({ types: ['webhook.*'] }, { limit: 10, order: 'desc' });
+        expect(events.items.map((event) => [event.type, event.actor_type])).toEqual([['webhook.deleted', 'client'], ['webhook.redelivered', 'client'], ['webhook.created', 'client']]);
+        expect(JSON.stringify(await server.container.db('webhooks').select('*'))).not.toContain(created.body.secret);
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('lists the signing keys (public parts only) and rotates them, the caller recorded as actor', async () => {
+      const before = await call('GET', `${V1}/keys`);
+      expect(before.status).toBe(200);
+      const active = before.body.items.filter((key: { status: string }) => key.status === 'active');
+      expect(active.map((key: { alg: string }) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+      for (const key of before.body.items) for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key.public_jwk).not.toHaveProperty(member);
+      expect(JSON.stringify(before.body)).not.toContain('private');
+
+      const rotated = await call('POST', `${V1}/keys/rotate`);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.added).toHaveLength(2);
+      const after = await call('GET', `${V1}/keys`);
+      expect(after.status).toBe(200);
+      const statusOf = (kid: string) => after.body.items.find((key: { kid: string }) => key.kid === kid)?.status;
+      for (const kid of rotated.body.added) expect(statusOf(kid)).toBe('active');
+      for (const key of active) expect(statusOf(key.kid)).toBe('retired');
+      // The new keys sign at once on this instance, and JWKS publishes them.
+      const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((key) => key.kid)).toEqual(expect.arrayContaining(rotated.body.added));
+      const [event] = (await server.container.events.list({ types: ['keys.rotated'] }, { limit: 1, order: 'desc' })).items;
+      expect(event).toMatchObject({ actor_type: 'client', detail: { added: rotated.body.added } });
+    });
+
+    it('shows the effective settings with every secret masked', async () => {
+      const answer = await call('GET', `${V1}/settings`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.settings).toMatchObject({ SERVER_SECRET: '[masked]', ISSUER: server.issuer, PORT: expect.any(Number) });
+      const text = JSON.stringify(answer.body);
+      for (const secret of server.container.config.serverSecrets) expect(text).not.toContain(secret);
+      if (server.container.config.database.url?.includes('@')) expect(answer.body.settings.DATABASE_URL).toContain('[masked]@');
     });
 
     it('manages the profile schema, custom scopes and account attribute values', async () => {

@@ -50,6 +50,20 @@ describe('admin console: clients', () => {
     expect(await countClients()).toBe(before);
   });
 
+  it('sets and clears the passkey requirement (require_phishing_resistant), shown on the client page and audited', async () => {
+    const created = await post('/admin/clients/new', { name: 'Vault', type: 'web', redirect_uris: 'https://vault.example.com/cb', require_phishing_resistant: 'yes' });
+    const clientId = decodeURIComponent(/\/admin\/clients\/([^?]+)\?done=client-created/.exec(created.url)![1]);
+    expect(await server.container.clients.findClient(clientId)).toMatchObject({ require_phishing_resistant: true, require_mfa: false });
+    const shown = await agent.request(`${server.issuer}/admin/clients/${encodeURIComponent(clientId)}`);
+    expect(shown.body).toMatch(/id="require_phishing_resistant"[^>]*checked/);
+    // An unticked box is absent from the form: the requirement goes.
+    const cleared = await post(`/admin/clients/${encodeURIComponent(clientId)}/edit`, { name: 'Vault', redirect_uris: 'https://vault.example.com/cb', default_max_age: '' });
+    expect(cleared.url).toContain('?done=client-saved');
+    expect(await server.container.clients.findClient(clientId)).toMatchObject({ require_phishing_resistant: false });
+    const events = await server.container.vault.reveal(await server.container.db('events').where({ type: 'client.updated', client_id: clientId }));
+    expect(JSON.stringify(events.map((event) => event.detail))).toContain('require_phishing_resistant');
+  });
+
   it('edits redirect URIs and policies, rotates the secret (the old one stops working) and deletes', async () => {
     const { client, clientSecret } = await server.container.clients.createClient({ name: 'Machine', type: 'machine', redirectUris: [], postLogoutRedirectUris: [] });
     const id = encodeURIComponent(client.client_id);

@@ -25,6 +25,22 @@ describe('admin console: events', () => {
     expect(page.body).not.toContain('<code>account.created</code>');
   });
 
+  it('filters by actor and by IP address, as the admin API does', async () => {
+    const mine = await agent.request(`${server.issuer}/admin/events?actor=${reader.id}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toContain(`value="${reader.id}"`);
+    expect(mine.body).toContain(`<code>${reader.id}</code>`);
+    const nobody = await agent.request(`${server.issuer}/admin/events?actor=nobody-at-all`);
+    expect(nobody.body).toContain('No events match.');
+    const local = await agent.request(`${server.issuer}/admin/events?ip=127.0.0.1&type=login.succeeded`);
+    expect(local.body).toContain('<code>login.succeeded</code>');
+    const elsewhere = await agent.request(`${server.issuer}/admin/events?ip=192.0.2.77`);
+    expect(elsewhere.body).toContain('No events match.');
+    const tooLong = await agent.request(`${server.issuer}/admin/events?ip=${'1'.repeat(80)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body).toContain('id="f-ip-error"');
+  });
+
   it('puts a refused filter next to its field (400), never a 500', async () => {
     for (const [name, value] of [['from', 'yesterday'], ['type', 'no.such.type'], ['outcome', 'maybe']]) {
       const page = await agent.request(`${server.issuer}/admin/events?${name}=${value}`);

@@ -116,6 +116,17 @@ describe('CSRF: every form route refuses a missing or forged token and changes n
       // The admin console (issue 16).
       '/admin/sign-out', '/admin/accounts/:accountId/disable', '/admin/accounts/:accountId/enable', '/admin/accounts/:accountId/unlock', '/admin/accounts/:accountId/end-sessions', '/admin/accounts/:accountId/sessions/:sessionUid/end',
       '/admin/clients/new', '/admin/clients/:clientId/edit', '/admin/clients/:clientId/rotate-secret', '/admin/clients/:clientId/delete',
+      // The console's access-control sections (issue 16).
+      '/admin/resources/new', '/admin/resources/:resourceId/edit', '/admin/resources/:resourceId/add-permission', '/admin/resources/:resourceId/delete',
+      '/admin/resources/:resourceId/permissions/:permissionId/edit', '/admin/resources/:resourceId/permissions/:permissionId/remove',
+      '/admin/roles/new', '/admin/roles/:roleId/edit', '/admin/roles/:roleId/add-permission', '/admin/roles/:roleId/remove-permission', '/admin/roles/:roleId/delete',
+      '/admin/groups/new', '/admin/groups/:groupId/edit', '/admin/groups/:groupId/add-member', '/admin/groups/:groupId/add-group', '/admin/groups/:groupId/remove-member',
+      '/admin/groups/:groupId/add-role', '/admin/groups/:groupId/remove-role', '/admin/groups/:groupId/delete',
+      '/admin/object-grants/new', '/admin/object-grants/:grantId/delete',
+      '/admin/connections/new', '/admin/connections/:connectionId/edit', '/admin/connections/:connectionId/delete',
+      '/admin/attributes/new', '/admin/attributes/:attributeName/edit', '/admin/attributes/:attributeName/deprecate', '/admin/attributes/:attributeName/remove',
+      '/admin/scopes/new', '/admin/scopes/:scopeName/edit', '/admin/scopes/:scopeName/remove',
+      '/admin/webhooks/new', '/admin/webhooks/:webhookId/redeliver', '/admin/webhooks/:webhookId/delete', '/admin/keys/rotate',
     ]));
     expect(forms.length).toBeGreaterThanOrEqual(29);
   });

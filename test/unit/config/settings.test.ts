@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../../src/config/load.js';
 import { environmentSchema } from '../../../src/config/schema.js';
-import { effectiveSettings, isSecretName, maskUrlCredentials } from '../../../src/config/settings.js';
+import { effectiveSettings, isSecretName, maskUrlCredentials, SECRET_SETTINGS, shownSettings } from '../../../src/config/settings.js';
 
 const SECRET = 'unit-test-server-secret-0123456789-abcdef';
 
@@ -44,5 +44,16 @@ describe('the settings the audit trail compares between starts', () => {
     });
     const shown = JSON.stringify(Object.values(settings).map((setting) => setting.shown));
     for (const secret of [SECRET, 'db-password-1', 'smtp-password-2', 'admin-password-3']) expect(shown).not.toContain(secret);
+  });
+
+  it('shows operators (GET /settings) only the masked values, from the variables the configuration was loaded from', () => {
+    const env = { SERVER_SECRET: SECRET, DATABASE_URL: 'postgres://idp:db-password-1@db.example.com/idp', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'admin-password-3', NOT_A_SETTING: 'ignored' };
+    const { config } = loadConfig(env);
+    expect(config.environment).not.toHaveProperty('NOT_A_SETTING');
+    const shown = shownSettings(config);
+    for (const name of SECRET_SETTINGS) expect(shown[name]).toBe('[masked]');
+    expect(shown.DATABASE_URL).toBe('postgres://[masked]@db.example.com/idp');
+    const text = JSON.stringify(shown);
+    for (const secret of [SECRET, 'db-password-1', 'admin-password-3']) expect(text).not.toContain(secret);
   });
 });

@@ -1,0 +1,223 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { forms, seeOther } from '../accounts/routes/page-kit.js';
+import { requireCsrf } from '../http/csrf.js';
+import type { AdminApi } from './admin-api.js';
+import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, text, type FormError } from './authz-kit.js';
+import { showPage } from './page-kit.js';
+import type { ConsoleRouteDeps } from './routes.js';
+
+interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  require_mfa: boolean;
+}
+
+interface Member {
+  type: 'account' | 'group';
+  id: string;
+  name: string;
+}
+
+interface RoleAssignment {
+  role_id: string;
+  role: string;
+}
+
+/** A nested group and the groups inside it, as far as the tree is drawn. */
+interface NestedGroup {
+  id: string;
+  name: string;
+  children: NestedGroup[];
+}
+
+interface GroupForm {
+  name: string;
+  description: string;
+  require_mfa: boolean;
+}
+
+const MEMBER_PAGE = 50;
+/** How much of the nesting below a group the page draws: deeper or wider trees are followed group by group. */
+const TREE_DEPTH = 4;
+const TREE_NODES = 50;
+
+const groupForm = (body: Record<string, unknown>): GroupForm => ({ name: text(body.name, 200).trim(), description: text(body.description, 1000).trim(), require_mfa: body.require_mfa === 'yes' });
+
+/**
+ * The groups nested in `groupId`, as a tree (each group's members of type group, recursively). The
+ * admin API refuses loops when they would form; `seen` keeps the drawing finite all the same.
+ */
+async function nestingOf(api: AdminApi, groupId: string): Promise<NestedGroup[]> {
+  const seen = new Set([groupId]);
+  async function below(parent: string, depth: number): Promise<NestedGroup[]> {
+    if (depth > TREE_DEPTH) return [];
+    const members = await listAll<Member>(api, `/groups/${id(parent)}/members`);
+    const nested: NestedGroup[] = [];
+    for (const member of members.filter((entry) => entry.type === 'group')) {
+      if (seen.has(member.id) || seen.size >= TREE_NODES) continue;
+      seen.add(member.id);
+      nested.push({ id: member.id, name: member.name, children: await below(member.id, depth + 1) });
+    }
+    return nested;
+  }
+  return below(groupId, 1);
+}
+
+/**
+ * Groups: accounts and other groups (nested), the roles a group gives its members, and its rule that
+ * members sign in with a second factor. Members are added by email or account id, or by picking a
+ * group; the admin API's refusals (an unknown account, a loop in the nesting, a name taken) come
+ * back as messages next to the form that caused them.
+ */
+export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
+  const { read, write } = deps.guard;
+
+  router.get('/admin/groups', read, async (ctx) => {
+    const cursor = cursorOf(ctx);
+    const page = await listPage<Group>(apiOf(deps, ctx), '/groups', cursor);
+    if (page === 'bad-cursor') return seeOther(ctx, '/admin/groups');
+    const nextHref = page.next_cursor ? `/admin/groups?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
+    showPage(deps, ctx, 'console-groups', 'groups', { title: 'Groups', groups: page.items, nextHref, firstPage: !cursor });
+  });
+
+  router.get('/admin/groups/new', read, (ctx) => {
+    showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form: { name: '', description: '', require_mfa: false } });
+  });
+
+  router.post('/admin/groups/new', forms, requireCsrf(), write, async (ctx) => {
+    const form = groupForm(bodyOf(ctx));
+    const answer = await apiOf(deps, ctx).call<Group>('POST', '/groups', { name: form.name, ...(form.description ? { description: form.description } : {}), require_mfa: form.require_mfa });
+    const refused = formErrorOf(answer, 'group');
+    if (refused) return showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form, error: refused.error }, refused.status);
+    if (answer.status !== 201) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(answer.body.id)}?done=group-created`);
+  });
+
+  async function loadGroup(ctx: Context): Promise<{ api: AdminApi; group: Group }> {
+    const api = apiOf(deps, ctx);
+    const answer = await api.call<Group>('GET', `/groups/${id(ctx.params.groupId)}`);
+    if (answer.status !== 200) fail(answer);
+    return { api, group: answer.body };
+  }
+
+  interface Typed {
+    form?: GroupForm;
+    account?: string;
+    error?: FormError;
+  }
+  async function showGroup(ctx: Context, api: AdminApi, group: Group, typed: Typed = {}, status = 200) {
+    const cursor = cursorOf(ctx);
+    const page = await listPage<Member>(api, `/groups/${id(group.id)}/members`, cursor, MEMBER_PAGE);
+    if (page === 'bad-cursor') return seeOther(ctx, `/admin/groups/${id(group.id)}`);
+    const roles = await listAll<RoleAssignment>(api, `/groups/${id(group.id)}/roles`);
+    const nesting = await nestingOf(api, group.id);
+    const canWrite = (ctx.state.operator as { canWrite: boolean }).canWrite;
+    let groupChoices: Group[] = [];
+    let roleChoices: Array<{ id: string; name: string }> = [];
+    if (canWrite) {
+      // Pickers leave out the group itself, its direct nested groups, and the roles it already has.
+      const nestedIds = new Set(nesting.map((nested) => nested.id));
+      groupChoices = (await listAll<Group>(api, '/groups')).filter((candidate) => candidate.id !== group.id && !nestedIds.has(candidate.id));
+      const held = new Set(roles.map((role) => role.role_id));
+      roleChoices = (await listAll<{ id: string; name: string }>(api, '/roles')).filter((role) => !held.has(role.id));
+    }
+    const nextHref = page.next_cursor ? `/admin/groups/${id(group.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
+    showPage(deps, ctx, 'console-group', 'groups', {
+      title: group.name, group, members: page.items, nextHref, firstPage: !cursor, roles, nesting, groupChoices, roleChoices,
+      form: typed.form ?? { name: group.name, description: group.description ?? '', require_mfa: group.require_mfa },
+      account: typed.account ?? '', error: typed.error,
+    }, status);
+  }
+
+  router.get('/admin/groups/:groupId', read, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    await showGroup(ctx, api, group);
+  });
+
+  router.post('/admin/groups/:groupId/edit', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const form = groupForm(bodyOf(ctx));
+    const answer = await api.call('PATCH', `/groups/${id(group.id)}`, { name: form.name, description: form.description || null, require_mfa: form.require_mfa });
+    const refused = formErrorOf(answer, 'group');
+    if (refused) return showGroup(ctx, api, group, { form, error: refused.error }, refused.status);
+    if (answer.status !== 200) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=group-saved`);
+  });
+
+  router.post('/admin/groups/:groupId/add-member', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const typed = text(bodyOf(ctx).account, 254).trim();
+    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { account: typed, error: { form: 'add-member', field: 'account', message } }, status);
+    if (!typed) return refuse('Enter the email address or the id of an account.');
+    const account = await findAccount(api, typed);
+    if (!account) return refuse(`There is no account ${typed.includes('@') ? 'with this email address' : 'with this id'}.`);
+    const answer = await api.call('PUT', `/groups/${id(group.id)}/members/accounts/${id(account.id)}`);
+    const refused = formErrorOf(answer, 'add-member');
+    if (refused) return refuse(refused.error.message, refused.status);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=member-added`);
+  });
+
+  router.post('/admin/groups/:groupId/add-group', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const memberId = text(bodyOf(ctx).group_id, 100);
+    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-group', field: 'group_id', message } }, status);
+    if (!memberId) return refuse('Choose a group to nest in this one.');
+    const answer = await api.call('PUT', `/groups/${id(group.id)}/members/groups/${id(memberId)}`);
+    const refused = formErrorOf(answer, 'add-group');
+    if (refused) return refuse(refused.error.message, refused.status);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=member-added`);
+  });
+
+  // A member taken out is added back as easily, so it needs no confirmation page.
+  router.post('/admin/groups/:groupId/remove-member', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const body = bodyOf(ctx);
+    const kind = body.type === 'group' ? 'groups' : 'accounts';
+    const answer = await api.call('DELETE', `/groups/${id(group.id)}/members/${kind}/${id(text(body.member_id, 100) || '-')}`);
+    const refused = formErrorOf(answer, 'members');
+    if (refused) return showGroup(ctx, api, group, { error: refused.error }, refused.status);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=member-removed`);
+  });
+
+  router.post('/admin/groups/:groupId/add-role', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const roleId = text(bodyOf(ctx).role_id, 100);
+    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-role', field: 'role_id', message } }, status);
+    if (!roleId) return refuse('Choose a role to give this group.');
+    const answer = await api.call('PUT', `/groups/${id(group.id)}/roles/${id(roleId)}`);
+    const refused = formErrorOf(answer, 'add-role');
+    if (refused) return refuse(refused.error.message, refused.status);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=group-role-added`);
+  });
+
+  router.post('/admin/groups/:groupId/remove-role', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const answer = await api.call('DELETE', `/groups/${id(group.id)}/roles/${id(text(bodyOf(ctx).role_id, 100) || '-')}`);
+    const refused = formErrorOf(answer, 'roles');
+    if (refused) return showGroup(ctx, api, group, { error: refused.error }, refused.status);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, `/admin/groups/${id(group.id)}?done=group-role-removed`);
+  });
+
+  router.get('/admin/groups/:groupId/delete', read, async (ctx) => {
+    const { group } = await loadGroup(ctx);
+    showPage(deps, ctx, 'console-confirm', 'groups', {
+      title: 'Delete this group?', heading: 'Delete this group?', subject: group.name,
+      message: 'Its members leave it and lose the roles it gave them; groups nested in it stay, on their own. This cannot be undone.',
+      button: 'Delete group', action: `/admin/groups/${id(group.id)}/delete`, back: `/admin/groups/${id(group.id)}`,
+    });
+  });
+
+  router.post('/admin/groups/:groupId/delete', forms, requireCsrf(), write, async (ctx) => {
+    const { api, group } = await loadGroup(ctx);
+    const answer = await api.call('DELETE', `/groups/${id(group.id)}`);
+    if (answer.status !== 204) fail(answer);
+    seeOther(ctx, '/admin/groups?done=group-deleted');
+  });
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import { AppError } from '../errors/app-error.js';
+import { adminApiFor, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
+import type { Operator } from './guard.js';
+import { showPage, type SectionId } from './page-kit.js';
+import type { ConsoleRouteDeps } from './routes.js';
+
+/** What the section modules share: the operator's admin API, its refusals as pages, form text. */
+
+export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
+
+/** An admin API refusal the page cannot place next to a field: the same status, as an HTML page (never a 500 for a 4xx). */
+export function fail(answer: ApiAnswer<unknown>): never {
+  const problem = answer.body as Problem;
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+}
+
+/**
+ * A 400 or 409 from the admin API, placed next to the form field it names (`event_types.0` → `event_types`);
+ * `form` when it names none of `fields`, so the page shows it above the form.
+ */
+export function fieldErrorOf(answer: ApiAnswer<unknown>, fields: readonly string[]): { field: string; message: string } | undefined {
+  if (answer.status !== 400 && answer.status !== 409) return undefined;
+  const problem = answer.body as Problem;
+  const named = (problem.field ?? '').split(/[.[]/)[0];
+  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
+  return { field: fields.includes(named) ? named : 'form', message };
+}
+
+export const text = (value: unknown, max = 2000) => (typeof value === 'string' ? value.slice(0, max) : '');
+/** One entry per line or comma, trimmed, empty ones left out. */
+export const entries = (value: string) => value.split(/[\r\n,]+/).map((entry) => entry.trim()).filter(Boolean);
+export const cursorOf = (ctx: Context) => (typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined);
+
+export interface Confirmation {
+  heading: string;
+  message: string;
+  button: string;
+}
+
+/** The confirmation page of a destructive action; its form posts to the action's own path. */
+export function confirmPage(deps: ConsoleRouteDeps, ctx: Context, section: SectionId, confirmation: Confirmation, subject: string, action: string, back: string): void {
+  showPage(deps, ctx, 'console-confirm', section, { title: confirmation.heading, ...confirmation, subject, action, back });
+}
