@@ -25,7 +25,8 @@ const markup = {
   esc: escapeHtml,
   strong: (value: unknown) => `<strong translate="no">${escapeHtml(String(value ?? ''))}</strong>`,
   data: (value: unknown) => `<span translate="no">${escapeHtml(String(value ?? ''))}</span>`,
-  link: (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`,
+  // `anchor`, not `link`: a page whose own optional `link` is absent (notice.eta) would get this function.
+  anchor: (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`,
 };
 
 export type RenderPage = (template: string, data: Record<string, unknown>) => string;
