@@ -6,6 +6,8 @@ import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
 import { createHealthRouter } from './http/health-routes.js';
 import { requestContext } from './http/request-id.js';
+import { requestLocale } from './i18n/request-locale.js';
+import { createLanguageRouter } from './i18n/language-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { firstSegmentOf, mountRouter, routeParameterAt } from './http/mount-router.js';
 import { protocolRequest, refuseUnstorableText, unstorableMessage } from './http/storable-text.js';
@@ -44,6 +46,8 @@ export function buildApp(container: Container, options: AppOptions = {}): Koa {
 
   app.use(clientAddress(config.trustedProxies));
   app.use(requestContext(container.logger));
+  // The language hints (cookie, Accept-Language) of every request, before any page can be rendered.
+  app.use(requestLocale());
   app.use(metricsMiddleware(container.metrics));
   app.use(securityHeaders({ imageOrigins, https: config.secureCookies }));
   app.use(errorHandler({ render: container.render, logger: container.logger, isPage }));
@@ -94,6 +98,7 @@ export function appRouters(container: Container, options: AppOptions = {}): Rout
   return [
     createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
     createAssetRouter({ brandStylesheet: brandStylesheet(config.brand.colors), themeStylesheet: container.theme?.stylesheet }),
+    createLanguageRouter({ i18n: container.i18n, secureCookies: config.secureCookies }),
     createInteractionRouter({
       ...interactionDepsOf(container),
       accountPages: accountPages.interaction,

@@ -40,6 +40,8 @@ import { SecretBox } from './shared/secret-box.js';
 import { createRenderer, VIEWS_DIRECTORY } from './http/views.js';
 import { loadTheme, type Theme } from './http/theme.js';
 import { brandStylesheet } from './http/brand-stylesheet.js';
+import { createI18n } from './i18n/index.js';
+import { loadCatalogs } from './i18n/catalogs.js';
 import { countAuditedOutcomes } from './metrics/audit.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { watchStorage } from './metrics/storage.js';
@@ -237,6 +239,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const theme = options.theme ?? loadConfiguredTheme(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
+  // Catalogs first: a message that does not parse stops the start before anything else is opened.
+  const i18n = createI18n(loadCatalogs({ operatorDirectory: config.i18n.localesDir, defaultLocale: config.i18n.defaultLocale }));
   const database = options.database ?? (await openDatabase(config, 'server', logger));
   const db = database.db;
   let redis: Redis | undefined;
@@ -268,6 +272,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
       supportUrl: config.product.supportUrl,
       stylesheets: [...(brandStylesheet(config.brand.colors) ? ['/assets/brand.css'] : []), ...(theme?.stylesheet ? ['/assets/theme.css'] : [])],
     },
+    i18n,
     theme,
   );
   const cookieKey = await keys.sharedSecret('cookie-key');
@@ -301,6 +306,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   providers = await createProviderHolder({
     base: {
       config, accounts, resources, access, render, adapterFactory, mfaPolicy,
+      locales: i18n.locales,
       attributes: services.attributes,
       loginChecks: sessionPolicy.checks(),
       sessionTtl: sessionPolicy.ttl,
@@ -336,6 +342,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const lifecycle = buildAccountLifecycle({
     theme,
     config,
+    i18n,
     db,
     clock,
     logger,
@@ -457,6 +464,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     apiGuard,
     createdKeys,
     render,
+    i18n,
     /** THEME_DIR's templates and stylesheet, when set. */
     theme,
     cookieKey,

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { Config } from '../config/load.js';
+import type { I18n } from '../i18n/index.js';
 import { createMailer, createMailWorker } from '../mail/outbox.js';
 import { createOutboxQueries } from '../mail/queries.js';
 import { createMailRenderer } from '../mail/templates.js';
@@ -46,6 +47,7 @@ export function buildSessionIndex(deps: { config: Config; db: Knex; clock: Clock
  */
 export function buildAccountLifecycle(deps: {
   config: Config;
+  i18n: I18n;
   db: Knex;
   clock: Clock;
   logger: Logger;
@@ -74,7 +76,9 @@ export function buildAccountLifecycle(deps: {
   const mailer = createMailer({
     queries: outboxQueries,
     box: mailBox,
-    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.theme),
+    render: createMailRenderer({ productName: config.product.name, issuer: config.issuer }, deps.i18n, deps.theme),
+    // A mail is in its recipient's saved language; else in the language of the page that sent it.
+    localeOf: async (address) => (await deps.accounts.findByEmail(address))?.locale ?? undefined,
     clock,
     onQueued: () => mailWorker.kick(),
   });

@@ -2,7 +2,6 @@ import { recordChange, type Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { AppError } from '../errors/app-error.js';
 import type { Mailer } from '../mail/outbox.js';
-import { describeDuration } from '../mail/templates.js';
 import type { AccountTokens } from './account-tokens.js';
 import type { AccountLinks } from './links.js';
 import type { AccountRow } from './queries.js';
@@ -30,7 +29,7 @@ export function createOperatorLinks(deps: OperatorLinkDeps) {
     if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED', 409, 'the account is disabled: enable it before sending it a link');
     const ttl = kind === 'reset' ? deps.resetTtl : deps.invitationTtl;
     const token = await deps.tokens.issue({ account, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-    await deps.mailer.send(account.email, kind === 'reset' ? 'password-reset' : 'invitation', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+    await deps.mailer.send(account.email, kind === 'reset' ? 'password-reset' : 'invitation', { link: deps.links.reset(token), expiresIn: ttl });
     await recordChange(deps.audit, {
       type: kind === 'reset' ? 'account.password_reset_requested' : 'account.invited',
       actor,

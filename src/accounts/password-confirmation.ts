@@ -24,6 +24,7 @@ export function createPasswordConfirmation(deps: {
     if (!decision.allowed) {
       throw new AppError('RATE_LIMITED', 429, `Too many wrong passwords. Wait ${decision.retryAfter} seconds, then try again.`, {
         headers: { 'Retry-After': String(decision.retryAfter) },
+        i18n: { key: 'error.tooManyWrongPasswords', values: { seconds: decision.retryAfter } },
       });
     }
     if (!account.password_hash || !(await deps.hasher.verify(password, account.password_hash))) {
@@ -36,7 +37,7 @@ export function createPasswordConfirmation(deps: {
           detail: { consecutiveFailures: failure.consecutiveFailures },
         });
       }
-      throw new AppError('WRONG_PASSWORD', 400, 'The password is not correct.', { details: { field } });
+      throw new AppError('WRONG_PASSWORD', 400, 'The password is not correct.', { details: { field }, i18n: { key: 'error.wrongPassword' } });
     }
     await deps.loginProtection.recordSuccess(account.email, ip);
   };

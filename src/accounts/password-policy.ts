@@ -21,6 +21,8 @@ export interface PasswordVerdict {
   problem?: PasswordProblem;
   /** What the person reads: what is wrong and what to do instead. */
   message?: string;
+  /** The values of the message (catalog key error.password.<problem>). */
+  values?: Record<string, unknown>;
 }
 
 export interface PasswordContext {
@@ -71,9 +73,9 @@ export function createPasswordPolicy(rules: Config['passwordPolicy']) {
       const length = [...normalized].length;
       const minimum = context.hasSecondFactor ? rules.minLengthWithMfa : rules.minLength;
       if (length < minimum) {
-        return { ok: false, problem: 'too_short', message: `Use at least ${minimum} characters. A few ordinary words with spaces make a good password.` };
+        return { ok: false, problem: 'too_short', values: { minimum }, message: `Use at least ${minimum} characters. A few ordinary words with spaces make a good password.` };
       }
-      if (length > rules.maxLength) return { ok: false, problem: 'too_long', message: `Use at most ${rules.maxLength} characters.` };
+      if (length > rules.maxLength) return { ok: false, problem: 'too_long', values: { maximum: rules.maxLength }, message: `Use at most ${rules.maxLength} characters.` };
 
       const lowered = normalized.toLowerCase();
       if (COMMON.has(lowered) || COMMON.has(lowered.replace(/\s+/g, ''))) {
@@ -90,6 +92,7 @@ export function createPasswordPolicy(rules: Config['passwordPolicy']) {
         return {
           ok: false,
           problem: 'context',
+          values: { product: context.productName },
           message: `Do not build the password from your name, your email address or the name ${context.productName}.`,
         };
       }

@@ -9,6 +9,7 @@ export function createProfileQueries(db: Knex) {
     /** Verifies the address only while it is still the account's, exactly as the link was sent to it. */
     markEmailVerified: (id: string, email: string) => accounts().where({ id, email }).update({ email_verified: true, updated_at: now() }),
     updateName: (id: string, name: string | null) => accounts().where({ id }).update({ name, updated_at: now() }),
+    updateLocale: (id: string, locale: string | null) => accounts().where({ id }).update({ locale, updated_at: now() }),
     /** A new address proven by a mailed link is verified by that proof. */
     updateEmail: (id: string, email: string) => accounts().where({ id }).update({ email, email_verified: true, updated_at: now() }),
     setPassword: (id: string, passwordHash: string) => accounts().where({ id }).update({ password_hash: passwordHash, updated_at: now() }),

@@ -12,6 +12,8 @@ export interface AccountRow {
   updated_at: Date;
   last_login_at: Date | null;
   locked_at: Date | null;
+  /** The language the person chose for pages and mails (a catalog tag), or null. */
+  locale?: string | null;
 }
 
 export type NewAccount = Pick<AccountRow, 'id' | 'email' | 'email_verified' | 'password_hash' | 'name'>;

@@ -1,5 +1,4 @@
 import type { RequestOrigin } from '../http/request-context.js';
-import { describeDuration } from '../mail/templates.js';
 import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
 import type { AccountFlowDeps } from './flow-deps.js';
@@ -49,7 +48,7 @@ export function createRecoveryService(deps: AccountFlowDeps) {
       const token = active
         ? await tokens.issue({ account: active, purpose: 'reset_password', email: active.email, ttlSeconds: ttl })
         : await tokens.issueDecoy({ purpose: 'reset_password', email, ttlSeconds: ttl });
-      await deps.mailer.sendOrDiscard(Boolean(active), active?.email ?? email, 'password-reset', { link: deps.links.reset(token), expiresIn: describeDuration(ttl) });
+      await deps.mailer.sendOrDiscard(Boolean(active), active?.email ?? email, 'password-reset', { link: deps.links.reset(token), expiresIn: ttl });
       if (!account) await deps.keyWorkForNoAccount?.();
       if (active) await audit.record({ type: 'account.password_reset_requested', accountId: active.id, origin });
       else await audit.record({ type: 'account.password_reset_requested', outcome: 'failure', accountId: account?.id, origin, detail: { reason: account ? 'disabled' : 'unknown_account' } });
@@ -77,7 +76,7 @@ export function createRecoveryService(deps: AccountFlowDeps) {
         name: account.name,
         hasSecondFactor: await hasSecondFactor(account),
       });
-      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
 
       const used = await tokens.use(token, 'reset_password');
       const firstProof = !account.email_verified && used.email === account.email;

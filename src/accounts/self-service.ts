@@ -3,7 +3,6 @@ import type { ClientService } from '../clients/service.js';
 import { createPasswordConfirmation } from './password-confirmation.js';
 import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
-import { describeDuration } from '../mail/templates.js';
 import type { GrantView, SessionIndex, SessionView } from '../oidc/session-index.js';
 import { LinkError, type AccountTokens } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
@@ -55,6 +54,13 @@ export function createSelfService(deps: AccountFlowDeps & {
       await audit.record({ type: 'account.profile_updated', accountId: account.id, origin, detail: { fields: ['name'] } });
     },
 
+    /** The language of the person's pages and mails; null goes back to the browser's. */
+    async changeLocale({ account, origin }: Signed, locale: string | null): Promise<void> {
+      if ((account.locale ?? null) === locale) return;
+      await profile.updateLocale(account.id, locale);
+      await audit.record({ type: 'account.profile_updated', accountId: account.id, origin, detail: { fields: ['locale'] } });
+    },
+
     async changePassword(signed: Signed, input: { current: string; next: string; signOutOthers: boolean }): Promise<{ sessionsEnded: number }> {
       const { account, origin } = signed;
       try {
@@ -72,7 +78,7 @@ export function createSelfService(deps: AccountFlowDeps & {
         name: account.name,
         hasSecondFactor: await hasSecondFactor(account),
       });
-      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
       await profile.setPassword(account.id, await deps.hasher.hash(input.next));
       // A reset link mailed before the change must not undo it, nor a pending email change outlive it.
       await tokens.revokeOpen(account.id, ['reset_password', ...EMAIL_CHANGE_LINKS]);
@@ -102,7 +108,7 @@ export function createSelfService(deps: AccountFlowDeps & {
       const { account, origin } = signed;
       await confirmPassword(account, origin, current, 'current');
       if (!(await this.mayRemovePassword(account))) {
-        throw new AppError('LAST_WAY_IN', 409, 'Add a passkey and set up recovery codes (with an authenticator app) before removing your password.');
+        throw new AppError('LAST_WAY_IN', 409, 'Add a passkey and set up recovery codes (with an authenticator app) before removing your password.', { i18n: { key: 'error.lastWayInPassword' } });
       }
       await profile.clearPassword(account.id);
       // A pending email change was confirmed with the password that is gone.
@@ -119,7 +125,7 @@ export function createSelfService(deps: AccountFlowDeps & {
       const { account, origin } = signed;
       if (account.password_hash) throw new AppError('PASSWORD_EXISTS', 409, 'This account has a password: change it with the current one.');
       const verdict = deps.policy.check(next, { productName: deps.config.product.name, email: account.email, name: account.name, hasSecondFactor: await hasSecondFactor(account) });
-      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
       await profile.setPassword(account.id, await deps.hasher.hash(next));
       await mailer.send(account.email, 'password-changed', { byReset: false, change: 'set', accountUrl: links.account, resetUrl: links.forgot });
       await audit.record({ type: 'account.password_changed', accountId: account.id, origin, detail: { passwordless: true } });
@@ -138,7 +144,7 @@ export function createSelfService(deps: AccountFlowDeps & {
       const holder = await deps.accounts.findByEmail(newEmail);
       if (!holder) {
         const token = await tokens.issue({ account, purpose: 'change_email', email: newEmail, ttlSeconds: ttl });
-        await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: describeDuration(ttl) });
+        await mailer.send(newEmail, 'email-change-confirm', { link: links.confirmEmail(token), expiresIn: ttl });
       }
       const cancel = await tokens.issue({ account, purpose: 'cancel_email_change', email: account.email, ttlSeconds: ttl });
       await mailer.send(account.email, 'email-change-notice', { newAddress: newEmail, completed: false, accountUrl: links.account, cancelUrl: links.cancelEmail(cancel) });

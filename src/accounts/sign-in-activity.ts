@@ -3,7 +3,7 @@ import type { StoredEvent } from '../audit/queries.js';
 import { escapeForDisplay } from '../audit/sanitize.js';
 import type { EventReader } from '../audit/service.js';
 
-/** One line of a person's recent sign-in activity, worded for them. */
+/** One line of a person's recent sign-in activity, worded for them (catalog keys activity.*). */
 export interface ActivityEntry {
   /** UTC, as stored: `2026-11-27T10:00:00.123000Z`. */
   occurredAt: string;
@@ -31,35 +31,35 @@ const fixed = (text: string): Wording => ({ describe: () => text });
  */
 const ACTIVITY: Partial<Record<EventType, Wording>> = {
   'login.succeeded': { describe: signedInWording },
-  'login.failed': fixed('Failed sign-in attempt'),
-  'mfa.failed': fixed('Failed two-step verification'),
-  'mfa.recovery_code_used': fixed('Recovery code used to sign in'),
-  'mfa.enrolled': fixed('Two-step verification turned on'),
-  'mfa.removed': fixed('Two-step verification turned off'),
-  'mfa.recovery_codes_regenerated': fixed('New recovery codes created'),
-  'mfa.reset': { ...fixed('Two-step verification reset by an administrator'), byOperator: true },
-  'account.locked': fixed('Sign-in locked after repeated failed attempts'),
-  'account.unlocked': { ...fixed('Sign-in unlocked by an administrator'), byOperator: true },
-  'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'Password changed' : 'Failed password change') },
-  'account.password_removed': fixed('Password removed: signs in with a passkey only'),
-  'account.password_reset': fixed('Password reset with an emailed link'),
-  'passkey.registered': fixed('Passkey added'),
+  'login.failed': fixed('activity.loginFailed'),
+  'mfa.failed': fixed('activity.mfaFailed'),
+  'mfa.recovery_code_used': fixed('activity.recoveryCodeUsed'),
+  'mfa.enrolled': fixed('activity.mfaEnrolled'),
+  'mfa.removed': fixed('activity.mfaRemoved'),
+  'mfa.recovery_codes_regenerated': fixed('activity.recoveryCodesRegenerated'),
+  'mfa.reset': { ...fixed('activity.mfaReset'), byOperator: true },
+  'account.locked': fixed('activity.locked'),
+  'account.unlocked': { ...fixed('activity.unlocked'), byOperator: true },
+  'account.password_changed': { describe: (event) => (event.outcome === 'success' ? 'activity.passwordChanged' : 'activity.passwordChangeFailed') },
+  'account.password_removed': fixed('activity.passwordRemoved'),
+  'account.password_reset': fixed('activity.passwordReset'),
+  'passkey.registered': fixed('activity.passkeyAdded'),
   'passkey.removed': {
-    describe: (event) => (event.detail?.byOperator ? 'Passkey removed by an administrator' : 'Passkey removed'),
+    describe: (event) => (event.detail?.byOperator ? 'activity.passkeyRemovedByOperator' : 'activity.passkeyRemoved'),
     byOperator: (event) => Boolean(event.detail?.byOperator),
   },
-  'passkey.failed': fixed('Failed passkey attempt'),
-  'passkey.clone_suspected': fixed('Passkey refused: it may have been copied'),
-  'account.email_changed': fixed('Email address changed'),
+  'passkey.failed': fixed('activity.passkeyFailed'),
+  'passkey.clone_suspected': fixed('activity.passkeyCloneSuspected'),
+  'account.email_changed': fixed('activity.emailChanged'),
 };
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];
 
-/** A passkey sign-in (RFC 8176 hwk/swk) is named as such; its `mfa` would otherwise read as a code. */
+/** A passkey sign-in (RFC 8176 hwk/swk) is named as such; its `mfa` would otherwise read as a code. A catalog key. */
 function signedInWording(event: StoredEvent): string {
   const amr = amrOf(event);
-  if (amr.includes('hwk') || amr.includes('swk')) return 'Signed in with a passkey';
-  return amr.includes('mfa') ? 'Signed in with two-step verification' : 'Signed in';
+  if (amr.includes('hwk') || amr.includes('swk')) return 'activity.signedInPasskey';
+  return amr.includes('mfa') ? 'activity.signedInMfa' : 'activity.signedIn';
 }
 
 function amrOf(event: StoredEvent): unknown[] {

@@ -1,7 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import type { Config } from '../config/load.js';
 import type { RequestOrigin } from '../http/request-context.js';
-import { describeDuration } from '../mail/templates.js';
 import type { AccountFlowDeps } from './flow-deps.js';
 import { LinkError } from './account-tokens.js';
 import type { AccountRow } from './queries.js';
@@ -16,8 +15,8 @@ export interface SignUpInput {
   onCreated?: (account: AccountRow) => Promise<void>;
 }
 
-export function weakPassword(message: string, problem?: string): AppError {
-  return new AppError('WEAK_PASSWORD', 400, message, { details: { field: 'password', problem } });
+export function weakPassword(message: string, problem?: string, values?: Record<string, unknown>): AppError {
+  return new AppError('WEAK_PASSWORD', 400, message, { details: { field: 'password', problem }, ...(problem ? { i18n: { key: `error.password.${problem}`, values } } : {}) });
 }
 
 /**
@@ -35,7 +34,7 @@ export function createSignupService(
 
   async function sendVerification(account: AccountRow, returnPath?: string): Promise<void> {
     const token = await tokens.issue({ account, purpose: 'verify_email', email: account.email, ttlSeconds: ttl, returnPath });
-    await mailer.send(account.email, 'verify-email', { link: links.verify(token), expiresIn: describeDuration(ttl) });
+    await mailer.send(account.email, 'verify-email', { link: links.verify(token), expiresIn: ttl });
   }
 
   return {
@@ -52,10 +51,10 @@ export function createSignupService(
       const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
       const allowed = config.signup.allowedDomains;
       if (allowed.length && !allowed.includes(domain)) {
-        throw new AppError('SIGNUP_DOMAIN_NOT_ALLOWED', 400, `Sign-up is open to addresses at ${allowed.join(', ')} only.`, { details: { field: 'email' } });
+        throw new AppError('SIGNUP_DOMAIN_NOT_ALLOWED', 400, `Sign-up is open to addresses at ${allowed.join(', ')} only.`, { details: { field: 'email' }, i18n: { key: 'error.SIGNUP_DOMAIN_NOT_ALLOWED', values: { domains: allowed.join(', ') } } });
       }
       const verdict = deps.policy.check(input.password, { productName: config.product.name, email, name: input.name });
-      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem);
+      if (!verdict.ok) throw weakPassword(verdict.message!, verdict.problem, verdict.values);
       await limit(email);
 
       const toExisting = async (existing: AccountRow) => {

@@ -7,7 +7,8 @@ import type { ObjectGrantView } from '../rbac/queries/object-grants.js';
 /** How records look in the admin API: never a hash or a secret, always snake_case. */
 
 export function presentAccount(account: AccountRow) {
-  const { password_hash: _hash, ...rest } = account;
+  // The language a person chose for their own pages is theirs (account page), not part of the admin API's account.
+  const { password_hash: _hash, locale: _locale, ...rest } = account;
   return rest;
 }
 

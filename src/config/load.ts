@@ -23,6 +23,8 @@ export interface Config {
   product: { name: string; logoUrl?: string; faviconUrl?: string; supportUrl?: string };
   /** Colours for /assets/brand.css (only set ones), and the operator's theme folder (absolute), if any. */
   brand: { colors: BrandColors; themeDir?: string };
+  /** Languages of the hosted pages and mails: the fallback, and the operator's catalog folder. */
+  i18n: { defaultLocale: string; localesDir?: string };
   bootstrapAdmin?: { email: string; password?: string };
   tokens: {
     accessTokenTtl: number;
@@ -204,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     bcryptCost: e.BCRYPT_COST,
     product: { name: e.PRODUCT_NAME, logoUrl: e.PRODUCT_LOGO_URL, faviconUrl: e.PRODUCT_FAVICON_URL, supportUrl: e.PRODUCT_SUPPORT_URL },
     brand: { colors: brandColors, themeDir: e.THEME_DIR ? resolve(e.THEME_DIR) : undefined },
+    i18n: { defaultLocale: e.DEFAULT_LOCALE, localesDir: e.LOCALES_DIR },
     bootstrapAdmin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     tokens: {
       accessTokenTtl: e.ACCESS_TOKEN_TTL,

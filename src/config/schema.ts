@@ -93,6 +93,12 @@ export const environmentSchema = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(16).default(12),
   PRODUCT_NAME: z.string().min(1).max(80).default('Identity'),
   PRODUCT_LOGO_URL: urlOf('http(s)://', /^https?$/).optional(),
+  DEFAULT_LOCALE: z
+    .string()
+    .max(35)
+    .refine((tag) => { try { return Intl.getCanonicalLocales(tag).length === 1; } catch { return false; } }, { error: 'must be a language tag such as en or pt-BR' })
+    .default('en'),
+  LOCALES_DIR: z.string().min(1).optional(),
   // Branding of the hosted pages (docs/branding.md): icon, help link, colours (checked for WCAG AA contrast at start), theme folder.
   PRODUCT_FAVICON_URL: urlOf('http(s)://', /^https?$/).optional(),
   PRODUCT_SUPPORT_URL: z.url({ protocol: /^(https?|mailto)$/, error: 'must be an http(s):// or mailto: URL' }).max(2000).optional(),

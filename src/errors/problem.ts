@@ -30,6 +30,8 @@ export interface NormalizedError {
   message: string;
   details?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** The message's catalog key for the hosted pages (AppError#i18n). */
+  i18n?: AppError['i18n'];
 }
 
 /**
@@ -44,6 +46,7 @@ export function normalizeError(error: unknown): NormalizedError {
       message: error.expose ? error.message : 'Something went wrong on our side',
       details: error.details,
       headers: error.headers,
+      ...(error.expose && error.i18n ? { i18n: error.i18n } : {}),
     };
   }
   const candidate = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };

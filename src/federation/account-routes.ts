@@ -46,7 +46,7 @@ export function createAccountConnectionsRouter(deps: {
     const session = await deps.provider().Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
     if (!account || account.status !== 'active') {
-      throw new AppError('NOT_SIGNED_IN', 401, 'You are not signed in. Sign in to an application with this account first, then come back to this page.');
+      throw new AppError('NOT_SIGNED_IN', 401, 'You are not signed in. Sign in to an application with this account first, then come back to this page.', { i18n: { key: 'error.NOT_SIGNED_IN' } });
     }
     ctx.set('Cache-Control', 'no-store');
     return { account, session: session as unknown as { loginTs?: number; amr?: string[] } };
@@ -96,7 +96,7 @@ export function createAccountConnectionsRouter(deps: {
     const connection = await connectionNamed(ctx.params.slug);
     // Rule: only the proven owner of the address links (a pre-registered, unverified account must not).
     if (!account.email_verified) {
-      throw new AppError('EMAIL_NOT_VERIFIED', 403, `Verify your email address first (from your account page), then link ${connection.display_name}.`);
+      throw new AppError('EMAIL_NOT_VERIFIED', 403, `Verify your email address first (from your account page), then link ${connection.display_name}.`, { i18n: { key: 'error.EMAIL_NOT_VERIFIED', values: { provider: connection.display_name } } });
     }
     if (!(await provenRecently(account, session))) {
       if (!deps.startLogin) throw new AppError('RECENT_SIGN_IN_REQUIRED', 403, 'Sign in again with your password, then link the connection.');

@@ -184,10 +184,10 @@ export function createFederationBroker(deps: {
       const account = await accounts.findById(accountId);
       const identities = await queries.listIdentitiesOfAccount(accountId);
       const ofThis = identities.filter((identity) => identity.connection_id === connection.id);
-      if (!account || ofThis.length === 0) throw new AppError('NOT_LINKED', 404, `${connection.display_name} is not linked to this account`);
+      if (!account || ofThis.length === 0) throw new AppError('NOT_LINKED', 404, `${connection.display_name} is not linked to this account`, { i18n: { key: 'error.NOT_LINKED', values: { provider: connection.display_name } } });
       const remaining = identities.length - ofThis.length + (account.password_hash ? 1 : 0);
       if (remaining === 0) {
-        throw new AppError('LAST_SIGN_IN_METHOD', 409, `${connection.display_name} is the only way to sign in to this account, so it cannot be unlinked.`);
+        throw new AppError('LAST_SIGN_IN_METHOD', 409, `${connection.display_name} is the only way to sign in to this account, so it cannot be unlinked.`, { i18n: { key: 'error.LAST_SIGN_IN_METHOD', values: { provider: connection.display_name } } });
       }
       await queries.deleteIdentitiesOfAccount(connection.id, accountId);
       await this.syncGroups(connection, accountId, []);

@@ -17,13 +17,14 @@ import { upstreamDidMfa, type FederatedSignIns } from './linking.js';
 import { STATE_COOKIE, type FederationLogin } from './login.js';
 import type { ConnectionRow } from './queries.js';
 import { UpstreamError, type UpstreamClient, type UpstreamProfile } from './upstream.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 
 /** Our amr value for "signed in through an upstream provider" (RFC 8176 registers none). */
 export const AMR_FEDERATED = 'fed';
 
 const csrfOnly = z.object({ csrf: z.string().max(256) });
 const linkForm = z.object({ csrf: z.string().max(256), password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long') });
-const STEP_INVALID = () => new AppError('FEDERATION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+const STEP_INVALID = () => new AppError('FEDERATION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
 
 export interface FederationRouteDeps extends InteractionDeps {
   connections: ConnectionService;
@@ -53,7 +54,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     return mfa.begin(ctx, interaction, { accountId, stage: stageFor(requirement), amr });
   }
 
-  function renderProblem(ctx: Context, status: number, page: { heading: string; message: string; backUrl?: string; code?: string }) {
+  function renderProblem(ctx: Context, status: number, page: { heading: Text; message: Text; backUrl?: string; code?: string }) {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
@@ -83,8 +84,8 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     if (!attempt || !connection || !bound || !constantTimeEqual(bound, state) || connection.slug !== ctx.params.slug.toLowerCase()) {
       await failed(ctx, connection, attempt?.clientId, { reason: 'state_mismatch' });
       return renderProblem(ctx, 400, {
-        heading: 'This sign-in cannot continue',
-        message: 'This sign-in attempt has expired or did not start in this browser. Go back to the application and start again.',
+        heading: 'federationPage.thisSignInCannotContinue',
+        message: 'federationPage.thisSignInAttemptHas',
         code: 'FEDERATION_STATE_INVALID',
       });
     }
@@ -96,10 +97,8 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
       await failed(ctx, connection, attempt.clientId, { reason: error.reason, message: error.message, ...(error.upstreamError ? { upstreamError: error.upstreamError } : {}) });
       const denied = error.upstreamError?.error === 'access_denied';
       return renderProblem(ctx, 400, {
-        heading: denied ? `Sign-in with ${connection.display_name} was cancelled` : `Sign-in with ${connection.display_name} did not work`,
-        message: denied
-          ? `You cancelled, or ${connection.display_name} did not allow the sign-in. You can choose another way to sign in.`
-          : `${connection.display_name} sent an answer that could not be accepted. Try again, or choose another way to sign in.`,
+        heading: msg(denied ? 'federationPage.cancelledHeading' : 'federationPage.failedHeading', { provider: connection.display_name }),
+        message: msg(denied ? 'federationPage.cancelled' : 'federationPage.failed', { provider: connection.display_name }),
         code: error.upstreamError?.error ?? 'UPSTREAM_VERIFICATION_FAILED',
         backUrl,
       });
@@ -108,7 +107,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     const context = { origin: requestOriginOf(ctx.req), clientId: attempt.clientId };
     if (attempt.purpose === 'link') {
       const session = await deps.provider().Session.get(ctx);
-      if (!session.accountId || session.accountId !== attempt.accountId) throw new AppError('NOT_SIGNED_IN', 401, 'Sign in again, then link the connection from your account.');
+      if (!session.accountId || session.accountId !== attempt.accountId) throw new AppError('NOT_SIGNED_IN', 401, 'Sign in again, then link the connection from your account.', { i18n: { key: 'error.signInAgainToLink' } });
       await broker.link(connection, profile, session.accountId, 'session', context);
       await broker.syncGroups(connection, session.accountId, profile.groups);
       ctx.redirect('/account/connections');
@@ -120,7 +119,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     const resolution = await broker.resolve(connection, profile, context);
     if (resolution.kind === 'refused') {
       await failed(ctx, connection, attempt.clientId, { reason: resolution.reason, subject: profile.subject });
-      return renderProblem(ctx, 403, { heading: `Sign-in with ${connection.display_name} cannot continue`, message: resolution.message, code: resolution.reason.toUpperCase(), backUrl });
+      return renderProblem(ctx, 403, { heading: msg('federationPage.refusedHeading', { provider: connection.display_name }), message: { ...msg(`federationPage.refused.${resolution.reason}`, { provider: connection.display_name }), fallback: resolution.message }, code: resolution.reason.toUpperCase(), backUrl });
     }
     let outcome: Outcome;
     if (resolution.kind === 'link_required') {
@@ -142,7 +141,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
     return finishSignIn(ctx, interaction, outcome.accountId, outcome.amr, outcome.amr.includes('mfa'));
   });
 
-  async function renderLink(ctx: Context, interaction: Interaction, outcome: Extract<Outcome, { kind: 'link_required' }>, error?: string) {
+  async function renderLink(ctx: Context, interaction: Interaction, outcome: Extract<Outcome, { kind: 'link_required' }>, error?: Text) {
     const connection = await connections.requireConnection(outcome.connectionId);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
@@ -195,7 +194,7 @@ export function createFederationRouter(deps: FederationRouteDeps): Router {
         detail: { reason: result.ok ? 'account_changed' : result.reason, during: 'federation_link', consecutiveFailures: failure.consecutiveFailures },
       });
       ctx.status = 401;
-      return renderLink(ctx, interaction, outcome, 'The password is not correct.');
+      return renderLink(ctx, interaction, outcome, 'error.wrongPassword');
     }
     await deps.loginProtection.recordSuccess(outcome.email, ctx.ip);
     const connection = await connections.requireConnection(outcome.connectionId);

@@ -111,7 +111,7 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
       return await entry.config;
     } catch (error) {
       cache.delete(key);
-      throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error);
+      throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error, { key: 'error.upstreamUnreachable', values: { provider: connection.display_name } });
     }
   }
 
@@ -161,7 +161,7 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
         }
         if (error instanceof AppError) throw error;
         // No network error text reaches the page or the audit trail: it would map internal networks.
-        if (isNetworkFailure(error)) throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error);
+        if (isNetworkFailure(error)) throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error, { key: 'error.upstreamUnreachable', values: { provider: connection.display_name } });
         // openid-client's own message is generic; its cause says which check failed (iss, nonce, …).
         const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
         throw new UpstreamError('verification_failed', `${(error as Error).message}${cause}`.slice(0, 300));

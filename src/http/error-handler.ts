@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { normalizeError, toProblem } from '../errors/problem.js';
 import type { Logger } from '../shared/logger.js';
 import type { RenderPage } from './views.js';
+import { errorText } from '../i18n/error-text.js';
 
 /**
  * The one place errors become responses: problem+json (RFC 9457) for APIs, an HTML page for the
@@ -22,7 +23,7 @@ export function errorHandler(deps: { render: RenderPage; logger: Logger; isPage:
       if (deps.isPage(ctx) && ctx.accepts('html', 'json') === 'html') {
         ctx.type = 'html';
         ctx.body = deps.render('error', {
-          message: normalized.message,
+          message: errorText(normalized),
           code: normalized.code,
           requestId: ctx.state.requestId,
         });

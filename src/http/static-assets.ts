@@ -32,6 +32,8 @@ export function createAssetRouter(operator: { brandStylesheet?: string; themeSty
   const files = new Map<string, { type: string; body: Buffer }>([
     ['idp.css', { type: 'text/css; charset=utf-8', body: stylesheet }],
     ['console.css', { type: 'text/css; charset=utf-8', body: consoleStylesheet }],
+    // Right-to-left pages (dir="rtl"): the few rules logical properties do not cover.
+    ['rtl.css', { type: 'text/css; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/rtl.css`) }],
     ['passkeys.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${PUBLIC_DIRECTORY}/passkeys.js`) }],
   ]);
   if (operator.brandStylesheet) files.set('brand.css', { type: 'text/css; charset=utf-8', body: Buffer.from(operator.brandStylesheet) });

@@ -1,3 +1,4 @@
+import { msg, type Msg, type Text } from '../i18n/catalogs.js';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { CLAIMS_BY_SCOPE } from '../accounts/claims.js';
@@ -20,34 +21,25 @@ interface ConsentDetails {
  * (the claims behind it are in accounts/claims.ts). A scope without an entry is shown by its name.
  * `openid` is left out: signing in to the app is what the whole page is about.
  */
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  email: 'See your email address',
-  profile: 'See your name',
-  offline_access: 'Stay connected to your account when you are not using it',
-  phone: 'See your phone number',
-  address: 'See your address',
-};
+const DESCRIBED_SCOPES = new Set(['email', 'profile', 'offline_access', 'phone', 'address']);
 
 /**
- * What a scope lets the app see. Scopes that release profile attributes name every claim they
- * release (a claim is released only if the consent page named it): "See your name: Given name, Locale".
+ * What a scope lets the app see, as a message (catalog keys consent.scope.*). Scopes that release
+ * profile attributes name every claim they release (a claim is released only if the consent page
+ * named it): "See your name: Given name, Locale". A custom scope's description is the operator's text.
  */
-export function describeScope(scope: string, mapping?: ClaimsMapping): string {
+export function describeScope(scope: string, mapping?: ClaimsMapping): Msg {
   const custom = mapping?.customScopes.find((entry) => entry.name === scope);
-  const base = custom ? (custom.description ?? `Access "${scope}"`) : (SCOPE_DESCRIPTIONS[scope] ?? scope);
+  const base: Msg = custom?.description
+    ? msg('consent.scopeDescribed', { description: custom.description })
+    : DESCRIBED_SCOPES.has(scope) && !custom ? msg(`consent.scope.${scope}`) : msg('consent.scopeNamed', { scope });
   const claims = (mapping?.claimsByScope[scope] ?? []).map((claim) => mapping!.labels[claim] ?? claim);
-  return claims.length && scope !== 'address' ? `${base}: ${claims.join(', ')}` : base;
+  return claims.length && scope !== 'address' ? msg('consent.scopeWithClaims', { scope: base, claims: claims.join(', ') }) : base;
 }
 
-/** What people call the claims the server itself releases; attribute claims use their labels. */
-const CLAIM_LABELS: Record<string, string> = {
-  email: 'Email address',
-  email_verified: 'Whether your email address is verified',
-  name: 'Name',
-  updated_at: 'When your profile last changed',
-  groups: 'Groups',
-  roles: 'Roles',
-};
+/** What people call the claims the server itself releases (consent.claim.*); attribute claims use their labels. */
+const LABELLED_CLAIMS = new Set(['email', 'email_verified', 'name', 'updated_at', 'groups', 'roles']);
+const claimLabel = (claim: string, mapping?: ClaimsMapping): Text => mapping?.labels[claim] ?? (LABELLED_CLAIMS.has(claim) ? msg(`consent.claim.${claim}`) : msg('consent.scopeNamed', { scope: claim }));
 
 /** The claims a scope releases, whichever table declares them. */
 function claimsOfScope(scope: string, mapping?: ClaimsMapping): readonly string[] {
@@ -66,14 +58,14 @@ export function requestedApis(interaction: Interaction): string[] {
  * OIDC Core §5.5) and APIs still missing from the account's grant. Rule: nothing is released that
  * the page did not name, so a claim asked for on its own is listed unless a listed scope covers it.
  */
-export function describeConsent(interaction: Interaction, mapping?: ClaimsMapping): { scopes: string[]; claims: string[]; resources: string[] } {
+export function describeConsent(interaction: Interaction, mapping?: ClaimsMapping): { scopes: Msg[]; claims: Text[]; resources: string[] } {
   const details = interaction.prompt.details as ConsentDetails;
   const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
   const covered = new Set(scopes.flatMap((scope) => claimsOfScope(scope, mapping)));
   const withScopes = details.missingResourceScopes ?? {};
   return {
     scopes: scopes.map((scope) => describeScope(scope, mapping)),
-    claims: (details.missingOIDCClaims ?? []).filter((claim) => !covered.has(claim)).map((claim) => mapping?.labels[claim] ?? CLAIM_LABELS[claim] ?? claim),
+    claims: (details.missingOIDCClaims ?? []).filter((claim) => !covered.has(claim)).map((claim) => claimLabel(claim, mapping)),
     resources: requestedApis(interaction).map((resource) => (withScopes[resource]?.length ? `${resource} (${withScopes[resource].join(', ')})` : resource)),
   };
 }

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import { AppError } from '../errors/app-error.js';
+import { useUiLocales } from '../i18n/request-locale.js';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -21,8 +22,10 @@ export async function loadInteraction(provider: Provider, ctx: Context, atStep: 
     throw error;
   }
   if (interaction.uid !== ctx.params.uid || !atStep(interaction)) {
-    throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+    throw new AppError('INTERACTION_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
   }
   ctx.set('Cache-Control', 'no-store');
+  // OpenID Connect Core §3.1.2.1: the application's wish for the language of these pages comes first.
+  useUiLocales(interaction.params.ui_locales);
   return interaction;
 }

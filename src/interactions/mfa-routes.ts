@@ -12,17 +12,18 @@ import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, stageFor } from '../mfa/policy.js
 import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
+import type { Text } from '../i18n/catalogs.js';
 
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'enter the code').max(32) });
 const continueForm = z.object({ csrf: z.string().max(256) });
 // The browser's WebAuthn answer as JSON; the form body cap (16 KiB) bounds it, src/passkeys/responses.ts checks it.
 const passkeyForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
-const PASSKEY_REJECTED = 'The passkey was not accepted. Try again, or use your authenticator app.';
-const PASSKEY_REQUIRED = 'The application asks for a sign-in with a passkey. Use one of your passkeys.';
-const CODE_THEN_PASSKEY = 'The application asks for a sign-in with a passkey, and this account has none yet. Enter your code; you will then create a passkey and use it.';
-const PASSKEY_ADDED = 'Your passkey was created. Use it now to finish signing in.';
+const PASSKEY_REJECTED = 'mfaPage.passkeyRejected';
+const PASSKEY_REQUIRED = 'mfaPage.passkeyRequired';
+const CODE_THEN_PASSKEY = 'mfaPage.codeThenPasskey';
+const PASSKEY_ADDED = 'mfaPage.passkeyAdded';
 
-const CODE_REJECTED = 'That code is not valid. Check your authenticator app and try again.';
+const CODE_REJECTED = 'error.codeRejected';
 
 /**
  * The second step of a sign-in: a TOTP or recovery-code challenge, or, when MFA is required and the
@@ -40,7 +41,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
     const pending = await deps.pendingLogins.find(interaction.uid);
     if (!pending || pending.stage !== stage) {
-      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
     }
     return pending;
   }
@@ -56,7 +57,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     return { options: JSON.stringify(options), action: `${mfaPath(interaction)}/passkey` };
   }
 
-  async function renderChallenge(ctx: Context, interaction: Interaction, error?: string, notice?: string) {
+  async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text, notice?: Text) {
     const client = await steps.clientOf(interaction);
     const pending = await deps.pendingLogins.find(interaction.uid);
     const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
@@ -76,7 +77,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     });
   }
 
-  async function renderEnrollment(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: string) {
+  async function renderEnrollment(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text) {
     const label = await accountLabel(pending.accountId);
     const enrollment = (await deps.mfa.pendingEnrollment(pending.accountId, label)) ?? (await deps.mfa.beginTotpEnrollment(pending.accountId, label));
     const client = await steps.clientOf(interaction);
@@ -168,7 +169,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
         if (pending?.stage === 'enroll_passkey') return enrollment.render(ctx, interaction, pending);
-        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.');
+        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
       });
 
       router.post('/:uid/mfa', steps.forms, requireCsrf(), async (ctx) => {

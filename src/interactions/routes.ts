@@ -16,6 +16,8 @@ import { needsVerifiedEmail } from './verify-email.js';
 import { createMfaRoutes } from './mfa-routes.js';
 import { createPasskeyLogin } from '../passkeys/login-routes.js';
 import { createInteractionSteps, tooManyAttempts, type Interaction, type InteractionDeps } from './steps.js';
+import type { Text } from '../i18n/catalogs.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 
 export type { InteractionDeps } from './steps.js';
 
@@ -27,8 +29,8 @@ const loginForm = z.object({
 });
 
 /** One message for every login failure: which check failed is recorded in the event log only. */
-const LOGIN_FAILED = 'The email or password is not correct.';
-const STEP_UP_PASSWORD = 'Enter your password to set up two-step verification.';
+const LOGIN_FAILED = 'loginPage.failed';
+const STEP_UP_PASSWORD = 'loginPage.stepUpPassword';
 
 /** The hosted login, second-factor and consent pages that oidc-provider sends the browser to. */
 export function createInteractionRouter(deps: InteractionDeps): Router {
@@ -38,7 +40,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const mfa = createMfaRoutes(deps, steps);
   const devices = knownDevices(deps.secureCookies);
 
-  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: string; email?: string; notice?: string; passkeyAutofill?: boolean } = {}) {
+  async function renderLogin(ctx: Context, interaction: Interaction, extra: { error?: Text; email?: string; notice?: Text; passkeyAutofill?: boolean } = {}) {
     const client = await steps.clientOf(interaction);
     ctx.type = 'html';
     // The client's own logo: its origin is allowed on this response only.
@@ -94,6 +96,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return steps.finish(ctx, result, true);
     }
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
+    // Signed in by now: the person's saved language applies (after the request's ui_locales).
+    useSavedLocale(account?.locale);
     ctx.type = 'html';
     allowImageOrigin(ctx, client.links.logoUri);
     ctx.body = deps.render('consent', {

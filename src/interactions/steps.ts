@@ -19,6 +19,7 @@ import type { PasskeyChanges } from '../passkeys/changes.js';
 import type { PasskeyService } from '../passkeys/service.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 
 export type { Interaction };
 
@@ -74,9 +75,10 @@ export interface CompletedLogin {
   offered?: boolean;
 }
 
-export function tooManyAttempts(retryAfterSeconds: number): string {
-  const wait = retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
-  return `Too many attempts. Please wait ${wait}, then try again.`;
+export function tooManyAttempts(retryAfterSeconds: number): Msg {
+  return retryAfterSeconds < 90
+    ? msg('error.tooManyAttemptsSeconds', { seconds: retryAfterSeconds })
+    : msg('error.tooManyAttemptsMinutes', { minutes: Math.ceil(retryAfterSeconds / 60) });
 }
 
 /** What every interaction page shares: loading the interaction, naming the client, finishing a step. */

@@ -12,6 +12,7 @@ import { parseInput } from '../http/validate.js';
 import { EMAIL_NOT_VERIFIED } from '../oidc/verified-email.js';
 import { loadInteraction, type Interaction } from './load-interaction.js';
 import type { MailLimit } from '../ratelimit/mail-limit.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 
 
 const csrfOnly = z.object({ csrf: z.string().max(256) });
@@ -30,12 +31,12 @@ export interface VerifyEmailDeps extends PageDeps {
 export function createVerifyRequiredPage(deps: PageDeps & { accounts: AccountService }) {
   return async (ctx: Context, interaction: Interaction) => {
     const account = await deps.accounts.findById(String(interaction.session?.accountId));
-    renderVerifyRequired(deps, ctx, interaction, account, { notice: ctx.query.sent === '1' ? `We sent a new link to ${account?.email ?? 'your address'}.` : undefined });
+    renderVerifyRequired(deps, ctx, interaction, account, { notice: ctx.query.sent === '1' ? msg('verifyPage.sent', { email: account?.email ?? '' }) : undefined });
   };
 }
 
 /** The page shown when the application requires a verified address and the account has none yet. */
-export function renderVerifyRequired(deps: PageDeps, ctx: Context, interaction: Interaction, account: AccountRow | undefined, extra: { notice?: string; error?: string; status?: number } = {}) {
+export function renderVerifyRequired(deps: PageDeps, ctx: Context, interaction: Interaction, account: AccountRow | undefined, extra: { notice?: Text; error?: Text; status?: number } = {}) {
   renderPage(deps, ctx, 'verify-required', {
     email: account?.email ?? '',
     resendAction: `/interaction/${interaction.uid}/verification`,
@@ -57,7 +58,7 @@ export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
   async function load(ctx: Context): Promise<{ interaction: Interaction; account: AccountRow }> {
     const interaction = await loadInteraction(deps.provider(), ctx, needsVerifiedEmail);
     const account = await deps.accounts.findById(String(interaction.session!.accountId));
-    if (!account) throw new AppError('INTERACTION_STEP_INVALID', 400, 'This account no longer exists. Go back to the application and start again.');
+    if (!account) throw new AppError('INTERACTION_STEP_INVALID', 400, 'This account no longer exists. Go back to the application and start again.', { i18n: { key: 'error.accountGone' } });
     return { interaction, account };
   }
 
@@ -79,7 +80,7 @@ export function createVerifyEmailRouter(deps: VerifyEmailDeps): Router {
     const { interaction, account } = await load(ctx);
     parseInput(csrfOnly, ctx.request.body);
     if (!account.email_verified) {
-      return renderVerifyRequired(deps, ctx, interaction, account, { error: 'Your address is not verified yet. Open the link in the email first.', status: 400 });
+      return renderVerifyRequired(deps, ctx, interaction, account, { error: 'verifyPage.yourAddressIsNotVerified', status: 400 });
     }
     const provider = deps.provider();
     const session = interaction.session?.uid ? await provider.Session.findByUid(interaction.session.uid) : undefined;

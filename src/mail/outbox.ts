@@ -26,9 +26,17 @@ export interface Mailer {
  * Queues mail in the `mail_outbox` table. The rendered message is sealed (it may carry a link that
  * signs someone in or resets a password), so the queue holds no usable secret at rest.
  */
-export function createMailer(deps: { queries: OutboxQueries; box: SecretBox; render: RenderMail; clock: Clock; onQueued?: () => void }): Mailer {
+export function createMailer(deps: {
+  queries: OutboxQueries;
+  box: SecretBox;
+  render: RenderMail;
+  clock: Clock;
+  onQueued?: () => void;
+  /** The recipient's saved language, if they have an account and chose one. */
+  localeOf?: (address: string) => Promise<string | undefined>;
+}): Mailer {
   async function queueMail<T extends MailTemplate>(queue: boolean, to: string, template: T, data: MailCatalogue[T]) {
-    const rendered = deps.render(template, data);
+    const rendered = deps.render(template, data, await deps.localeOf?.(to));
     const now = deps.clock.now();
     await deps.queries.insertMail(
       {

@@ -11,12 +11,13 @@ import { requireCsrf } from '../http/csrf.js';
 import { parseInput } from '../http/validate.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { MfaService } from './service.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 
 const passwordForm = z.object({ csrf: z.string().max(256), password: z.string().max(4096) });
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'Enter the code from the app.').max(32) });
 
 const DONE: Record<string, string> = {
-  removed: 'Two-step verification is off. Your recovery codes no longer work.',
+  removed: 'securityPage.twoStepVerificationIsOff',
 };
 
 export interface SecurityRouterDeps extends PageDeps {
@@ -47,7 +48,7 @@ export function createSecurityRouter(deps: SecurityRouterDeps): Router {
     renderPage(deps, ctx, 'account-security', { account, mfa: status_, done: typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined, ...extra }, status);
   }
 
-  async function renderEnrollment(ctx: Context, account: AccountRow, error?: string, status = 200) {
+  async function renderEnrollment(ctx: Context, account: AccountRow, error?: Text, status = 200) {
     const enrollment = await deps.mfa.pendingEnrollment(account.id, account.email);
     if (!enrollment) return seeOther(ctx, path);
     await render(
@@ -95,12 +96,12 @@ export function createSecurityRouter(deps: SecurityRouterDeps): Router {
     const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, account.id);
     if (!decision.allowed) {
       ctx.set('Retry-After', String(decision.retryAfter));
-      return renderEnrollment(ctx, account, `Too many attempts. Please wait ${decision.retryAfter} seconds, then try again.`, 429);
+      return renderEnrollment(ctx, account, msg('error.tooManyAttemptsSeconds', { seconds: decision.retryAfter }), 429);
     }
     const codes = await deps.mfa.confirmTotpEnrollment(account.id, form.code);
     if (!codes) {
       await deps.mfaProtection.recordFailure(account.id, ctx.ip);
-      return renderEnrollment(ctx, account, 'That code is not valid. Check your authenticator app and try again.', 400);
+      return renderEnrollment(ctx, account, 'error.codeRejected', 400);
     }
     await deps.mfaProtection.recordSuccess(account.id, ctx.ip);
     await deps.audit.record({ type: 'mfa.enrolled', accountId: account.id, origin: originOf(ctx), detail: { method: 'totp', during: 'account' } });

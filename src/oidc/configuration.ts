@@ -34,6 +34,8 @@ export interface ConfigurationDeps {
   access: AccessService;
   adapterFactory: AdapterFactory;
   render: RenderPage;
+  /** Languages of the hosted pages, listed in discovery as ui_locales_supported. */
+  locales?: readonly string[];
   secrets: ProviderSecrets;
   /** Attribute claims per scope (standard and custom scopes), as loaded for this provider. */
   claimsMapping: ClaimsMapping;
@@ -66,6 +68,8 @@ export function buildProviderConfiguration(deps: ConfigurationDeps): Configurati
   const claims = mergeClaims(CLAIMS_BY_SCOPE, RBAC_CLAIMS_BY_SCOPE, deps.claimsMapping.claimsByScope);
 
   return {
+    // OpenID Connect Discovery 1.0 §3: the languages a ui_locales request can get.
+    ...(deps.locales ? { discovery: { ui_locales_supported: [...deps.locales] } } : {}),
     adapter: deps.adapterFactory as unknown as Configuration['adapter'],
     findAccount: createFindAccount(deps.accounts, createAuthorizationClaims(deps.access), attributeClaims),
     jwks: { keys: secrets.jwks },

@@ -27,8 +27,8 @@ export function installDevicePageGuards(provider: Provider, deps: { audit: Audit
       ctx.status = 400;
       ctx.type = 'html';
       ctx.body = deps.render('error', {
-        heading: 'This page has expired',
-        message: 'This form has expired or was not sent from this site. Open the device sign-in page again and type the code shown on your device.',
+        heading: 'devicePage.thisPageHasExpired',
+        message: 'devicePage.thisFormHasExpiredOr',
         code: 'invalid_request',
         requestId: requestIdOf(ctx.req),
       });

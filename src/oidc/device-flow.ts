@@ -25,7 +25,7 @@ interface DeviceCodeEntity {
 /** oidc-provider's errors on the code page; their names are its API (lib/helpers/re_render_errors.js). */
 type PageError = { name?: string; userCode?: string } | undefined;
 
-const WRONG_CODE = 'That code is not valid. Check the code on your device and type it again; a code works only once and only for a few minutes.';
+const WRONG_CODE = 'devicePage.wrongCode';
 
 /**
  * `features.deviceFlow` (RFC 8628) with the hosted pages: the code entry page, the confirmation
@@ -77,13 +77,13 @@ export function deviceFlowFeature(render: RenderPage, mapping?: ClaimsMapping) {
         error = WRONG_CODE;
       } else if (err?.name === 'NoCodeError') {
         ctx.status = 400;
-        error = 'Enter the code shown on your device.';
+        error = 'devicePage.enterCode';
       } else if (out?.error === 'invalid_request' && ctx.status === 400) {
-        error = 'This form has expired or was not sent from this site. Type the code again.';
+        error = 'devicePage.formExpired';
       } else if (out?.error) {
         error = out.error === 'server_error' || out.error === 'temporarily_unavailable'
-          ? 'Something went wrong on our side. Try again in a moment.'
-          : 'This request cannot continue. Start again on your device.';
+          ? 'devicePage.ourFault'
+          : 'devicePage.startAgain';
       }
       ctx.body = render('device-code', { action: action(ctx), xsrf: xsrf(ctx), error, userCode: undefined });
     },

@@ -27,10 +27,10 @@ export function createProviderPages(render: RenderPage) {
       const signingOut = ctx.oidc?.route?.startsWith('end_session');
       ctx.type = 'html';
       ctx.body = render('error', {
-        heading: signingOut ? 'This sign-out request cannot continue' : 'This sign-in request cannot continue',
+        heading: signingOut ? 'providerPage.signOutCannotContinue' : 'providerPage.signInCannotContinue',
         message: OUR_FAULT.has(out.error)
-          ? 'Something went wrong on our side. Go back to the application and try again in a moment.'
-          : 'The application that sent you here made a request that cannot be accepted. Go back to it and try again; if this keeps happening, contact its support.',
+          ? 'providerPage.ourFault'
+          : 'providerPage.badRequest',
         detail: out.error_description,
         code: out.error,
         requestId: requestIdOf(ctx.req),

@@ -11,6 +11,7 @@ import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { PasskeyChanges } from './changes.js';
 import { MAX_PASSKEY_NAME_LENGTH } from './policy.js';
 import type { PasskeyService } from './service.js';
+import { msg } from '../i18n/catalogs.js';
 
 const csrf = z.string().max(256);
 const startForm = z.object({ csrf, password: z.string().max(4096).default(''), name: z.string().max(200).default('') });
@@ -21,12 +22,12 @@ const removeForm = z.object({ csrf, password: z.string().max(4096).default('') }
 const idParam = z.object({ id: z.uuid('No such passkey.') });
 
 const DONE: Record<string, string> = {
-  added: 'The passkey was added. You can now use it to sign in.',
-  renamed: 'The passkey was renamed.',
-  removed: 'The passkey was removed.',
+  added: 'passkeysPage.thePasskeyWasAddedYou',
+  renamed: 'passkeysPage.thePasskeyWasRenamed',
+  removed: 'passkeysPage.thePasskeyWasRemoved',
 };
 
-export const REGISTRATION_REFUSED = 'The passkey could not be added. Start again, and use the passkey when your browser asks.';
+export const REGISTRATION_REFUSED = 'passkeysPage.registrationRefused';
 
 export interface PasskeyPageDeps extends PageDeps {
   auth: AccountAuth;
@@ -101,7 +102,7 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     if (!decision.allowed) {
       ctx.set('Retry-After', String(decision.retryAfter));
       await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, origin: originOf(ctx), detail: { stage: 'register', reason: 'throttled', retryAfter: decision.retryAfter } });
-      return render(ctx, signed, { error: `Too many attempts. Please wait ${decision.retryAfter} seconds, then try again.` }, 429);
+      return render(ctx, signed, { error: msg('error.tooManyAttemptsSeconds', { seconds: decision.retryAfter }) }, 429);
     }
     const result = await deps.changes.register(account, bindingOf(signed), form.response, form.name, originOf(ctx));
     if (!result.ok) {

@@ -6,6 +6,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
+import type { Text } from '../i18n/catalogs.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from '../interactions/steps.js';
 
 // The browser's WebAuthn answer as JSON; the form body cap bounds it, src/passkeys/responses.ts checks it.
@@ -13,7 +14,7 @@ const finishForm = z.object({ csrf: z.string().max(256), response: z.string().ma
 /** "Not now" (the person) or "unsupported" (passkeys.js, when the browser has no WebAuthn): only the first waits PASSKEY_OFFER_DAYS. */
 const skipForm = z.object({ csrf: z.string().max(256), reason: z.enum(['later', 'unsupported']).default('later') });
 
-const REGISTRATION_REFUSED = 'The passkey was not created. Try again.';
+const REGISTRATION_REFUSED = 'passkey-enroll.refused';
 const STEP_INVALID = 'This step of the sign-in is not the current one. Go back to the application and start again.';
 
 type EnrollStage = Extract<PendingLogin['stage'], 'enroll_passkey' | 'offer_passkey'>;
@@ -31,14 +32,14 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
   async function pendingIn(interaction: Interaction, stages: EnrollStage[]): Promise<PendingLogin> {
     const pending = await deps.pendingLogins.find(interaction.uid);
     if (!pending || !(stages as string[]).includes(pending.stage) || !deps.passkeys || !deps.passkeyChanges) {
-      throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID);
+      throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
     }
     return pending;
   }
 
-  async function render(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: string) {
+  async function render(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text) {
     const account = await deps.accounts.findById(pending.accountId);
-    if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID);
+    if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
     const options = await deps.passkeys!.registrationOptions(account, binding(interaction));
     const client = await steps.clientOf(interaction);
     ctx.set('Cache-Control', 'no-store');
@@ -73,7 +74,7 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
         const pending = await pendingIn(interaction, ['enroll_passkey', 'offer_passkey']);
         const form = parseInput(finishForm, ctx.request.body);
         const account = await deps.accounts.findById(pending.accountId);
-        if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID);
+        if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
         const clientId = String(interaction.params.client_id);
         const origin = requestOriginOf(ctx.req);
         const stage = pending.stage === 'offer_passkey' ? 'offer' : 'required';

@@ -8,6 +8,7 @@ import { parseInput } from '../http/validate.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from '../interactions/steps.js';
 import { recordPasskeyRefusal } from './interaction-audit.js';
 import { ACR_PHISHING_RESISTANT } from './policy.js';
+import type { Text } from '../i18n/catalogs.js';
 
 const passkeyForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
 
@@ -22,7 +23,7 @@ const SIGN_IN_KEY = 'passkey-sign-in';
  * credential with user verification, its challenge bound to this interaction. A verified passkey is
  * both factors and phishing-resistant (amr hwk/swk, user, mfa; acr PAPE phishing-resistant).
  */
-export function createPasskeyLogin(deps: InteractionDeps, steps: InteractionSteps, renderLogin: (ctx: Context, interaction: Interaction, extra: { error?: string; passkeyAutofill?: boolean }) => Promise<void>) {
+export function createPasskeyLogin(deps: InteractionDeps, steps: InteractionSteps, renderLogin: (ctx: Context, interaction: Interaction, extra: { error?: Text; passkeyAutofill?: boolean }) => Promise<void>) {
   const binding = (interaction: Interaction) => `login:${interaction.uid}`;
   return {
     /** The login page's passkey block: fresh options for each render (the page's one live challenge). */

@@ -10,6 +10,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { parseInput } from '../http/validate.js';
 import type { AccountExport, AccountExportDocument } from './account-export.js';
 import type { SelfDeletion } from './self-deletion.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 
 const deleteForm = z.object({
   csrf: z.string().max(256),
@@ -75,7 +76,7 @@ export function createPrivacyRouter(deps: PrivacyRouterDeps): Router {
     ctx.body = JSON.stringify(document, null, 2);
   });
 
-  async function renderDelete(ctx: Context, account: AccountRow, error?: string, status = 200) {
+  async function renderDelete(ctx: Context, account: AccountRow, error?: Text, status = 200) {
     renderPage(deps, ctx, 'account-delete', {
       account,
       error,
@@ -115,17 +116,17 @@ export function createPrivacyRouter(deps: PrivacyRouterDeps): Router {
   // Shown after the account (and so the session) is gone: they show no account data.
   router.get('/deleted', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Account deleted',
-      heading: 'Your account was deleted',
-      message: 'Every session and application access has ended. A confirmation was sent to your address.',
+      title: 'privacyPage.accountDeleted',
+      heading: 'privacyPage.yourAccountWasDeleted',
+      message: 'privacyPage.everySessionAndApplicationAccess',
     }),
   );
 
   router.get('/deletion-scheduled', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Account deletion scheduled',
-      heading: 'Your account will be deleted',
-      message: `You were signed out everywhere. The account will be deleted in ${deps.selfDeletion.graceDays} day${deps.selfDeletion.graceDays === 1 ? '' : 's'}; we sent the date to your address. Signing in before then cancels the deletion.`,
+      title: 'privacyPage.accountDeletionScheduled',
+      heading: 'privacyPage.yourAccountWillBeDeleted',
+      message: msg('privacyPage.scheduledMessage', { days: deps.selfDeletion.graceDays }),
     }),
   );
 

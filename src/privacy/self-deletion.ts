@@ -48,7 +48,7 @@ export function createSelfDeletion(deps: {
     const ip = origin.ip ?? '';
     const decision = await deps.mfaProtection.beforeAttempt(ip, account.id);
     if (!decision.allowed) {
-      throw new AppError('RATE_LIMITED', 429, `Too many attempts. Wait ${decision.retryAfter} seconds, then try again.`, { headers: { 'Retry-After': String(decision.retryAfter) } });
+      throw new AppError('RATE_LIMITED', 429, `Too many attempts. Wait ${decision.retryAfter} seconds, then try again.`, { headers: { 'Retry-After': String(decision.retryAfter) }, i18n: { key: 'error.tooManyAttemptsSeconds', values: { seconds: decision.retryAfter } } });
     }
     if (!code?.trim()) throw new AppError('SECOND_FACTOR_REQUIRED', 400, 'Enter a code from your authenticator app or one of your recovery codes.', { details: { field: 'code' } });
     const result = await deps.mfa.verifySecondFactor(account.id, code);

@@ -7,6 +7,7 @@ import type { RenderPage } from '../http/views.js';
 import { requestIdOf } from '../http/request-context.js';
 import { deviceOutcomeOf } from '../oidc/device-flow.js';
 import { retryAfterSeconds, type LimiterFactory } from './store.js';
+import { msg } from '../i18n/catalogs.js';
 
 /** Window of the wrong-user-code counters. */
 export const USER_CODE_FAILURE_WINDOW_SECONDS = 900;
@@ -71,8 +72,8 @@ function tooMany(ctx: KoaContextWithOIDC, render: RenderPage, retryAfter: number
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   ctx.body = render('error', {
-    heading: 'Too many attempts',
-    message: `Too many codes that did not work were typed here. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then type the code from your device again.`,
+    heading: 'devicePage.tooManyAttempts',
+    message: msg('devicePage.tooManyCodes', { minutes }),
     code: 'too_many_attempts',
     requestId: requestIdOf(ctx.req),
   });
@@ -84,8 +85,8 @@ function unavailable(ctx: KoaContextWithOIDC, render: RenderPage): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   ctx.body = render('error', {
-    heading: 'Try again in a moment',
-    message: 'Something went wrong on our side. Try again in a moment.',
+    heading: 'devicePage.tryAgainInAMoment',
+    message: 'devicePage.somethingWentWrongOnOur',
     code: 'temporarily_unavailable',
     requestId: requestIdOf(ctx.req),
   });

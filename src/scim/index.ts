@@ -5,7 +5,6 @@ import type { Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { Config } from '../config/load.js';
 import type { Mailer } from '../mail/outbox.js';
-import { describeDuration } from '../mail/templates.js';
 import type { SessionIndex } from '../oidc/session-index.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import type { Clock } from '../shared/clock.js';
@@ -61,7 +60,7 @@ export function buildScim(deps: {
     async invite(account) {
       const ttl = config.scim.invitationTtl;
       const token = await deps.accountTokens.issue({ account: account as never, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-      await deps.mailer.send(account.email, 'invitation', { link: links.reset(token), expiresIn: describeDuration(ttl) });
+      await deps.mailer.send(account.email, 'invitation', { link: links.reset(token), expiresIn: ttl });
     },
   });
   const groups = createGroupService({ queries, audit: deps.audit, clock: deps.clock, onChange: deps.invalidateAccess });

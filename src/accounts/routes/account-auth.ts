@@ -7,6 +7,7 @@ import { epochSeconds, type Clock } from '../../shared/clock.js';
 import { sha256 } from '../../shared/digest.js';
 import { newSecretToken } from '../../shared/ids.js';
 import { safeReturnPath } from '../links.js';
+import { useSavedLocale } from '../../i18n/request-locale.js';
 
 const STATE_COOKIE = 'idp.account-login';
 
@@ -42,6 +43,7 @@ export function createAccountAuth(deps: {
       if (!session.accountId) return undefined;
       const account = await deps.accounts.findById(session.accountId);
       if (!account || account.status !== 'active') return undefined;
+      useSavedLocale(account.locale);
       await deps.sessions.touch(session.uid);
       return { account, sessionUid: session.uid, loginTs: session.loginTs, amr: (session as unknown as { amr?: string[] }).amr };
     },

@@ -13,10 +13,13 @@ import type { AccountAuth, SignedIn } from './account-auth.js';
 import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
 import type { AttributeService } from '../../attributes/service.js';
 import { describeDevice } from './device.js';
+import { msg, type Text } from '../../i18n/catalogs.js';
+import type { I18n } from '../../i18n/index.js';
 import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
 
 const csrfOnly = z.object({ csrf: z.string().max(256) });
 const nameForm = csrfOnly.extend({ name: nameSchema });
+const localeForm = csrfOnly.extend({ locale: z.string().max(64).default('') });
 const passwordForm = csrfOnly.extend({
   current: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
   password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long'),
@@ -31,16 +34,17 @@ const handle = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a valid identif
 
 /** Messages shown after a change (by key, so no text a request carried is ever shown). */
 const DONE: Record<string, string> = {
-  name: 'Your name was changed.',
-  password: 'Your password was changed.',
-  'password-others': 'Your password was changed, and every other session was signed out.',
-  'password-removed': 'Your password was removed. Sign in with your passkey from now on.',
-  'password-set': 'Your password was set.',
-  'email-sent': 'We sent a confirmation link to the new address. Your address changes when you open it.',
-  'verification-sent': 'We sent a new verification link to your address.',
-  'session-revoked': 'The session was signed out.',
-  'app-revoked': 'The application no longer has access to your account.',
-  attributes: 'Your details were saved.',
+  name: 'accountPage.yourNameWasChanged',
+  password: 'accountPage.yourPasswordWasChanged',
+  'password-others': 'accountPage.yourPasswordWasChangedAnd',
+  'password-removed': 'accountPage.passwordRemoved',
+  'password-set': 'accountPage.passwordSet',
+  'email-sent': 'accountPage.weSentAConfirmationLink',
+  'verification-sent': 'accountPage.weSentANewVerification',
+  'session-revoked': 'accountPage.theSessionWasSignedOut',
+  'app-revoked': 'accountPage.theApplicationNoLongerHas',
+  attributes: 'accountPage.yourDetailsWereSaved',
+  locale: 'accountPage.languageSaved',
 };
 
 export interface AccountRouterDeps extends PageDeps {
@@ -53,6 +57,8 @@ export interface AccountRouterDeps extends PageDeps {
   attributes?: AttributeService;
   /** The person's recent sign-in activity, from the audit log. */
   activity?: SignInActivity;
+  /** The languages a person may choose for their pages and mails. */
+  i18n: Pick<I18n, 'supported'>;
 }
 
 /** The self-service account page and its forms. */
@@ -78,7 +84,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   async function renderAccount(
     ctx: Context,
     signed: Signed,
-    extra: { nameError?: string; attributesError?: string; submitted?: Record<string, unknown>; status?: number } = {},
+    extra: { nameError?: Text; attributesError?: Text; submitted?: Record<string, unknown>; status?: number } = {},
   ) {
     const [sessions, applications, activity] = await Promise.all([
       selfService.listSessions(signed.account),
@@ -115,10 +121,10 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     const returnTo = auth.finishLogin(ctx, ctx.query.state);
     if (typeof ctx.query.error === 'string') {
       return renderPage(deps, ctx, 'notice', {
-        title: 'Not signed in',
-        heading: 'You are not signed in',
-        message: 'The sign-in was cancelled or did not complete.',
-        link: { href: '/account', text: 'Sign in' },
+        title: 'accountPage.notSignedIn',
+        heading: 'accountPage.youAreNotSignedIn',
+        message: 'accountPage.theSignInWasCancelled',
+        link: { href: '/account', text: 'accountPage.signIn' },
       }, 400);
     }
     seeOther(ctx, returnTo ?? '/account');
@@ -131,6 +137,15 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     if (!parsed.success) return renderAccount(ctx, signed, { nameError: parsed.error.issues[0].message, status: 400 });
     await selfService.changeName(signed, parsed.data.name);
     seeOther(ctx, '/account?done=name');
+  });
+
+  // The person's language for their pages and mails; empty (or a language no longer offered) goes back to the browser's.
+  router.post('/locale', forms, requireCsrf(), async (ctx) => {
+    const signed = await signedIn(ctx, '/account');
+    if (!signed) return;
+    const form = parseInput(localeForm, ctx.request.body);
+    await selfService.changeLocale(signed, deps.i18n.supported(form.locale) ?? null);
+    seeOther(ctx, '/account?done=locale');
   });
 
   router.post('/attributes', forms, requireCsrf(), async (ctx) => {
@@ -159,7 +174,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     seeOther(ctx, '/account?done=verification-sent');
   });
 
-  const renderPassword = async (ctx: Context, signed: Signed, error?: string, status = 200) =>
+  const renderPassword = async (ctx: Context, signed: Signed, error?: Text, status = 200) =>
     renderPage(deps, ctx, 'account-password', {
       account: signed.account,
       passwordless: !signed.account.password_hash,
@@ -226,7 +241,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
 
   // Changing the address needs a recent sign-in: a session left open on a shared computer must not
   // be enough to take the account over.
-  const renderEmail = (ctx: Context, signed: Signed, email?: string, error?: string, status = 200) =>
+  const renderEmail = (ctx: Context, signed: Signed, email?: string, error?: Text, status = 200) =>
     renderPage(deps, ctx, 'account-email', { account: signed.account, email, error }, status);
 
   router.get('/email', async (ctx) => {
@@ -250,18 +265,18 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   });
 
   // Opened from the mail at the new address; the link alone proves that address, no session needed.
-  const EMAIL_AGAIN = { href: '/account/email', text: 'Change your email again' };
+  const EMAIL_AGAIN = { href: '/account/email', text: 'accountPage.changeYourEmailAgain' };
   router.get('/email/confirm', async (ctx) => {
     const { token } = parseInput(tokenQuery, ctx.query);
     const inspected = await linkOrNotice(deps, ctx, () => selfService.inspectEmailChange(token), EMAIL_AGAIN);
     if (!inspected) return;
     renderPage(deps, ctx, 'confirm-link', {
-      title: 'Confirm your new email',
-      heading: 'Confirm your new email address',
-      message: `Use ${inspected.email} as the address of your account.`,
+      title: 'accountPage.confirmYourNewEmail',
+      heading: 'accountPage.confirmYourNewEmailAddress',
+      message: msg('accountPage.useAddress', { email: inspected.email }),
       action: '/account/email/confirm',
       token,
-      button: 'Use this address',
+      button: 'accountPage.useThisAddress',
     });
   });
 
@@ -274,18 +289,18 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
 
   // The notice to the current address carries this link. Opening it shows a page; only its button
   // (a POST with the CSRF token) cancels, so a mail scanner that fetches links cancels nothing.
-  const ACCOUNT_PAGE = { href: '/account', text: 'Go to your account' };
+  const ACCOUNT_PAGE = { href: '/account', text: 'accountPage.goToYourAccount' };
   router.get('/email/cancel', async (ctx) => {
     const { token } = parseInput(tokenQuery, ctx.query);
     const inspected = await linkOrNotice(deps, ctx, () => selfService.inspectEmailChangeCancel(token), ACCOUNT_PAGE);
     if (!inspected) return;
     renderPage(deps, ctx, 'confirm-link', {
-      title: 'Cancel the email change',
-      heading: 'Cancel the change of your email address',
-      message: `Keep ${inspected.email} as the address of your account: the link sent to the new address stops working.`,
+      title: 'accountPage.cancelTheEmailChange',
+      heading: 'accountPage.cancelTheChangeOfYour',
+      message: msg('accountPage.keepAddress', { email: inspected.email }),
       action: '/account/email/cancel',
       token,
-      button: 'Cancel the change',
+      button: 'accountPage.cancelTheChange',
     });
   });
 
@@ -298,19 +313,19 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
 
   router.get('/email/cancelled', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Email change cancelled',
-      heading: 'The change of your email address was cancelled',
-      message: 'Your address stays as it was. If you did not ask for the change, change your password and sign out the sessions you do not recognise.',
-      link: { href: '/account', text: 'Go to your account' },
+      title: 'accountPage.emailChangeCancelled',
+      heading: 'accountPage.theChangeOfYourEmail',
+      message: 'accountPage.yourAddressStaysAsIt',
+      link: { href: '/account', text: 'accountPage.goToYourAccount' },
     }),
   );
 
   router.get('/email/changed', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Email changed',
-      heading: 'Your email address was changed',
-      message: 'Sign in with your new address from now on.',
-      link: { href: '/account', text: 'Go to your account' },
+      title: 'accountPage.emailChanged',
+      heading: 'accountPage.yourEmailAddressWasChanged',
+      message: 'accountPage.signInWithYourNew',
+      link: { href: '/account', text: 'accountPage.goToYourAccount' },
     }),
   );
 

@@ -1,9 +1,13 @@
+import { msg, type Msg } from '../../i18n/catalogs.js';
+
 /**
  * A short, human name for a browser from its User-Agent ("Firefox on Windows"). Only for showing a
  * person their own sessions; the full string is shown beside it. Unknown agents are shown as such.
+ * A message (catalog keys device.*): the word between browser and system is the language's.
  */
-export function describeDevice(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown device';
+
+export function describeDevice(userAgent: string | null): Msg {
+  if (!userAgent) return msg('device.unknown');
   const browsers: [RegExp, string][] = [
     [/Edg\//, 'Edge'],
     [/OPR\//, 'Opera'],
@@ -21,6 +25,6 @@ export function describeDevice(userAgent: string | null): string {
   ];
   const browser = browsers.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = systems.find(([pattern]) => pattern.test(userAgent))?.[1];
-  if (browser && system) return `${browser} on ${system}`;
-  return browser ?? system ?? 'Other device';
+  if (browser && system) return msg('device.browserOnSystem', { browser, system });
+  return browser ?? system ? msg('device.named', { name: browser ?? system }) : msg('device.other');
 }

@@ -37,6 +37,7 @@ export function createAccountPages(container: Container) {
       mailLimit: container.mailLimit,
       maxPasswordLength: config.passwordPolicy.maxLength,
       attributes: container.attributes,
+      i18n: container.i18n,
       activity: createSignInActivity({ events: container.events, clientName: async (id) => (await container.clients.findClient(id))?.name }),
     }),
     createVerifyEmailRouter({ ...page, provider, accounts: container.accounts, signup: container.signup, mailLimit: container.mailLimit }),

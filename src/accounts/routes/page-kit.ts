@@ -7,6 +7,8 @@ import type { RenderPage } from '../../http/views.js';
 import type { MailLimit } from '../../ratelimit/mail-limit.js';
 import { RateLimitedError } from '../../ratelimit/store.js';
 import { LinkError } from '../account-tokens.js';
+import { msg, type Msg, type Text } from '../../i18n/catalogs.js';
+import { errorText } from '../../i18n/error-text.js';
 
 /** The hosted account forms: urlencoded bodies only, small. */
 export const forms = formBody();
@@ -36,24 +38,21 @@ export function seeOther(ctx: Context, location: string): void {
 export async function withFormErrors(
   ctx: Context,
   action: () => Promise<void>,
-  rerender: (error: string, status: number) => void | Promise<void>,
+  rerender: (error: Text, status: number) => void | Promise<void>,
 ): Promise<void> {
   try {
     await action();
   } catch (error) {
     if (error instanceof AppError && error.status < 500 && error.status !== 403 && error.status !== 404) {
       for (const [name, value] of Object.entries(error.headers ?? {})) ctx.set(name, value);
-      await rerender(error instanceof RateLimitedError ? tooManyMails(error.retryAfter) : error.message, error.status);
+      await rerender(error instanceof RateLimitedError ? tooManyMails(error.retryAfter) : errorText(error), error.status);
       return;
     }
     throw error;
   }
 }
 
-function tooManyMails(retryAfter: number): string {
-  const minutes = Math.ceil(retryAfter / 60);
-  return `Too many emails were asked for. Please wait ${minutes <= 1 ? 'a minute' : `${minutes} minutes`}, then try again.`;
-}
+const tooManyMails = (retryAfter: number): Msg => msg('error.tooManyMails', { minutes: Math.ceil(retryAfter / 60) });
 
 /** The mail-sending endpoints are limited per address and per IP (ratelimit/mail-limit.ts). */
 export const checkMailLimit = (limit: MailLimit, ctx: Context, address: string) => limit.check(address, ctx.ip);
@@ -62,12 +61,12 @@ export const checkMailLimit = (limit: MailLimit, ctx: Context, address: string) 
  * Runs a step that depends on a mailed link; a link that does not work becomes a page that says why
  * and where to get a new one (400), instead of a bare error.
  */
-export async function linkOrNotice<T>(deps: PageDeps, ctx: Context, step: () => Promise<T>, next: { href: string; text: string }): Promise<T | undefined> {
+export async function linkOrNotice<T>(deps: PageDeps, ctx: Context, step: () => Promise<T>, next: { href: string; text: Text }): Promise<T | undefined> {
   try {
     return await step();
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;
-    renderPage(deps, ctx, 'notice', { title: 'Link not valid', heading: 'This link does not work', message: error.message, link: next, code: error.code }, 400);
+    renderPage(deps, ctx, 'notice', { title: 'link.title', heading: 'link.heading', message: errorText(error), link: next, code: error.code }, 400);
     return undefined;
   }
 }

@@ -9,28 +9,29 @@ import { MAX_TOKEN_LENGTH } from '../account-tokens.js';
 import type { RecoveryService } from '../recovery-service.js';
 import { MAX_PASSWORD_LENGTH } from '../service.js';
 import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
+import type { Text } from '../../i18n/catalogs.js';
 
 const emailForm = z.object({ csrf: z.string().max(256), email: z.string().trim().max(254, 'Use at most 254 characters.') });
 const tokenQuery = z.object({ token: z.string().min(1, 'The link is incomplete.').max(MAX_TOKEN_LENGTH, 'The link is not valid.') });
 const resetForm = tokenQuery.extend({ csrf: z.string().max(256), password: z.string().max(MAX_PASSWORD_LENGTH * 4, 'is too long') });
 
-const NEW_LINK = { href: '/account/forgot', text: 'Ask for a new link' };
+const NEW_LINK = { href: '/account/forgot', text: 'recoveryPage.askForANewLink' };
 
 /** "Forgot password" and the reset page the mailed link opens. */
 export function createRecoveryRouter(deps: PageDeps & { recovery: RecoveryService; mailLimit: MailLimit; provider: () => Provider; maxLength: number }): Router {
   const router = new Router({ prefix: '/account' });
   const { recovery } = deps;
 
-  const renderForgot = (ctx: Context, email?: string, error?: string, status = 200) =>
+  const renderForgot = (ctx: Context, email?: string, error?: Text, status = 200) =>
     renderPage(deps, ctx, 'email-form', {
-      title: 'Forgot password',
-      heading: 'Reset your password',
-      message: 'Enter the email address of your account. We will send you a link to choose a new password.',
+      title: 'recoveryPage.forgotPassword',
+      heading: 'recoveryPage.resetYourPassword',
+      message: 'recoveryPage.enterTheEmailAddressOf',
       action: '/account/forgot',
-      button: 'Send the link',
+      button: 'recoveryPage.sendTheLink',
       email,
       error,
-      aside: { href: '/account', text: 'Back to sign in' },
+      aside: { href: '/account', text: 'recoveryPage.backToSignIn' },
     }, status);
 
   router.get('/forgot', (ctx) => renderForgot(ctx));
@@ -51,14 +52,14 @@ export function createRecoveryRouter(deps: PageDeps & { recovery: RecoveryServic
 
   router.get('/forgot/sent', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Check your email',
-      heading: 'Check your email',
-      message: 'If an account uses this address, we sent it a link to reset the password. The link works once, for a short time.',
-      link: { href: '/account', text: 'Back to sign in' },
+      title: 'recoveryPage.checkYourEmail',
+      heading: 'recoveryPage.checkYourEmail',
+      message: 'recoveryPage.ifAnAccountUsesThis',
+      link: { href: '/account', text: 'recoveryPage.backToSignIn' },
     }),
   );
 
-  const renderReset = async (ctx: Context, token: string, error?: string, status = 200) => {
+  const renderReset = async (ctx: Context, token: string, error?: Text, status = 200) => {
     const inspected = await linkOrNotice(deps, ctx, () => recovery.inspectReset(token), NEW_LINK);
     if (!inspected) return;
     renderPage(deps, ctx, 'reset', { ...inspected, token, maxLength: deps.maxLength, error }, status);
@@ -84,10 +85,10 @@ export function createRecoveryRouter(deps: PageDeps & { recovery: RecoveryServic
 
   router.get('/reset/done', (ctx) =>
     renderPage(deps, ctx, 'notice', {
-      title: 'Password changed',
-      heading: 'Your password was changed',
-      message: 'Sign in with your new password. Every other session of your account was signed out.',
-      link: { href: '/account', text: 'Sign in' },
+      title: 'recoveryPage.passwordChanged',
+      heading: 'recoveryPage.yourPasswordWasChanged',
+      message: 'recoveryPage.signInWithYourNew',
+      link: { href: '/account', text: 'recoveryPage.signIn' },
     }),
   );
 

@@ -12,8 +12,9 @@ import type { SignupService } from '../signup-service.js';
 import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
 import type { AttributeService } from '../../attributes/service.js';
 import { checkMailLimit, forms, linkOrNotice, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from './page-kit.js';
+import { msg, type Text } from '../../i18n/catalogs.js';
 
-const RESEND = { href: '/account/verify/resend', text: 'Get a new link' };
+const RESEND = { href: '/account/verify/resend', text: 'signupPage.getANewLink' };
 
 const signupForm = z.object({
   csrf: z.string().max(256),
@@ -36,7 +37,7 @@ export function createSignupRouter(
   const renderSignup = async (
     ctx: Context,
     values: { email?: string; name?: string; returnTo?: string; attributes?: Record<string, unknown> },
-    error?: string,
+    error?: Text,
     status = 200,
   ) =>
     renderPage(deps, ctx, 'signup', {
@@ -50,7 +51,7 @@ export function createSignupRouter(
     }, status);
 
   const unavailable = (ctx: Context) =>
-    renderPage(deps, ctx, 'notice', { title: 'Sign-up', heading: 'Sign-up is not available', message: 'Accounts here are created by the administrator. Ask them for one.' }, 404);
+    renderPage(deps, ctx, 'notice', { title: 'signupPage.signUp', heading: 'signupPage.signUpIsNotAvailable', message: 'signupPage.accountsHereAreCreatedBy' }, 404);
 
   router.get('/signup', async (ctx) => {
     if (!signup.enabled()) return unavailable(ctx);
@@ -81,10 +82,10 @@ export function createSignupRouter(
   router.get('/signup/sent', (ctx) => {
     const returnTo = safeReturnPath(ctx.query.return_to);
     renderPage(deps, ctx, 'notice', {
-      title: 'Check your email',
-      heading: 'Check your email',
-      message: 'We sent a message to the address you gave. Open the link in it to verify your address, then sign in.',
-      link: { href: returnTo ?? '/account', text: 'Go to sign in' },
+      title: 'signupPage.checkYourEmail',
+      heading: 'signupPage.checkYourEmail',
+      message: 'signupPage.weSentAMessageTo',
+      link: { href: returnTo ?? '/account', text: 'signupPage.goToSignIn' },
     });
   });
 
@@ -94,12 +95,12 @@ export function createSignupRouter(
     if (!inspected) return;
     const { email } = inspected;
     renderPage(deps, ctx, 'confirm-link', {
-      title: 'Verify your email',
-      heading: 'Verify your email address',
-      message: `Confirm that ${email} is your address.`,
+      title: 'signupPage.verifyYourEmail',
+      heading: 'signupPage.verifyYourEmailAddress',
+      message: msg('signupPage.confirmAddress', { email }),
       action: '/account/verify',
       token,
-      button: 'Verify my address',
+      button: 'signupPage.verifyMyAddress',
     });
   });
 
@@ -114,20 +115,20 @@ export function createSignupRouter(
   router.get('/verify/done', (ctx) => {
     const returnTo = safeReturnPath(ctx.query.return_to);
     renderPage(deps, ctx, 'notice', {
-      title: 'Email verified',
-      heading: 'Your email address is verified',
-      message: returnTo?.startsWith('/interaction/') ? 'Continue to sign in to the application.' : 'You can now sign in.',
-      link: { href: returnTo ?? '/account', text: returnTo?.startsWith('/interaction/') ? 'Continue' : 'Go to your account' },
+      title: 'signupPage.emailVerified',
+      heading: 'signupPage.yourEmailAddressIsVerified',
+      message: returnTo?.startsWith('/interaction/') ? 'signupPage.continueToApp' : 'signupPage.canSignIn',
+      link: { href: returnTo ?? '/account', text: returnTo?.startsWith('/interaction/') ? 'common.continue' : 'accountPage.goToYourAccount' },
     });
   });
 
-  const renderResend = (ctx: Context, email?: string, error?: string, status = 200) =>
+  const renderResend = (ctx: Context, email?: string, error?: Text, status = 200) =>
     renderPage(deps, ctx, 'email-form', {
-      title: 'Verify your email',
-      heading: 'Get a new verification link',
-      message: 'Enter the address of your account. If it still needs verifying, we will send a new link to it.',
+      title: 'signupPage.verifyYourEmail',
+      heading: 'signupPage.getANewVerificationLink',
+      message: 'signupPage.enterTheAddressOfYour',
       action: '/account/verify/resend',
-      button: 'Send a new link',
+      button: 'signupPage.sendANewLink',
       email,
       error,
     }, status);

@@ -6,6 +6,8 @@ import { ConfigError } from '../../../src/config/load.js';
 import { loadTheme, ThemeError } from '../../../src/http/theme.js';
 import { createRenderer, VIEWS_DIRECTORY } from '../../../src/http/views.js';
 import { createMailRenderer } from '../../../src/mail/templates.js';
+import { loadCatalogs } from '../../../src/i18n/catalogs.js';
+import { createI18n } from '../../../src/i18n/index.js';
 import { startServerProcess } from '../../support/processes.js';
 
 const folders: string[] = [];
@@ -24,6 +26,7 @@ afterAll(() => {
 });
 
 const branding = { productName: 'Acme ID' };
+const i18n = createI18n(loadCatalogs({ defaultLocale: 'en' }));
 const errorPage = { message: 'Nothing here.', requestId: 'r-1' };
 
 describe('THEME_DIR', () => {
@@ -37,19 +40,19 @@ describe('THEME_DIR', () => {
     });
     const loaded = loadTheme(dir, VIEWS_DIRECTORY);
     expect(loaded.stylesheet?.toString()).toBe(':root { --accent: #0b3d91; }');
-    const render = createRenderer(branding, loaded);
+    const render = createRenderer(branding, i18n, loaded);
     const page = render('error', errorPage);
     expect(page).toContain('<body class="themed"><h1 id="page-title">Themed error</h1>\n<p class="themed-help">Call the desk</p>');
     // A page the theme does not replace still renders, inside the theme's layout.
     expect(render('notice', { title: 'T', heading: 'Built-in notice', message: 'm' })).toMatch(/<body class="themed">[\s\S]*Built-in notice/);
-    const mail = createMailRenderer({ productName: 'Acme ID', issuer: 'https://id.example.com' }, loaded)('password-changed', { byReset: false, accountUrl: 'a', resetUrl: 'r' });
+    const mail = createMailRenderer({ productName: 'Acme ID', issuer: 'https://id.example.com' }, i18n, loaded)('password-changed', { byReset: false, accountUrl: 'a', resetUrl: 'r' });
     expect(mail.text).toBe('Themed text for Acme ID');
     expect(mail.html).toContain('Acme ID');
   });
 
   it('escapes what a themed template prints, as the built-in ones do', () => {
     const dir = theme({ 'pages/error.eta': '<p><%= it.message %></p>' });
-    expect(createRenderer(branding, loadTheme(dir, VIEWS_DIRECTORY))('error', { message: '<script>x</script>' })).toBe('<p>&lt;script&gt;x&lt;/script&gt;</p>');
+    expect(createRenderer(branding, i18n, loadTheme(dir, VIEWS_DIRECTORY))('error', { message: '<script>x</script>' })).toBe('<p>&lt;script&gt;x&lt;/script&gt;</p>');
   });
 
   it('reports a JavaScript syntax error with the file and line', () => {
@@ -71,7 +74,7 @@ describe('THEME_DIR', () => {
   it('refuses names that lead out of the views, a page that replaces nothing, symbolic links and other files', () => {
     const escape = theme({ 'pages/error.eta': "<%~ include('../../../../etc/passwd') %>" });
     expect(() => loadTheme(escape, VIEWS_DIRECTORY)).toThrow(/pages\/error\.eta:1: includes '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd'/);
-    expect(() => createRenderer(branding, loadTheme(theme({ 'pages/error.eta': '<%~ include(it.message) %>' }), VIEWS_DIRECTORY))('error', { message: '../../../etc/passwd' })).toThrow(/not in the views directory/);
+    expect(() => createRenderer(branding, i18n, loadTheme(theme({ 'pages/error.eta': '<%~ include(it.message) %>' }), VIEWS_DIRECTORY))('error', { message: '../../../etc/passwd' })).toThrow(/not in the views directory/);
     expect(() => loadTheme(theme({ 'pages/logn.eta': 'x' }), VIEWS_DIRECTORY)).toThrow('THEME_DIR: pages/logn.eta replaces no template (see views/pages/ for the names)');
     expect(() => loadTheme(theme({ 'pages/notes.txt': 'x' }), VIEWS_DIRECTORY)).toThrow('THEME_DIR: pages/notes.txt is not a template (.eta)');
     const linked = theme({});

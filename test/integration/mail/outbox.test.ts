@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createMailRenderer } from '../../../src/mail/templates.js';
+import { createI18n } from '../../../src/i18n/index.js';
+import { loadCatalogs } from '../../../src/i18n/catalogs.js';
 import { createMailTransport } from '../../../src/mail/transport.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createTestClock } from '../../support/accounts.js';
@@ -12,7 +14,7 @@ import { linkIn, startSmtpReceiver, type SmtpReceiver } from '../../support/mail
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const LINK = 'http://127.0.0.1/account/reset?token=secret-token-value-0123456789';
-const resetMail = { link: LINK, expiresIn: '30 minutes' };
+const resetMail = { link: LINK, expiresIn: 1800 };
 
 describe('the mail queue', () => {
   const clock = createTestClock();
@@ -133,7 +135,7 @@ describe('mail without SMTP_URL', () => {
     const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(chunk.toString()), done()) }));
     const transport = createMailTransport({ from: 'Acme <no-reply@example.test>', outboxDir: join(directory, 'outbox') }, logger);
     try {
-      const rendered = createMailRenderer({ productName: 'Acme', issuer: 'http://127.0.0.1' })('password-reset', resetMail);
+      const rendered = createMailRenderer({ productName: 'Acme', issuer: 'http://127.0.0.1' }, createI18n(loadCatalogs({ defaultLocale: 'en' })))('password-reset', resetMail);
       await transport.send({ to: 'local@example.com', ...rendered }, 'mail-1');
       const files = readdirSync(join(directory, 'outbox'));
       expect(files).toEqual([expect.stringMatching(/-mail-1\.eml$/)]);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { createPasswordPolicy } from '../../../src/accounts/password-policy.js';
-import { describeDevice } from '../../../src/accounts/routes/device.js';
+import { describeDevice as describeDeviceMessage } from '../../../src/accounts/routes/device.js';
 import { safeReturnPath } from '../../../src/accounts/links.js';
+import { createI18n } from '../../../src/i18n/index.js';
+import { loadCatalogs } from '../../../src/i18n/catalogs.js';
+
+const english = createI18n(loadCatalogs({ defaultLocale: 'en' })).translator('en');
 
 const policy = createPasswordPolicy({ minLength: 15, minLengthWithMfa: 8, maxLength: 64 });
 const context = { productName: 'Acme ID', email: 'jo.smith@example.com', name: 'Jo Smith' };
@@ -64,7 +68,8 @@ describe('password policy (NIST SP 800-63B)', () => {
 });
 
 describe('account page helpers', () => {
-  it('names devices from their user agent', () => {
+  it('names devices from their user agent (in the language of the page: catalog keys device.*)', () => {
+    const describeDevice = (userAgent: string | null) => english.t(describeDeviceMessage(userAgent));
     expect(describeDevice('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0')).toBe('Edge on Windows');
     expect(describeDevice('Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile Safari/604.1')).toBe('Safari on iOS');
     expect(describeDevice('curl/8.5.0')).toBe('Other device');
