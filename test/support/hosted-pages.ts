@@ -39,6 +39,12 @@ export interface Tour {
   /** A new account with a unique address; `totp` enrols an authenticator and returns its secret. */
   person(options?: { verified?: boolean; totp?: boolean }): Promise<{ email: string; password: string; secret?: string }>;
   authorizationUrl(client: RegisteredClient): Promise<string>;
+  /**
+   * The language the tour's browser asks for (set by the test, e.g. with the \`idp.locale\` cookie), and
+   * a catalog text in it: the reach steps find buttons, labels and headings by their words in that language.
+   */
+  locale: string;
+  t(key: string, values?: Record<string, unknown>): string;
   close(): Promise<void>;
 }
 
@@ -92,6 +98,10 @@ export async function startTour(env: Record<string, string> | ((site: RelyingPar
       return { email, password: PASSWORD, secret: enrollment.secret };
     },
     authorizationUrl: async (client) => (await startAuthorization(client, { redirect_uri: site.callbackUrl })).url.href,
+    locale: 'en',
+    t(key: string, values?: Record<string, unknown>): string {
+      return container.i18n.translator((this as Tour).locale).t(key, values);
+    },
     async close() {
       await upstream.close();
       await server.close();
@@ -101,52 +111,56 @@ export async function startTour(env: Record<string, string> | ((site: RelyingPar
   };
 }
 
-async function signIn(page: Page, credentials: { email: string; password: string }) {
-  await page.getByLabel('Email').fill(credentials.email);
-  await page.getByLabel('Password', { exact: true }).fill(credentials.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+async function signIn(page: Page, tour: Tour, credentials: { email: string; password: string }) {
+  await page.getByLabel(tour.t('common.email'), { exact: true }).fill(credentials.email);
+  await page.getByLabel(tour.t('common.password'), { exact: true }).fill(credentials.password);
+  await page.getByRole('button', { name: tour.t('login.submit'), exact: true }).click();
 }
-const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { name, level: 1 }).waitFor();
+/** The page's heading; a catalog key is looked up in the tour's language. */
+const heading = (page: Page, tour: Tour, key: string | RegExp, values?: Record<string, unknown>) =>
+  page.getByRole('heading', { name: typeof key === 'string' ? tour.t(key, values) : key, level: 1 }).waitFor();
+/** The main form's submit button (the footer's language switch has one too). */
+const submitButton = (page: Page) => page.locator('main form button[type=submit]').first();
 const alert = (page: Page) => page.locator('.alert').waitFor();
 
 /** Signs a new person in to the account pages and opens `path`. */
 async function accountPage(page: Page, tour: Tour, path: string, person?: { email: string; password: string }) {
   await page.goto(`${tour.issuer}/account`);
-  await signIn(page, person ?? (await tour.person()));
-  await heading(page, 'Your account');
+  await signIn(page, tour, person ?? (await tour.person()));
+  await heading(page, tour, 'account.title');
   if (path !== '/account') await page.goto(`${tour.issuer}${path}`);
 }
 
 async function signedUp(page: Page, tour: Tour): Promise<string> {
   const email = `newcomer-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   await page.goto(`${tour.issuer}/account/signup`);
-  await page.getByLabel('Name').fill('Dana Newcomer');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await heading(page, 'Check your email');
+  await page.getByLabel(tour.t('common.name'), { exact: true }).fill('Dana Newcomer');
+  await page.getByLabel(tour.t('common.email'), { exact: true }).fill(email);
+  await page.getByLabel(tour.t('common.password'), { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: tour.t('signup.submit') }).click();
+  await heading(page, tour, 'signupPage.checkYourEmail');
   return email;
 }
 
 async function resetLink(page: Page, tour: Tour) {
   const { email } = await tour.person();
   await page.goto(`${tour.issuer}/account/forgot`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button').click();
+  await page.getByLabel(tour.t('common.email'), { exact: true }).fill(email);
+  await submitButton(page).click();
   await page.waitForURL(/\/account\/forgot\/sent/);
   await page.goto(linkIn(await tour.smtp.nextMail(email), `${tour.issuer}/account/reset?token=`));
 }
 
 async function mfaEnroll(page: Page, tour: Tour) {
   await page.goto(await tour.authorizationUrl(tour.clients.mfa));
-  await signIn(page, await tour.person());
-  await heading(page, 'Set up two-step verification');
+  await signIn(page, tour, await tour.person());
+  await heading(page, tour, 'mfa.enrollTitle');
 }
 
 async function mfaChallenge(page: Page, tour: Tour) {
   await page.goto(await tour.authorizationUrl(tour.clients.mfa));
-  await signIn(page, await tour.person({ totp: true }));
-  await heading(page, 'Two-step verification');
+  await signIn(page, tour, await tour.person({ totp: true }));
+  await page.getByLabel(tour.t('mfa.code')).waitFor();
 }
 
 async function deviceCode(page: Page, tour: Tour) {
@@ -157,9 +171,9 @@ async function deviceCode(page: Page, tour: Tour) {
 
 async function deviceConfirm(page: Page, tour: Tour) {
   const started = await deviceCode(page, tour);
-  await page.getByLabel('Code').fill(started.user_code);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await heading(page, /^Connect /);
+  await page.locator('#user_code').fill(started.user_code);
+  await submitButton(page).click();
+  await heading(page, tour, 'device.confirmHeading', { client: 'Living-room TV' });
 }
 
 async function linkRequired(page: Page, tour: Tour) {
@@ -168,24 +182,24 @@ async function linkRequired(page: Page, tour: Tour) {
   tour.upstream.users.set(sub, { email: local.email, email_verified: true });
   tour.upstream.signInAs(sub);
   await page.goto(await tour.authorizationUrl(tour.clients.web));
-  await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
+  await page.getByRole('button', { name: tour.t('login.continueWith', { provider: 'Corp SSO' }) }).click();
   await page.waitForURL(/\/federation\/link/);
 }
 
 async function logout(page: Page, tour: Tour) {
   await page.goto(await tour.authorizationUrl(tour.clients.web));
-  await signIn(page, await tour.person());
-  await page.getByRole('button', { name: 'Allow' }).click();
+  await signIn(page, tour, await tour.person());
+  await page.getByRole('button', { name: tour.t('consent.allow') }).click();
   await page.waitForURL((url) => url.href.startsWith(tour.site.callbackUrl));
   await page.goto(oidc.buildEndSessionUrl(tour.clients.web.config).href);
-  await page.getByRole('button', { name: 'Yes, sign me out' }).waitFor();
+  await page.getByRole('button', { name: tour.t('logout.yes') }).waitFor();
 }
 
 async function emailChange(page: Page, tour: Tour) {
   await accountPage(page, tour, '/account/email');
   const address = `moved-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   await page.locator('#email').fill(address);
-  await page.getByRole('button').first().click();
+  await submitButton(page).click();
   await page.waitForURL((url) => !url.pathname.endsWith('/account/email'));
   return address;
 }
@@ -198,7 +212,7 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['email', 'password'],
     reach: async (page, tour) => {
       await page.goto(await tour.authorizationUrl(tour.clients.web));
-      await signIn(page, { email: (await tour.person()).email, password: 'not the password' });
+      await signIn(page, tour, { email: (await tour.person()).email, password: 'not the password' });
       await alert(page);
     },
   },
@@ -206,8 +220,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'consent',
     reach: async (page, tour) => {
       await page.goto(await tour.authorizationUrl(tour.clients.web));
-      await signIn(page, await tour.person());
-      await heading(page, 'Allow access?');
+      await signIn(page, tour, await tour.person());
+      await heading(page, tour, 'consent.heading');
     },
   },
   { name: 'logout', reach: logout },
@@ -215,8 +229,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'signed-out',
     reach: async (page, tour) => {
       await logout(page, tour);
-      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-      await heading(page, 'You are signed out');
+      await page.getByRole('button', { name: tour.t('logout.yes') }).click();
+      await heading(page, tour, 'signed-out.heading');
     },
   },
   { name: 'error-protocol', reach: async (page, tour) => { await page.goto((await startAuthorization(tour.clients.web, { redirect_uri: `${tour.site.origin}/elsewhere` })).url.href); } },
@@ -229,8 +243,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['code'],
     reach: async (page, tour) => {
       await mfaEnroll(page, tour);
-      await page.getByLabel('Code from the app').fill('000000');
-      await page.getByRole('button', { name: 'Turn on' }).click();
+      await page.getByLabel(tour.t('common.codeFromApp')).fill('000000');
+      await page.getByRole('button', { name: tour.t('common.turnOn') }).click();
       await alert(page);
     },
   },
@@ -239,9 +253,9 @@ export const HOSTED_PAGES: HostedPage[] = [
     reach: async (page, tour) => {
       await mfaEnroll(page, tour);
       const secret = (await page.locator('.secret-key').textContent())!.replace(/\s/g, '');
-      await page.getByLabel('Code from the app').fill(await currentCode(secret, clock));
-      await page.getByRole('button', { name: 'Turn on' }).click();
-      await heading(page, 'Save your recovery codes');
+      await page.getByLabel(tour.t('common.codeFromApp')).fill(await currentCode(secret, clock));
+      await page.getByRole('button', { name: tour.t('common.turnOn') }).click();
+      await heading(page, tour, 'mfa.codesHeading');
     },
   },
   { name: 'mfa-challenge', reach: mfaChallenge },
@@ -250,8 +264,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['code'],
     reach: async (page, tour) => {
       await mfaChallenge(page, tour);
-      await page.getByLabel('Verification code').fill('000000');
-      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByLabel(tour.t('mfa.code')).fill('000000');
+      await page.getByRole('button', { name: tour.t('mfa.verify'), exact: true }).click();
       await alert(page);
     },
   },
@@ -259,8 +273,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'verify-required',
     reach: async (page, tour) => {
       await page.goto(await tour.authorizationUrl(tour.clients.verified));
-      await signIn(page, await tour.person({ verified: false }));
-      await heading(page, 'Verify your email first');
+      await signIn(page, tour, await tour.person({ verified: false }));
+      await heading(page, tour, 'verify-required.heading');
     },
   },
 
@@ -270,8 +284,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     reach: async (page, tour) => {
       tour.upstream.refuse();
       await page.goto(await tour.authorizationUrl(tour.clients.web));
-      await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
-      await heading(page, /Corp SSO/);
+      await page.getByRole('button', { name: tour.t('login.continueWith', { provider: 'Corp SSO' }) }).click();
+      await heading(page, tour, /Corp SSO/);
     },
   },
   { name: 'federation-link', reach: linkRequired },
@@ -280,8 +294,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['password'],
     reach: async (page, tour) => {
       await linkRequired(page, tour);
-      await page.getByLabel('Password').fill('not the password');
-      await page.getByRole('button').first().click();
+      await page.getByLabel(tour.t('common.password'), { exact: true }).fill('not the password');
+      await submitButton(page).click();
       await alert(page);
     },
   },
@@ -293,10 +307,10 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['name', 'email', 'password'],
     reach: async (page, tour) => {
       await page.goto(`${tour.issuer}/account/signup`);
-      await page.getByLabel('Name').fill('Dana Newcomer');
-      await page.getByLabel('Email').fill('dana@example.com');
-      await page.getByLabel('Password').fill(SHORT);
-      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByLabel(tour.t('common.name'), { exact: true }).fill('Dana Newcomer');
+      await page.getByLabel(tour.t('common.email'), { exact: true }).fill('dana@example.com');
+      await page.getByLabel(tour.t('common.password'), { exact: true }).fill(SHORT);
+      await page.getByRole('button', { name: tour.t('signup.submit') }).click();
       await alert(page);
     },
   },
@@ -313,7 +327,7 @@ export const HOSTED_PAGES: HostedPage[] = [
     reach: async (page, tour) => {
       const email = await signedUp(page, tour);
       await page.goto(linkIn(await tour.smtp.nextMail(email), `${tour.issuer}/account/verify?token=`));
-      await page.getByRole('button', { name: 'Verify my address' }).click();
+      await submitButton(page).click();
       await page.waitForURL(/\/account\/verify\/done/);
     },
   },
@@ -323,8 +337,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'forgot-sent',
     reach: async (page, tour) => {
       await page.goto(`${tour.issuer}/account/forgot`);
-      await page.getByLabel('Email').fill('nobody@example.com');
-      await page.getByRole('button').click();
+      await page.getByLabel(tour.t('common.email'), { exact: true }).fill('nobody@example.com');
+      await submitButton(page).click();
       await page.waitForURL(/\/account\/forgot\/sent/);
     },
   },
@@ -335,7 +349,7 @@ export const HOSTED_PAGES: HostedPage[] = [
     reach: async (page, tour) => {
       await resetLink(page, tour);
       await page.locator('#password').fill(SHORT);
-      await page.getByRole('button').click();
+      await submitButton(page).click();
       await alert(page);
     },
   },
@@ -349,9 +363,9 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['current', 'password'],
     reach: async (page, tour) => {
       await accountPage(page, tour, '/account/password');
-      await page.getByLabel('Current password').fill('not the password');
-      await page.getByLabel('New password').fill(`${PASSWORD} and more`);
-      await page.getByRole('button', { name: /password/i }).click();
+      await page.locator('#current').fill('not the password');
+      await page.locator('#password').fill(`${PASSWORD} and more`);
+      await page.getByRole('button', { name: tour.t('account-password.submit') }).click();
       await alert(page);
     },
   },
@@ -370,8 +384,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['password-start'],
     reach: async (page, tour) => {
       await accountPage(page, tour, '/account/security');
-      await page.getByLabel('Password').fill('not the password');
-      await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      await page.locator('#password-start').fill('not the password');
+      await page.getByRole('button', { name: tour.t('account-security.setUp') }).click();
       await alert(page);
     },
   },
@@ -379,9 +393,9 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'account-security-enroll',
     reach: async (page, tour) => {
       await accountPage(page, tour, '/account/security');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
-      await page.getByLabel('Code from the app').waitFor();
+      await page.locator('#password-start').fill(PASSWORD);
+      await page.getByRole('button', { name: tour.t('account-security.setUp') }).click();
+      await page.getByLabel(tour.t('common.codeFromApp')).waitFor();
     },
   },
   { name: 'account-passkeys', reach: (page, tour) => accountPage(page, tour, '/account/passkeys') },
@@ -392,8 +406,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['password'],
     reach: async (page, tour) => {
       await accountPage(page, tour, '/account/delete');
-      await page.getByLabel('Password').fill('not the password');
-      await page.getByRole('button', { name: /delete/i }).click();
+      await page.locator('#password').fill('not the password');
+      await page.getByRole('button', { name: tour.t('account-delete.submit') }).click();
       await alert(page);
     },
   },
@@ -407,8 +421,8 @@ export const HOSTED_PAGES: HostedPage[] = [
     invalid: ['user_code'],
     reach: async (page, tour) => {
       await deviceCode(page, tour);
-      await page.getByLabel('Code').fill('BCDF-GHJK');
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('#user_code').fill('BCDF-GHJK');
+      await submitButton(page).click();
       await alert(page);
     },
   },
@@ -417,10 +431,10 @@ export const HOSTED_PAGES: HostedPage[] = [
     name: 'device-done',
     reach: async (page, tour) => {
       await deviceConfirm(page, tour);
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await signIn(page, await tour.person());
-      await page.getByRole('button', { name: 'Allow' }).click();
-      await heading(page, /./);
+      await page.getByRole('button', { name: tour.t('common.continue'), exact: true }).click();
+      await signIn(page, tour, await tour.person());
+      await page.getByRole('button', { name: tour.t('consent.allow') }).click();
+      await heading(page, tour, /./);
     },
   },
 ];
