@@ -2,12 +2,9 @@
 // Each element marked data-passkey holds the server's options (JSON) and names the form that posts
 // the browser's answer back; the server checks everything. Without WebAuthn the elements stay hidden,
 // a data-passkey-unsupported note shows, and an offer's data-passkey-skip form goes on by itself
-// (marked "unsupported", so the offer comes back on a browser that can).
+// (marked "unsupported", so the offer comes back on a browser that can). The status element carries
+// its failure text (data-failed) in the page's language, from the catalogs.
 import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication, startRegistration } from '/assets/simplewebauthn/index.js';
-
-const MESSAGES = {
-  failed: 'The passkey was not used. Try again, or choose another way.',
-};
 
 async function ceremony(element, autofill) {
   const options = JSON.parse(element.dataset.options);
@@ -21,7 +18,7 @@ async function ceremony(element, autofill) {
     form.submit();
   } catch (error) {
     // An autofill request is cancelled whenever the button starts its own: not a failure to show.
-    if (!autofill && status && error?.name !== 'AbortError') status.textContent = MESSAGES.failed;
+    if (!autofill && status && error?.name !== 'AbortError') status.textContent = status.dataset.failed;
   }
 }
 
