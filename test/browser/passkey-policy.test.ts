@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
@@ -103,6 +104,29 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     return decodeJwt((await exchangeCode(client, start, target.url())).id_token!);
   }
 
+  /**
+   * These two pages are reached only with an authenticator, so the hosted-pages tour does not visit
+   * them: here each is reloaded in every shipped language (the switch's cookie), light and dark, and
+   * must pass axe with the right lang and dir; then the cookie goes and the page is English again.
+   */
+  async function inEveryLanguage(target: Page, name: string): Promise<void> {
+    const languages = readdirSync(new URL('../../locales/', import.meta.url)).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
+    for (const language of languages) {
+      await target.context().addCookies([{ name: 'idp.locale', value: language, url: server.issuer }]);
+      await target.reload();
+      const root = await target.evaluate(() => ({ lang: document.documentElement.lang, dir: document.documentElement.dir }));
+      expect({ language, ...root }).toEqual({ language, lang: language, dir: language === 'ar' ? 'rtl' : 'ltr' });
+      for (const scheme of ['light', 'dark'] as const) {
+        await target.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+        expect({ name, language, scheme, violations: await wcagViolations(target) }).toEqual({ name, language, scheme, violations: [] });
+        await saveScreenshot(target, `${name}-${language}-${scheme}`);
+      }
+    }
+    await target.context().clearCookies({ name: 'idp.locale' });
+    await target.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+    await target.reload();
+  }
+
   it('leads an account with no factor to create a passkey (not TOTP) when the client requires one, then to use it', async () => {
     const who = await person();
     const start = await passwordStep(page, strict, who.email);
@@ -110,6 +134,8 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     await expect(page.getByText('Set up two-step verification').count()).resolves.toBe(0);
     await saveScreenshot(page, 'passkey-policy-enroll');
     expect(await wcagViolations(page)).toEqual([]);
+    await inEveryLanguage(page, 'passkey-policy-enroll');
+    await page.getByRole('heading', { name: 'Create a passkey' }).waitFor();
     await createPasskey(page);
     // The new passkey is then used: a registration alone proves nothing about who holds the key.
     await page.getByText('Your passkey was created. Use it now to finish signing in.').waitFor();
@@ -153,6 +179,8 @@ describeInBrowser('passkeys required by policy, and offered after sign-in', () =
     await page.getByRole('heading', { name: 'Add a passkey?' }).waitFor();
     await saveScreenshot(page, 'passkey-offer');
     expect(await wcagViolations(page)).toEqual([]);
+    await inEveryLanguage(page, 'passkey-offer');
+    await page.getByRole('heading', { name: 'Add a passkey?' }).waitFor();
     await page.getByRole('button', { name: 'Not now' }).click();
     expect(await claimsAfter(page, plain, start)).toMatchObject({ acr: ACR_PASSWORD, amr: ['pwd'] });
     expect(await events('passkey.offer_declined', who.id)).toHaveLength(1);
