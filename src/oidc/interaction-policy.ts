@@ -24,15 +24,18 @@ export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: A
   login.checks.add(
     new Check(MFA_REQUIRED, 'multi-factor authentication is required', 'interaction_required', async (ctx: KoaContextWithOIDC) => {
       const { session, params, client } = ctx.oidc;
-      if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      // oidc-provider runs the login checks side by side, and another one (a disabled account) may end the
+      // session while this one awaits: read the account once, before the first await.
+      const accountId = session?.accountId;
+      if (!session || !accountId) return Check.NO_NEED_TO_PROMPT;
       const amr = (session as unknown as { amr?: string[] }).amr ?? [];
       // Phishing resistance demanded (acr_values, the client or a group): only a passkey in this session's sign-in will do.
       const phishingResistant = amr.some((method) => PASSKEY_AMR.includes(method));
-      if (!phishingResistant && (await mfaPolicy.phishingResistantRequired(session.accountId, client?.clientId, params?.acr_values as string | undefined))) {
+      if (!phishingResistant && (await mfaPolicy.phishingResistantRequired(accountId, client?.clientId, params?.acr_values as string | undefined))) {
         return Check.REQUEST_PROMPT;
       }
       if (amr.includes(AMR.multiFactor)) return Check.NO_NEED_TO_PROMPT;
-      const requirement = await mfaPolicy.requirement(session.accountId, client?.clientId, params?.acr_values as string | undefined);
+      const requirement = await mfaPolicy.requirement(accountId, client?.clientId, params?.acr_values as string | undefined);
       return requirement === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );

@@ -120,7 +120,7 @@ describe('authorization code flow with PKCE', () => {
     const wrong = await submitLogin(agent, unknown, alice.email, 'not the password');
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
-    const message = (page: { body: string }) => /role="alert">([^<]*)</.exec(page.body)?.[1];
+    const message = (page: { body: string }) => /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];
     expect(message(unknown)).toBe(message(wrong));
     const reasons = (await server.container.db('events').where({ type: 'login.failed' })).map((event) => event.detail.reason);
     expect(reasons).toEqual(expect.arrayContaining(['unknown_account', 'wrong_password']));

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent, type Page } from '../../support/user-agent.js';
 
 const PASSWORD = 'a long passphrase for the account page';
-const alertOf = (page: Page) => /role="alert">([^<]*)</.exec(page.body)?.[1];
+const alertOf = (page: Page) => /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];
 const codesOf = (page: Page) => [...page.body.matchAll(/<code>([A-Z0-9-]{11})<\/code>/g)].map((match) => match[1]);
 
 describe('two-step verification on the account page', () => {

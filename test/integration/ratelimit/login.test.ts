@@ -14,7 +14,7 @@ async function attempt(client: RegisteredClient, email: string, password: string
   });
 }
 
-const alertOf = (page: Page) => /role="alert">([^<]*)</.exec(page.body)?.[1];
+const alertOf = (page: Page) => /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];
 
 describe('login throttling per account', () => {
   let server: TestServer;
