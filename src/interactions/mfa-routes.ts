@@ -13,6 +13,7 @@ import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
 import type { Text } from '../i18n/catalogs.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'enter the code').max(32) });
 const continueForm = z.object({ csrf: z.string().max(256) });
@@ -38,8 +39,15 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   const phishingResistant = (interaction: Interaction, accountId: string) =>
     deps.mfaPolicy.phishingResistantRequired(accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
 
+  /** The sign-in waiting for its second step; the password is proven, so the person's saved language applies. */
+  async function findPending(uid: string): Promise<PendingLogin | undefined> {
+    const pending = await deps.pendingLogins.find(uid);
+    if (pending) useSavedLocale((await deps.accounts.findById(pending.accountId))?.locale);
+    return pending;
+  }
+
   async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
-    const pending = await deps.pendingLogins.find(interaction.uid);
+    const pending = await findPending(interaction.uid);
     if (!pending || pending.stage !== stage) {
       throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
     }
@@ -59,7 +67,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
 
   async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text, notice?: Text) {
     const client = await steps.clientOf(interaction);
-    const pending = await deps.pendingLogins.find(interaction.uid);
+    const pending = await findPending(interaction.uid);
     const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
     const passkeyOnly = pending ? await phishingResistant(interaction, pending.accountId) : false;
     const totp = pending ? await deps.mfa.hasFactor(pending.accountId) : false;
@@ -165,7 +173,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     mount(router: Router) {
       router.get('/:uid/mfa', async (ctx) => {
         const interaction = await steps.load(ctx, 'login');
-        const pending = await deps.pendingLogins.find(interaction.uid);
+        const pending = await findPending(interaction.uid);
         if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
         if (pending?.stage === 'enroll_passkey') return enrollment.render(ctx, interaction, pending);

@@ -8,6 +8,7 @@ import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
 import type { Text } from '../i18n/catalogs.js';
 import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from '../interactions/steps.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 
 // The browser's WebAuthn answer as JSON; the form body cap bounds it, src/passkeys/responses.ts checks it.
 const finishForm = z.object({ csrf: z.string().max(256), response: z.string().max(16_000) });
@@ -40,6 +41,7 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
   async function render(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text) {
     const account = await deps.accounts.findById(pending.accountId);
     if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
+    useSavedLocale(account.locale);
     const options = await deps.passkeys!.registrationOptions(account, binding(interaction));
     const client = await steps.clientOf(interaction);
     ctx.set('Cache-Control', 'no-store');

@@ -2,7 +2,9 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mailLink, signInToAccount, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
 import { PSEUDO_LOCALE, textOutsideCatalog, writePseudoLocaleFolder } from '../../support/pseudo-locale.js';
-import { registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
+import { passwordStep } from '../../support/mfa.js';
+import { ACR_MFA } from '../../../src/mfa/policy.js';
+import { REDIRECT_URI, registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
 
 const PASSWORD = 'purple elephants dance at noon';
@@ -106,6 +108,21 @@ describe('languages', () => {
     expect(mail.subject).toBe('Redefina sua senha do Acme ID');
     expect(mail.text).toContain('O link funciona uma vez, por 30 minutos');
     expect(mail.html).toContain('<html lang="pt-BR" dir="ltr">');
+  });
+
+  it('shows the second step of a sign-in in the saved language once the password is proven, never before', async () => {
+    const who = await env.server.container.accounts.createAccount({ email: 'kenji@example.com', name: 'Kenji', password: PASSWORD, emailVerified: true });
+    await env.server.container.db('accounts').where({ id: who.id }).update({ locale: 'ja' });
+    const agent = new UserAgent(REDIRECT_URI);
+    await agent.jar.setCookie('idp.locale=de', env.issuer);
+    const { page } = await passwordStep(web, who.email, PASSWORD, { acr_values: ACR_MFA }, agent);
+    expect(page.url).toContain('/mfa');
+    expect(langOf(page.body)).toEqual(['ja', 'ltr']);
+    // The login page before the password knows no account: the cookie decides there.
+    const fresh = new UserAgent(REDIRECT_URI);
+    await fresh.jar.setCookie('idp.locale=de', env.issuer);
+    const login = await fresh.request((await startAuthorization(web, { login_hint: who.email })).url.href);
+    expect(langOf(login.body)).toEqual(['de', 'ltr']);
   });
 
   it('mails someone without an account in the language of the page that sent it (sign-up)', async () => {
