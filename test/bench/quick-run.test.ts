@@ -47,6 +47,10 @@ describe('npm run bench -- --quick', () => {
       'SCIM import: 1,000 users',
       'SCIM import: 50 groups',
       'Redis memory per 10,000 sessions',
+      'account list, first page of 25, 100,000 accounts',
+      'account search by email prefix',
+      'account search by name word',
+      'account search that matches nothing',
       'errors in any scenario',
     ]) {
       expect(stdout).toContain(`| ${title}`);
@@ -57,7 +61,7 @@ describe('npm run bench -- --quick', () => {
     const files = readdirSync(resultsDir).filter((name) => name.endsWith('-quick.json'));
     expect(files).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(resultsDir, files[0]), 'utf8')) as { rows: unknown[]; machine: { nproc: number } };
-    expect(result.rows).toHaveLength(13);
+    expect(result.rows).toHaveLength(17);
     expect(result.machine.nproc).toBeGreaterThan(0);
   }, 900_000);
 });

@@ -7,7 +7,7 @@ const event = (type: string, detail: Record<string, unknown> = {}): StoredEvent 
   account_id: 'a', client_id: null, ip: '203.0.113.9', user_agent: 'Browser', request_id: null, detail, hash: null,
 });
 
-/** The account page's activity list names passkey sign-ins and changes (issue 17, item 5). */
+/** The account page's activity list names passkey sign-ins and changes (issue 17, item 5) by catalog key (the page words them). */
 describe('sign-in activity wording', () => {
   const activityOf = async (events: StoredEvent[]) =>
     createSignInActivity({ events: { list: async () => ({ items: events }) } as never, clientName: async () => undefined }).recent('a');
@@ -20,12 +20,12 @@ describe('sign-in activity wording', () => {
       event('passkey.registered'),
       event('account.password_removed'),
     ]);
-    expect(entries.map((entry) => entry.description)).toEqual(['Signed in with a passkey', 'Signed in with two-step verification', 'Passkey added', 'Password removed: signs in with a passkey only']);
+    expect(entries.map((entry) => entry.description)).toEqual(['activity.signedInPasskey', 'activity.signedInMfa', 'activity.passkeyAdded', 'activity.passwordRemoved']);
   });
 
   it("hides where the operator was when an operator removed a passkey, not the person's own removal", async () => {
     const [byOperator, byPerson] = await activityOf([event('passkey.removed', { byOperator: true }), event('passkey.removed')]);
-    expect(byOperator).toMatchObject({ description: 'Passkey removed by an administrator', ip: null, userAgent: null });
-    expect(byPerson).toMatchObject({ description: 'Passkey removed', ip: '203.0.113.9' });
+    expect(byOperator).toMatchObject({ description: 'activity.passkeyRemovedByOperator', ip: null, userAgent: null });
+    expect(byPerson).toMatchObject({ description: 'activity.passkeyRemoved', ip: '203.0.113.9' });
   });
 });
