@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
 import type { Mailer } from '../mail/outbox.js';
 import type { MfaService } from '../mfa/service.js';
+import { PASSKEY_AMR } from '../mfa/policy.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -72,7 +73,7 @@ export function createSelfDeletion(deps: {
   async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
     const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
     // A passwordless account has no password to enter: a recent sign-in with a passkey stands for it.
-    if (!account.password_hash) return !(recent && (signed.amr ?? []).some((method) => method === 'hwk' || method === 'swk'));
+    if (!account.password_hash) return !(recent && (signed.amr ?? []).some((method) => PASSKEY_AMR.includes(method)));
     if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
     return !(recent && (signed.amr ?? []).includes('mfa'));
   }
