@@ -5,7 +5,6 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AccountRow } from '../accounts/queries.js';
 import type { AccountService } from '../accounts/service.js';
-import { AMR } from '../mfa/policy.js';
 import type { MfaService } from '../mfa/service.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 import { AppError, notFound } from '../errors/app-error.js';
@@ -14,6 +13,7 @@ import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { RenderPage } from '../http/views.js';
 import type { FederationBroker } from './broker.js';
+import { provenForLinking } from './link-proof.js';
 import type { ConnectionService } from './connection-service.js';
 import type { FederationLogin } from './login.js';
 
@@ -53,17 +53,16 @@ export function createAccountConnectionsRouter(deps: {
   }
   const signedIn = async (ctx: Context) => (await signedInSession(ctx)).account;
 
-  /**
-   * Rule: linking adds a way to sign in, so it needs what a takeover through an open session lacks:
-   * a sign-in with the password within RECENT_LOGIN_SECONDS (a step-up does not renew it), with the
-   * second factor when the account has one.
-   */
-  async function provenRecently(account: AccountRow, session: { loginTs?: number; amr?: string[] }): Promise<boolean> {
-    const amr = session.amr ?? [];
-    if (session.loginTs === undefined || epochSeconds(deps.clock) - session.loginTs > deps.recentLoginSeconds) return false;
-    if (!amr.includes(AMR.password)) return false;
-    return amr.includes(AMR.multiFactor) || !(await deps.mfa.hasFactor(account.id));
-  }
+  /** The rule is provenForLinking (link-proof.ts): a recent password sign-in, or a passkey one for a passwordless account. */
+  const provenRecently = (account: AccountRow, session: { loginTs?: number; amr?: string[] }) =>
+    provenForLinking({
+      hasPassword: Boolean(account.password_hash),
+      loginTs: session.loginTs,
+      amr: session.amr,
+      nowSeconds: epochSeconds(deps.clock),
+      recentSeconds: deps.recentLoginSeconds,
+      hasSecondFactor: () => deps.mfa.hasFactor(account.id),
+    });
 
   async function connectionNamed(slug: string) {
     const connection = await deps.connections.findBySlug(slug);

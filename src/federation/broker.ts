@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConnectionRow, FederationQueries } from './queries.js';
 import type { UpstreamProfile } from './upstream.js';
+import { canUnlinkIdentities } from '../passkeys/policy.js';
 
 export type Resolution =
   | { kind: 'account'; accountId: string; created: boolean }
@@ -33,6 +34,8 @@ export function createFederationBroker(deps: {
   audit: AuditRecorder;
   clock: Clock;
   logger: Logger;
+  /** Passkeys are a way in too: unlinking may leave an account with only them. */
+  passkeys: { count(accountId: string): Promise<number> };
 }) {
   const { queries, accounts, audit } = deps;
   const actorOf = (connection: ConnectionRow): Actor => ({ type: 'system', id: `federation:${connection.slug}` });
@@ -185,8 +188,8 @@ export function createFederationBroker(deps: {
       const identities = await queries.listIdentitiesOfAccount(accountId);
       const ofThis = identities.filter((identity) => identity.connection_id === connection.id);
       if (!account || ofThis.length === 0) throw new AppError('NOT_LINKED', 404, `${connection.display_name} is not linked to this account`, { i18n: { key: 'error.NOT_LINKED', values: { provider: connection.display_name } } });
-      const remaining = identities.length - ofThis.length + (account.password_hash ? 1 : 0);
-      if (remaining === 0) {
+      const ways = { hasPassword: Boolean(account.password_hash), passkeys: await deps.passkeys.count(accountId), linkedIdentities: identities.length };
+      if (!canUnlinkIdentities(ways, ofThis.length)) {
         throw new AppError('LAST_SIGN_IN_METHOD', 409, `${connection.display_name} is the only way to sign in to this account, so it cannot be unlinked.`, { i18n: { key: 'error.LAST_SIGN_IN_METHOD', values: { provider: connection.display_name } } });
       }
       await queries.deleteIdentitiesOfAccount(connection.id, accountId);

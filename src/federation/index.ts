@@ -36,10 +36,11 @@ export function buildFederation(deps: {
   clock: Clock;
   logger: Logger;
   outbound: Pick<OutboundGuard, 'fetch'>;
+  passkeys: { count(accountId: string): Promise<number> };
 }) {
   const upstream = createUpstreamClient({ clientSecretOf: deps.connections.clientSecretOf, fetch: deps.outbound.fetch });
   const stores = createFederationStores(deps.adapterFactory, ATTEMPT_TTL_SECONDS);
-  const broker = createFederationBroker({ queries: createFederationQueries(deps.db), accounts: deps.accounts, groups: deps.groups, audit: deps.audit, clock: deps.clock, logger: deps.logger });
+  const broker = createFederationBroker({ queries: createFederationQueries(deps.db), accounts: deps.accounts, groups: deps.groups, audit: deps.audit, clock: deps.clock, logger: deps.logger, passkeys: deps.passkeys });
   const signIns = createFederatedSignIns({ stores, broker, connections: deps.connections, audit: deps.audit });
   const login = createFederationLogin({
     connections: deps.connections,

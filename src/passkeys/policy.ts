@@ -50,6 +50,11 @@ export function canRemovePasskey(ways: WaysIn): boolean {
   return ways.hasPassword || ways.linkedIdentities > 0 || ways.passkeys > 1;
 }
 
+/** Whether unlinking `unlinking` upstream identities leaves the account another way to sign in. */
+export function canUnlinkIdentities(ways: WaysIn, unlinking: number): boolean {
+  return ways.hasPassword || ways.passkeys > 0 || ways.linkedIdentities > unlinking;
+}
+
 /** A name for a new passkey: the person's, trimmed, or the authenticator's, or a plain default. */
 export function passkeyName(typed: string | undefined, authenticator: string | undefined): string {
   const name = (typed ?? '').trim().slice(0, MAX_PASSKEY_NAME_LENGTH);

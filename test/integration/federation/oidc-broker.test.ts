@@ -243,6 +243,15 @@ describe('sign-in through an upstream OpenID Connect provider', () => {
     const refused = await alice.agent.request(UserAgent.action(page, '/corp/unlink'), { form: { csrf: UserAgent.field(page, 'csrf') } });
     expect(refused.status).toBe(409);
     expect(refused.body).toContain('only way to sign in');
+    // A passkey is a way in too: with one, the connection may go.
+    const aliceId = (await server.container.accounts.findByEmail('alice@corp.example'))!.id;
+    await server.container.db('passkeys').insert({
+      id: '00000000-0000-4000-8000-00000000a11c', account_id: aliceId, credential_id: 'YWxpY2Uta2V5', public_key: 'AA', sign_count: 0,
+      transports: 'internal', aaguid: null, device_type: 'singleDevice', backed_up: false, name: 'Key',
+    });
+    const withPasskey = await alice.agent.request(`${server.issuer}/account/connections`);
+    const allowed = await alice.agent.request(UserAgent.action(withPasskey, '/corp/unlink'), { form: { csrf: UserAgent.field(withPasskey, 'csrf') } });
+    expect(allowed.body).toContain('Corp SSO — not linked');
 
     upstream.signInAs('u-bob');
     const bob = await continueWith('corp');

@@ -25,7 +25,7 @@ describe('federation sign-in race and data keys', () => {
     const { container } = server;
     const queries = createFederationQueries(container.db);
     const broker = (overrides: Partial<typeof queries> = {}) =>
-      createFederationBroker({ queries: { ...queries, ...overrides }, accounts: container.accounts, groups: container.groups, audit: container.audit, clock: container.clock, logger: createLogger('silent') });
+      createFederationBroker({ queries: { ...queries, ...overrides }, accounts: container.accounts, groups: container.groups, audit: container.audit, clock: container.clock, logger: createLogger('silent'), passkeys: container.passkeys });
     const context = { origin: { ip: '192.0.2.10', userAgent: 'RaceBrowser/1.0' } };
 
     // The winner: the first request's JIT account, with its account.created event under its key.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { authenticatorName } from '../../../src/passkeys/authenticators.js';
-import { canRemovePasskey, counterVerdict, passkeyAmr, passkeyName } from '../../../src/passkeys/policy.js';
+import { canRemovePasskey, canUnlinkIdentities, counterVerdict, passkeyAmr, passkeyName } from '../../../src/passkeys/policy.js';
 import { parseAuthenticationResponse, parseRegistrationResponse } from '../../../src/passkeys/responses.js';
 
 describe('passkey policy', () => {
@@ -31,6 +31,14 @@ describe('passkey policy', () => {
     expect(canRemovePasskey({ hasPassword: false, passkeys: 2, linkedIdentities: 0 })).toBe(true);
     expect(canRemovePasskey({ hasPassword: true, passkeys: 1, linkedIdentities: 0 })).toBe(true);
     expect(canRemovePasskey({ hasPassword: false, passkeys: 1, linkedIdentities: 1 })).toBe(true);
+  });
+
+  it('unlinks upstream identities only when a password, a passkey or another identity stays', () => {
+    expect(canUnlinkIdentities({ hasPassword: false, passkeys: 0, linkedIdentities: 1 }, 1)).toBe(false);
+    expect(canUnlinkIdentities({ hasPassword: false, passkeys: 1, linkedIdentities: 1 }, 1)).toBe(true);
+    expect(canUnlinkIdentities({ hasPassword: true, passkeys: 0, linkedIdentities: 1 }, 1)).toBe(true);
+    expect(canUnlinkIdentities({ hasPassword: false, passkeys: 0, linkedIdentities: 2 }, 1)).toBe(true);
+    expect(canUnlinkIdentities({ hasPassword: false, passkeys: 0, linkedIdentities: 2 }, 2)).toBe(false);
   });
 
   it('names a passkey from the person, else the authenticator, else "Passkey"', () => {
