@@ -228,12 +228,12 @@ export function buildServices(deps: {
 
 export type Services = ReturnType<typeof buildServices>;
 
-/** The one wiring point: storage → queries → services → provider. */
 /** THEME_DIR read and every template in it compiled: a broken theme stops the start (src/http/theme.ts). */
 export function loadConfiguredTheme(config: Config): Theme | undefined {
   return config.brand.themeDir ? loadTheme(config.brand.themeDir, VIEWS_DIRECTORY) : undefined;
 }
 
+/** The one wiring point: storage → queries → services → provider. */
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   // Before the database opens: a theme that does not compile is a configuration error.
   const theme = options.theme ?? loadConfiguredTheme(config);
