@@ -14,7 +14,6 @@ import { protocolRequest, refuseUnstorableText, unstorableMessage } from './http
 import { isScimPath, refuseScim } from './scim/errors.js';
 import { createProtocolRefusal } from './oidc/refusals.js';
 import { createAssetRouter } from './http/static-assets.js';
-import { brandStylesheet } from './http/brand-stylesheet.js';
 import { interactionDepsOf } from './interactions/deps.js';
 import { createInteractionRouter } from './interactions/routes.js';
 import { ADMIN_PREFIX } from './admin/openapi.js';
@@ -97,7 +96,7 @@ export function appRouters(container: Container, options: AppOptions = {}): Rout
   const limitAuditReads = createApiLimit(container.limiterFactory, config.rateLimits, 'admin-events');
   return [
     createHealthRouter({ accepting: options.accepting ?? (() => true), dependencies: container.probe }),
-    createAssetRouter({ brandStylesheet: brandStylesheet(config.brand.colors), themeStylesheet: container.theme?.stylesheet }),
+    createAssetRouter({ brandStylesheet: container.brandStylesheet, themeStylesheet: container.theme?.stylesheet }),
     createLanguageRouter({ i18n: container.i18n, secureCookies: config.secureCookies }),
     createInteractionRouter({
       ...interactionDepsOf(container),

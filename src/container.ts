@@ -228,12 +228,12 @@ export function buildServices(deps: {
 
 export type Services = ReturnType<typeof buildServices>;
 
-/** The one wiring point: storage → queries → services → provider. */
 /** THEME_DIR read and every template in it compiled: a broken theme stops the start (src/http/theme.ts). */
 export function loadConfiguredTheme(config: Config): Theme | undefined {
   return config.brand.themeDir ? loadTheme(config.brand.themeDir, VIEWS_DIRECTORY) : undefined;
 }
 
+/** The one wiring point: storage → queries → services → provider. */
 export async function buildContainer(config: Config, options: ContainerOptions = {}) {
   // Before the database opens: a theme that does not compile is a configuration error.
   const theme = options.theme ?? loadConfiguredTheme(config);
@@ -264,13 +264,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   const audit = countAuditedOutcomes(services.audit, metrics);
   const createdKeys = await keys.ensureSigningKeys();
   const systemApis = await ensureSystemResources(resources, config.issuer);
+  // Built once: /assets/brand.css serves it (app.ts) and every page links it when there is one.
+  const brandCss = brandStylesheet(config.brand.colors);
   const render = createRenderer(
     {
       productName: config.product.name,
       logoUrl: config.product.logoUrl,
       faviconUrl: config.product.faviconUrl,
       supportUrl: config.product.supportUrl,
-      stylesheets: [...(brandStylesheet(config.brand.colors) ? ['/assets/brand.css'] : []), ...(theme?.stylesheet ? ['/assets/theme.css'] : [])],
+      stylesheets: [...(brandCss ? ['/assets/brand.css'] : []), ...(theme?.stylesheet ? ['/assets/theme.css'] : [])],
     },
     i18n,
     theme,
@@ -467,6 +469,8 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     i18n,
     /** THEME_DIR's templates and stylesheet, when set. */
     theme,
+    /** /assets/brand.css from the BRAND_* colours; undefined when none is set. */
+    brandStylesheet: brandCss,
     cookieKey,
     sessionPolicy,
     providers: providerHolder,

@@ -46,7 +46,7 @@ export function createAccountConnectionsRouter(deps: {
     const session = await deps.provider().Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
     if (!account || account.status !== 'active') {
-      throw new AppError('NOT_SIGNED_IN', 401, 'You are not signed in. Sign in to an application with this account first, then come back to this page.', { i18n: { key: 'error.NOT_SIGNED_IN' } });
+      throw new AppError('NOT_SIGNED_IN', 401, 'You are not signed in. Sign in to an application with this account first, then come back to this page.');
     }
     ctx.set('Cache-Control', 'no-store');
     return { account, session: session as unknown as { loginTs?: number; amr?: string[] } };

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { Eta } from 'eta';
 import type { I18n } from '../i18n/index.js';
 import { currentReturnTo } from '../i18n/request-locale.js';
 import { escapeHtml } from '../i18n/translator.js';
@@ -32,13 +33,21 @@ const markup = {
 export type RenderPage = (template: string, data: Record<string, unknown>) => string;
 
 /**
+ * An Eta engine over views/ (a theme's templates winning, src/http/theme.ts), escaping `<%= %>` and
+ * caching templates after the first render unless `options` say otherwise; pages and mails share it.
+ */
+export function createViewsEta(theme?: Theme, options: Partial<ConstructorParameters<typeof Eta>[0]> = {}): Eta {
+  return themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta', ...options }, theme);
+}
+
+/**
  * Server-side templates (Eta) with HTML escaping on by default: `<%= %>` escapes, and no template
  * uses the raw form on user-supplied values. Templates are cached after the first render. A theme
  * (THEME_DIR, src/http/theme.ts) replaces templates of the same name.
  * Every page gets the request's language (i18n/): `it.t(key)` for text, `it.lang`/`it.dir` for <html>.
  */
 export function createRenderer(branding: Branding, i18n: I18n, theme?: Theme): RenderPage {
-  const eta = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
+  const eta = createViewsEta(theme);
   return (template, data) => {
     const tr = i18n.current();
     const language = { lang: tr.locale, dir: tr.dir, t: tr.t, tHtml: tr.tHtml, date: tr.date, number: tr.number, ...markup };

@@ -46,29 +46,22 @@ export function directionOf(locale: string): 'ltr' | 'rtl' {
  */
 export function loadCatalogs(options: { operatorDirectory?: string; defaultLocale: string; builtInDirectory?: string }): Catalogs {
   const builtIn = readCatalogFolder(options.builtInDirectory ?? BUILT_IN_LOCALES_DIRECTORY);
-  const english = builtIn.get('en');
-  if (!english) throw new CatalogError(options.builtInDirectory ?? BUILT_IN_LOCALES_DIRECTORY, undefined, 'has no en.json');
-  const merged = new Map<string, { file: string; messages: Messages }>();
-  const sources = new Map<string, Map<string, string>>();
+  if (!builtIn.has('en')) throw new CatalogError(options.builtInDirectory ?? BUILT_IN_LOCALES_DIRECTORY, undefined, 'has no en.json');
+  // Per language, each key's message and the file it came from (an operator's file overrides ours).
+  const merged = new Map<string, Map<string, { file: string; message: string }>>();
   const add = (tag: string, file: string, messages: Messages) => {
-    const target = merged.get(tag) ?? { file, messages: {} };
-    const fileOf = sources.get(tag) ?? new Map<string, string>();
-    for (const [key, message] of Object.entries(messages)) {
-      target.messages[key] = message;
-      fileOf.set(key, file);
-    }
+    const target = merged.get(tag) ?? new Map<string, { file: string; message: string }>();
+    for (const [key, message] of Object.entries(messages)) target.set(key, { file, message });
     merged.set(tag, target);
-    sources.set(tag, fileOf);
   };
   for (const [tag, catalog] of builtIn) add(tag, catalog.file, catalog.messages);
   if (options.operatorDirectory) for (const [tag, catalog] of readCatalogFolder(options.operatorDirectory)) add(tag, catalog.file, catalog.messages);
 
   const compiled = new Map<string, Map<string, IntlMessageFormat>>();
-  const englishPlaceholders = new Map(Object.entries(merged.get('en')!.messages).map(([key, message]) => [key, placeholdersOf(message)]));
+  const englishPlaceholders = new Map([...merged.get('en')!].map(([key, { message }]) => [key, placeholdersOf(message)]));
   for (const [tag, catalog] of merged) {
     const forTag = new Map<string, IntlMessageFormat>();
-    for (const [key, message] of Object.entries(catalog.messages)) {
-      const file = sources.get(tag)!.get(key)!;
+    for (const [key, { file, message }] of catalog) {
       forTag.set(key, compileMessage(file, key, tag, message));
       const expected = englishPlaceholders.get(key);
       if (!expected) throw new CatalogError(file, key, 'is not a message English has (a typo in the key?)');

@@ -56,17 +56,15 @@ function acceptLanguageTags(header: string): string[] {
  * unknown values only fall through to the next hint; this never throws.
  */
 export function negotiateLocale(hints: LocaleHints, supported: readonly string[], defaultLocale: string): string {
-  const sources: Array<() => string[]> = [
-    () => (hints.uiLocales ?? '').split(' ').filter(Boolean),
-    () => (hints.saved ? [hints.saved] : []),
-    () => (hints.cookie ? [hints.cookie] : []),
-    () => (hints.acceptLanguage ? acceptLanguageTags(hints.acceptLanguage) : []),
+  const inOrder: Array<[input: string | null | undefined, tagsOf: (input: string) => string[]]> = [
+    [hints.uiLocales, (input) => input.split(' ').filter(Boolean)],
+    [hints.saved, (input) => [input]],
+    [hints.cookie, (input) => [input]],
+    [hints.acceptLanguage, acceptLanguageTags],
   ];
-  const inputs = [hints.uiLocales, hints.saved, hints.cookie, hints.acceptLanguage];
-  for (const [index, source] of sources.entries()) {
-    const input = inputs[index];
+  for (const [input, tagsOf] of inOrder) {
     if (!input || input.length > MAX_INPUT_LENGTH) continue;
-    const found = bestMatch(source(), supported);
+    const found = bestMatch(tagsOf(input), supported);
     if (found) return found;
   }
   return defaultLocale;

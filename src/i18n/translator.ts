@@ -27,6 +27,12 @@ export function createTranslator(catalogs: Catalogs, locale: string): Translator
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
   const dateTimes = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
   const numbers = new Intl.NumberFormat(locale);
+  const units = new Map<string, Intl.NumberFormat>();
+  const unitFormat = (unit: string) => {
+    let formatter = units.get(unit);
+    if (!formatter) units.set(unit, (formatter = new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' })));
+    return formatter;
+  };
   const isoDates = locale === 'en';
   const format = (key: string, values: Record<string, unknown> | undefined): string | undefined => {
     const message = catalogs.find(locale, key);
@@ -72,7 +78,7 @@ export function createTranslator(catalogs: Catalogs, locale: string): Translator
         : seconds % 3600 === 0 && seconds > 0 ? [seconds / 3600, 'hour']
         : seconds >= 60 ? [Math.round(seconds / 60), 'minute']
         : [seconds, 'second'];
-      return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(amount);
+      return unitFormat(unit).format(amount);
     },
   };
 }

@@ -1,7 +1,6 @@
-import { themedEta, type Theme } from '../http/theme.js';
-import { VIEWS_DIRECTORY } from '../http/views.js';
+import type { Theme } from '../http/theme.js';
+import { createViewsEta } from '../http/views.js';
 import type { I18n } from '../i18n/index.js';
-import { currentLocaleHints } from '../i18n/request-locale.js';
 
 /** Every mail the server sends, with what its template needs. No template shows text a stranger typed. */
 export interface MailCatalogue {
@@ -44,10 +43,11 @@ export type RenderMail = <T extends MailTemplate>(template: T, data: MailCatalog
  * escaped: it is never read as HTML). Subject and text come from the catalog keys mail.<name>.*.
  */
 export function createMailRenderer(branding: { productName: string; issuer: string }, i18n: I18n, theme?: Theme): RenderMail {
-  const html = themedEta({ views: VIEWS_DIRECTORY, autoEscape: true, cache: true, defaultExtension: '.eta' }, theme);
-  const text = themedEta({ views: VIEWS_DIRECTORY, autoEscape: false, autoTrim: [false, false], cache: true, defaultExtension: '.eta' }, theme);
+  const html = createViewsEta(theme);
+  const text = createViewsEta(theme, { autoEscape: false, autoTrim: [false, false] });
   return (template, data, locale) => {
-    const tr = i18n.translator(i18n.supported(locale) ?? i18n.choose(currentLocaleHints()));
+    const saved = i18n.supported(locale);
+    const tr = saved ? i18n.translator(saved) : i18n.current();
     const context = { ...data, productName: branding.productName, issuer: branding.issuer, t: tr.t, date: tr.date, duration: tr.duration, lang: tr.locale, dir: tr.dir };
     return {
       subject: tr.t(`mail.${template}.subject`, { ...data, product: branding.productName, eraseAfter: tr.date((data as { eraseAfter?: string }).eraseAfter, false) }),

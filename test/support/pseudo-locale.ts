@@ -22,8 +22,8 @@ export function writePseudoLocaleFolder(): string {
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
 
-/** Elements whose content is data, not text of ours: marked translate="no", codes, times, scripts. */
-const DATA_ELEMENTS = new Set(['script', 'style', 'code', 'time', 'template', 'option']);
+/** Elements whose content is data, not text of ours: codes, times, scripts (and any marked translate="no"). */
+const DATA_ELEMENTS = new Set(['script', 'style', 'code', 'time', 'template']);
 const VISIBLE_ATTRIBUTES = ['alt', 'placeholder', 'aria-label', 'title'];
 
 /**

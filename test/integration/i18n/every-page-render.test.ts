@@ -82,6 +82,7 @@ describe('every hosted page takes all its text from the catalogs', () => {
   it('would catch a hard-coded word (the check can fail)', () => {
     expect(textOutsideCatalog('<p>⟦Sign in⟧ Welcome</p>', [])).toBe('Welcome');
     expect(textOutsideCatalog('<p title="Hello">⟦x⟧</p>', [])).toBe('Hello');
+    expect(textOutsideCatalog('<select><option>Automatic</option><option translate="no">Deutsch</option></select>', [])).toBe('Automatic');
     expect(textOutsideCatalog('<p>⟦a <a>⟦b⟧</a> c⟧<span translate="no">Ada</span><code>X</code></p>', [])).toBe('');
   });
 });
