@@ -115,6 +115,21 @@ describe('passwordless accounts', () => {
     expect(await db()('passkeys').where({ account_id: who.id })).toHaveLength(1);
   });
 
+  it('asks a passwordless account with an old session to sign in again before a passkey or security change', async () => {
+    const who = await person({ totp: true, passkey: true });
+    const { agent, page } = await accountSession(who);
+    await submit(agent, page, '/account/password/remove', { current: PASSWORD });
+    const passkeys = await agent.request(`${env.issuer}/account/passkeys`);
+    const security = await agent.request(`${env.issuer}/account/security`);
+    clock.advance(RECENT + 1);
+    const added = await agent.request(`${env.issuer}/account/passkeys/start`, { form: { csrf: UserAgent.field(passkeys, 'csrf'), name: 'Late' } });
+    expect(added.url).toContain('/interaction/');
+    expect(added.body).not.toContain('id="passkey-register"');
+    const codes = await agent.request(`${env.issuer}/account/security/recovery-codes`, { form: { csrf: UserAgent.field(security, 'csrf'), password: '' } });
+    expect(codes.url).toContain('/interaction/');
+    expect(await events('mfa.recovery_codes_regenerated', who.id)).toHaveLength(0);
+  });
+
   it('sets a password again from the account page after a recent sign-in only; an old session signs in again first', async () => {
     const who = await person({ totp: true, passkey: true });
     const { agent, page } = await accountSession(who);
