@@ -11,7 +11,7 @@ import type { PendingLogin } from '../mfa/pending-login.js';
 import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, stageFor } from '../mfa/policy.js';
 import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
-import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
+import { mfaStepInvalid, tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
 import type { Text } from '../i18n/catalogs.js';
 import { useSavedLocale } from '../i18n/request-locale.js';
 
@@ -49,7 +49,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
   async function pendingFor(ctx: Context, interaction: Interaction, stage: PendingLogin['stage']): Promise<PendingLogin> {
     const pending = await findPending(interaction.uid);
     if (!pending || pending.stage !== stage) {
-      throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
+      throw mfaStepInvalid();
     }
     return pending;
   }
@@ -177,7 +177,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
         if (pending?.stage === 'enroll_passkey') return enrollment.render(ctx, interaction, pending);
-        throw new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
+        throw mfaStepInvalid();
       });
 
       router.post('/:uid/mfa', steps.forms, requireCsrf(), async (ctx) => {
@@ -187,9 +187,9 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         if (!(await withinLimits(ctx, interaction, pending))) return;
         // A code is phishable: it never satisfies a request for phishing-resistant sign-in. Without a
         // passkey yet, it proves the person before they create one (enroll-routes.ts), then use it.
-        const passkeyDemanded = await phishingResistant(interaction, pending.accountId);
-        const createPasskey = passkeyDemanded && (await deps.mfaPolicy.needsPasskeyEnrollment(pending.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined));
-        if (passkeyDemanded && !createPasskey) {
+        const demand = await deps.mfaPolicy.passkeyDemand(pending.accountId, String(interaction.params.client_id), interaction.params.acr_values as string | undefined);
+        const createPasskey = demand === 'enroll';
+        if (demand === 'use') {
           ctx.status = 400;
           return renderChallenge(ctx, interaction, PASSKEY_REQUIRED);
         }

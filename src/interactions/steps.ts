@@ -9,6 +9,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import type { ClientService } from '../clients/service.js';
 import type { FederationLogin } from '../federation/login.js';
 import { csrfToken } from '../http/csrf.js';
+import { AppError } from '../errors/app-error.js';
 import { loadInteraction, type Interaction } from './load-interaction.js';
 import { requestOriginOf, type RequestOrigin } from '../http/request-context.js';
 import type { RenderPage } from '../http/views.js';
@@ -74,6 +75,10 @@ export interface CompletedLogin {
   /** The offer to add a passkey was shown (or is not for this sign-in): complete at once. */
   offered?: boolean;
 }
+
+/** The MFA or passkey step asked for is not the one this sign-in is at (or the sign-in is gone). */
+export const mfaStepInvalid = () =>
+  new AppError('MFA_STEP_INVALID', 400, 'This step of the sign-in is not the current one. Go back to the application and start again.', { i18n: { key: 'error.stepInvalid' } });
 
 export function tooManyAttempts(retryAfterSeconds: number): Msg {
   return retryAfterSeconds < 90

@@ -4,7 +4,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { ConfirmPassword } from '../accounts/password-confirmation.js';
 import type { AccountRow } from '../accounts/queries.js';
-import type { AccountAuth } from '../accounts/routes/account-auth.js';
+import { reauthenticated, type AccountAuth } from '../accounts/routes/account-auth.js';
 import { forms, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from '../accounts/routes/page-kit.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { requireCsrf } from '../http/csrf.js';
@@ -66,12 +66,10 @@ export function createSecurityRouter(deps: SecurityRouterDeps): Router {
       if (!current) return deps.auth.startLogin(ctx, path);
       const { account } = current;
       const form = parseInput(passwordForm, ctx.request.body);
-      // A passwordless account has no password to enter: a recent sign-in (a passkey) is its proof.
-      if (!account.password_hash && !deps.auth.isRecent(current)) return deps.auth.startLogin(ctx, path, true);
       await withFormErrors(
         ctx,
         async () => {
-          if (account.password_hash) await deps.confirmPassword(account, originOf(ctx), form.password, 'password');
+          if (!(await reauthenticated(ctx, deps, current, form.password, path))) return;
           await change(ctx, account);
         },
         (error, status) => render(ctx, account, { error }, status),

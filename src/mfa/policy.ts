@@ -50,23 +50,36 @@ export interface MfaPolicyDeps {
  * require_phishing_resistant flag, and all three mean the same: the sign-in must end with a passkey.
  */
 export function createMfaPolicy(deps: MfaPolicyDeps) {
-  async function phishingResistantRequired(accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> {
-    if (requestsPhishingResistant(acrValues)) return true;
-    const client = clientId ? await deps.clients.findClient(clientId) : undefined;
-    if (client?.require_phishing_resistant) return true;
+  const findClient = async (clientId: string | undefined) => (clientId ? deps.clients.findClient(clientId) : undefined);
+
+  /** phishingResistantRequired for a client already loaded, so requirement() reads it once. */
+  async function demandedFor(accountId: string, client: { require_phishing_resistant?: boolean } | undefined, acrValues?: string): Promise<boolean> {
+    if (requestsPhishingResistant(acrValues) || client?.require_phishing_resistant) return true;
     return (await deps.groupsRequirePhishingResistant?.(accountId)) === true;
+  }
+
+  const phishingResistantRequired = async (accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> =>
+    requestsPhishingResistant(acrValues) || demandedFor(accountId, await findClient(clientId), acrValues);
+
+  /**
+   * What a demanded passkey means for this sign-in: 'none' (not demanded), 'use' (demanded; the account
+   * has one, or passkeys are off), 'enroll' (demanded and the account has none yet). One call where the
+   * MFA step needs both answers.
+   */
+  async function passkeyDemand(accountId: string, clientId: string | undefined, acrValues?: string): Promise<'none' | 'use' | 'enroll'> {
+    if (!(await phishingResistantRequired(accountId, clientId, acrValues))) return 'none';
+    return deps.hasPasskey && !(await deps.hasPasskey(accountId)) ? 'enroll' : 'use';
   }
 
   return {
     phishingResistantRequired,
+    passkeyDemand,
 
     async requirement(accountId: string, clientId: string | undefined, acrValues?: string): Promise<MfaRequirement> {
-      const totp = await deps.mfa.hasFactor(accountId);
-      const passkey = (await deps.hasPasskey?.(accountId)) === true;
-      if (passkey || totp) return 'challenge';
-      if (deps.hasPasskey && (await phishingResistantRequired(accountId, clientId, acrValues))) return 'enroll_passkey';
+      if ((await deps.mfa.hasFactor(accountId)) || (await deps.hasPasskey?.(accountId)) === true) return 'challenge';
+      const client = await findClient(clientId);
+      if (deps.hasPasskey && (await demandedFor(accountId, client, acrValues))) return 'enroll_passkey';
       const requested = (acrValues ?? '').split(' ').some((value) => value === ACR_MFA || value === ACR_PHISHING_RESISTANT);
-      const client = clientId ? await deps.clients.findClient(clientId) : undefined;
       const required = requested || Boolean(client?.require_mfa) || (await deps.groupsRequireMfa?.(accountId)) === true;
       return required ? 'enroll' : 'none';
     },
@@ -75,10 +88,8 @@ export function createMfaPolicy(deps: MfaPolicyDeps) {
      * Whether this sign-in must still add a passkey to the account: a passkey is required and the
      * account has none (it may have TOTP, which leads there once proven; see mfa-routes.ts).
      */
-    async needsPasskeyEnrollment(accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> {
-      if (!deps.hasPasskey || (await deps.hasPasskey(accountId))) return false;
-      return phishingResistantRequired(accountId, clientId, acrValues);
-    },
+    needsPasskeyEnrollment: async (accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> =>
+      (await passkeyDemand(accountId, clientId, acrValues)) === 'enroll',
   };
 }
 

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ConfirmPassword } from '../accounts/password-confirmation.js';
-import type { AccountAuth, SignedIn } from '../accounts/routes/account-auth.js';
+import { reauthenticated, type AccountAuth, type SignedIn } from '../accounts/routes/account-auth.js';
 import { forms, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from '../accounts/routes/page-kit.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { requireCsrf } from '../http/csrf.js';
@@ -53,20 +53,6 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     return current;
   }
 
-  /**
-   * The password again before a change; a passwordless account has none, so its proof is a recent
-   * sign-in (RECENT_LOGIN_SECONDS), which for it was a passkey. False: sent to sign in again.
-   */
-  async function reauthenticated(ctx: Context, signed: SignedIn, password: string): Promise<boolean> {
-    if (signed.account.password_hash) {
-      await deps.confirmPassword(signed.account, originOf(ctx), password, 'password');
-      return true;
-    }
-    if (deps.auth.isRecent(signed)) return true;
-    deps.auth.startLogin(ctx, path, true);
-    return false;
-  }
-
   async function render(ctx: Context, signed: SignedIn, extra: Record<string, unknown> = {}, status = 200) {
     const passkeys = await deps.passkeys.list(signed.account.id);
     const done = typeof ctx.query.done === 'string' ? DONE[ctx.query.done] : undefined;
@@ -85,7 +71,7 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     await withFormErrors(
       ctx,
       async () => {
-        if (!(await reauthenticated(ctx, signed, form.password))) return;
+        if (!(await reauthenticated(ctx, deps, signed, form.password, path))) return;
         const options = await deps.passkeys.registrationOptions(signed.account, bindingOf(signed));
         await render(ctx, signed, { ceremony: { options: JSON.stringify(options), name: form.name.trim().slice(0, MAX_PASSKEY_NAME_LENGTH) } });
       },
@@ -130,7 +116,7 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     await withFormErrors(
       ctx,
       async () => {
-        if (!(await reauthenticated(ctx, signed, form.password))) return;
+        if (!(await reauthenticated(ctx, deps, signed, form.password, path))) return;
         await deps.changes.remove(signed.account, id, { origin: originOf(ctx) });
         seeOther(ctx, `${path}?done=removed`);
       },

@@ -1,13 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
 import type { Text } from '../i18n/catalogs.js';
-import { tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from '../interactions/steps.js';
+import { mfaStepInvalid, tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from '../interactions/steps.js';
 import { useSavedLocale } from '../i18n/request-locale.js';
 
 // The browser's WebAuthn answer as JSON; the form body cap bounds it, src/passkeys/responses.ts checks it.
@@ -16,7 +15,6 @@ const finishForm = z.object({ csrf: z.string().max(256), response: z.string().ma
 const skipForm = z.object({ csrf: z.string().max(256), reason: z.enum(['later', 'unsupported']).default('later') });
 
 const REGISTRATION_REFUSED = 'passkey-enroll.refused';
-const STEP_INVALID = 'This step of the sign-in is not the current one. Go back to the application and start again.';
 
 type EnrollStage = Extract<PendingLogin['stage'], 'enroll_passkey' | 'offer_passkey'>;
 
@@ -33,14 +31,14 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
   async function pendingIn(interaction: Interaction, stages: EnrollStage[]): Promise<PendingLogin> {
     const pending = await deps.pendingLogins.find(interaction.uid);
     if (!pending || !(stages as string[]).includes(pending.stage) || !deps.passkeys || !deps.passkeyChanges) {
-      throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
+      throw mfaStepInvalid();
     }
     return pending;
   }
 
   async function render(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text) {
     const account = await deps.accounts.findById(pending.accountId);
-    if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
+    if (!account) throw mfaStepInvalid();
     useSavedLocale(account.locale);
     const options = await deps.passkeys!.registrationOptions(account, binding(interaction));
     const client = await steps.clientOf(interaction);
@@ -76,7 +74,7 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
         const pending = await pendingIn(interaction, ['enroll_passkey', 'offer_passkey']);
         const form = parseInput(finishForm, ctx.request.body);
         const account = await deps.accounts.findById(pending.accountId);
-        if (!account) throw new AppError('MFA_STEP_INVALID', 400, STEP_INVALID, { i18n: { key: 'error.stepInvalid' } });
+        if (!account) throw mfaStepInvalid();
         const clientId = String(interaction.params.client_id);
         const origin = requestOriginOf(ctx.req);
         const stage = pending.stage === 'offer_passkey' ? 'offer' : 'required';

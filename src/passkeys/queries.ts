@@ -53,10 +53,18 @@ export function createPasskeyQueries(db: Knex) {
       const row = await passkeys().where({ account_id: accountId }).count<{ count: string | number }[]>({ count: '*' }).first();
       return Number(row?.count ?? 0);
     },
-    /** Until when the sign-in's offer to add a passkey waits ("Not now"), if it does. */
-    findOfferSnooze: async (accountId: string): Promise<Date | undefined> => {
-      const row = await db<{ account_id: string; snoozed_until: Date }>('passkey_offer_snoozes').where({ account_id: accountId }).first();
-      return row ? new Date(row.snoozed_until) : undefined;
+    /**
+     * What the offer after sign-in depends on, in one round trip (it runs on every sign-in): whether the
+     * account has a passkey, and until when "Not now" holds the offer back, if it does.
+     */
+    findOfferState: async (accountId: string): Promise<{ hasPasskey: boolean; snoozedUntil?: Date }> => {
+      const row = (await db
+        .select(
+          db.raw('exists (select 1 from passkeys where account_id = ?) as has_passkey', [accountId]),
+          db.raw('(select snoozed_until from passkey_offer_snoozes where account_id = ?) as snoozed_until', [accountId]),
+        )
+        .first()) as { has_passkey: boolean; snoozed_until: Date | string | null };
+      return { hasPasskey: row.has_passkey, snoozedUntil: row.snoozed_until ? new Date(row.snoozed_until) : undefined };
     },
     snoozeOffer: (accountId: string, until: Date) =>
       db('passkey_offer_snoozes').insert({ account_id: accountId, snoozed_until: until }).onConflict('account_id').merge(),

@@ -216,8 +216,8 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
 
     /** Whether a sign-in should offer this account to add a passkey: it has none, and no "Not now" holds. */
     async offerDue(accountId: string): Promise<boolean> {
-      if ((await queries.countPasskeysOfAccount(accountId)) > 0) return false;
-      return passkeyOfferDue(await queries.findOfferSnooze(accountId), clock.now());
+      const state = await queries.findOfferState(accountId);
+      return !state.hasPasskey && passkeyOfferDue(state.snoozedUntil, clock.now());
     },
 
     /** "Not now": the offer waits `days` days for this account. */

@@ -8,6 +8,8 @@ import { sha256 } from '../../shared/digest.js';
 import { newSecretToken } from '../../shared/ids.js';
 import { safeReturnPath } from '../links.js';
 import { useSavedLocale } from '../../i18n/request-locale.js';
+import type { ConfirmPassword } from '../password-confirmation.js';
+import { originOf } from './page-kit.js';
 
 const STATE_COOKIE = 'idp.account-login';
 
@@ -93,3 +95,24 @@ export function createAccountAuth(deps: {
 }
 
 export type AccountAuth = ReturnType<typeof createAccountAuth>;
+
+/**
+ * The proof before a sensitive change on an account page: the password again. A passwordless account
+ * has none to type, so a sign-in within RECENT_LOGIN_SECONDS (for it, a passkey) stands for it.
+ * False: the browser was sent to sign in again (back to `returnTo`), and the change must not run.
+ */
+export async function reauthenticated(
+  ctx: Context,
+  deps: { auth: AccountAuth; confirmPassword: ConfirmPassword },
+  signed: SignedIn,
+  password: string,
+  returnTo: string,
+): Promise<boolean> {
+  if (signed.account.password_hash) {
+    await deps.confirmPassword(signed.account, originOf(ctx), password, 'password');
+    return true;
+  }
+  if (deps.auth.isRecent(signed)) return true;
+  deps.auth.startLogin(ctx, returnTo, true);
+  return false;
+}

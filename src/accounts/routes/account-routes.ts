@@ -10,6 +10,7 @@ import { MAX_PASSWORD_LENGTH } from '../service.js';
 import type { SignInActivity } from '../sign-in-activity.js';
 import type { SignupService } from '../signup-service.js';
 import type { AccountAuth, SignedIn } from './account-auth.js';
+import type { AccountRow } from '../queries.js';
 import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
 import type { AttributeService } from '../../attributes/service.js';
 import { describeDevice } from './device.js';
@@ -67,13 +68,15 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { auth, selfService } = deps;
 
   /** The signed-in person, or a redirect to sign in (then back to `returnTo`). */
-  async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean } = {}): Promise<Signed | undefined> {
+  /** `recent`: the change needs a sign-in within RECENT_LOGIN_SECONDS (always, or for the accounts it selects). */
+  async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean | ((account: AccountRow) => boolean) } = {}): Promise<Signed | undefined> {
     const current = await auth.current(ctx);
     if (!current) {
       auth.startLogin(ctx, returnTo);
       return undefined;
     }
-    if (options.recent && !auth.isRecent(current)) {
+    const recent = typeof options.recent === 'function' ? options.recent(current.account) : options.recent;
+    if (recent && !auth.isRecent(current)) {
       auth.startLogin(ctx, returnTo, true);
       return undefined;
     }
@@ -188,11 +191,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
    * A passwordless account has no password to enter again: setting one needs a recent sign-in
    * (RECENT_LOGIN_SECONDS), which for this account was made with a passkey.
    */
-  async function passwordPageSigned(ctx: Context): Promise<Signed | undefined> {
-    const signed = await signedIn(ctx, '/account/password');
-    if (!signed || signed.account.password_hash) return signed;
-    return signedIn(ctx, '/account/password', { recent: true });
-  }
+  const passwordPageSigned = (ctx: Context) => signedIn(ctx, '/account/password', { recent: (account) => !account.password_hash });
 
   router.get('/password', async (ctx) => {
     const signed = await passwordPageSigned(ctx);

@@ -48,6 +48,9 @@ describe('phishing-resistant requirement (mfa/policy.ts)', () => {
     const holder = policyOf({ totp: true, passkey: true, client: { require_phishing_resistant: true } });
     await expect(holder.needsPasskeyEnrollment('a', 'app')).resolves.toBe(false);
     await expect(policyOf({ totp: true }).needsPasskeyEnrollment('a', 'app')).resolves.toBe(false);
+    await expect(policy.passkeyDemand('a', 'app')).resolves.toBe('enroll');
+    await expect(holder.passkeyDemand('a', 'app')).resolves.toBe('use');
+    await expect(policyOf({ totp: true }).passkeyDemand('a', 'app')).resolves.toBe('none');
   });
 
   it('keeps TOTP enrollment for plain MFA requirements, and nothing when nothing is required', async () => {
