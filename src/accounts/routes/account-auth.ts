@@ -8,6 +8,7 @@ import { sha256 } from '../../shared/digest.js';
 import { newSecretToken } from '../../shared/ids.js';
 import { safeReturnPath } from '../links.js';
 import { useSavedLocale } from '../../i18n/request-locale.js';
+import { AMR, PASSKEY_AMR } from '../../mfa/policy.js';
 import type { ConfirmPassword } from '../password-confirmation.js';
 import { originOf } from './page-kit.js';
 
@@ -38,7 +39,9 @@ export function createAccountAuth(deps: {
   issuer: string;
   secureCookies: boolean;
   recentLoginSeconds: number;
+  passkeys: { count(accountId: string): Promise<number> };
 }) {
+  const isRecent = (signed: SignedIn) => signed.loginTs !== undefined && epochSeconds(deps.clock) - signed.loginTs <= deps.recentLoginSeconds;
   return {
     async current(ctx: Context): Promise<SignedIn | undefined> {
       const session = await deps.provider().Session.get(ctx);
@@ -50,7 +53,19 @@ export function createAccountAuth(deps: {
       return { account, sessionUid: session.uid, loginTs: session.loginTs, amr: (session as unknown as { amr?: string[] }).amr };
     },
 
-    isRecent: (signed: SignedIn) => signed.loginTs !== undefined && epochSeconds(deps.clock) - signed.loginTs <= deps.recentLoginSeconds,
+    isRecent,
+
+    /**
+     * What stands for the password of an account that has none: a sign-in within RECENT_LOGIN_SECONDS
+     * made with a credential of this server (a passkey, or the password it had until a moment ago), so
+     * that a sign-in through an upstream provider cannot change what the account's passkeys guard. An
+     * account with no passkey (created by an upstream provider) has only that sign-in to show.
+     */
+    async provenWithoutPassword(signed: SignedIn): Promise<boolean> {
+      if (!isRecent(signed)) return false;
+      if ((signed.amr ?? []).some((method) => method === AMR.password || PASSKEY_AMR.includes(method))) return true;
+      return (await deps.passkeys.count(signed.account.id)) === 0;
+    },
 
     /** Redirects to the hosted login; `fresh` asks for the credentials again even with a session. */
     startLogin(ctx: Context, returnTo: string, fresh = false): void {
@@ -112,7 +127,7 @@ export async function reauthenticated(
     await deps.confirmPassword(signed.account, originOf(ctx), password, 'password');
     return true;
   }
-  if (deps.auth.isRecent(signed)) return true;
+  if (await deps.auth.provenWithoutPassword(signed)) return true;
   deps.auth.startLogin(ctx, returnTo, true);
   return false;
 }

@@ -10,7 +10,6 @@ import { MAX_PASSWORD_LENGTH } from '../service.js';
 import type { SignInActivity } from '../sign-in-activity.js';
 import type { SignupService } from '../signup-service.js';
 import type { AccountAuth, SignedIn } from './account-auth.js';
-import type { AccountRow } from '../queries.js';
 import { attributeInput, signupFieldViews } from '../../attributes/form-fields.js';
 import type { AttributeService } from '../../attributes/service.js';
 import { describeDevice } from './device.js';
@@ -68,15 +67,15 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { auth, selfService } = deps;
 
   /** The signed-in person, or a redirect to sign in (then back to `returnTo`). */
-  /** `recent`: the change needs a sign-in within RECENT_LOGIN_SECONDS (always, or for the accounts it selects). */
-  async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean | ((account: AccountRow) => boolean) } = {}): Promise<Signed | undefined> {
+  /** `recent`: the change needs a sign-in within RECENT_LOGIN_SECONDS; `withoutPassword`: for an account without a password, the proof that stands for it (auth.provenWithoutPassword). */
+  async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean; withoutPassword?: boolean } = {}): Promise<Signed | undefined> {
     const current = await auth.current(ctx);
     if (!current) {
       auth.startLogin(ctx, returnTo);
       return undefined;
     }
-    const recent = typeof options.recent === 'function' ? options.recent(current.account) : options.recent;
-    if (recent && !auth.isRecent(current)) {
+    const proven = options.withoutPassword && !current.account.password_hash ? await auth.provenWithoutPassword(current) : !options.recent || auth.isRecent(current);
+    if (!proven) {
       auth.startLogin(ctx, returnTo, true);
       return undefined;
     }
@@ -191,7 +190,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
    * A passwordless account has no password to enter again: setting one needs a recent sign-in
    * (RECENT_LOGIN_SECONDS), which for this account was made with a passkey.
    */
-  const passwordPageSigned = (ctx: Context) => signedIn(ctx, '/account/password', { recent: (account) => !account.password_hash });
+  const passwordPageSigned = (ctx: Context) => signedIn(ctx, '/account/password', { withoutPassword: true });
 
   router.get('/password', async (ctx) => {
     const signed = await passwordPageSigned(ctx);

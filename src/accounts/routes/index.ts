@@ -25,6 +25,7 @@ export function createAccountPages(container: Container) {
     issuer: config.issuer,
     secureCookies: config.secureCookies,
     recentLoginSeconds: config.recentLoginSeconds,
+    passkeys: container.passkeys,
   });
   const routers: Router[] = [
     createSignupRouter({ ...page, signup: container.signup, policy: container.passwordPolicy, mailLimit: container.mailLimit, attributes: container.attributes }),
