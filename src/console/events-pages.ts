@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import { adminApiFor, query, type ApiAnswer, type Problem } from './admin-api.js';
 import type { Operator } from './guard.js';
 import { showPage } from './page-kit.js';
+import { msg } from '../i18n/catalogs.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { ChainedRow } from '../audit/chain.js';
 
@@ -21,7 +22,7 @@ const filterOf = (ctx: Context) =>
 
 function fail(answer: ApiAnswer<unknown>): never {
   const problem = answer.body as Problem;
-  throw new AppError('ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? 'The admin API refused this request.');
+  throw new AppError('ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? 'The admin API refused this request.', { i18n: { key: 'console.common.apiRefused' } });
 }
 
 /**
@@ -41,13 +42,13 @@ export function eventPages(router: Router, deps: ConsoleRouteDeps & { verifyChai
       const problem = answer.body as unknown as Problem;
       if (problem.field === 'cursor') return seeOther(ctx, `/admin/events${query(filter)}`);
       const field = (problem.field ?? '').split(/[.[]/)[0];
-      const error = { field: (FILTERS as readonly string[]).includes(field) ? field : 'form', message: (problem.detail ?? 'This filter is not accepted.').replace(/^[\w.[\]]+: /, '') };
-      return showPage(deps, ctx, 'console-events', 'events', { title: 'Events', filter, events: [], error, exportHref: undefined }, 400);
+      const error = { field: (FILTERS as readonly string[]).includes(field) ? field : 'form', message: msg('console.events.filterRefused', { reason: (problem.detail ?? '').replace(/^[\w.[\]]+: /, '') }) };
+      return showPage(deps, ctx, 'console-events', 'events', { title: 'console.events.title', filter, events: [], error, exportHref: undefined }, 400);
     }
     if (answer.status !== 200) fail(answer);
     const nextHref = answer.body.next_cursor ? `/admin/events${query({ ...filter, cursor: answer.body.next_cursor })}` : undefined;
     showPage(deps, ctx, 'console-events', 'events', {
-      title: 'Events', filter, events: answer.body.items, nextHref, firstPage: !cursor, exportHref: `/admin/events/export${query(filter)}`, exportLimit: CONSOLE_EXPORT_LIMIT,
+      title: 'console.events.title', filter, events: answer.body.items, nextHref, firstPage: !cursor, exportHref: `/admin/events/export${query(filter)}`, exportLimit: CONSOLE_EXPORT_LIMIT,
     });
   });
 
@@ -63,6 +64,6 @@ export function eventPages(router: Router, deps: ConsoleRouteDeps & { verifyChai
 
   router.get('/admin/events/verify', read, async (ctx) => {
     const report = await deps.verifyChain();
-    showPage(deps, ctx, 'console-events-verify', 'events', { title: 'Event chain', report });
+    showPage(deps, ctx, 'console-events-verify', 'events', { title: 'console.eventsVerify.title', report });
   });
 }

@@ -56,7 +56,7 @@ export function createConsoleGuard(deps: ConsoleGuardDeps) {
         ctx.redirect(signInPath(returnTo));
         return undefined;
       }
-      deps.refuse(ctx, permission === 'admin:read' ? 'Your account does not have the admin:read permission on the admin API, which the console needs.' : 'Your account can look but not change: changes need the admin:write permission on the admin API.');
+      deps.refuse(ctx, permission === 'admin:read' ? 'console.refused.needsRead' : 'console.refused.needsWrite');
       return undefined;
     }
   }

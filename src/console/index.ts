@@ -43,7 +43,7 @@ export function createAdminConsole(container: Container): Router {
       queries: createConsoleQueries(container.db),
       countAccounts: () => container.accounts.countAccounts(),
       clock: container.clock,
-      storage: { database: container.databaseKind, shortLived: config.shortLivedStore === 'redis' ? 'Redis' : 'the SQL database' },
+      storage: { database: container.databaseKind, shortLived: config.shortLivedStore === 'redis' ? 'redis' : 'sql' },
     },
   });
 }

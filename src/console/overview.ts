@@ -12,7 +12,7 @@ export interface OverviewDeps {
   queries: ConsoleQueries;
   countAccounts(): Promise<number>;
   clock: Clock;
-  storage: { database: 'postgres' | 'pglite'; shortLived: string };
+  storage: { database: 'postgres' | 'pglite'; shortLived: 'redis' | 'sql' };
 }
 
 export interface ChartBar {

@@ -38,7 +38,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   const refuse = refusalPage(deps);
 
   router.get(CONSOLE_PATH, deps.guard.read, async (ctx) => {
-    showPage(deps, ctx, 'console-overview', 'overview', { title: 'Overview', overview: await loadOverview(deps.overview) });
+    showPage(deps, ctx, 'console-overview', 'overview', { title: 'console.overview.title', overview: await loadOverview(deps.overview) });
   });
 
   router.get(`${CONSOLE_PATH}/sign-in`, async (ctx) => {
@@ -66,7 +66,7 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   });
 
   router.get(`${CONSOLE_PATH}/signed-out`, (ctx) => {
-    showPage(deps, ctx, 'console-signed-out', undefined, { title: 'Signed out of the console' });
+    showPage(deps, ctx, 'console-signed-out', undefined, { title: 'console.signedOut.title' });
   });
 
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
@@ -76,15 +76,15 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {
     if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_scope') {
-      return refuse(ctx, 'Your account holds neither admin:read nor admin:write on the admin API, so it cannot use the console.');
+      return refuse(ctx, 'console.refused.noPermission');
     }
     const cancelled = error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied';
     if (!(error instanceof ConsoleSignInError || error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError || error instanceof oidc.ClientError)) throw error;
     showPage(deps, ctx, 'console-notice', undefined, {
-      title: 'Sign-in did not complete',
-      heading: cancelled ? 'Sign-in was cancelled' : 'Sign-in did not complete',
-      message: cancelled ? 'The console needs the permissions you were asked for. Start again to sign in.' : 'This sign-in link is no longer valid. Start again to sign in.',
-      link: { href: `${CONSOLE_PATH}/sign-in`, text: 'Sign in to the console' },
+      title: 'console.signInFailed.title',
+      heading: cancelled ? 'console.signInFailed.cancelled' : 'console.signInFailed.title',
+      message: cancelled ? 'console.signInFailed.cancelledMessage' : 'console.signInFailed.invalidMessage',
+      link: { href: `${CONSOLE_PATH}/sign-in`, text: 'console.signedOut.signIn' },
     }, 400);
   }
 

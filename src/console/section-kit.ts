@@ -4,6 +4,7 @@ import { adminApiFor, type AdminApi, type ApiAnswer, type Problem } from './admi
 import type { Operator } from './guard.js';
 import { showPage, type SectionId } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg, type Msg, type Text } from '../i18n/catalogs.js';
 
 /** What the section modules share: the operator's admin API, its refusals as pages, form text. */
 
@@ -12,19 +13,22 @@ export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminAp
 /** An admin API refusal the page cannot place next to a field: the same status, as an HTML page (never a 500 for a 4xx). */
 export function fail(answer: ApiAnswer<unknown>): never {
   const problem = answer.body as Problem;
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+  const reason = problem.detail ?? problem.title ?? '';
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, reason || 'The admin API refused this request.', {
+    i18n: { key: 'console.common.apiRefused', values: { reason } },
+  });
 }
 
 /**
  * A 400 or 409 from the admin API, placed next to the form field it names (`event_types.0` → `event_types`);
- * `form` when it names none of `fields`, so the page shows it above the form.
+ * `form` when it names none of `fields`, so the page shows it above the form. The API's reason is
+ * English (it is the API's language); the sentence around it comes from the catalogs.
  */
-export function fieldErrorOf(answer: ApiAnswer<unknown>, fields: readonly string[]): { field: string; message: string } | undefined {
+export function fieldErrorOf(answer: ApiAnswer<unknown>, fields: readonly string[]): { field: string; message: Msg } | undefined {
   if (answer.status !== 400 && answer.status !== 409) return undefined;
   const problem = answer.body as Problem;
   const named = (problem.field ?? '').split(/[.[]/)[0];
-  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
-  return { field: fields.includes(named) ? named : 'form', message };
+  return { field: fields.includes(named) ? named : 'form', message: msg('console.common.notAccepted', { reason: (problem.detail ?? '').replace(/^[\w.[\]]+: /, '') }) };
 }
 
 export const text = (value: unknown, max = 2000) => (typeof value === 'string' ? value.slice(0, max) : '');
@@ -32,10 +36,11 @@ export const text = (value: unknown, max = 2000) => (typeof value === 'string' ?
 export const entries = (value: string) => value.split(/[\r\n,]+/).map((entry) => entry.trim()).filter(Boolean);
 export const cursorOf = (ctx: Context) => (typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined);
 
+/** Catalog keys (or messages) of a confirmation page. */
 export interface Confirmation {
-  heading: string;
-  message: string;
-  button: string;
+  heading: Text;
+  message: Text;
+  button: Text;
 }
 
 /** The confirmation page of a destructive action; its form posts to the action's own path. */
