@@ -83,8 +83,8 @@ function ruleOf(form: AttributeForm): Record<string, unknown> {
 const nullable = (value: string) => (value.trim() ? value.trim() : null);
 const listOf = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string').slice(0, 200);
 
-const REMOVE_ATTRIBUTE = { heading: 'Remove this attribute?', message: 'Its value is deleted from every account, and it leaves every scope that released it. This cannot be undone.', button: 'Remove attribute' };
-const REMOVE_SCOPE = { heading: 'Remove this scope?', message: 'Applications can no longer ask for it, and tokens stop carrying its claims. Consents that named it lose it.', button: 'Remove scope' };
+const REMOVE_ATTRIBUTE = { heading: 'console.attributes.remove.heading', message: 'console.attributes.remove.message', button: 'console.attributes.remove.button' };
+const REMOVE_SCOPE = { heading: 'console.scopes.remove.heading', message: 'console.scopes.remove.message', button: 'console.scopes.remove.button' };
 
 /**
  * Attributes and scopes: the profile schema (define, edit, deprecate or reactivate, remove a
@@ -108,11 +108,11 @@ export function attributePages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/attributes', read, async (ctx) => {
     const page = await listPage<Attribute>(ctx, '/admin/attributes');
-    if (page) showPage(deps, ctx, 'console-attributes', 'attributes', { title: 'Attributes', attributes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
+    if (page) showPage(deps, ctx, 'console-attributes', 'attributes', { title: 'console.attributes.title', attributes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const showNew = (ctx: Context, form: AttributeForm, error?: unknown, status = 200) =>
-    showPage(deps, ctx, 'console-attribute-new', 'attributes', { title: 'Define an attribute', form, types: TYPES, error }, status);
+    showPage(deps, ctx, 'console-attribute-new', 'attributes', { title: 'console.attributes.define', form, types: TYPES, error }, status);
 
   router.get('/admin/attributes/new', read, (ctx) => showNew(ctx, blank));
 
@@ -184,11 +184,11 @@ export function attributePages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/scopes', read, async (ctx) => {
     const page = await listPage<Scope>(ctx, '/admin/scopes');
-    if (page) showPage(deps, ctx, 'console-scopes', 'attributes', { title: 'Scopes', scopes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
+    if (page) showPage(deps, ctx, 'console-scopes', 'attributes', { title: 'console.scopes.title', scopes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const showScope = async (ctx: Context, data: { scope?: Scope; form: { name: string; description: string; claims: string[] }; error?: unknown }, status = 200) =>
-    showPage(deps, ctx, 'console-scope', 'attributes', { title: data.scope ? data.scope.name : 'Define a scope', ...data, choices: await claimChoices(ctx) }, status);
+    showPage(deps, ctx, 'console-scope', 'attributes', { title: data.scope ? data.scope.name : 'console.scopes.define', ...data, choices: await claimChoices(ctx) }, status);
 
   router.get('/admin/scopes/new', read, async (ctx) => showScope(ctx, { form: { name: '', description: '', claims: [] } }));
 

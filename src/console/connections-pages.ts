@@ -72,7 +72,7 @@ function filled(form: ConnectionForm & { client_secret: string }, names: readonl
   return Object.fromEntries(names.filter((name) => form[name] !== '').map((name) => [name, form[name] as string]));
 }
 
-const DELETE = { heading: 'Remove this connection?', message: 'People can no longer sign in with it, and every account link to it is removed. Accounts themselves stay. This cannot be undone.', button: 'Remove connection' };
+const DELETE = { heading: 'console.connections.delete.heading', message: 'console.connections.delete.message', button: 'console.connections.delete.button' };
 
 /**
  * Upstream connections (federation): the list, adding one (OIDC by issuer, OAuth 2.0 by endpoints,
@@ -93,11 +93,11 @@ export function connectionPages(router: Router, deps: ConsoleRouteDeps): void {
     if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/connections');
     if (answer.status !== 200) fail(answer);
     const nextHref = answer.body.next_cursor ? `/admin/connections${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-connections', 'connections', { title: 'Upstream connections', connections: answer.body.items, nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-connections', 'connections', { title: 'console.connections.title', connections: answer.body.items, nextHref, firstPage: !cursor });
   });
 
   const showNew = (ctx: Context, form: ConnectionForm, error?: unknown, status = 200) =>
-    showPage(deps, ctx, 'console-connection-new', 'connections', { title: 'Add a connection', form, presets: PRESETS, callbackBase, error }, status);
+    showPage(deps, ctx, 'console-connection-new', 'connections', { title: 'console.connections.add', form, presets: PRESETS, callbackBase, error }, status);
 
   router.get('/admin/connections/new', read, (ctx) => showNew(ctx, blank));
 
