@@ -67,7 +67,7 @@ describe('every console page takes all its text from the catalogs', () => {
     ['APIs', ['/admin/resources', '/admin/resources/new', `/admin/resources/${ids.api}`, `/admin/resources/${ids.api}/permissions/${ids.permission}`, `/admin/resources/${ids.api}/delete`, `/admin/resources/${ids.api}/permissions/${ids.permission}/remove`]],
     ['roles', ['/admin/roles', '/admin/roles/new', `/admin/roles/${ids.role}`, `/admin/roles/${ids.role}/delete`]],
     ['groups', ['/admin/groups', '/admin/groups/new', `/admin/groups/${ids.group}`, `/admin/groups/${ids.group}/delete`]],
-    ['object grants', ['/admin/object-grants', '/admin/object-grants?object=nothing', '/admin/object-grants/new', `/admin/object-grants/${ids.grant}`, `/admin/object-grants/${ids.grant}/delete`]],
+    ['object grants', ['/admin/object-grants', '/admin/object-grants?object=nothing', '/admin/object-grants?object=NOPE', '/admin/object-grants?account=ghost%40example.com', '/admin/object-grants/new', `/admin/object-grants/${ids.grant}`, `/admin/object-grants/${ids.grant}/delete`]],
     ['connections', ['/admin/connections', '/admin/connections/new', `/admin/connections/${ids.connection}`, `/admin/connections/${ids.connection}/delete`]],
     ['attributes and scopes', ['/admin/attributes', '/admin/attributes/new', '/admin/attributes/department', '/admin/attributes/department/remove', '/admin/scopes', '/admin/scopes/new', '/admin/scopes/hr', '/admin/scopes/hr/remove']],
     ['webhooks', ['/admin/webhooks', '/admin/webhooks/new', `/admin/webhooks/${ids.webhook}`, `/admin/webhooks/${ids.webhook}/delete`]],
