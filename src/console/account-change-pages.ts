@@ -7,6 +7,7 @@ import { isUuid } from '../rbac/subjects.js';
 import { fail, loadAccount, text } from './account-kit.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg } from '../i18n/catalogs.js';
 
 /**
  * An account's sign-in and access changes: mail a reset link or an invitation (to the person, never
@@ -16,10 +17,10 @@ import type { ConsoleRouteDeps } from './routes.js';
 export function accountChangePages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
   const back = (ctx: Context, accountId: string, done: string) => seeOther(ctx, `/admin/accounts/${accountId}?done=${done}`);
-  /** An id taken from a form or a link: well-formed, or the page is a 404 (never a 500 from the API's lookup). */
-  const idFrom = (value: unknown, what: string) => {
+  /** A passkey id taken from a form or a link: well-formed, or the page is a 404 (never a 500 from the API's lookup). */
+  const passkeyIdFrom = (value: unknown) => {
     const id = text(value);
-    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, `There is no ${what} with this id.`);
+    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, 'There is no passkey with this id.', { i18n: { key: 'console.accounts.errors.noPasskey' } });
     return id;
   };
 
@@ -40,9 +41,8 @@ export function accountChangePages(router: Router, deps: ConsoleRouteDeps): void
   router.get('/admin/accounts/:accountId/reset-mfa', read, async (ctx) => {
     const { account } = await loadAccount(deps, ctx);
     showPage(deps, ctx, 'console-confirm', 'accounts', {
-      title: 'Remove the second factor?', heading: 'Remove the second factor?',
-      message: 'The authenticator app and the recovery codes of this account are removed. The person signs in with the password alone until they set up a new one (a client or group that requires a second factor asks them to). Their passkeys stay: remove them one by one.',
-      button: 'Remove second factor', subject: account.email, action: `/admin/accounts/${account.id}/reset-mfa`, back: `/admin/accounts/${account.id}`,
+      title: 'console.accounts.confirm.resetMfa.heading', heading: 'console.accounts.confirm.resetMfa.heading',
+      message: 'console.accounts.confirm.resetMfa.message', button: 'console.accounts.confirm.resetMfa.button', subject: account.email, action: `/admin/accounts/${account.id}/reset-mfa`, back: `/admin/accounts/${account.id}`,
     });
   });
   router.post('/admin/accounts/:accountId/reset-mfa', forms, requireCsrf(), write, async (ctx) => {
@@ -54,20 +54,19 @@ export function accountChangePages(router: Router, deps: ConsoleRouteDeps): void
 
   router.get('/admin/accounts/:accountId/remove-passkey', read, async (ctx) => {
     const { api, account } = await loadAccount(deps, ctx);
-    const passkeyId = idFrom(ctx.query.passkey, 'passkey');
+    const passkeyId = passkeyIdFrom(ctx.query.passkey);
     const listed = await api.call<{ items: { id: string; name: string }[] }>('GET', `/accounts/${account.id}/passkeys`);
     if (listed.status !== 200) fail(listed);
     const passkey = listed.body.items.find((item) => item.id === passkeyId);
-    if (!passkey) throw new AppError('NOT_FOUND', 404, 'This account has no such passkey.');
+    if (!passkey) throw new AppError('NOT_FOUND', 404, 'This account has no such passkey.', { i18n: { key: 'console.accounts.errors.noSuchPasskey' } });
     showPage(deps, ctx, 'console-confirm', 'accounts', {
-      title: 'Remove this passkey?', heading: `Remove the passkey “${passkey.name}”?`,
-      message: 'It no longer signs the person in. The person is told by email. The last way into an account is never removed.',
-      button: 'Remove passkey', subject: account.email, action: `/admin/accounts/${account.id}/remove-passkey`, back: `/admin/accounts/${account.id}`, fields: { passkey: passkey.id },
+      title: 'console.accounts.confirm.removePasskey.title', heading: msg('console.accounts.confirm.removePasskey.heading', { name: passkey.name }),
+      message: 'console.accounts.confirm.removePasskey.message', button: 'console.accounts.confirm.removePasskey.button', subject: account.email, action: `/admin/accounts/${account.id}/remove-passkey`, back: `/admin/accounts/${account.id}`, fields: { passkey: passkey.id },
     });
   });
   router.post('/admin/accounts/:accountId/remove-passkey', forms, requireCsrf(), write, async (ctx) => {
     const { api, account } = await loadAccount(deps, ctx);
-    const passkeyId = idFrom((ctx.request.body as Record<string, unknown>).passkey, 'passkey');
+    const passkeyId = passkeyIdFrom((ctx.request.body as Record<string, unknown>).passkey);
     const answer = await api.call('DELETE', `/accounts/${account.id}/passkeys/${passkeyId}`);
     if (answer.status !== 204) fail(answer);
     back(ctx, account.id, 'passkey-removed');
@@ -77,7 +76,7 @@ export function accountChangePages(router: Router, deps: ConsoleRouteDeps): void
   router.post('/admin/accounts/:accountId/revoke-grant', forms, requireCsrf(), write, async (ctx) => {
     const { api, account } = await loadAccount(deps, ctx);
     const grantId = text((ctx.request.body as Record<string, unknown>).grant).slice(0, 200);
-    if (!grantId) throw new AppError('NOT_FOUND', 404, 'This account has no such grant.');
+    if (!grantId) throw new AppError('NOT_FOUND', 404, 'This account has no such grant.', { i18n: { key: 'console.accounts.errors.noSuchGrant' } });
     const answer = await api.call('DELETE', `/accounts/${account.id}/grants/${encodeURIComponent(grantId)}`);
     if (answer.status !== 204) fail(answer);
     back(ctx, account.id, 'grant-revoked');

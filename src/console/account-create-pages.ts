@@ -5,6 +5,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { apiOf, fail, fieldErrorOf, text, type Account } from './account-kit.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 
 /** The create form as typed (a refused form comes back as it was sent, the password excepted). */
 interface CreateForm {
@@ -21,8 +22,8 @@ interface CreateForm {
  */
 export function accountCreatePages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
-  const show = (ctx: Context, form: CreateForm, error?: { field: string; message: string }) =>
-    showPage(deps, ctx, 'console-account-new', 'accounts', { title: 'Create an account', form, error }, error ? 400 : 200);
+  const show = (ctx: Context, form: CreateForm, error?: { field: string; message: Msg }) =>
+    showPage(deps, ctx, 'console-account-new', 'accounts', { title: 'console.accounts.new.title', form, error }, error ? 400 : 200);
 
   router.get('/admin/accounts/new', read, (ctx) => show(ctx, { email: '', name: '', access: 'invite' }));
 
@@ -37,7 +38,7 @@ export function accountCreatePages(router: Router, deps: ConsoleRouteDeps): void
     });
     const problem = fieldErrorOf(answer);
     if (problem) return show(ctx, form, { ...problem, field: problem.field === 'send_invitation' ? 'password' : problem.field });
-    if (answer.status === 409) return show(ctx, form, { field: 'email', message: 'Another account already has this address.' });
+    if (answer.status === 409) return show(ctx, form, { field: 'email', message: msg('console.accounts.new.emailTaken') });
     if (answer.status !== 201) fail(answer);
     seeOther(ctx, `/admin/accounts/${answer.body.id}?done=${form.access === 'invite' ? 'account-invited' : 'account-created'}`);
   });

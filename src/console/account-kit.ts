@@ -4,6 +4,7 @@ import { isUuid } from '../rbac/subjects.js';
 import { adminApiFor, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
 import type { Operator } from './guard.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 
 /** What the accounts section's modules share: the account as the admin API shows it, and the call helpers. */
 export interface Account {
@@ -27,25 +28,30 @@ export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminAp
 /** An admin API refusal the guard could not foresee (a role taken away a moment ago, a bad id) becomes the same AppError the API raised. */
 export function fail(answer: { status: number; body: unknown }): never {
   const problem = answer.body as Problem;
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+  const reason = problem.detail ?? problem.title ?? '';
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, reason || 'The admin API refused this request.', {
+    i18n: { key: 'console.common.apiRefused', values: { reason } },
+  });
 }
 
-/** A validation problem from the admin API (400), placed next to the form field it names. */
-export function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: string } | undefined {
+/**
+ * A validation problem from the admin API (400), placed next to the form field it names. The API's
+ * reason is English (it is the API's language); the sentence around it comes from the catalogs.
+ */
+export function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: Msg } | undefined {
   if (answer.status !== 400) return undefined;
   const problem = answer.body as Problem;
   const path = problem.field ?? '';
   // attributes.department names the attribute's own field; other paths their first segment.
   const field = path.startsWith('attributes.') ? path : path.split(/[.[]/)[0] || 'form';
-  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
-  return { field, message };
+  return { field, message: msg('console.common.notAccepted', { reason: (problem.detail ?? '').replace(/^[\w.[\]]+: /, '') }) };
 }
 
 /** The account of the path's :accountId, through the admin API (404 page for a malformed or unknown id). */
 export async function loadAccount(deps: ConsoleRouteDeps, ctx: Context): Promise<{ api: AdminApi; account: Account }> {
   const api = apiOf(deps, ctx);
   const id = ctx.params.accountId;
-  if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, 'There is no account with this id.');
+  if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, 'There is no account with this id.', { i18n: { key: 'console.accounts.errors.noAccount' } });
   const answer = await api.call<Account>('GET', `/accounts/${id}`);
   if (answer.status !== 200) fail(answer);
   return { api, account: answer.body };

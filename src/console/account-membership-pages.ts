@@ -8,6 +8,7 @@ import { fail, fieldErrorOf, loadAccount, text, type Account, type Page } from '
 import { query, type AdminApi } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 
 /** The most roles, groups and attributes the pickers offer (the admin API's largest page). */
 const PICK_LIMIT = 200;
@@ -52,7 +53,7 @@ export function accountMembershipPages(router: Router, deps: ConsoleRouteDeps): 
     const groups = await list<Named & { added_at: string }>(api, `/accounts/${account.id}/groups`);
     const allGroups = await list<Named>(api, '/groups');
     showPage(deps, ctx, 'console-account-access', 'accounts', {
-      title: `Roles and groups · ${account.email}`, account, tab: 'access',
+      title: msg('console.accounts.access.title', { email: account.email }), account, tab: 'access',
       held, roles: roles.filter((role) => !held.some((holding) => holding.role_id === role.id)),
       groups, otherGroups: allGroups.filter((group) => !groups.some((member) => member.id === group.id)),
     });
@@ -60,7 +61,7 @@ export function accountMembershipPages(router: Router, deps: ConsoleRouteDeps): 
 
   const idFrom = (ctx: Context, field: 'role' | 'group') => {
     const id = text((ctx.request.body as Record<string, unknown>)[field]);
-    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, `There is no ${field} with this id.`);
+    if (!isUuid(id)) throw new AppError('NOT_FOUND', 404, `There is no ${field} with this id.`, { i18n: { key: field === 'role' ? 'console.accounts.errors.noRole' : 'console.accounts.errors.noGroup' } });
     return id;
   };
   const membership: Record<string, { field: 'role' | 'group'; call: (api: AdminApi, account: Account, id: string) => ReturnType<AdminApi['call']>; done: string }> = {
@@ -79,13 +80,13 @@ export function accountMembershipPages(router: Router, deps: ConsoleRouteDeps): 
   }
 
   // Attributes
-  async function attributePage(ctx: Context, api: AdminApi, account: Account, form?: Record<string, string>, error?: { field: string; message: string }) {
+  async function attributePage(ctx: Context, api: AdminApi, account: Account, form?: Record<string, string>, error?: { field: string; message: Msg }) {
     const definitions = await list<Attribute>(api, '/attributes');
     const values = await api.call<{ attributes: Record<string, Value> }>('GET', `/accounts/${account.id}/attributes`);
     if (values.status !== 200) fail(values);
     const typed = form ?? Object.fromEntries(Object.entries(values.body.attributes).map(([name, value]) => [name, Array.isArray(value) ? value.join('\n') : String(value)]));
     showPage(deps, ctx, 'console-account-attributes', 'accounts', {
-      title: `Attributes · ${account.email}`, account, tab: 'attributes', definitions, form: typed, error,
+      title: msg('console.accounts.attributes.title', { email: account.email }), account, tab: 'attributes', definitions, form: typed, error,
     }, error ? 400 : 200);
   }
 

@@ -10,6 +10,8 @@ import { accountMembershipPages } from './account-membership-pages.js';
 import { query, type AdminApi, type Problem } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
+import type { Confirmation } from './section-kit.js';
 
 const PAGE_SIZE = 25;
 /** What starts an attribute search in the search field. */
@@ -17,6 +19,13 @@ const ATTRIBUTE_PREFIX = 'attr:';
 
 /** The account page's "Recent activity": the account's newest events. */
 const RECENT_EVENTS = 20;
+
+/** Why an attribute search was refused: the API's reason (English, the API's language) inside a sentence of the catalogs. */
+function attributeRefusal(detail: string | undefined): Msg {
+  const example = { form: 'attr:name=value', example: 'attr:department=sales' };
+  const reason = detail?.replace(/^attribute: /, '');
+  return reason ? msg('console.accounts.search.attributeRefused', { reason, ...example }) : msg('console.accounts.search.notAnAttributeSearch', example);
+}
 
 interface Passkey {
   id: string;
@@ -77,7 +86,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
     const locked = ctx.query.locked === '1';
     let accounts: Account[] = [];
     let nextCursor: string | null = null;
-    let searchError: string | undefined;
+    let searchError: Msg | undefined;
     if (q && isUuid(q)) {
       const answer = await api.call<Account>('GET', `/accounts/${q}`);
       if (answer.status === 200) accounts = [answer.body];
@@ -88,7 +97,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
       const filter = { limit: PAGE_SIZE, cursor, locked: locked ? 'true' : undefined, ...(attribute === undefined ? { search: q || undefined } : { attribute }) };
       const answer = await api.call<Page<Account>>('GET', `/accounts${query(filter)}`);
       if (answer.status === 400 && cursor) return seeOther(ctx, `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`);
-      if (answer.status === 400) searchError = attribute === undefined ? 'Search by the start of an email address, words of a name, or an account id.' : `${(answer.body as unknown as Problem).detail?.replace(/^attribute: /, '') ?? 'Not an attribute search'}. Write it as attr:name=value, for example attr:department=sales.`;
+      if (answer.status === 400) searchError = attribute === undefined ? msg('console.accounts.search.notASearch') : attributeRefusal((answer.body as unknown as Problem).detail);
       else if (answer.status !== 200) fail(answer);
       else {
         accounts = answer.body.items;
@@ -97,7 +106,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
     }
     const nextHref = nextCursor ? `/admin/accounts${query({ q, cursor: nextCursor, locked: locked ? '1' : undefined })}` : undefined;
     const firstHref = `/admin/accounts${query({ q, locked: locked ? '1' : undefined })}`;
-    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'Accounts', accounts, q, locked, searchError, nextHref, firstHref, firstPage: !cursor }, searchError ? 400 : 200);
+    showPage(deps, ctx, 'console-accounts', 'accounts', { title: 'console.accounts.title', accounts, q, locked, searchError, nextHref, firstHref, firstPage: !cursor }, searchError ? 400 : 200);
   });
 
   const loadAccount = (ctx: Context) => load(deps, ctx);
@@ -119,9 +128,9 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
   });
 
   // Destructive changes ask first, on a page of their own (no script needed to confirm).
-  const confirmations: Record<string, { heading: string; message: string; button: string }> = {
-    disable: { heading: 'Disable this account?', message: 'The person cannot sign in until the account is enabled again, and every session of the account ends now.', button: 'Disable account' },
-    'end-sessions': { heading: 'End every session?', message: 'The person is signed out of every browser and must sign in again.', button: 'End all sessions' },
+  const confirmations: Record<string, Confirmation> = {
+    disable: { heading: 'console.accounts.confirm.disable.heading', message: 'console.accounts.confirm.disable.message', button: 'console.accounts.confirm.disable.button' },
+    'end-sessions': { heading: 'console.accounts.confirm.endSessions.heading', message: 'console.accounts.confirm.endSessions.message', button: 'console.accounts.confirm.endSessions.button' },
   };
   for (const action of Object.keys(confirmations)) {
     router.get(`/admin/accounts/:accountId/${action}`, read, async (ctx) => {

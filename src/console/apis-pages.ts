@@ -85,12 +85,12 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
     const page = await listPage<Resource>(apiOf(deps, ctx), '/resources', cursor);
     if (page === 'bad-cursor') return seeOther(ctx, '/admin/resources');
     const nextHref = page.next_cursor ? `/admin/resources?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-apis', 'apis', { title: 'APIs', apis: page.items, nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-apis', 'apis', { title: 'console.apis.title', apis: page.items, nextHref, firstPage: !cursor });
   });
 
   const blank: ApiForm = { identifier: '', name: '', description: '', access_token_ttl: '', token_format: 'jwt', resource_servers: '' };
   router.get('/admin/resources/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-api-new', 'apis', { title: 'Register an API', form: blank });
+    showPage(deps, ctx, 'console-api-new', 'apis', { title: 'console.apis.register', form: blank });
   });
 
   router.post('/admin/resources/new', forms, requireCsrf(), write, async (ctx) => {
@@ -98,7 +98,7 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
     const settings = settingsOf(form, false);
     const answer = await apiOf(deps, ctx).call<Resource>('POST', '/resources', { identifier: form.identifier, ...settings, name: form.name || undefined });
     const refused = formErrorOf(answer, 'api');
-    if (refused) return showPage(deps, ctx, 'console-api-new', 'apis', { title: 'Register an API', form, error: onForm(refused.error) }, refused.status);
+    if (refused) return showPage(deps, ctx, 'console-api-new', 'apis', { title: 'console.apis.register', form, error: onForm(refused.error) }, refused.status);
     if (answer.status !== 201) fail(answer);
     seeOther(ctx, `/admin/resources/${id(answer.body.id)}?done=api-created`);
   });
@@ -110,7 +110,7 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
     return { api, resource: answer.body };
   }
   const editable = (resource: Resource) => {
-    if (resource.system) throw new AppError('SYSTEM_RESOURCE', 409, 'This API belongs to the server itself and cannot be changed.');
+    if (resource.system) throw new AppError('SYSTEM_RESOURCE', 409, 'This API belongs to the server itself and cannot be changed.', { i18n: { key: 'console.apis.systemRefused' } });
   };
 
   async function showApi(ctx: Context, api: AdminApi, resource: Resource, extra: Record<string, unknown> = {}, status = 200) {
@@ -156,9 +156,8 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
     const { resource } = await loadApi(ctx);
     editable(resource);
     showPage(deps, ctx, 'console-confirm', 'apis', {
-      title: 'Delete this API?', heading: 'Delete this API?', subject: `${resource.name} (${resource.identifier})`,
-      message: 'Its permissions are removed from every role and object grant, and applications can no longer get tokens for it. This cannot be undone.',
-      button: 'Delete API', action: `/admin/resources/${id(resource.id)}/delete`, back: `/admin/resources/${id(resource.id)}`,
+      title: 'console.apis.confirm.delete.heading', heading: 'console.apis.confirm.delete.heading', subject: `${resource.name} (${resource.identifier})`,
+      message: 'console.apis.confirm.delete.message', button: 'console.apis.confirm.delete.button', action: `/admin/resources/${id(resource.id)}/delete`, back: `/admin/resources/${id(resource.id)}`,
     });
   });
 
@@ -199,9 +198,9 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
     const { resource, permission } = await loadPermission(ctx);
     editable(resource);
     showPage(deps, ctx, 'console-confirm', 'apis', {
-      title: 'Remove this permission?', heading: 'Remove this permission?', subject: `${permission.name} on ${resource.name}`,
-      message: 'It is taken out of every role and object grant that holds it, and tokens no longer carry it. This cannot be undone.',
-      button: 'Remove permission', action: `${permissionPath(resource, permission)}/remove`, back: permissionPath(resource, permission),
+      // The subject is data only (no English word between the names): the page shows it untranslated.
+      title: 'console.apis.confirm.remove.heading', heading: 'console.apis.confirm.remove.heading', subject: `${permission.name} (${resource.name})`,
+      message: 'console.apis.confirm.remove.message', button: 'console.apis.confirm.remove.button', action: `${permissionPath(resource, permission)}/remove`, back: permissionPath(resource, permission),
     });
   });
 

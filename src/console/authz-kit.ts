@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
 import { fail } from './section-kit.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 
 export { apiOf, cursorOf, fail, text } from './section-kit.js';
 
@@ -17,25 +18,34 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** A message placed on the page: `form` names which form of the page it belongs to, `field` the input. */
+/**
+ * A message placed on the page: `form` names which form of the page it belongs to, `field` the input;
+ * `message` is a catalog key or message (templates show it with `it.t`).
+ */
 export interface FormError {
   form: string;
   field: string;
-  message: string;
+  message: Text;
 }
 
 /**
  * A refusal the operator can fix on the spot (400 bad input, 409 a name taken or a loop, 404 an
  * account or group named in the form that does not exist) as a message for `form`, with the status
- * the page is shown with. Anything else is not the form's fault: undefined.
+ * the page is shown with. Anything else is not the form's fault: undefined. The API's reason is
+ * English (the API's language) inside a sentence from the catalogs; `reason` is that English reason
+ * for code that tells refusals apart.
  */
-export function formErrorOf(answer: ApiAnswer<unknown>, form: string): { error: FormError; status: number } | undefined {
+export function formErrorOf(answer: ApiAnswer<unknown>, form: string): { error: FormError; status: number; reason: string } | undefined {
   if (![400, 404, 409].includes(answer.status)) return undefined;
   const problem = answer.body as Problem;
   const field = (problem.field ?? '').split(/[.[]/)[0] || 'form';
-  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
-  return { error: { form, field, message: message.charAt(0).toUpperCase() + message.slice(1) }, status: answer.status === 404 ? 400 : answer.status };
+  const detail = (problem.detail ?? '').replace(/^[\w.[\]]+: /, '');
+  const reason = detail.charAt(0).toUpperCase() + detail.slice(1);
+  return { error: { form, field, message: msg('console.common.notAccepted', { reason }) }, status: answer.status === 404 ? 400 : answer.status, reason };
 }
+
+/** The message for an account typed into a form that the admin API does not know (by email or by id). */
+export const noSuchAccount = (typed: string) => (typed.includes('@') ? 'console.authz.noAccountWithEmail' : 'console.authz.noAccountWithId');
 
 export const lines = (value: string) => value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 export const bodyOf = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import { adminApiFor, query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
 import type { Operator } from './guard.js';
+import { msg, type Msg } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { Sealer } from './seal.js';
@@ -46,7 +47,10 @@ const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ct
 
 function fail(answer: ApiAnswer<unknown>): never {
   const problem = answer.body as Problem;
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? problem.title ?? 'The admin API refused this request.');
+  const reason = problem.detail ?? problem.title ?? '';
+  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, reason || 'The admin API refused this request.', {
+    i18n: { key: 'console.common.apiRefused', values: { reason } },
+  });
 }
 
 const lines = (text: string) => text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
@@ -68,13 +72,15 @@ function formOf(body: Record<string, unknown>): ClientForm {
 /** A number of seconds, or the text as typed so the admin API names the field when it is not one. */
 const seconds = (value: string) => (/^\d{1,12}$/.test(value) ? Number(value) : value);
 
-/** A validation problem from the admin API, placed next to the form field it names. */
-function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: string } | undefined {
+/**
+ * A validation problem from the admin API, placed next to the form field it names. The API's reason is
+ * English (it is the API's language); the sentence around it comes from the catalogs.
+ */
+function fieldErrorOf(answer: ApiAnswer<unknown>): { field: string; message: Msg } | undefined {
   const problem = answer.body as Problem & { field?: string };
   if (answer.status !== 400) return undefined;
   const field = (problem.field ?? '').split(/[.[]/)[0] || 'form';
-  const message = (problem.detail ?? 'This value is not accepted.').replace(/^[\w.[\]]+: /, '');
-  return { field, message };
+  return { field, message: msg('console.common.notAccepted', { reason: (problem.detail ?? '').replace(/^[\w.[\]]+: /, '') }) };
 }
 
 /**
@@ -96,12 +102,12 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
     if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/clients');
     if (answer.status !== 200) fail(answer);
     const nextHref = answer.body.next_cursor ? `/admin/clients${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-clients', 'clients', { title: 'Clients', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-clients', 'clients', { title: 'console.clients.title', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
   });
 
   const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, require_phishing_resistant: false, default_max_age: '' };
   router.get('/admin/clients/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-client-new', 'clients', { title: 'Register a client', form: blank });
+    showPage(deps, ctx, 'console-client-new', 'clients', { title: 'console.clients.register', form: blank });
   });
 
   router.post('/admin/clients/new', forms, requireCsrf(), write, async (ctx) => {
@@ -119,7 +125,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
       ...(maxAge === undefined ? {} : { default_max_age: maxAge }),
     });
     const problem = fieldErrorOf(answer);
-    if (problem) return showPage(deps, ctx, 'console-client-new', 'clients', { title: 'Register a client', form, error: problem }, 400);
+    if (problem) return showPage(deps, ctx, 'console-client-new', 'clients', { title: 'console.clients.register', form, error: problem }, 400);
     if (answer.status !== 201) fail(answer);
     if (answer.body.client_secret) await flashSecret(ctx, answer.body.client_id, answer.body.client_secret);
     seeOther(ctx, `/admin/clients/${encodeURIComponent(answer.body.client_id)}?done=client-created`);
@@ -132,7 +138,9 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
     return { api, client: answer.body };
   }
   const editable = (client: Client) => {
-    if (BUILT_IN.has(client.client_id)) throw new AppError('BUILT_IN_CLIENT', 409, 'This client belongs to the server itself and is registered again at every start; it cannot be changed here.');
+    if (BUILT_IN.has(client.client_id)) {
+      throw new AppError('BUILT_IN_CLIENT', 409, 'This client belongs to the server itself and is registered again at every start; it cannot be changed here.', { i18n: { key: 'console.clients.builtInRefused' } });
+    }
   };
   const formFromClient = (client: Client): ClientForm => ({
     name: client.name, type: client.type, redirect_uris: client.redirect_uris.join('\n'), post_logout_redirect_uris: client.post_logout_redirect_uris.join('\n'),
@@ -165,9 +173,10 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
     seeOther(ctx, `/admin/clients/${encodeURIComponent(client.client_id)}?done=client-saved`);
   });
 
+  // Catalog keys of each confirmation page.
   const confirmations: Record<string, { heading: string; message: string; button: string }> = {
-    'rotate-secret': { heading: 'Rotate the secret?', message: 'A new secret is made and shown once. The current secret stops working now: the application fails until it has the new one.', button: 'Rotate secret' },
-    delete: { heading: 'Delete this client?', message: 'The application can no longer sign anyone in or get tokens. This cannot be undone.', button: 'Delete client' },
+    'rotate-secret': { heading: 'console.clients.confirm.rotate.heading', message: 'console.clients.confirm.rotate.message', button: 'console.clients.confirm.rotate.button' },
+    delete: { heading: 'console.clients.confirm.delete.heading', message: 'console.clients.confirm.delete.message', button: 'console.clients.confirm.delete.button' },
   };
   for (const action of Object.keys(confirmations)) {
     router.get(`/admin/clients/:clientId/${action}`, read, async (ctx) => {

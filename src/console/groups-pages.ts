@@ -3,7 +3,8 @@ import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
+import type { Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
@@ -81,18 +82,18 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
     const page = await listPage<Group>(apiOf(deps, ctx), '/groups', cursor);
     if (page === 'bad-cursor') return seeOther(ctx, '/admin/groups');
     const nextHref = page.next_cursor ? `/admin/groups?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-groups', 'groups', { title: 'Groups', groups: page.items, nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-groups', 'groups', { title: 'console.groups.title', groups: page.items, nextHref, firstPage: !cursor });
   });
 
   router.get('/admin/groups/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form: { name: '', description: '', require_mfa: false, require_phishing_resistant: false } });
+    showPage(deps, ctx, 'console-group-new', 'groups', { title: 'console.groups.create', form: { name: '', description: '', require_mfa: false, require_phishing_resistant: false } });
   });
 
   router.post('/admin/groups/new', forms, requireCsrf(), write, async (ctx) => {
     const form = groupForm(bodyOf(ctx));
     const answer = await apiOf(deps, ctx).call<Group>('POST', '/groups', { name: form.name, ...(form.description ? { description: form.description } : {}), require_mfa: form.require_mfa, require_phishing_resistant: form.require_phishing_resistant });
     const refused = formErrorOf(answer, 'group');
-    if (refused) return showPage(deps, ctx, 'console-group-new', 'groups', { title: 'Create a group', form, error: refused.error }, refused.status);
+    if (refused) return showPage(deps, ctx, 'console-group-new', 'groups', { title: 'console.groups.create', form, error: refused.error }, refused.status);
     if (answer.status !== 201) fail(answer);
     seeOther(ctx, `/admin/groups/${id(answer.body.id)}?done=group-created`);
   });
@@ -151,10 +152,10 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/groups/:groupId/add-member', forms, requireCsrf(), write, async (ctx) => {
     const { api, group } = await loadGroup(ctx);
     const typed = text(bodyOf(ctx).account, 254).trim();
-    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { account: typed, error: { form: 'add-member', field: 'account', message } }, status);
-    if (!typed) return refuse('Enter the email address or the id of an account.');
+    const refuse = (message: Text, status = 400) => showGroup(ctx, api, group, { account: typed, error: { form: 'add-member', field: 'account', message } }, status);
+    if (!typed) return refuse('console.authz.enterAccount');
     const account = await findAccount(api, typed);
-    if (!account) return refuse(`There is no account ${typed.includes('@') ? 'with this email address' : 'with this id'}.`);
+    if (!account) return refuse(noSuchAccount(typed));
     const answer = await api.call('PUT', `/groups/${id(group.id)}/members/accounts/${id(account.id)}`);
     const refused = formErrorOf(answer, 'add-member');
     if (refused) return refuse(refused.error.message, refused.status);
@@ -165,8 +166,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/groups/:groupId/add-group', forms, requireCsrf(), write, async (ctx) => {
     const { api, group } = await loadGroup(ctx);
     const memberId = text(bodyOf(ctx).group_id, 100);
-    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-group', field: 'group_id', message } }, status);
-    if (!memberId) return refuse('Choose a group to nest in this one.');
+    const refuse = (message: Text, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-group', field: 'group_id', message } }, status);
+    if (!memberId) return refuse('console.groups.chooseGroupToNest');
     const answer = await api.call('PUT', `/groups/${id(group.id)}/members/groups/${id(memberId)}`);
     const refused = formErrorOf(answer, 'add-group');
     if (refused) return refuse(refused.error.message, refused.status);
@@ -189,8 +190,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/groups/:groupId/add-role', forms, requireCsrf(), write, async (ctx) => {
     const { api, group } = await loadGroup(ctx);
     const roleId = text(bodyOf(ctx).role_id, 100);
-    const refuse = (message: string, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-role', field: 'role_id', message } }, status);
-    if (!roleId) return refuse('Choose a role to give this group.');
+    const refuse = (message: Text, status = 400) => showGroup(ctx, api, group, { error: { form: 'add-role', field: 'role_id', message } }, status);
+    if (!roleId) return refuse('console.groups.chooseRoleToGive');
     const answer = await api.call('PUT', `/groups/${id(group.id)}/roles/${id(roleId)}`);
     const refused = formErrorOf(answer, 'add-role');
     if (refused) return refuse(refused.error.message, refused.status);
@@ -210,9 +211,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/groups/:groupId/delete', read, async (ctx) => {
     const { group } = await loadGroup(ctx);
     showPage(deps, ctx, 'console-confirm', 'groups', {
-      title: 'Delete this group?', heading: 'Delete this group?', subject: group.name,
-      message: 'Its members leave it and lose the roles it gave them; groups nested in it stay, on their own. This cannot be undone.',
-      button: 'Delete group', action: `/admin/groups/${id(group.id)}/delete`, back: `/admin/groups/${id(group.id)}`,
+      title: 'console.groups.deleteHeading', heading: 'console.groups.deleteHeading', subject: group.name,
+      message: 'console.groups.deleteMessage', button: 'console.groups.deleteButton', action: `/admin/groups/${id(group.id)}/delete`, back: `/admin/groups/${id(group.id)}`,
     });
   });
 

@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { AppError } from '../errors/app-error.js';
 import type { ApiGuard, ApiCaller } from '../rbac/api-guard.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 import { CONSOLE_PATH, type ConsoleSession, type ConsoleSignIn } from './sign-in.js';
 
 export interface Operator {
@@ -43,6 +44,8 @@ export function createConsoleGuard(deps: ConsoleGuardDeps) {
       ctx.redirect(signInPath(returnTo));
       return undefined;
     }
+    // The operator's saved language, for every page from here on (refusals included).
+    useSavedLocale(session.locale);
     try {
       const caller = await deps.apiGuard.authorizeToken(session.accessToken, deps.adminApi, permission);
       const canWrite = permission === 'admin:write' || Boolean(caller.scopes?.has('admin:write'));

@@ -23,6 +23,7 @@ export function createAdminConsole(container: Container): Router {
     clock: container.clock,
     sessions: createSealer(container.cookieKey, 'session'),
     logins: createSealer(container.cookieKey, 'sign-in'),
+    savedLocale: async (accountId) => (await container.accounts.findById(accountId))?.locale,
   });
   const guard = createConsoleGuard({
     signIn,

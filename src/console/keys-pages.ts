@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { showPage } from './page-kit.js';
@@ -14,11 +15,7 @@ interface SigningKey {
   remove_after: string | null;
 }
 
-const ROTATE = {
-  heading: 'Rotate the signing keys?',
-  message: 'A new key is made for each algorithm and signs every token from now on. The current keys stop signing but stay published until the tokens they signed have expired, so nobody is signed out.',
-  button: 'Rotate keys',
-};
+const ROTATE = { heading: 'console.keys.rotateHeading', message: 'console.keys.rotateMessage', button: 'console.keys.rotateButton' };
 
 /**
  * Signing keys: the keys published in JWKS (public parts only, through the admin API's GET /keys)
@@ -28,16 +25,24 @@ const ROTATE = {
 export function keyPages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
-  router.get('/admin/keys', read, async (ctx) => {
+  const listKeys = async (ctx: Context): Promise<SigningKey[]> => {
     const answer = await apiOf(deps, ctx).call<{ items: SigningKey[] }>('GET', '/keys');
     if (answer.status !== 200) fail(answer);
+    return answer.body.items;
+  };
+
+  router.get('/admin/keys', read, async (ctx) => {
     // The server's clock, which dated the keys (the overview reads the same one for the oldest key's age).
     const now = deps.overview.clock.now().getTime();
-    const keys = answer.body.items.map((key) => ({ ...key, ageDays: Math.max(0, Math.floor((now - new Date(key.created_at).getTime()) / 86_400_000)) }));
-    showPage(deps, ctx, 'console-keys', 'keys', { title: 'Signing keys', keys });
+    const keys = (await listKeys(ctx)).map((key) => ({ ...key, ageDays: Math.max(0, Math.floor((now - new Date(key.created_at).getTime()) / 86_400_000)) }));
+    showPage(deps, ctx, 'console-keys', 'keys', { title: 'console.keys.title', keys });
   });
 
-  router.get('/admin/keys/rotate', read, (ctx) => confirmPage(deps, ctx, 'keys', ROTATE, 'Every active signing key', '/admin/keys/rotate', '/admin/keys'));
+  // The confirmation names what it retires, the active keys by id: the subject is data (shown as is).
+  router.get('/admin/keys/rotate', read, async (ctx) => {
+    const active = (await listKeys(ctx)).filter((key) => key.status === 'active').map((key) => key.kid);
+    confirmPage(deps, ctx, 'keys', ROTATE, active.join(', '), '/admin/keys/rotate', '/admin/keys');
+  });
 
   router.post('/admin/keys/rotate', forms, requireCsrf(), write, async (ctx) => {
     const answer = await apiOf(deps, ctx).call<{ added: string[] }>('POST', '/keys/rotate');

@@ -3,7 +3,8 @@ import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { query, type AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, permissionChoices, PAGE_SIZE, text, type FormError, type Page } from './authz-kit.js';
+import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, noSuchAccount, permissionChoices, PAGE_SIZE, text, type FormError, type Page } from './authz-kit.js';
+import { msg, type Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
@@ -73,12 +74,12 @@ export function objectGrantPages(router: Router, deps: ConsoleRouteDeps): void {
     const cursor = cursorOf(ctx);
     const [groups, choices] = [await listAll<{ id: string; name: string }>(api, '/groups'), await permissionChoices(api)];
     const show = (data: { grants: unknown[]; error?: FormError; nextHref?: string }, status = 200) =>
-      showPage(deps, ctx, 'console-object-grants', 'object-grants', { title: 'Object grants', filter, groups, choices, firstPage: !cursor, filtered: Object.values(filter).some(Boolean), ...data }, status);
+      showPage(deps, ctx, 'console-object-grants', 'object-grants', { title: 'console.objectGrants.title', filter, groups, choices, firstPage: !cursor, filtered: Object.values(filter).some(Boolean), ...data }, status);
 
     let accountId: string | undefined;
     if (filter.account) {
       const account = await findAccount(api, filter.account);
-      if (!account) return show({ grants: [], error: { form: 'filter', field: 'account', message: `There is no account ${filter.account.includes('@') ? 'with this email address' : 'with this id'}.` } }, 400);
+      if (!account) return show({ grants: [], error: { form: 'filter', field: 'account', message: noSuchAccount(filter.account) } }, 400);
       accountId = account.id;
     }
     const answer = await api.call<Page<ObjectGrant>>('GET', `/object-grants${query({ limit: PAGE_SIZE, cursor, account_id: accountId, group_id: filter.group, permission_id: filter.permission, object: filter.object })}`);
@@ -94,7 +95,7 @@ export function objectGrantPages(router: Router, deps: ConsoleRouteDeps): void {
 
   async function showForm(ctx: Context, api: AdminApi, form: GrantForm, error?: FormError, status = 200) {
     const [groups, choices] = [await listAll<{ id: string; name: string }>(api, '/groups'), await permissionChoices(api)];
-    showPage(deps, ctx, 'console-object-grant-new', 'object-grants', { title: 'Grant a permission on an object', form, groups, choices, error }, status);
+    showPage(deps, ctx, 'console-object-grant-new', 'object-grants', { title: 'console.objectGrants.create', form, groups, choices, error }, status);
   }
 
   router.get('/admin/object-grants/new', read, async (ctx) => {
@@ -108,20 +109,20 @@ export function objectGrantPages(router: Router, deps: ConsoleRouteDeps): void {
       subject_type: body.subject_type === 'group' ? 'group' : 'account',
       account: text(body.account, 254).trim(), group: text(body.group, 100), permission: text(body.permission, 100), object: text(body.object, 400).trim(),
     };
-    const refuse = (field: string, message: string) => showForm(ctx, api, form, { form: 'grant', field, message }, 400);
+    const refuse = (field: string, message: Text) => showForm(ctx, api, form, { form: 'grant', field, message }, 400);
     let subjectId = form.group;
     if (form.subject_type === 'account') {
-      if (!form.account) return refuse('account', 'Enter the email address or the id of an account.');
+      if (!form.account) return refuse('account', 'console.authz.enterAccount');
       const account = await findAccount(api, form.account);
-      if (!account) return refuse('account', `There is no account ${form.account.includes('@') ? 'with this email address' : 'with this id'}.`);
+      if (!account) return refuse('account', noSuchAccount(form.account));
       subjectId = account.id;
-    } else if (!subjectId) return refuse('group', 'Choose a group.');
-    if (!form.permission) return refuse('permission', 'Choose a permission.');
+    } else if (!subjectId) return refuse('group', 'console.objectGrants.chooseGroup');
+    if (!form.permission) return refuse('permission', 'console.objectGrants.choosePermission');
     const answer = await api.call<ObjectGrant>('POST', '/object-grants', { subject_type: form.subject_type, subject_id: subjectId, permission_id: form.permission, object: form.object });
     const refused = formErrorOf(answer, 'grant');
     if (refused) {
       // A 404 names the group or permission that is gone; a 409 (already granted) is the whole form's.
-      const missing = refused.status === 409 ? 'form' : /group/.test(refused.error.message) ? 'group' : /permission/.test(refused.error.message) ? 'permission' : 'form';
+      const missing = refused.status === 409 ? 'form' : /group/.test(refused.reason) ? 'group' : /permission/.test(refused.reason) ? 'permission' : 'form';
       const field = FIELD_OF[refused.error.field] ?? missing;
       return showForm(ctx, api, form, { ...refused.error, field: form.subject_type === 'group' && field === 'account' ? 'group' : field }, refused.status);
     }
@@ -139,15 +140,16 @@ export function objectGrantPages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/object-grants/:grantId', read, async (ctx) => {
     const { grant } = await loadGrant(ctx);
-    showPage(deps, ctx, 'console-object-grant', 'object-grants', { title: `${grant.permission} on ${grant.object}`, grant });
+    showPage(deps, ctx, 'console-object-grant', 'object-grants', { title: msg('console.objectGrants.grantTitle', { permission: grant.permission, object: grant.object }), grant });
   });
 
   router.get('/admin/object-grants/:grantId/delete', read, async (ctx) => {
     const { grant } = await loadGrant(ctx);
     showPage(deps, ctx, 'console-confirm', 'object-grants', {
-      title: 'Revoke this grant?', heading: 'Revoke this grant?', subject: `${grant.permission} on ${grant.object} for ${grant.subject_name}`,
-      message: `The ${grant.subject_type === 'group' ? "group's members" : 'account'} no longer hold this permission on this object (unless a role gives it to them).`,
-      button: 'Revoke grant', action: `/admin/object-grants/${id(grant.id)}/delete`, back: `/admin/object-grants/${id(grant.id)}`,
+      // The subject line is data only (the object); the sentence names who holds what, in the page's language.
+      title: 'console.objectGrants.revokeHeading', heading: 'console.objectGrants.revokeHeading', subject: grant.object,
+      message: msg(grant.subject_type === 'group' ? 'console.objectGrants.revokeGroup' : 'console.objectGrants.revokeAccount', { holder: grant.subject_name, permission: grant.permission }),
+      button: 'console.objectGrants.revokeButton', action: `/admin/object-grants/${id(grant.id)}/delete`, back: `/admin/object-grants/${id(grant.id)}`,
     });
   });
 

@@ -47,18 +47,18 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
     const page = await listPage<Role>(apiOf(deps, ctx), '/roles', cursor);
     if (page === 'bad-cursor') return seeOther(ctx, '/admin/roles');
     const nextHref = page.next_cursor ? `/admin/roles?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-roles', 'roles', { title: 'Roles', roles: page.items, nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-roles', 'roles', { title: 'console.roles.title', roles: page.items, nextHref, firstPage: !cursor });
   });
 
   router.get('/admin/roles/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-role-new', 'roles', { title: 'Create a role', form: { name: '', description: '' } });
+    showPage(deps, ctx, 'console-role-new', 'roles', { title: 'console.roles.create', form: { name: '', description: '' } });
   });
 
   router.post('/admin/roles/new', forms, requireCsrf(), write, async (ctx) => {
     const form = roleForm(bodyOf(ctx));
     const answer = await apiOf(deps, ctx).call<Role>('POST', '/roles', { name: form.name, ...(form.description ? { description: form.description } : {}) });
     const refused = formErrorOf(answer, 'role');
-    if (refused) return showPage(deps, ctx, 'console-role-new', 'roles', { title: 'Create a role', form, error: refused.error }, refused.status);
+    if (refused) return showPage(deps, ctx, 'console-role-new', 'roles', { title: 'console.roles.create', form, error: refused.error }, refused.status);
     if (answer.status !== 201) fail(answer);
     seeOther(ctx, `/admin/roles/${id(answer.body.id)}?done=role-created`);
   });
@@ -107,7 +107,7 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   router.post('/admin/roles/:roleId/add-permission', forms, requireCsrf(), write, async (ctx) => {
     const { api, role } = await loadRole(ctx);
     const permissionId = text(bodyOf(ctx).permission_id, 100);
-    if (!permissionId) return showRole(ctx, api, role, { error: { form: 'add-permission', field: 'permission_id', message: 'Choose a permission to add.' } }, 400);
+    if (!permissionId) return showRole(ctx, api, role, { error: { form: 'add-permission', field: 'permission_id', message: 'console.roles.choosePermissionToAdd' } }, 400);
     const answer = await api.call('PUT', `/roles/${id(role.id)}/permissions/${id(permissionId)}`);
     const refused = formErrorOf(answer, 'add-permission');
     if (refused) return showRole(ctx, api, role, { error: { ...refused.error, field: 'permission_id' } }, refused.status);
@@ -128,9 +128,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/roles/:roleId/delete', read, async (ctx) => {
     const { role } = await loadRole(ctx);
     showPage(deps, ctx, 'console-confirm', 'roles', {
-      title: 'Delete this role?', heading: 'Delete this role?', subject: role.name,
-      message: 'Everyone who holds it, directly or through a group, loses its permissions at their next token. This cannot be undone.',
-      button: 'Delete role', action: `/admin/roles/${id(role.id)}/delete`, back: `/admin/roles/${id(role.id)}`,
+      title: 'console.roles.deleteHeading', heading: 'console.roles.deleteHeading', subject: role.name,
+      message: 'console.roles.deleteMessage', button: 'console.roles.deleteButton', action: `/admin/roles/${id(role.id)}/delete`, back: `/admin/roles/${id(role.id)}`,
     });
   });
 

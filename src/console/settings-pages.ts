@@ -3,10 +3,13 @@ import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import { apiOf, fail } from './section-kit.js';
 
-/** How a setting's value reads on the page: unset, a list, or the value (already masked by the API). */
+/**
+ * How a setting's value reads on the page: unset or an empty list (a catalog key, `unset`), a list, or
+ * the value (already masked by the API).
+ */
 function shown(value: unknown): { text: string; unset: boolean } {
-  if (value === null || value === undefined) return { text: 'not set', unset: true };
-  if (Array.isArray(value)) return { text: value.length ? value.join(', ') : 'none', unset: value.length === 0 };
+  if (value === null || value === undefined) return { text: 'console.settings.notSet', unset: true };
+  if (Array.isArray(value)) return value.length ? { text: value.join(', '), unset: false } : { text: 'console.settings.none', unset: true };
   if (typeof value === 'object') return { text: JSON.stringify(value), unset: false };
   return { text: String(value), unset: false };
 }
@@ -20,6 +23,6 @@ export function settingsPages(router: Router, deps: ConsoleRouteDeps): void {
     const answer = await apiOf(deps, ctx).call<{ settings: Record<string, unknown> }>('GET', '/settings');
     if (answer.status !== 200) fail(answer);
     const settings = Object.entries(answer.body.settings).map(([name, value]) => ({ name, ...shown(value) }));
-    showPage(deps, ctx, 'console-settings', 'settings', { title: 'Settings', settings });
+    showPage(deps, ctx, 'console-settings', 'settings', { title: 'console.settings.title', settings });
   });
 }

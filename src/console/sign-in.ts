@@ -23,6 +23,8 @@ export interface ConsoleSession {
   expiresAt: number;
   /** The id token of the sign-in: the id_token_hint of the RP-initiated logout that ends the SSO session too. */
   idToken?: string;
+  /** The language the operator saved on their account page, read at sign-in: the console's pages use it. */
+  locale?: string;
 }
 
 interface PendingLogin {
@@ -41,6 +43,8 @@ export interface ConsoleSignInDeps {
   clock: Clock;
   sessions: Sealer;
   logins: Sealer;
+  /** The account's saved language (accounts.locale), if any. */
+  savedLocale(accountId: string): Promise<string | null | undefined>;
 }
 
 /** Only paths inside the console: a return address is never another site or another part of this one. */
@@ -125,6 +129,7 @@ export function createConsoleSignIn(deps: ConsoleSignInDeps) {
       );
       const claims = tokens.claims()!;
       const now = epochSeconds(deps.clock);
+      const locale = await deps.savedLocale(claims.sub);
       const session: ConsoleSession = {
         accountId: claims.sub,
         ...(typeof claims.email === 'string' ? { email: claims.email } : {}),
@@ -133,6 +138,7 @@ export function createConsoleSignIn(deps: ConsoleSignInDeps) {
         ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
         expiresAt: now + (tokens.expires_in ?? 300),
         ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
+        ...(locale ? { locale } : {}),
       };
       const expires = new Date(session.expiresAt * 1000);
       ctx.cookies.set(SESSION_COOKIE, await deps.sessions.seal({ ...session }, expires), cookieOptions(expires.getTime() - deps.clock.now().getTime()));

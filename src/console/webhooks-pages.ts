@@ -37,7 +37,7 @@ interface Delivery {
   created_at: string;
 }
 
-const DELETE = { heading: 'Delete this webhook?', message: 'Events are no longer sent to it, and its undelivered events are dropped. This cannot be undone.', button: 'Delete webhook' };
+const DELETE = { heading: 'console.webhooks.deleteHeading', message: 'console.webhooks.deleteMessage', button: 'console.webhooks.deleteButton' };
 
 /**
  * Webhooks: the list (the admin API's cursors), registration (the signing secret shown once, after
@@ -56,11 +56,11 @@ export function webhookPages(router: Router, deps: ConsoleRouteDeps): void {
     if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/webhooks');
     if (answer.status !== 200) fail(answer);
     const nextHref = answer.body.next_cursor ? `/admin/webhooks${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-webhooks', 'webhooks', { title: 'Webhooks', webhooks: answer.body.items, nextHref, firstPage: !cursor });
+    showPage(deps, ctx, 'console-webhooks', 'webhooks', { title: 'console.webhooks.title', webhooks: answer.body.items, nextHref, firstPage: !cursor });
   });
 
   router.get('/admin/webhooks/new', read, (ctx) => {
-    showPage(deps, ctx, 'console-webhook-new', 'webhooks', { title: 'Add a webhook', form: blank });
+    showPage(deps, ctx, 'console-webhook-new', 'webhooks', { title: 'console.webhooks.add', form: blank });
   });
 
   router.post('/admin/webhooks/new', forms, requireCsrf(), write, async (ctx) => {
@@ -72,7 +72,7 @@ export function webhookPages(router: Router, deps: ConsoleRouteDeps): void {
       ...(form.description.trim() ? { description: form.description.trim() } : {}),
     });
     const error = fieldErrorOf(answer, FIELDS);
-    if (error) return showPage(deps, ctx, 'console-webhook-new', 'webhooks', { title: 'Add a webhook', form, error }, 400);
+    if (error) return showPage(deps, ctx, 'console-webhook-new', 'webhooks', { title: 'console.webhooks.add', form, error }, 400);
     if (answer.status !== 201) fail(answer);
     await flash.put(ctx, answer.body.id, answer.body.secret);
     seeOther(ctx, `/admin/webhooks/${answer.body.id}?done=webhook-created`);
@@ -93,6 +93,7 @@ export function webhookPages(router: Router, deps: ConsoleRouteDeps): void {
     if (answer.status === 400 && cursor) return seeOther(ctx, `${base}${query({ status })}`);
     if (answer.status !== 200) fail(answer);
     showPage(deps, ctx, 'console-webhook', 'webhooks', {
+      // The operator's description or the address: data, shown as is (no catalog has it as a key).
       title: webhook.description ?? webhook.url,
       webhook,
       secret: await flash.take(ctx, webhook.id),

@@ -67,6 +67,10 @@ function isNetworkFailure(error: unknown): boolean {
   return isDestinationRefused(error) || (error instanceof TypeError && error.message === 'fetch failed');
 }
 
+/** The provider did not answer (discovery, token endpoint): a 503 whose text names it, never the network error. */
+const unreachable = (connection: ConnectionRow, error: unknown) =>
+  unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error, { key: 'error.upstreamUnreachable', values: { provider: connection.display_name } });
+
 /**
  * Every request to an upstream goes through openid-client: discovery, the authorization URL (PKCE
  * S256, state, nonce), the code exchange with RFC 9207 `iss` checking where the provider announces
@@ -111,7 +115,7 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
       return await entry.config;
     } catch (error) {
       cache.delete(key);
-      throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error, { key: 'error.upstreamUnreachable', values: { provider: connection.display_name } });
+      throw unreachable(connection, error);
     }
   }
 
@@ -161,7 +165,7 @@ export function createUpstreamClient(deps: { clientSecretOf: (connection: Connec
         }
         if (error instanceof AppError) throw error;
         // No network error text reaches the page or the audit trail: it would map internal networks.
-        if (isNetworkFailure(error)) throw unavailable(`${connection.display_name} cannot be reached right now. Try again in a moment.`, error, { key: 'error.upstreamUnreachable', values: { provider: connection.display_name } });
+        if (isNetworkFailure(error)) throw unreachable(connection, error);
         // openid-client's own message is generic; its cause says which check failed (iss, nonce, …).
         const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
         throw new UpstreamError('verification_failed', `${(error as Error).message}${cause}`.slice(0, 300));

@@ -13,7 +13,7 @@ import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { MfaService } from './service.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 
-const passwordForm = z.object({ csrf: z.string().max(256), password: z.string().max(4096) });
+const passwordForm = z.object({ csrf: z.string().max(256), password: z.string().max(4096).default('') });
 const codeForm = z.object({ csrf: z.string().max(256), code: z.string().trim().min(1, 'Enter the code from the app.').max(32) });
 
 const DONE: Record<string, string> = {

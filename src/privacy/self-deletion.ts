@@ -72,8 +72,14 @@ export function createSelfDeletion(deps: {
    */
   async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
     const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
-    // A passwordless account has no password to enter: a recent sign-in with a passkey stands for it.
-    if (!account.password_hash) return !(recent && (signed.amr ?? []).some((method) => PASSKEY_AMR.includes(method)));
+    // An account without a password has none to enter: a recent sign-in with a passkey stands for it.
+    // One without a passkey either (made by an upstream provider) has only a recent upstream sign-in
+    // to show; asking it for a passkey would send it round the sign-in for ever.
+    if (!account.password_hash) {
+      if (!recent) return true;
+      if ((signed.amr ?? []).some((method) => PASSKEY_AMR.includes(method))) return false;
+      return deps.hasPasskey(account.id);
+    }
     if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
     return !(recent && (signed.amr ?? []).includes('mfa'));
   }

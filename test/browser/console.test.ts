@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { wcagViolations } from '../support/axe.js';
@@ -9,6 +10,12 @@ import { TEST_ACTOR } from '../support/rbac.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const RECENT = 300;
+/**
+ * The other shipped languages, each visited on the console's pages (axe, no sideways scrolling, lang
+ * and dir); only in the embedded run (DATABASE_URL unset), as for the hosted pages: the words do not
+ * depend on the storage, and CI time does.
+ */
+const OTHER_LANGUAGES = process.env.DATABASE_URL ? [] : readdirSync(new URL('../../locales/', import.meta.url)).filter((name) => name.endsWith('.json') && name !== 'en.json').map((name) => name.replace(/\.json$/, ''));
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
   { name: 'mobile', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
@@ -358,5 +365,31 @@ describeInBrowser('the admin console in Chromium', () => {
     }
     const rotations = await server.container.events.list({ types: ['keys.rotated'] }, { limit: 10, order: 'desc' });
     expect(rotations.items.map((event) => event.actor_id)).toEqual([operator.id, operator.id]);
+  });
+
+  for (const language of OTHER_LANGUAGES) it(`passes the accessibility check on the console pages in ${language}, with nothing wider than the screen`, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const problems = collectConsoleProblems(page);
+    await page.goto(`${server.issuer}/admin`);
+    await completeSignIn(page);
+    await page.waitForURL(`${server.issuer}/admin`);
+    await context.addCookies([{ name: 'idp.locale', value: language, url: server.issuer }]);
+    const paths = [
+      '/admin', '/admin/accounts', `/admin/accounts/${patId}`, `/admin/accounts/${patId}/access`, '/admin/accounts/new', '/admin/events',
+      '/admin/clients', '/admin/clients/new', '/admin/resources', '/admin/resources/new', '/admin/roles', '/admin/roles/new', '/admin/groups', '/admin/groups/new',
+      '/admin/object-grants', '/admin/object-grants/new', '/admin/connections', '/admin/connections/new', '/admin/attributes', '/admin/attributes/new', '/admin/scopes/new',
+      '/admin/webhooks', '/admin/webhooks/new', '/admin/keys', '/admin/settings',
+    ];
+    for (const path of paths) {
+      await page.goto(`${server.issuer}${path}`);
+      const html = page.locator('html');
+      expect([path, await html.getAttribute('lang'), await html.getAttribute('dir')]).toEqual([path, language, language === 'ar' ? 'rtl' : 'ltr']);
+      expect({ path, fits: await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth) }).toEqual({ path, fits: true });
+      expect([path, await wcagViolations(page)]).toEqual([path, []]);
+    }
+    await saveScreenshot(page, `console-settings-${language}`);
+    expect(problems).toEqual([]);
+    await context.close();
   });
 });

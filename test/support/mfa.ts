@@ -18,7 +18,8 @@ export async function submitCode(agent: UserAgent, page: Page, code: string, fra
   return agent.request(UserAgent.action(page, fragment), { form: { csrf: UserAgent.field(page, 'csrf'), code } });
 }
 
-export const isChallenge = (page: Page) => page.body.includes('Two-step verification') && page.body.includes('name="code"');
+/** The two-step page of a sign-in, in any language (by its path; the English heading for pages reached otherwise). */
+export const isChallenge = (page: Page) => (page.body.includes('Two-step verification') || /^\/interaction\/[^/]+\/mfa$/.test(new URL(page.url || 'http://x/').pathname)) && page.body.includes('name="code"');
 export const isEnrollment = (page: Page) => page.body.includes('Set up two-step verification');
 
 /** Completes consent if asked, then exchanges the code and returns the ID token's claims. */

@@ -100,8 +100,8 @@ describe('admin console: APIs, roles, groups and object grants refuse', () => {
     for (const path of pages) {
       const shown = await agent.request(`${server.issuer}${path}`);
       expect({ path, status: shown.status }).toEqual({ path, status: 200 });
-      // The only form a reader gets is the sign-out (and the list filter, a GET).
-      expect({ path, forms: shown.body.match(/<form method="post" action="[^"]+"/g) }).toEqual({ path, forms: ['<form method="post" action="/admin/sign-out"'] });
+      // The only forms a reader gets are the sign-out and the language switch, which changes nothing in the console (and the list filter, a GET).
+      expect({ path, forms: shown.body.match(/<form method="post" action="[^"]+"/g) }).toEqual({ path, forms: ['<form method="post" action="/admin/sign-out"', '<form method="post" action="/account/language"'] });
       expect(shown.body).not.toMatch(/Register an API|Create a role|Create a group|Grant a permission on an object|Delete [a-z]+…|Remove permission…|Revoke grant…/);
     }
     const before = await state();

@@ -116,7 +116,7 @@ describe('admin console: groups', () => {
     const role = await server.container.roles.createRole({ name: 'Auditor' }, TEST_ACTOR);
     const base = `/admin/groups/${group.id}`;
     const shown = await get(base);
-    expect(shown.body).toContain(`<option value="${role.id}">Auditor</option>`);
+    expect(shown.body).toContain(`<option value="${role.id}" translate="no">Auditor</option>`);
     const given = await post(`${base}/add-role`, { role_id: role.id });
     expect(given.url).toContain('?done=group-role-added');
     expect(given.body).toContain(`href="/admin/roles/${role.id}">Auditor</a>`);

@@ -62,12 +62,12 @@ describe('every console page takes all its text from the catalogs', () => {
   /** The console's pages, by section, with the seeded things' ids filled in. */
   const pages = (): Array<[string, string[]]> => [
     ['overview and events', ['/admin', '/admin/events', '/admin/events?type=login.failed', '/admin/events?from=yesterday', '/admin/events/verify']],
-    ['accounts', ['/admin/accounts', '/admin/accounts?q=nobody', '/admin/accounts?locked=1', '/admin/accounts/new', `/admin/accounts/${ids.account}`, `/admin/accounts/${ids.account}/access`, `/admin/accounts/${ids.account}/attributes`, `/admin/accounts/${ids.account}/disable`, `/admin/accounts/${ids.account}/end-sessions`, `/admin/accounts/${ids.account}/reset-mfa`]],
+    ['accounts', ['/admin/accounts', '/admin/accounts?q=nobody', '/admin/accounts?q=attr:nothing', '/admin/accounts?locked=1', '/admin/accounts/new', `/admin/accounts/${ids.account}`, `/admin/accounts/${ids.account}/access`, `/admin/accounts/${ids.account}/attributes`, `/admin/accounts/${ids.account}/disable`, `/admin/accounts/${ids.account}/end-sessions`, `/admin/accounts/${ids.account}/reset-mfa`]],
     ['clients', ['/admin/clients', '/admin/clients/new', `/admin/clients/${ids.client}`, `/admin/clients/${ids.machine}`, `/admin/clients/${ids.client}/rotate-secret`, `/admin/clients/${ids.client}/delete`]],
     ['APIs', ['/admin/resources', '/admin/resources/new', `/admin/resources/${ids.api}`, `/admin/resources/${ids.api}/permissions/${ids.permission}`, `/admin/resources/${ids.api}/delete`, `/admin/resources/${ids.api}/permissions/${ids.permission}/remove`]],
     ['roles', ['/admin/roles', '/admin/roles/new', `/admin/roles/${ids.role}`, `/admin/roles/${ids.role}/delete`]],
     ['groups', ['/admin/groups', '/admin/groups/new', `/admin/groups/${ids.group}`, `/admin/groups/${ids.group}/delete`]],
-    ['object grants', ['/admin/object-grants', '/admin/object-grants?object=nothing', '/admin/object-grants/new', `/admin/object-grants/${ids.grant}`, `/admin/object-grants/${ids.grant}/delete`]],
+    ['object grants', ['/admin/object-grants', '/admin/object-grants?object=nothing', '/admin/object-grants?object=NOPE', '/admin/object-grants?account=ghost%40example.com', '/admin/object-grants/new', `/admin/object-grants/${ids.grant}`, `/admin/object-grants/${ids.grant}/delete`]],
     ['connections', ['/admin/connections', '/admin/connections/new', `/admin/connections/${ids.connection}`, `/admin/connections/${ids.connection}/delete`]],
     ['attributes and scopes', ['/admin/attributes', '/admin/attributes/new', '/admin/attributes/department', '/admin/attributes/department/remove', '/admin/scopes', '/admin/scopes/new', '/admin/scopes/hr', '/admin/scopes/hr/remove']],
     ['webhooks', ['/admin/webhooks', '/admin/webhooks/new', `/admin/webhooks/${ids.webhook}`, `/admin/webhooks/${ids.webhook}/delete`]],
