@@ -22,7 +22,7 @@ const filterOf = (ctx: Context) =>
 
 function fail(answer: ApiAnswer<unknown>): never {
   const problem = answer.body as Problem;
-  throw new AppError('ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? 'The admin API refused this request.', { i18n: { key: 'console.common.apiRefused' } });
+  throw new AppError('ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, problem.detail ?? 'The admin API refused this request.', { i18n: { key: 'console.common.apiRefused', values: { reason: problem.detail ?? '' } } });
 }
 
 /**

@@ -7,8 +7,7 @@ import { createConsoleRouter } from './routes.js';
 import { createSealer } from './seal.js';
 import { createConsoleSignIn } from './sign-in.js';
 
-/** Whether a path is one of the console's pages (its errors are HTML pages, not problem+json). */
-export const isConsolePage = (path: string) => path === '/admin' || (path.startsWith('/admin/') && !path.startsWith('/admin/api'));
+export { isConsolePage } from './console-paths.js';
 
 /** The admin console's router, wired from the container (docs/console.md). */
 export function createAdminConsole(container: Container): Router {

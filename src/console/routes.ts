@@ -2,10 +2,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 import { forms, seeOther, type PageDeps } from '../accounts/routes/page-kit.js';
+import { notFound } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
+import { useSavedLocale } from '../i18n/request-locale.js';
 import { accountPages } from './accounts-pages.js';
 import { apiPages } from './apis-pages.js';
 import { clientPages } from './clients-pages.js';
+import { isConsolePage } from './console-paths.js';
 import { attributePages } from './attributes-pages.js';
 import { connectionPages } from './connections-pages.js';
 import { eventPages } from './events-pages.js';
@@ -72,6 +75,16 @@ export function createConsoleRouter(deps: ConsoleRouteDeps): Router {
   for (const register of [accountPages, clientPages, eventPages]) register(router, deps);
   for (const register of [apiPages, rolePages, groupPages, objectGrantPages]) register(router, deps);
   for (const register of [connectionPages, attributePages, webhookPages, keyPages, settingsPages]) register(router, deps);
+
+  // Any other console address a browser asks for (a mistyped path, a GET on a form's action) gets the
+  // console's 404 page, in the operator's saved language when signed in, rather than oidc-provider's
+  // plain-text fallback. The admin API (/admin/api, problem+json, mounted around this router) and
+  // callers not asking for HTML go on as before. Registered last: every page above matches first.
+  router.get(`${CONSOLE_PATH}/{*rest}`, async (ctx, next) => {
+    if (!isConsolePage(ctx.path) || ctx.accepts('html', 'json') !== 'html') return next();
+    useSavedLocale((await deps.signIn.current(ctx))?.locale);
+    throw notFound();
+  });
 
   /** A sign-in that came back without a usable token: say why, offer to start again. */
   function signInFailed(ctx: Context, error: unknown): void {
