@@ -68,6 +68,10 @@ describe('admin console: languages', () => {
       const page = await agent.request(`${server.issuer}/admin`, { headers: { 'accept-language': 'de' } });
       expect(langOf(page)).toEqual(['ja', 'ltr']);
       expect(heading(page)).toBe(escaped(catalog('ja')['console.overview.title']!));
+      // An address the console does not have: its 404 page, in the saved language too.
+      const missing = await agent.request(`${server.issuer}/admin/no-such-page`, { headers: { 'accept-language': 'de' } });
+      expect([missing.status, langOf(missing)]).toEqual([404, ['ja', 'ltr']]);
+      expect(missing.body).toContain(escaped(catalog('ja')['error.NOT_FOUND']!));
     } finally {
       await server.container.db('accounts').where({ id: operator.id }).update({ locale: null });
     }

@@ -29,7 +29,7 @@ describe('every console page shown after a form takes all its text from the cata
     'Auditors', 'Can read invoices', 'Finance', 'Money people', 'invoice:42', 'Corp SSO', 'corp', 'https://sso.corp.example', 'department', 'Department', 'Sales',
     'hr', 'Your HR details', 'Client feed', 'Work laptop', 'Admin console', 'Second app', 'https://second.example/cb', 'Second group',
     // Values typed into the forms, shown back in them or as a page's title.
-    'no such type', 'https://hooks.example.com/other', 'https://hooks.example.com/in', 'new@example.com',
+    'no such type', 'https://hooks.example.com/other', 'https://hooks.example.com/in', 'new@example.com', 'Second role', 'partner', 'Partner SSO', 'https://sso.partner.example', 'cost_center', 'finance',
   ];
 
   beforeAll(async () => {
@@ -84,9 +84,11 @@ describe('every console page shown after a form takes all its text from the cata
       ['attributes: saved', `/admin/accounts/${ids.account}/attributes/save`, { attr_department: 'Sales' }, 200],
       ['access: unknown role', `/admin/accounts/${ids.account}/access/add-role`, { role: 'no-such-role' }, 404],
       ['access: role given', `/admin/accounts/${ids.account}/access/add-role`, { role: ids.role }, 200],
+      ['access: role taken away', `/admin/accounts/${ids.account}/access/remove-role`, { role: ids.role }, 200],
       ['access: group joined', `/admin/accounts/${ids.account}/access/add-group`, { group: ids.group }, 200],
       ['access: group left', `/admin/accounts/${ids.account}/access/remove-group`, { group: ids.group }, 200],
       ['reset link', `/admin/accounts/${ids.account}/send-reset-link`, {}, 200],
+      ['invitation', `/admin/accounts/${ids.account}/send-invitation`, {}, 200],
       ['reset mfa (none)', `/admin/accounts/${ids.account}/reset-mfa`, {}, 200],
       ['end sessions', `/admin/accounts/${ids.account}/end-sessions`, {}, 200],
       ['disable', `/admin/accounts/${ids.account}/disable`, {}, 200],
@@ -118,6 +120,7 @@ describe('every console page shown after a form takes all its text from the cata
     ],
     roles: [
       ['new: no name', '/admin/roles/new', { name: '', description: '' }, 400],
+      ['new: created', '/admin/roles/new', { name: 'Second role', description: '' }, 200],
       ['new: taken', '/admin/roles/new', { name: 'Auditors', description: '' }, 409],
       ['edit: no name', `/admin/roles/${ids.role}/edit`, { name: '', description: '' }, 400],
       ['edit: saved', `/admin/roles/${ids.role}/edit`, { name: 'Auditors', description: 'Can read invoices' }, 200],
@@ -130,6 +133,7 @@ describe('every console page shown after a form takes all its text from the cata
       ['new: taken', '/admin/groups/new', { name: 'Finance', description: '' }, 409],
       ['new: created', '/admin/groups/new', { name: 'Second group', description: '' }, 200],
       ['edit: no name', `/admin/groups/${ids.group}/edit`, { name: '', description: '' }, 400],
+      ['edit: saved', `/admin/groups/${ids.group}/edit`, { name: 'Finance', description: 'Money people' }, 200],
       ['member: unknown account', `/admin/groups/${ids.group}/add-member`, { account: 'ghost@example.com' }, 400],
       ['member: added', `/admin/groups/${ids.group}/add-member`, { account: 'pat@example.com' }, 200],
       ['member: removed', `/admin/groups/${ids.group}/remove-member`, { type: 'account', member_id: ids.account }, 200],
@@ -150,16 +154,20 @@ describe('every console page shown after a form takes all its text from the cata
       ['new: taken slug', '/admin/connections/new', { preset: 'oidc', kind: 'oidc', slug: 'corp', display_name: 'Corp SSO', issuer: 'https://sso.corp.example', client_id: 'broker', client_secret: 'a-client-secret-of-the-broker' }, 400],
       ['edit: bad issuer', `/admin/connections/${ids.connection}/edit`, { kind: 'oidc', display_name: 'Corp SSO', issuer: 'nope', client_id: 'broker', client_secret: '' }, 400],
       ['edit: saved', `/admin/connections/${ids.connection}/edit`, { kind: 'oidc', display_name: 'Corp SSO', issuer: 'https://sso.corp.example', client_id: 'broker', client_secret: '', enabled: 'yes' }, 200],
+      ['new: created', '/admin/connections/new', { preset: '', kind: 'oidc', slug: 'partner', display_name: 'Partner SSO', issuer: 'https://sso.partner.example', client_id: 'broker', client_secret: 'another-client-secret-of-the-broker' }, 200],
     ],
     'attributes and scopes': [
       ['attribute new: bad name', '/admin/attributes/new', { name: 'Bad Name', type: 'string', label: '', editable_by: 'admin' }, 400],
       ['attribute new: taken', '/admin/attributes/new', { name: 'department', type: 'string', label: 'Department', editable_by: 'admin' }, 409],
       ['attribute edit: bad rule', '/admin/attributes/department/edit', { label: 'Department', options: '', editable_by: 'admin' }, 400],
+      ['attribute new: created', '/admin/attributes/new', { name: 'cost_center', type: 'string', label: '', editable_by: 'admin' }, 200],
+      ['attribute edit: saved', '/admin/attributes/department/edit', { label: 'Department', options: 'Sales', editable_by: 'admin' }, 200],
       ['attribute: deprecated', '/admin/attributes/department/deprecate', {}, 200],
       ['attribute: reactivated', '/admin/attributes/department/reactivate', {}, 200],
       ['scope new: bad name', '/admin/scopes/new', { name: 'Bad Name', description: '' }, 400],
       ['scope new: taken', '/admin/scopes/new', { name: 'hr', description: '', claims: 'department' }, 409],
       ['scope new: reserved', '/admin/scopes/new', { name: 'openid', description: '' }, 400],
+      ['scope new: created', '/admin/scopes/new', { name: 'finance', description: '', claims: 'department' }, 200],
       ['scope edit: saved', '/admin/scopes/hr/edit', { description: 'Your HR details', claims: 'department' }, 200],
     ],
     webhooks: [
