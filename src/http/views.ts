@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
 import type { I18n } from '../i18n/index.js';
 import { currentReturnTo } from '../i18n/request-locale.js';
-import { escapeHtml } from '../i18n/translator.js';
+import { escapeHtml, templateLanguage } from '../i18n/translator.js';
 import { themedEta, type Theme } from './theme.js';
 
 export const VIEWS_DIRECTORY = fileURLToPath(new URL('../../views', import.meta.url));
@@ -50,7 +50,7 @@ export function createRenderer(branding: Branding, i18n: I18n, theme?: Theme): R
   const eta = createViewsEta(theme);
   return (template, data) => {
     const tr = i18n.current();
-    const language = { lang: tr.locale, dir: tr.dir, t: tr.t, tHtml: tr.tHtml, date: tr.date, number: tr.number, ...markup };
+    const language = { ...templateLanguage(tr), ...markup };
     const languageSwitch = { languages: i18n.languages, current: tr.locale, returnTo: currentReturnTo() };
     return eta.render(`pages/${template}`, { branding, ...language, languageSwitch, ...data });
   };

@@ -18,6 +18,14 @@ export interface Translator {
   duration(seconds: number): string;
 }
 
+/**
+ * What a template, page or mail, gets from its language: `it.lang` and `it.dir` for <html>, `it.t` and
+ * `it.tHtml` for text, `it.date`, `it.number` and `it.duration` for values written the language's way.
+ */
+export function templateLanguage(tr: Translator) {
+  return { lang: tr.locale, dir: tr.dir, t: tr.t, tHtml: tr.tHtml, date: tr.date, number: tr.number, duration: tr.duration };
+}
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 

@@ -156,10 +156,9 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       if (loginTs === undefined) return false;
       const clientId = String(interaction.params.client_id);
       const acrValues = interaction.params.acr_values as string | undefined;
-      const requirement = await deps.mfaPolicy.requirement(session.accountId, clientId, acrValues);
-      const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
       // A passkey to be created (no factor, or TOTP first) is a new factor too.
-      const enrolls = requirement === 'enroll' || requirement === 'enroll_passkey' || (await deps.mfaPolicy.needsPasskeyEnrollment(session.accountId, clientId, acrValues));
+      const { requirement, enrolls } = await deps.mfaPolicy.stepUp(session.accountId, clientId, acrValues);
+      const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
       if (enrolls && !recent) return false;
       await begin(ctx, interaction, {
         accountId: session.accountId,

@@ -1,6 +1,7 @@
 import type { Theme } from '../http/theme.js';
 import { createViewsEta } from '../http/views.js';
 import type { I18n } from '../i18n/index.js';
+import { templateLanguage } from '../i18n/translator.js';
 
 /** Every mail the server sends, with what its template needs. No template shows text a stranger typed. */
 export interface MailCatalogue {
@@ -48,7 +49,7 @@ export function createMailRenderer(branding: { productName: string; issuer: stri
   return (template, data, locale) => {
     const saved = i18n.supported(locale);
     const tr = saved ? i18n.translator(saved) : i18n.current();
-    const context = { ...data, productName: branding.productName, issuer: branding.issuer, t: tr.t, date: tr.date, duration: tr.duration, lang: tr.locale, dir: tr.dir };
+    const context = { ...data, productName: branding.productName, issuer: branding.issuer, ...templateLanguage(tr) };
     return {
       subject: tr.t(`mail.${template}.subject`, { ...data, product: branding.productName, eraseAfter: tr.date((data as { eraseAfter?: string }).eraseAfter, false) }),
       html: html.render(`mail/${template}.html.eta`, context),

@@ -71,25 +71,40 @@ export function createMfaPolicy(deps: MfaPolicyDeps) {
     return deps.hasPasskey && !(await deps.hasPasskey(accountId)) ? 'enroll' : 'use';
   }
 
+  /**
+   * The requirement, and whether it read the account's passkeys on the way: `hasPasskey` is undefined
+   * when a TOTP factor settled it first (or passkeys are off).
+   */
+  async function assess(accountId: string, clientId: string | undefined, acrValues?: string): Promise<{ requirement: MfaRequirement; hasPasskey?: boolean }> {
+    if (await deps.mfa.hasFactor(accountId)) return { requirement: 'challenge' };
+    const hasPasskey = await deps.hasPasskey?.(accountId);
+    if (hasPasskey === true) return { requirement: 'challenge', hasPasskey };
+    const client = await findClient(clientId);
+    if (deps.hasPasskey && (await demandedFor(accountId, client, acrValues))) return { requirement: 'enroll_passkey', hasPasskey };
+    const requested = (acrValues ?? '').split(' ').some((value) => value === ACR_MFA || value === ACR_PHISHING_RESISTANT);
+    const required = requested || Boolean(client?.require_mfa) || (await deps.groupsRequireMfa?.(accountId)) === true;
+    return { requirement: required ? 'enroll' : 'none', hasPasskey };
+  }
+
   return {
     phishingResistantRequired,
     passkeyDemand,
 
-    async requirement(accountId: string, clientId: string | undefined, acrValues?: string): Promise<MfaRequirement> {
-      if ((await deps.mfa.hasFactor(accountId)) || (await deps.hasPasskey?.(accountId)) === true) return 'challenge';
-      const client = await findClient(clientId);
-      if (deps.hasPasskey && (await demandedFor(accountId, client, acrValues))) return 'enroll_passkey';
-      const requested = (acrValues ?? '').split(' ').some((value) => value === ACR_MFA || value === ACR_PHISHING_RESISTANT);
-      const required = requested || Boolean(client?.require_mfa) || (await deps.groupsRequireMfa?.(accountId)) === true;
-      return required ? 'enroll' : 'none';
-    },
+    requirement: async (accountId: string, clientId: string | undefined, acrValues?: string): Promise<MfaRequirement> =>
+      (await assess(accountId, clientId, acrValues)).requirement,
 
     /**
-     * Whether this sign-in must still add a passkey to the account: a passkey is required and the
-     * account has none (it may have TOTP, which leads there once proven; see mfa-routes.ts).
+     * For a step-up: the requirement, and whether the sign-in enrolls a new factor, which includes a
+     * passkey it must still add (demanded, and the account has none; it may have TOTP, which leads
+     * there once proven; see mfa-routes.ts). The account's passkeys are counted once.
      */
-    needsPasskeyEnrollment: async (accountId: string, clientId: string | undefined, acrValues?: string): Promise<boolean> =>
-      (await passkeyDemand(accountId, clientId, acrValues)) === 'enroll',
+    async stepUp(accountId: string, clientId: string | undefined, acrValues?: string): Promise<{ requirement: MfaRequirement; enrolls: boolean }> {
+      const { requirement, hasPasskey } = await assess(accountId, clientId, acrValues);
+      if (requirement === 'enroll' || requirement === 'enroll_passkey') return { requirement, enrolls: true };
+      // Known passkeys settle it: with one, nothing to add; with none and no requirement, none was demanded.
+      if (hasPasskey !== undefined) return { requirement, enrolls: false };
+      return { requirement, enrolls: (await passkeyDemand(accountId, clientId, acrValues)) === 'enroll' };
+    },
   };
 }
 

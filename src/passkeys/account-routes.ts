@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { ConfirmPassword } from '../accounts/password-confirmation.js';
 import { reauthenticated, type AccountAuth, type SignedIn } from '../accounts/routes/account-auth.js';
 import { forms, originOf, renderPage, seeOther, withFormErrors, type PageDeps } from '../accounts/routes/page-kit.js';
-import type { AuditRecorder } from '../audit/recorder.js';
 import { requireCsrf } from '../http/csrf.js';
 import { parseInput } from '../http/validate.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
@@ -33,7 +32,6 @@ export interface PasskeyPageDeps extends PageDeps {
   auth: AccountAuth;
   passkeys: PasskeyService;
   changes: PasskeyChanges;
-  audit: AuditRecorder;
   confirmPassword: ConfirmPassword;
   mfaProtection: LoginProtection;
 }
@@ -83,19 +81,12 @@ export function createPasskeyAccountRouter(deps: PasskeyPageDeps): Router {
     const signed = await signedIn(ctx);
     if (!signed) return;
     const form = parseInput(finishForm, ctx.request.body);
-    const account = signed.account;
-    const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, account.id);
-    if (!decision.allowed) {
-      ctx.set('Retry-After', String(decision.retryAfter));
-      await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, origin: originOf(ctx), detail: { stage: 'register', reason: 'throttled', retryAfter: decision.retryAfter } });
-      return render(ctx, signed, { error: msg('error.tooManyAttemptsSeconds', { seconds: decision.retryAfter }) }, 429);
+    const result = await deps.changes.register(signed.account, bindingOf(signed), form.response, form.name, originOf(ctx), { protection: deps.mfaProtection, ip: ctx.ip });
+    if (!result.ok && result.reason === 'throttled') {
+      ctx.set('Retry-After', String(result.retryAfter));
+      return render(ctx, signed, { error: msg('error.tooManyAttemptsSeconds', { seconds: result.retryAfter }) }, 429);
     }
-    const result = await deps.changes.register(account, bindingOf(signed), form.response, form.name, originOf(ctx));
-    if (!result.ok) {
-      await deps.mfaProtection.recordFailure(account.id, ctx.ip);
-      return render(ctx, signed, { error: REGISTRATION_REFUSED }, 400);
-    }
-    await deps.mfaProtection.recordSuccess(account.id, ctx.ip);
+    if (!result.ok) return render(ctx, signed, { error: REGISTRATION_REFUSED }, 400);
     seeOther(ctx, `${path}?done=added`);
   });
 

@@ -1,6 +1,7 @@
 import type { AccountRow } from '../accounts/queries.js';
 import type { AuditEvent, AuditRecorder } from '../audit/recorder.js';
 import type { RequestOrigin } from '../http/request-context.js';
+import type { LoginProtection } from '../ratelimit/login-protection.js';
 import type { PasskeyService, PasskeySummary, Refusal } from './service.js';
 
 export interface PasskeyChangeDeps {
@@ -15,6 +16,15 @@ export interface PasskeyChangeDeps {
 
 type Actor = AuditEvent['actor'];
 
+/** The second-factor throttles a person's own registration runs under, and the address it comes from. */
+export interface RegistrationThrottle {
+  protection: Pick<LoginProtection, 'beforeAttempt' | 'recordFailure' | 'recordSuccess'>;
+  ip: string;
+}
+
+/** A registration the throttles refused before it was tried; `retryAfter` in seconds. */
+export type Throttled = { ok: false; reason: 'throttled'; retryAfter: number };
+
 /**
  * Changes to an account's passkeys, each with its audit event and its mail, whoever makes it: the
  * person on the account page, an operator through the admin API or the CLI.
@@ -22,17 +32,26 @@ type Actor = AuditEvent['actor'];
 export function createPasskeyChanges(deps: PasskeyChangeDeps) {
   return {
     /**
-     * `during` names a registration inside a sign-in: `required` (a passkey was demanded and the account
-     * had none), `offer` (the offer after sign-in); absent on the account page.
+     * A person registers a passkey, on the account page or inside a sign-in, where `during` names the
+     * case: `required` (a passkey was demanded and the account had none) or `offer` (the offer after
+     * sign-in). It runs under the second-factor throttles: a refused attempt is audited as
+     * `passkey.failed` (reason `throttled`) and returns its wait; a refused registration counts as a
+     * failure, a good one clears the count.
      */
     async register(
       account: AccountRow, binding: string, responseText: string, name: string | undefined, origin: RequestOrigin,
-      during?: { stage: 'required' | 'offer'; clientId: string },
-    ): Promise<{ ok: true; passkey: PasskeySummary } | Refusal> {
-      const result = await deps.passkeys.register(account.id, binding, responseText, name);
+      throttle: RegistrationThrottle, during?: { stage: 'required' | 'offer'; clientId: string },
+    ): Promise<{ ok: true; passkey: PasskeySummary } | Refusal | Throttled> {
       const context = during ? { during: during.stage } : {};
+      const decision = await throttle.protection.beforeAttempt(throttle.ip, account.id);
+      if (!decision.allowed) {
+        await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, clientId: during?.clientId, origin, detail: { stage: 'register', reason: 'throttled', retryAfter: decision.retryAfter, ...context } });
+        return { ok: false, reason: 'throttled', retryAfter: decision.retryAfter };
+      }
+      const result = await deps.passkeys.register(account.id, binding, responseText, name);
       if (!result.ok) {
         await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, clientId: during?.clientId, origin, detail: { stage: 'register', reason: result.reason, ...context } });
+        await throttle.protection.recordFailure(account.id, throttle.ip);
         return result;
       }
       const { passkey } = result;
@@ -41,6 +60,7 @@ export function createPasskeyChanges(deps: PasskeyChangeDeps) {
         detail: { passkeyId: passkey.id, synced: passkey.synced, ...(passkey.authenticator ? { authenticator: passkey.authenticator } : {}), ...context },
       });
       await deps.notify?.(account, { added: true, authenticator: passkey.authenticator, byOperator: false });
+      await throttle.protection.recordSuccess(account.id, throttle.ip);
       return result;
     },
 

@@ -78,20 +78,17 @@ export function createPasskeyEnrollment(deps: InteractionDeps, steps: Interactio
         const clientId = String(interaction.params.client_id);
         const origin = requestOriginOf(ctx.req);
         const stage = pending.stage === 'offer_passkey' ? 'offer' : 'required';
-        const decision = await deps.mfaProtection.beforeAttempt(ctx.ip, account.id);
-        if (!decision.allowed) {
-          await deps.audit.record({ type: 'passkey.failed', outcome: 'failure', accountId: account.id, clientId, origin, detail: { stage: 'register', reason: 'throttled', retryAfter: decision.retryAfter, during: stage } });
+        const throttle = { protection: deps.mfaProtection, ip: ctx.ip };
+        const result = await deps.passkeyChanges!.register(account, binding(interaction), form.response, undefined, origin, throttle, { stage, clientId });
+        if (!result.ok && result.reason === 'throttled') {
           ctx.status = 429;
-          ctx.set('Retry-After', String(decision.retryAfter));
-          return render(ctx, interaction, pending, tooManyAttempts(decision.retryAfter));
+          ctx.set('Retry-After', String(result.retryAfter));
+          return render(ctx, interaction, pending, tooManyAttempts(result.retryAfter));
         }
-        const result = await deps.passkeyChanges!.register(account, binding(interaction), form.response, undefined, origin, { stage, clientId });
         if (!result.ok) {
-          await deps.mfaProtection.recordFailure(account.id, ctx.ip);
           ctx.status = 400;
           return render(ctx, interaction, pending, REGISTRATION_REFUSED);
         }
-        await deps.mfaProtection.recordSuccess(account.id, ctx.ip);
         // A registration proves nothing about who holds the key (attestation "none" signs nothing the
         // server checks), so it is never a factor of this sign-in. From now on the passkey is the
         // account's second factor (mfa/policy.ts), so the sign-in goes on to the challenge page and

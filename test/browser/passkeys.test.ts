@@ -7,6 +7,7 @@ import { collectConsoleProblems, describeInBrowser, launchChromium, registerSite
 import { startSmtpReceiver, type SmtpReceiver } from '../support/mail.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { currentCode } from '../support/mfa.js';
+import { insertPasskey } from '../support/passkey-fixture.js';
 import { exchangeCode, startAuthorization, type RegisteredClient } from '../support/relying-party.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { addVirtualAuthenticator, assertionInPage, passkeyOptionsOf, submitPasskeyAnswer, type VirtualAuthenticator } from '../support/webauthn.js';
@@ -227,7 +228,7 @@ describeInBrowser('passkeys in Chromium with a virtual authenticator', () => {
     const enrollment = await server.container.mfa.beginTotpEnrollment(bobId, bob.email);
     await server.container.mfa.confirmTotpEnrollment(bobId, await currentCode(enrollment.secret, clock));
     // Bob needs a passkey of his own for the MFA page to offer one; a row is enough (it is never used).
-    await server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-000000000b0b', account_id: bobId, credential_id: 'Ym9icy1rZXk', public_key: 'AA', sign_count: 0, transports: '', device_type: 'singleDevice', backed_up: false, name: 'Bob key' });
+    await insertPasskey(server.container.db, { id: '00000000-0000-4000-8000-000000000b0b', accountId: bobId, credentialId: 'Ym9icy1rZXk', name: 'Bob key' });
     await quietLogin();
     await fillPassword(page, bob);
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();

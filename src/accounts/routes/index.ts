@@ -63,7 +63,6 @@ export function createAccountPages(container: Container) {
       auth,
       passkeys: container.passkeys,
       changes: container.passkeyChanges,
-      audit: container.audit,
       mfaProtection: container.mfaProtection,
       confirmPassword: createPasswordConfirmation(container),
     }),

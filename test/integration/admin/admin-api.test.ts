@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { adminWith, bootstrapAdmin, machineToken, type ApiClient, type ApiResponse } from '../../support/admin.js';
 import { ADMIN_ROUTES, fillPath, INVALID_INPUTS, matchRoute, routeKey, VALID_BODIES } from '../../support/admin-routes.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { exchangeCode, registerClient, signIn, startAuthorization } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { startWebhookReceiver } from '../../support/webhook-receiver.js';
@@ -260,7 +261,7 @@ describe('admin API', () => {
       expect(await call('POST', `${V1}/accounts/${erinId}/invitation`)).toMatchObject({ status: 204, body: undefined });
       expect((await call('GET', `${V1}/accounts/${erinId}/identities`)).body).toEqual({ items: [] });
       // Passkeys: listed and removed here too (test/integration/passkeys/admin-and-cli.test.ts has the refusals).
-      await server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-0000000000e1', account_id: erinId, credential_id: 'ZXJpbi1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Erin key' });
+      await insertPasskey(server.container.db, { id: '00000000-0000-4000-8000-0000000000e1', accountId: erinId, credentialId: 'ZXJpbi1rZXk', name: 'Erin key' });
       expect((await call('GET', `${V1}/accounts/${erinId}/passkeys`)).body.items).toMatchObject([{ name: 'Erin key' }]);
       expect((await call('DELETE', `${V1}/accounts/${erinId}/passkeys/00000000-0000-4000-8000-0000000000e1`)).status).toBe(204);
       expect((await call('POST', `${V1}/accounts/00000000-0000-4000-8000-000000000000/unlock`)).status).toBe(404);

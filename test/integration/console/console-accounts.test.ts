@@ -3,6 +3,7 @@ import { followLink, mailLink, startAccountServer, type AccountTestServer } from
 import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { currentCode } from '../../support/mfa.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
 import { registerClient, signIn } from '../../support/relying-party.js';
 import type { TestServer } from '../../support/server.js';
@@ -151,7 +152,7 @@ describe('admin console: accounts', () => {
     it('removes a passkey after a confirmation page that names it', async () => {
       const person = await newAccount('has-key@example.com', 'a password long enough here');
       const passkeyId = '00000000-0000-4000-8000-0000000000c1';
-      await server.container.db('passkeys').insert({ id: passkeyId, account_id: person.id, credential_id: 'Y29uc29sZS1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Work laptop' });
+      await insertPasskey(server.container.db, { id: passkeyId, accountId: person.id, credentialId: 'Y29uc29sZS1rZXk', name: 'Work laptop' });
       const shown = await open(`/admin/accounts/${person.id}`);
       expect(shown.body).toContain('Work laptop');
       const confirm = await open(`/admin/accounts/${person.id}/remove-passkey?passkey=${passkeyId}`);

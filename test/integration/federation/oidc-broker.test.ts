@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import { ACR_MFA } from '../../../src/mfa/policy.js';
 import { isEnrollment } from '../../support/mfa.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
 import { exchangeCode, REDIRECT_URI, registerClient, startAuthorization, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -245,10 +246,7 @@ describe('sign-in through an upstream OpenID Connect provider', () => {
     expect(refused.body).toContain('only way to sign in');
     // A passkey is a way in too: with one, the connection may go.
     const aliceId = (await server.container.accounts.findByEmail('alice@corp.example'))!.id;
-    await server.container.db('passkeys').insert({
-      id: '00000000-0000-4000-8000-00000000a11c', account_id: aliceId, credential_id: 'YWxpY2Uta2V5', public_key: 'AA', sign_count: 0,
-      transports: 'internal', aaguid: null, device_type: 'singleDevice', backed_up: false, name: 'Key',
-    });
+    await insertPasskey(server.container.db, { id: '00000000-0000-4000-8000-00000000a11c', accountId: aliceId, credentialId: 'YWxpY2Uta2V5', name: 'Key' });
     const withPasskey = await alice.agent.request(`${server.issuer}/account/connections`);
     const allowed = await alice.agent.request(UserAgent.action(withPasskey, '/corp/unlink'), { form: { csrf: UserAgent.field(withPasskey, 'csrf') } });
     expect(allowed.body).toContain('Corp SSO — not linked');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const V1 = '/admin/api/v1';
@@ -10,9 +11,8 @@ describe('passkeys in the account export and erasure', () => {
   let admin: ApiClient;
   let owner: { id: string; email: string };
   let other: { id: string; email: string };
-  const passkeyRow = (accountId: string, n: number, name: string) => ({
-    id: `00000000-0000-4000-8000-0000000000a${n}`, account_id: accountId, credential_id: `ZXhwb3J0LWNyZWQt${n}`, public_key: 'cHVibGljLWtleS1ieXRlcw',
-    sign_count: 0, transports: 'internal', aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4', device_type: 'multiDevice', backed_up: true, name,
+  const passkeyOf = (accountId: string, n: number, name: string, userHandle: string) => insertPasskey(server.container.db, {
+    id: `00000000-0000-4000-8000-0000000000a${n}`, accountId, credentialId: `ZXhwb3J0LWNyZWQt${n}`, publicKey: 'cHVibGljLWtleS1ieXRlcw', name, synced: true, userHandle,
   });
 
   beforeAll(async () => {
@@ -20,11 +20,8 @@ describe('passkeys in the account export and erasure', () => {
     admin = await bootstrapAdmin(server);
     owner = await server.container.accounts.createAccount({ email: 'olga@example.com', password: 'olga has a long password' });
     other = await server.container.accounts.createAccount({ email: 'otto@example.com', password: 'otto has a long password' });
-    await server.container.db('passkey_user_handles').insert([
-      { account_id: owner.id, user_handle: 'b2xnYS1oYW5kbGU' },
-      { account_id: other.id, user_handle: 'b3R0by1oYW5kbGU' },
-    ]);
-    await server.container.db('passkeys').insert([passkeyRow(owner.id, 1, 'Olga laptop'), passkeyRow(other.id, 2, 'Otto phone')]);
+    await passkeyOf(owner.id, 1, 'Olga laptop', 'b2xnYS1oYW5kbGU');
+    await passkeyOf(other.id, 2, 'Otto phone', 'b3R0by1oYW5kbGU');
   });
   afterAll(() => server.close());
 

@@ -5,6 +5,7 @@ import type { CliContext } from '../../../src/cli/context.js';
 import { bootstrapAdmin, type ApiClient } from '../../support/admin.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { currentCode, finishFlow, submitCode } from '../../support/mfa.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { REDIRECT_URI, registerClient, startAuthorization, submitLogin, type RegisteredClient } from '../../support/relying-party.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { UserAgent, type Page } from '../../support/user-agent.js';
@@ -111,10 +112,7 @@ describe('a passkey required by the client or a group', () => {
     const who = await person();
     const enrollment = await server.container.mfa.beginTotpEnrollment(who.id, who.email);
     await server.container.mfa.confirmTotpEnrollment(who.id, await currentCode(enrollment.secret, clock));
-    await server.container.db('passkeys').insert({
-      id: '00000000-0000-4000-8000-0000000000aa', account_id: who.id, credential_id: 'cmVxdWlyZWQ', public_key: 'AA', sign_count: 0,
-      transports: 'internal', aaguid: null, device_type: 'singleDevice', backed_up: false, name: 'Key',
-    });
+    await insertPasskey(server.container.db, { id: '00000000-0000-4000-8000-0000000000aa', accountId: who.id, credentialId: 'cmVxdWlyZWQ', name: 'Key' });
     const group = await server.container.groups.createGroup({ name: 'cli-strict', require_phishing_resistant: true }, CLI_ACTOR);
     await server.container.groups.addMember(group.id, { type: 'account', id: who.id }, CLI_ACTOR);
     const { agent, page } = await passwordStep(plain, who.email);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { followLink, mailLink, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { UserAgent } from '../../support/user-agent.js';
 
 // Someone registers an account with another person's address (unverified) and adds a passkey; the
@@ -13,7 +14,7 @@ describe('a reset that first proves the address', () => {
 
   it('removes passkeys added before it, and says so in the mail', async () => {
     const squatted = await env.server.container.accounts.createAccount({ email: 'owner@example.com', password: 'the squatter password' });
-    await env.server.container.db('passkeys').insert({ id: '00000000-0000-4000-8000-00000000aaaa', account_id: squatted.id, credential_id: 'c3F1YXR0ZXI', public_key: 'AA', device_type: 'singleDevice', name: 'Squatter key' });
+    await insertPasskey(env.server.container.db, { id: '00000000-0000-4000-8000-00000000aaaa', accountId: squatted.id, credentialId: 'c3F1YXR0ZXI', name: 'Squatter key' });
 
     const owner = new UserAgent();
     await submit(owner, await owner.request(`${env.issuer}/account/forgot`), '/account/forgot', { email: 'owner@example.com' });

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { alertOf, signInToAccount, startAccountServer, submit, type AccountTestServer } from '../../support/accounts.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { currentCode } from '../../support/mfa.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { exchangeCode, registerClient, signIn, type RegisteredClient } from '../../support/relying-party.js';
 import { UserAgent } from '../../support/user-agent.js';
 
@@ -116,10 +117,8 @@ describe('deleting one\'s own account from the account page', () => {
     expect(page.status).toBe(200);
     // The passkey is added after this session signed in (with the password only), as a person at an
     // unlocked computer would find it: every sign-in from now on asks for the passkey.
-    await env.server.container.db('passkey_user_handles').insert({ account_id: account.id, user_handle: 'cGFzc2tleS1kZWxldGVy' });
-    await env.server.container.db('passkeys').insert({
-      id: '00000000-0000-4000-8000-0000000000d1', account_id: account.id, credential_id: 'ZGVsZXRlci1jcmVk', public_key: 'AA', sign_count: 0,
-      transports: 'internal', aaguid: '00000000-0000-0000-0000-000000000000', device_type: 'singleDevice', backed_up: false, name: 'Laptop',
+    await insertPasskey(env.server.container.db, {
+      id: '00000000-0000-4000-8000-0000000000d1', accountId: account.id, credentialId: 'ZGVsZXRlci1jcmVk', name: 'Laptop', userHandle: 'cGFzc2tleS1kZWxldGVy',
     });
     const posted = await submit(agent, page, '/account/delete', { password: PASSWORD });
     expect(posted.url).toContain('/interaction/');

@@ -12,13 +12,13 @@ interface World {
 }
 
 /** The MFA policy over a fake world: which factors the account has, what the client and its groups require. */
-function policyOf(world: World) {
+function policyOf(world: World, reads = { passkeys: 0 }) {
   return createMfaPolicy({
     mfa: { hasFactor: async () => world.totp === true },
     clients: { findClient: async (id: string) => (id === 'app' ? ({ client_id: 'app', require_mfa: false, require_phishing_resistant: false, ...world.client } as ClientRow) : undefined) },
     groupsRequireMfa: async () => world.groupMfa === true,
     groupsRequirePhishingResistant: async () => world.groupPasskey === true,
-    hasPasskey: async () => world.passkey === true,
+    hasPasskey: async () => (reads.passkeys++, world.passkey === true),
   });
 }
 
@@ -44,10 +44,10 @@ describe('phishing-resistant requirement (mfa/policy.ts)', () => {
   it('challenges an account with TOTP only, and marks it for a passkey after the code', async () => {
     const policy = policyOf({ totp: true, client: { require_phishing_resistant: true } });
     await expect(policy.requirement('a', 'app')).resolves.toBe('challenge');
-    await expect(policy.needsPasskeyEnrollment('a', 'app')).resolves.toBe(true);
+    await expect(policy.stepUp('a', 'app')).resolves.toEqual({ requirement: 'challenge', enrolls: true });
     const holder = policyOf({ totp: true, passkey: true, client: { require_phishing_resistant: true } });
-    await expect(holder.needsPasskeyEnrollment('a', 'app')).resolves.toBe(false);
-    await expect(policyOf({ totp: true }).needsPasskeyEnrollment('a', 'app')).resolves.toBe(false);
+    await expect(holder.stepUp('a', 'app')).resolves.toEqual({ requirement: 'challenge', enrolls: false });
+    await expect(policyOf({ totp: true }).stepUp('a', 'app')).resolves.toEqual({ requirement: 'challenge', enrolls: false });
     await expect(policy.passkeyDemand('a', 'app')).resolves.toBe('enroll');
     await expect(holder.passkeyDemand('a', 'app')).resolves.toBe('use');
     await expect(policyOf({ totp: true }).passkeyDemand('a', 'app')).resolves.toBe('none');
@@ -59,6 +59,21 @@ describe('phishing-resistant requirement (mfa/policy.ts)', () => {
     await expect(policyOf({}).requirement('a', 'app', ACR_MFA)).resolves.toBe('enroll');
     await expect(policyOf({}).requirement('a', 'app')).resolves.toBe('none');
     expect(stageFor('challenge')).toBe('challenge');
+  });
+
+  it('tells a step-up what it enrolls, counting the account\'s passkeys once', async () => {
+    const demanded = { client: { require_phishing_resistant: true } };
+    for (const [world, expected] of [
+      [{ ...demanded, passkey: true }, { requirement: 'challenge', enrolls: false }],
+      [{ ...demanded, totp: true }, { requirement: 'challenge', enrolls: true }],
+      [demanded, { requirement: 'enroll_passkey', enrolls: true }],
+      [{ client: { require_mfa: true } }, { requirement: 'enroll', enrolls: true }],
+      [{}, { requirement: 'none', enrolls: false }],
+    ] as const) {
+      const reads = { passkeys: 0 };
+      await expect(policyOf(world, reads).stepUp('a', 'app')).resolves.toEqual(expected);
+      expect(reads.passkeys).toBe(1);
+    }
   });
 });
 
