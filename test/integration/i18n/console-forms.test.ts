@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ADMIN_CONSOLE_CLIENT_ID } from '../../../src/clients/admin-console.js';
 import { createOperator, signInToConsole } from '../../support/console.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { insertPasskey } from '../../support/passkey-fixture.js';
 import { PSEUDO_LOCALE, textOutsideCatalog, writePseudoLocaleFolder } from '../../support/pseudo-locale.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -42,7 +43,7 @@ describe('every console page shown after a form takes all its text from the cata
     // An account whose only way in is a passkey: removing it is refused (409 LAST_WAY_IN).
     ids.solo = (await container.accounts.createAccount({ email: 'solo@example.com', emailVerified: true })).id;
     ids.passkey = '00000000-0000-4000-8000-0000000000c1';
-    await container.db('passkeys').insert({ id: ids.passkey, account_id: ids.solo, credential_id: 'Y29uc29sZS1rZXk', public_key: 'AA', device_type: 'singleDevice', name: 'Work laptop' });
+    await insertPasskey(container.db, { id: ids.passkey, accountId: ids.solo, credentialId: 'Y29uc29sZS1rZXk', name: 'Work laptop' });
     ids.client = (await container.clients.createClient({ name: 'Billing app', type: 'web', redirectUris: ['https://billing.example/cb'], postLogoutRedirectUris: [] })).client.client_id;
     const api = await container.resources.createResource({ identifier: 'https://invoices.example.com', name: 'Invoices', permissions: [{ name: 'invoices:read', description: 'Read invoices' }] }, TEST_ACTOR);
     ids.api = api.id;
