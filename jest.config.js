@@ -13,4 +13,8 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 60000,
   maxWorkers: 2,
+  // Each test file loads the server's modules again in its own VM context, and a worker's heap grows
+  // with every file it runs; one crashed out of memory in a full run. A worker above this after a file
+  // is replaced by a fresh one.
+  workerIdleMemoryLimit: '1GB',
 };
