@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IntlMessageFormat } from 'intl-messageformat';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 
 /** One language's messages, flattened to dotted keys ("login.title"). */
@@ -62,19 +61,20 @@ export function flatten(file: string, json: unknown, prefix = '', into: Messages
 }
 
 /**
- * Parses a message as ICU MessageFormat; a message that does not parse throws a CatalogError. Tags are
- * off (`<` is plain text): no message carries markup, links are placeholders the templates fill.
+ * Parses a message as ICU MessageFormat (in its language, as IntlMessageFormat would); a message that does
+ * not parse throws a CatalogError. Tags are off (`<` is plain text): no message carries markup, links are
+ * placeholders the templates fill.
  */
-export function compileMessage(file: string, key: string, locale: string, message: string): IntlMessageFormat {
+export function parseMessage(file: string, key: string, locale: Intl.Locale, message: string): MessageFormatElement[] {
   try {
-    return new IntlMessageFormat(message, locale, undefined, { ignoreTag: true });
+    return parse(message, { ignoreTag: true, locale });
   } catch (error) {
     throw new CatalogError(file, key, `does not parse as ICU MessageFormat (${(error as Error).message})`);
   }
 }
 
 /** The names of a message's arguments ({name}, {count, plural, …}), sorted: two translations must use the same. */
-export function placeholdersOf(message: string): string[] {
+export function placeholdersOf(message: string | MessageFormatElement[]): string[] {
   const names = new Set<string>();
   const walk = (elements: MessageFormatElement[]) => {
     for (const element of elements) {
@@ -84,6 +84,6 @@ export function placeholdersOf(message: string): string[] {
       if (element.type === TYPE.tag) walk(element.children);
     }
   };
-  walk(parse(message, { ignoreTag: true }));
+  walk(typeof message === 'string' ? parse(message, { ignoreTag: true }) : message);
   return [...names].sort();
 }

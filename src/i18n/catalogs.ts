@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import type { IntlMessageFormat } from 'intl-messageformat';
-import { CatalogError, compileMessage, placeholdersOf, readCatalogFolder, type Messages } from './catalog-files.js';
+import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
+import { IntlMessageFormat } from 'intl-messageformat';
+import { CatalogError, parseMessage, placeholdersOf, readCatalogFolder, type Messages } from './catalog-files.js';
 
 /** The catalogs shipped with the server: locales/<tag>.json. */
 export const BUILT_IN_LOCALES_DIRECTORY = fileURLToPath(new URL('../../locales', import.meta.url));
@@ -39,10 +40,19 @@ export function directionOf(locale: string): 'ltr' | 'rtl' {
   return RIGHT_TO_LEFT.has(locale.split('-')[0]!.toLowerCase()) ? 'rtl' : 'ltr';
 }
 
+/** A parsed message, compiled (IntlMessageFormat resolves its locale and sets up formatters) when first shown. */
+interface Entry {
+  tag: string;
+  ast: MessageFormatElement[];
+  compiled?: IntlMessageFormat;
+}
+
 /**
  * Loads the shipped catalogs and the operator's folder (LOCALES_DIR), which adds languages or overrides
- * single messages. Every message is compiled now, so a broken one stops the start with its file and key
+ * single messages. Every message is parsed now, so a broken one stops the start with its file and key
  * rather than failing a person's page later; an override must use the same placeholders as English.
+ * A message is compiled from its parse the first time a page or mail needs it: a process shows few of
+ * them, and compiling every one was most of the time loading took.
  */
 export function loadCatalogs(options: { operatorDirectory?: string; defaultLocale: string; builtInDirectory?: string }): Catalogs {
   const builtIn = readCatalogFolder(options.builtInDirectory ?? BUILT_IN_LOCALES_DIRECTORY);
@@ -57,28 +67,36 @@ export function loadCatalogs(options: { operatorDirectory?: string; defaultLocal
   for (const [tag, catalog] of builtIn) add(tag, catalog.file, catalog.messages);
   if (options.operatorDirectory) for (const [tag, catalog] of readCatalogFolder(options.operatorDirectory)) add(tag, catalog.file, catalog.messages);
 
-  const compiled = new Map<string, Map<string, IntlMessageFormat>>();
-  const englishPlaceholders = new Map([...merged.get('en')!].map(([key, { message }]) => [key, placeholdersOf(message)]));
-  for (const [tag, catalog] of merged) {
-    const forTag = new Map<string, IntlMessageFormat>();
-    for (const [key, { file, message }] of catalog) {
-      forTag.set(key, compileMessage(file, key, tag, message));
+  // English first: its placeholders are the ones every other language must use.
+  const parsed = new Map<string, Map<string, Entry>>();
+  const englishPlaceholders = new Map<string, string[]>();
+  for (const tag of ['en', ...[...merged.keys()].filter((tag) => tag !== 'en')]) {
+    const locale = new Intl.Locale(tag);
+    const forTag = new Map<string, Entry>();
+    for (const [key, { file, message }] of merged.get(tag)!) {
+      const ast = parseMessage(file, key, locale, message);
+      const actual = placeholdersOf(ast);
+      if (tag === 'en') englishPlaceholders.set(key, actual);
       const expected = englishPlaceholders.get(key);
       if (!expected) throw new CatalogError(file, key, 'is not a message English has (a typo in the key?)');
-      const actual = placeholdersOf(message);
       if (actual.join() !== expected.join()) {
         throw new CatalogError(file, key, `uses the placeholders {${actual.join('}, {')}} where English uses {${expected.join('}, {')}}`);
       }
+      forTag.set(key, { tag, ast });
     }
-    compiled.set(tag, forTag);
+    parsed.set(tag, forTag);
   }
 
   const [defaultLocale] = Intl.getCanonicalLocales(options.defaultLocale) as [string];
-  if (!compiled.has(defaultLocale)) throw new CatalogError(options.operatorDirectory ?? BUILT_IN_LOCALES_DIRECTORY, undefined, `DEFAULT_LOCALE ${defaultLocale} has no catalog`);
-  const locales = [defaultLocale, ...[...compiled.keys()].filter((tag) => tag !== defaultLocale).sort()];
+  if (!parsed.has(defaultLocale)) throw new CatalogError(options.operatorDirectory ?? BUILT_IN_LOCALES_DIRECTORY, undefined, `DEFAULT_LOCALE ${defaultLocale} has no catalog`);
+  const locales = [defaultLocale, ...[...parsed.keys()].filter((tag) => tag !== defaultLocale).sort()];
   return {
     locales,
     defaultLocale,
-    find: (locale, key) => compiled.get(locale)?.get(key) ?? compiled.get(defaultLocale)!.get(key) ?? compiled.get('en')!.get(key),
+    find(locale, key) {
+      const entry = parsed.get(locale)?.get(key) ?? parsed.get(defaultLocale)!.get(key) ?? parsed.get('en')!.get(key);
+      if (entry) entry.compiled ??= new IntlMessageFormat(entry.ast, entry.tag);
+      return entry?.compiled;
+    },
   };
 }
