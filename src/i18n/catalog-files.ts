@@ -81,7 +81,6 @@ export function placeholdersOf(message: string | MessageFormatElement[]): string
       if (element.type === TYPE.literal || element.type === TYPE.pound) continue;
       names.add(element.value);
       if (element.type === TYPE.plural || element.type === TYPE.select) for (const option of Object.values(element.options)) walk(option.value);
-      if (element.type === TYPE.tag) walk(element.children);
     }
   };
   walk(typeof message === 'string' ? parse(message, { ignoreTag: true }) : message);
