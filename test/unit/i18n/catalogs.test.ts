@@ -64,6 +64,14 @@ describe('loading catalogs with an operator folder (LOCALES_DIR)', () => {
     expect(i18n.languages.find((language) => language.tag === 'it')?.name).toBe('Italiano');
   });
 
+  it('falls back to DEFAULT_LOCALE before English, each message in its own language', () => {
+    fresh();
+    write('it.json', { login: { heading: 'Accedi' } });
+    const i18n = createI18n(loadCatalogs({ operatorDirectory: folder, defaultLocale: 'de' }));
+    expect(i18n.translator('it').t('login.submit')).toBe('Anmelden');
+    expect(i18n.translator('it').t('error.tooManyAttemptsSeconds', { seconds: 2 })).toBe(i18n.translator('de').t('error.tooManyAttemptsSeconds', { seconds: 2 }));
+  });
+
   it('refuses to start on a message that does not parse, naming the file and the key', () => {
     fresh();
     write('fr.json', { login: { lead: 'pour continuer vers {client' } });
@@ -82,7 +90,7 @@ describe('loading catalogs with an operator folder (LOCALES_DIR)', () => {
     expect(() => loadCatalogs({ operatorDirectory: folder, defaultLocale: 'en' })).toThrow(/es\.json: is not valid JSON/);
     rmSync(join(folder, 'es.json'));
     write('spanish.json', {});
-    expect(() => loadCatalogs({ operatorDirectory: folder, defaultLocale: 'en' })).toThrow(/spanish\.json: .*"spanish" is not a valid language tag|spanish\.json/);
+    expect(() => loadCatalogs({ operatorDirectory: folder, defaultLocale: 'en' })).toThrow(/spanish\.json: the file name must be a language tag/);
   });
 
   it('refuses a DEFAULT_LOCALE without a catalog, and a folder that does not exist', () => {

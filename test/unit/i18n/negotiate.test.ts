@@ -24,7 +24,7 @@ describe('choosing the language', () => {
     expect(choose({ acceptLanguage: 'pt' })).toBe('pt-BR');
     expect(choose({ acceptLanguage: 'ar-EG' })).toBe('ar');
     expect(choose({ acceptLanguage: 'de-AT,de;q=0.9' })).toBe('de');
-    expect(choose({ uiLocales: 'en-GB' })).toBe('en');
+    expect(choose({ uiLocales: 'en-GB', cookie: 'fr' })).toBe('en');
   });
 
   it('falls through malformed, huge and unknown values to the next hint, never throwing', () => {
@@ -36,6 +36,10 @@ describe('choosing the language', () => {
       expect(choose({ acceptLanguage: value, saved: 'ja' })).toBe('ja');
     }
     expect(choose({ uiLocales: huge })).toBe('en');
+    // Well-formed but too long, or past the twentieth tag: not read, though German is there.
+    expect(choose({ uiLocales: 'de '.repeat(200) })).toBe('en');
+    expect(choose({ uiLocales: `${'ko '.repeat(20)}de` })).toBe('en');
+    expect(choose({ uiLocales: `${'ko '.repeat(19)}de` })).toBe('de');
     expect(choose({ acceptLanguage: huge })).toBe('en');
     expect(choose({ cookie: '../../etc/passwd' })).toBe('en');
     expect(choose({ saved: 'ko' })).toBe('en');
