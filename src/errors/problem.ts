@@ -24,17 +24,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/**
- * Messages for people (catalog keys, i18n/) of the statuses Koa and its body parser answer with their
- * own English text: a body that cannot be read, or is too large, a method a path does not take.
- */
-const STATUS_MESSAGES: Record<number, string> = {
-  400: 'error.requestUnreadable',
-  405: 'error.methodNotAllowed',
-  413: 'error.requestTooLarge',
-  415: 'error.unsupportedMediaType',
-};
-
 export interface NormalizedError {
   status: number;
   code: string;
@@ -70,7 +59,6 @@ export function normalizeError(error: unknown): NormalizedError {
       status,
       code: codeForStatus(status),
       message: candidate.expose && typeof candidate.message === 'string' ? candidate.message : TITLES[status] ?? 'Bad request',
-      ...(STATUS_MESSAGES[status] ? { i18n: { key: STATUS_MESSAGES[status] } } : {}),
     };
   }
   return { status: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' };
