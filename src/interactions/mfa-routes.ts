@@ -8,7 +8,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
-import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, stageFor } from '../mfa/policy.js';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, signedInWithin, stageFor } from '../mfa/policy.js';
 import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { mfaStepInvalid, tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
@@ -164,8 +164,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       const acrValues = interaction.params.acr_values as string | undefined;
       // A passkey to be created (no factor, or TOTP first) is a new factor too.
       const { requirement, enrolls } = await deps.mfaPolicy.stepUp(session.accountId, clientId, acrValues);
-      const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
-      if (enrolls && !recent) return false;
+      if (enrolls && !signedInWithin(loginTs, epochSeconds(deps.clock), deps.recentLoginSeconds)) return false;
       await begin(ctx, interaction, {
         accountId: session.accountId,
         stage: requirement === 'none' ? 'challenge' : stageFor(requirement),

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
 import type { Mailer } from '../mail/outbox.js';
 import type { MfaService } from '../mfa/service.js';
-import { PASSKEY_AMR } from '../mfa/policy.js';
+import { AMR, signedInWithin, usedPasskey } from '../mfa/policy.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -71,17 +71,17 @@ export function createSelfDeletion(deps: {
    * a step-up does not renew the sign-in time, so an older session signs in again first.
    */
   async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
-    const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
+    const recent = signedInWithin(signed.loginTs, epochSeconds(clock), deps.recentLoginSeconds);
     // An account without a password has none to enter: a recent sign-in with a passkey stands for it.
     // One without a passkey either (made by an upstream provider) has only a recent upstream sign-in
     // to show; asking it for a passkey would send it round the sign-in for ever.
     if (!account.password_hash) {
       if (!recent) return true;
-      if ((signed.amr ?? []).some((method) => PASSKEY_AMR.includes(method))) return false;
+      if (usedPasskey(signed.amr)) return false;
       return deps.hasPasskey(account.id);
     }
     if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
-    return !(recent && (signed.amr ?? []).includes('mfa'));
+    return !(recent && (signed.amr ?? []).includes(AMR.multiFactor));
   }
 
   return {
