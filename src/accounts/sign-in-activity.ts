@@ -2,6 +2,7 @@ import type { EventType } from '../audit/event-types.js';
 import type { StoredEvent } from '../audit/queries.js';
 import { escapeForDisplay } from '../audit/sanitize.js';
 import type { EventReader } from '../audit/service.js';
+import { AMR, usedPasskey } from '../mfa/policy.js';
 
 /** One line of a person's recent sign-in activity, worded for them (catalog keys activity.*). */
 export interface ActivityEntry {
@@ -58,13 +59,13 @@ export const ACTIVITY_TYPES = Object.keys(ACTIVITY) as EventType[];
 /** A passkey sign-in (RFC 8176 hwk/swk) is named as such; its `mfa` would otherwise read as a code. A catalog key. */
 function signedInWording(event: StoredEvent): string {
   const amr = amrOf(event);
-  if (amr.includes('hwk') || amr.includes('swk')) return 'activity.signedInPasskey';
-  return amr.includes('mfa') ? 'activity.signedInMfa' : 'activity.signedIn';
+  if (usedPasskey(amr)) return 'activity.signedInPasskey';
+  return amr.includes(AMR.multiFactor) ? 'activity.signedInMfa' : 'activity.signedIn';
 }
 
-function amrOf(event: StoredEvent): unknown[] {
+function amrOf(event: StoredEvent): string[] {
   const amr = event.detail?.amr;
-  return Array.isArray(amr) ? amr : [];
+  return Array.isArray(amr) ? amr.filter((method): method is string => typeof method === 'string') : [];
 }
 
 /**

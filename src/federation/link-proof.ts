@@ -1,4 +1,4 @@
-import { AMR, PASSKEY_AMR } from '../mfa/policy.js';
+import { AMR, signedInWithin, usedPasskey } from '../mfa/policy.js';
 
 export interface LinkProofInput {
   hasPassword: boolean;
@@ -18,8 +18,8 @@ export interface LinkProofInput {
  */
 export async function provenForLinking(input: LinkProofInput): Promise<boolean> {
   const amr = input.amr ?? [];
-  if (input.loginTs === undefined || input.nowSeconds - input.loginTs > input.recentSeconds) return false;
-  if (!input.hasPassword) return amr.some((method) => PASSKEY_AMR.includes(method));
+  if (!signedInWithin(input.loginTs, input.nowSeconds, input.recentSeconds)) return false;
+  if (!input.hasPassword) return usedPasskey(amr);
   if (!amr.includes(AMR.password)) return false;
   return amr.includes(AMR.multiFactor) || !(await input.hasSecondFactor());
 }

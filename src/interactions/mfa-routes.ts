@@ -8,7 +8,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { requestOriginOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { PendingLogin } from '../mfa/pending-login.js';
-import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, stageFor } from '../mfa/policy.js';
+import { ACR_MFA, ACR_PHISHING_RESISTANT, AMR, signedInWithin, stageFor } from '../mfa/policy.js';
 import { createPasskeyEnrollment } from '../passkeys/enroll-routes.js';
 import { recordPasskeyRefusal } from '../passkeys/interaction-audit.js';
 import { mfaStepInvalid, tooManyAttempts, type Interaction, type InteractionDeps, type InteractionSteps } from './steps.js';
@@ -58,19 +58,25 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     return (await deps.accounts.findById(accountId))?.email ?? accountId;
   }
 
-  /** The passkey part of the challenge page: options bound to this interaction, for this account's passkeys only. */
-  async function passkeyCeremony(interaction: Interaction, accountId: string) {
-    if (!deps.passkeys || (await deps.passkeys.count(accountId)) === 0) return undefined;
+  /**
+   * The passkey part of the challenge page: options bound to this interaction, for this account's passkeys
+   * only. `hasPasskey` when the caller knows already (a passkey demand of 'use'), so they are not counted again.
+   */
+  async function passkeyCeremony(interaction: Interaction, accountId: string, hasPasskey?: boolean) {
+    if (!deps.passkeys || !(hasPasskey ?? (await deps.passkeys.count(accountId)) > 0)) return undefined;
     const options = await deps.passkeys.authenticationOptions(`mfa:${interaction.uid}`, 'second_factor', accountId);
     return { options: JSON.stringify(options), action: `${mfaPath(interaction)}/passkey` };
   }
 
-  async function renderChallenge(ctx: Context, interaction: Interaction, error?: Text, notice?: Text) {
+  /**
+   * The challenge page for the sign-in `pending` (every caller has read it). `passkeyUse`: the caller
+   * found a passkey demanded and present (passkeyDemand 'use'), so neither is asked again.
+   */
+  async function renderChallenge(ctx: Context, interaction: Interaction, pending: PendingLogin, error?: Text, notice?: Text, passkeyUse = false) {
     const client = await steps.clientOf(interaction);
-    const pending = await findPending(interaction.uid);
-    const passkey = pending ? await passkeyCeremony(interaction, pending.accountId) : undefined;
-    const passkeyOnly = pending ? await phishingResistant(interaction, pending.accountId) : false;
-    const totp = pending ? await deps.mfa.hasFactor(pending.accountId) : false;
+    const passkey = await passkeyCeremony(interaction, pending.accountId, passkeyUse || undefined);
+    const passkeyOnly = passkeyUse || (await phishingResistant(interaction, pending.accountId));
+    const totp = await deps.mfa.hasFactor(pending.accountId);
     ctx.type = 'html';
     ctx.body = deps.render('mfa-challenge', {
       clientName: client.name,
@@ -120,7 +126,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
     ctx.set('Retry-After', String(decision.retryAfter));
     const message = tooManyAttempts(decision.retryAfter);
     if (pending.stage === 'enroll') await renderEnrollment(ctx, interaction, pending, message);
-    else await renderChallenge(ctx, interaction, message);
+    else await renderChallenge(ctx, interaction, pending, message);
     return false;
   }
 
@@ -158,8 +164,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       const acrValues = interaction.params.acr_values as string | undefined;
       // A passkey to be created (no factor, or TOTP first) is a new factor too.
       const { requirement, enrolls } = await deps.mfaPolicy.stepUp(session.accountId, clientId, acrValues);
-      const recent = epochSeconds(deps.clock) - loginTs <= deps.recentLoginSeconds;
-      if (enrolls && !recent) return false;
+      if (enrolls && !signedInWithin(loginTs, epochSeconds(deps.clock), deps.recentLoginSeconds)) return false;
       await begin(ctx, interaction, {
         accountId: session.accountId,
         stage: requirement === 'none' ? 'challenge' : stageFor(requirement),
@@ -173,7 +178,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
       router.get('/:uid/mfa', async (ctx) => {
         const interaction = await steps.load(ctx, 'login');
         const pending = await findPending(interaction.uid);
-        if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
+        if (pending?.stage === 'challenge') return renderChallenge(ctx, interaction, pending, undefined, ctx.query.added === '1' ? PASSKEY_ADDED : undefined);
         if (pending?.stage === 'enroll') return renderEnrollment(ctx, interaction, pending);
         if (pending?.stage === 'enroll_passkey') return enrollment.render(ctx, interaction, pending);
         throw mfaStepInvalid();
@@ -190,12 +195,12 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         const createPasskey = demand === 'enroll';
         if (demand === 'use') {
           ctx.status = 400;
-          return renderChallenge(ctx, interaction, PASSKEY_REQUIRED);
+          return renderChallenge(ctx, interaction, pending, PASSKEY_REQUIRED, undefined, true);
         }
         const result = await deps.mfa.verifySecondFactor(pending.accountId, form.code);
         if (!result.ok) {
           await recordFailure(ctx, interaction, pending, 'challenge');
-          return renderChallenge(ctx, interaction, CODE_REJECTED);
+          return renderChallenge(ctx, interaction, pending, CODE_REJECTED);
         }
         await deps.mfaProtection.recordSuccess(pending.accountId, ctx.ip);
         await deps.audit.record({
@@ -233,7 +238,7 @@ export function createMfaRoutes(deps: InteractionDeps, steps: InteractionSteps) 
         if (!result.ok) {
           await recordPasskeyRefusal(deps, ctx, { ...result, accountId: pending.accountId }, 'second_factor', clientId);
           await recordFailure(ctx, interaction, pending, 'passkey');
-          return renderChallenge(ctx, interaction, PASSKEY_REJECTED);
+          return renderChallenge(ctx, interaction, pending, PASSKEY_REJECTED);
         }
         await deps.mfaProtection.recordSuccess(pending.accountId, ctx.ip);
         await deps.audit.record({

@@ -13,6 +13,16 @@ export const SUPPORTED_ACR_VALUES = [ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTA
 /** RFC 8176 values a passkey proves (src/passkeys/policy.ts passkeyAmr): proof of a hardware or software key. */
 export const PASSKEY_AMR = ['hwk', 'swk'];
 
+/** Whether a sign-in's methods (amr) include a passkey. */
+export const usedPasskey = (amr: readonly string[] | undefined): boolean => (amr ?? []).some((method) => PASSKEY_AMR.includes(method));
+
+/**
+ * Whether a sign-in made at `loginTs` (epoch seconds; undefined: unknown) is within `windowSeconds`
+ * (RECENT_LOGIN_SECONDS) of `nowSeconds`. A step-up does not renew loginTs, so it does not make a sign-in recent.
+ */
+export const signedInWithin = (loginTs: number | undefined, nowSeconds: number, windowSeconds: number): boolean =>
+  loginTs !== undefined && nowSeconds - loginTs <= windowSeconds;
+
 /** Whether the request's acr_values ask for a phishing-resistant sign-in. */
 export const requestsPhishingResistant = (acrValues: unknown): boolean =>
   typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_PHISHING_RESISTANT);

@@ -1,6 +1,6 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountService } from '../accounts/service.js';
-import { AMR, PASSKEY_AMR, type MfaPolicy } from '../mfa/policy.js';
+import { AMR, usedPasskey, type MfaPolicy } from '../mfa/policy.js';
 import { resourceConsentCheck } from './resource-consent.js';
 import { verifiedEmailCheck } from './verified-email.js';
 
@@ -30,7 +30,7 @@ export function buildInteractionPolicy(deps: { mfaPolicy: MfaPolicy; accounts: A
       if (!session || !accountId) return Check.NO_NEED_TO_PROMPT;
       const amr = (session as unknown as { amr?: string[] }).amr ?? [];
       // Phishing resistance demanded (acr_values, the client or a group): only a passkey in this session's sign-in will do.
-      const phishingResistant = amr.some((method) => PASSKEY_AMR.includes(method));
+      const phishingResistant = usedPasskey(amr);
       if (!phishingResistant && (await mfaPolicy.phishingResistantRequired(accountId, client?.clientId, params?.acr_values as string | undefined))) {
         return Check.REQUEST_PROMPT;
       }

@@ -9,7 +9,7 @@ import type { AuditRecorder } from '../audit/recorder.js';
 import { requireCsrf } from '../http/csrf.js';
 import { parseInput } from '../http/validate.js';
 import type { AccountExport, AccountExportDocument } from './account-export.js';
-import type { SelfDeletion } from './self-deletion.js';
+import type { DeletionDemands, SelfDeletion } from './self-deletion.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 
 const deleteForm = z.object({
@@ -76,40 +76,40 @@ export function createPrivacyRouter(deps: PrivacyRouterDeps): Router {
     ctx.body = JSON.stringify(document, null, 2);
   });
 
-  async function renderDelete(ctx: Context, account: AccountRow, error?: Text, status = 200) {
-    renderPage(deps, ctx, 'account-delete', {
-      account,
-      error,
-      needsCode: await deps.selfDeletion.requiresSecondFactor(account.id),
-      graceDays: deps.selfDeletion.graceDays,
-    }, status);
+  function renderDelete(ctx: Context, account: AccountRow, demands: DeletionDemands, error?: Text, status = 200) {
+    renderPage(deps, ctx, 'account-delete', { account, error, needsCode: demands.code, graceDays: deps.selfDeletion.graceDays }, status);
   }
 
-  /** The signed-in person, sent through a fresh sign-in first when their passkey must be shown again. */
+  /**
+   * The signed-in person and what deleting asks of them (asked once per request), sent through a
+   * fresh sign-in first when their passkey must be shown again.
+   */
   async function signedInToDelete(ctx: Context) {
     const current = await deps.auth.current(ctx);
     if (!current) return void deps.auth.startLogin(ctx, '/account/delete');
-    if (await deps.selfDeletion.needsFreshSignIn(current.account, current)) return void deps.auth.startLogin(ctx, '/account/delete', true);
-    return current;
+    const demands = await deps.selfDeletion.demands(current.account, current);
+    if (demands.freshSignIn) return void deps.auth.startLogin(ctx, '/account/delete', true);
+    return { current, demands };
   }
 
   router.get('/delete', async (ctx) => {
-    const current = await signedInToDelete(ctx);
-    if (current) await renderDelete(ctx, current.account);
+    const signed = await signedInToDelete(ctx);
+    if (signed) renderDelete(ctx, signed.current.account, signed.demands);
   });
 
   router.post('/delete', forms, requireCsrf(), async (ctx) => {
-    const current = await signedInToDelete(ctx);
-    if (!current) return;
+    const signed = await signedInToDelete(ctx);
+    if (!signed) return;
+    const { current, demands } = signed;
     const { account } = current;
     const form = parseInput(deleteForm, ctx.request.body);
     await withFormErrors(
       ctx,
       async () => {
-        const outcome = await deps.selfDeletion.request(account, originOf(ctx), { password: form.password, code: form.code, signedIn: current });
+        const outcome = await deps.selfDeletion.request(account, originOf(ctx), { password: form.password, code: form.code, signedIn: current }, demands);
         seeOther(ctx, outcome.scheduled ? '/account/deletion-scheduled' : '/account/deleted');
       },
-      (error, status) => renderDelete(ctx, account, error, status),
+      (error, status) => renderDelete(ctx, account, demands, error, status),
     );
   });
 

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import type { RequestOrigin } from '../http/request-context.js';
 import type { Mailer } from '../mail/outbox.js';
 import type { MfaService } from '../mfa/service.js';
-import { PASSKEY_AMR } from '../mfa/policy.js';
+import { AMR, signedInWithin, usedPasskey } from '../mfa/policy.js';
 import type { LoginProtection } from '../ratelimit/login-protection.js';
 import { epochSeconds, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -16,6 +16,12 @@ const DAY_MS = 86_400_000;
 const JOB_BATCH = 100;
 
 export type SelfDeletionOutcome = { scheduled: false } | { scheduled: true; eraseAfter: Date };
+
+/** What deleting asks of a session: a new sign-in first (needsFreshSignIn), and a code on the form (the account has an authenticator app). */
+export interface DeletionDemands {
+  freshSignIn: boolean;
+  code: boolean;
+}
 
 /**
  * "Delete my account" (docs/privacy.md, "Erasure"): the person proves it is them with the password
@@ -43,9 +49,9 @@ export function createSelfDeletion(deps: {
 }) {
   const { audit, clock } = deps;
 
-  /** The second factor, counted toward the same limits as the sign-in challenge. */
-  async function confirmSecondFactor(account: AccountRow, origin: RequestOrigin, code: string | undefined): Promise<void> {
-    if (!(await deps.mfa.hasFactor(account.id))) return;
+  /** The second factor when the account has one (`hasFactor`), counted toward the same limits as the sign-in challenge. */
+  async function confirmSecondFactor(account: AccountRow, origin: RequestOrigin, code: string | undefined, hasFactor: boolean): Promise<void> {
+    if (!hasFactor) return;
     const ip = origin.ip ?? '';
     const decision = await deps.mfaProtection.beforeAttempt(ip, account.id);
     if (!decision.allowed) {
@@ -69,33 +75,46 @@ export function createSelfDeletion(deps: {
    * app. An account whose only second factor is a passkey proves it by a sign-in within
    * RECENT_LOGIN_SECONDS that used it (every sign-in of such an account does: src/mfa/policy.ts);
    * a step-up does not renew the sign-in time, so an older session signs in again first.
+   * `hasFactor`: whether the account has an authenticator app, when the caller has read it.
    */
-  async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<boolean> {
-    const recent = signed.loginTs !== undefined && epochSeconds(clock) - signed.loginTs <= deps.recentLoginSeconds;
+  async function needsFreshSignIn(account: AccountRow, signed: { loginTs?: number; amr?: string[] }, hasFactor?: boolean): Promise<boolean> {
+    const recent = signedInWithin(signed.loginTs, epochSeconds(clock), deps.recentLoginSeconds);
     // An account without a password has none to enter: a recent sign-in with a passkey stands for it.
     // One without a passkey either (made by an upstream provider) has only a recent upstream sign-in
     // to show; asking it for a passkey would send it round the sign-in for ever.
     if (!account.password_hash) {
       if (!recent) return true;
-      if ((signed.amr ?? []).some((method) => PASSKEY_AMR.includes(method))) return false;
+      if (usedPasskey(signed.amr)) return false;
       return deps.hasPasskey(account.id);
     }
-    if ((await deps.mfa.hasFactor(account.id)) || !(await deps.hasPasskey(account.id))) return false;
-    return !(recent && (signed.amr ?? []).includes('mfa'));
+    if ((hasFactor ?? (await deps.mfa.hasFactor(account.id))) || !(await deps.hasPasskey(account.id))) return false;
+    return !(recent && (signed.amr ?? []).includes(AMR.multiFactor));
+  }
+
+  /** What deleting asks of this session, the account's second factor read once for both. */
+  async function demands(account: AccountRow, signed: { loginTs?: number; amr?: string[] }): Promise<DeletionDemands> {
+    const hasFactor = await deps.mfa.hasFactor(account.id);
+    return { freshSignIn: await needsFreshSignIn(account, signed, hasFactor), code: hasFactor };
   }
 
   return {
     graceDays: deps.graceDays,
-    requiresSecondFactor: (accountId: string) => deps.mfa.hasFactor(accountId),
     needsFreshSignIn,
+    demands,
 
-    /** Checks the password, then the second factor; then erases or schedules. */
-    async request(account: AccountRow, origin: RequestOrigin, proof: { password: string; code?: string; signedIn: { loginTs?: number; amr?: string[] } }): Promise<SelfDeletionOutcome> {
-      if (await needsFreshSignIn(account, proof.signedIn)) {
+    /**
+     * Checks the password, then the second factor; then erases or schedules. `known`: what demands()
+     * answered for this session in this request, so that it is not asked again.
+     */
+    async request(
+      account: AccountRow, origin: RequestOrigin, proof: { password: string; code?: string; signedIn: { loginTs?: number; amr?: string[] } }, known?: DeletionDemands,
+    ): Promise<SelfDeletionOutcome> {
+      const asked = known ?? (await demands(account, proof.signedIn));
+      if (asked.freshSignIn) {
         throw new AppError('FRESH_SIGN_IN_REQUIRED', 403, 'Sign in again with your passkey, then delete the account.');
       }
       if (account.password_hash) await deps.confirmPassword(account, origin, proof.password, 'password');
-      await confirmSecondFactor(account, origin, proof.code);
+      await confirmSecondFactor(account, origin, proof.code, asked.code);
       const actor = { type: 'account' as const, id: account.id, origin };
       if (deps.graceDays === 0) {
         await deps.erasure.eraseAccount(account.id, actor);

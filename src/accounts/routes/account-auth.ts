@@ -8,7 +8,7 @@ import { sha256 } from '../../shared/digest.js';
 import { newSecretToken } from '../../shared/ids.js';
 import { safeReturnPath } from '../links.js';
 import { useSavedLocale } from '../../i18n/request-locale.js';
-import { AMR, PASSKEY_AMR } from '../../mfa/policy.js';
+import { AMR, signedInWithin, usedPasskey } from '../../mfa/policy.js';
 import type { ConfirmPassword } from '../password-confirmation.js';
 import { originOf } from './page-kit.js';
 
@@ -41,7 +41,7 @@ export function createAccountAuth(deps: {
   recentLoginSeconds: number;
   passkeys: { count(accountId: string): Promise<number> };
 }) {
-  const isRecent = (signed: SignedIn) => signed.loginTs !== undefined && epochSeconds(deps.clock) - signed.loginTs <= deps.recentLoginSeconds;
+  const isRecent = (signed: SignedIn) => signedInWithin(signed.loginTs, epochSeconds(deps.clock), deps.recentLoginSeconds);
   return {
     async current(ctx: Context): Promise<SignedIn | undefined> {
       const session = await deps.provider().Session.get(ctx);
@@ -63,7 +63,7 @@ export function createAccountAuth(deps: {
      */
     async provenWithoutPassword(signed: SignedIn): Promise<boolean> {
       if (!isRecent(signed)) return false;
-      if ((signed.amr ?? []).some((method) => method === AMR.password || PASSKEY_AMR.includes(method))) return true;
+      if (usedPasskey(signed.amr) || (signed.amr ?? []).includes(AMR.password)) return true;
       return (await deps.passkeys.count(signed.account.id)) === 0;
     },
 

@@ -66,8 +66,11 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   const router = new Router({ prefix: '/account' });
   const { auth, selfService } = deps;
 
-  /** The signed-in person, or a redirect to sign in (then back to `returnTo`). */
-  /** `recent`: the change needs a sign-in within RECENT_LOGIN_SECONDS; `withoutPassword`: for an account without a password, the proof that stands for it (auth.provenWithoutPassword). */
+  /**
+   * The signed-in person, or a redirect to sign in (then back to `returnTo`). `recent`: the change needs
+   * a sign-in within RECENT_LOGIN_SECONDS; `withoutPassword`: for an account without a password, the
+   * proof that stands for it (auth.provenWithoutPassword).
+   */
   async function signedIn(ctx: Context, returnTo: string, options: { recent?: boolean; withoutPassword?: boolean } = {}): Promise<Signed | undefined> {
     const current = await auth.current(ctx);
     if (!current) {

@@ -121,6 +121,9 @@ describe('a passkey required by the client or a group', () => {
     const refused = await post(agent, page, '/mfa', { code: await currentCode(enrollment.secret, clock) });
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('The application asks for a sign-in with a passkey.');
+    // The refusal leads on to the passkey: its ceremony on the page, and no code form to try again.
+    expect(refused.body).toContain('data-passkey="second-factor"');
+    expect(refused.body).not.toContain('name="code"');
 
     const context = server.container as unknown as CliContext;
     const result = await updateGroup(context, { args: ['cli-strict', '--no-require-phishing-resistant'] } as never);

@@ -34,3 +34,28 @@ describe('the fresh sign-in before deleting an account without a password', () =
     await expect(deletion(false).needsFreshSignIn(account, { amr: ['fed'] })).resolves.toBe(true);
   });
 });
+
+describe('what deleting asks of a session', () => {
+  const clock = new ManualClock(Date.now());
+  const now = () => Math.floor(clock.now().getTime() / 1000);
+
+  it('reads the second factor once for both answers: an account with an authenticator app types a code, and is not sent to sign in again', async () => {
+    const asked = { hasFactor: 0, hasPasskey: 0 };
+    const deletion = createSelfDeletion({
+      hasPasskey: async () => (asked.hasPasskey++, true),
+      mfa: { hasFactor: async () => (asked.hasFactor++, true) },
+      clock,
+      recentLoginSeconds: RECENT,
+    } as unknown as Parameters<typeof createSelfDeletion>[0]);
+    const account = { id: 'a', password_hash: 'hash' } as unknown as AccountRow;
+    await expect(deletion.demands(account, { loginTs: now() - 60, amr: ['pwd'] })).resolves.toEqual({ freshSignIn: false, code: true });
+    expect(asked).toEqual({ hasFactor: 1, hasPasskey: 0 });
+  });
+
+  it('an account whose only second factor is a passkey shows no code field, and an old sign-in must be renewed', async () => {
+    const deletion = createSelfDeletion({ hasPasskey: async () => true, mfa: { hasFactor: async () => false }, clock, recentLoginSeconds: RECENT } as unknown as Parameters<typeof createSelfDeletion>[0]);
+    const account = { id: 'a', password_hash: 'hash' } as unknown as AccountRow;
+    await expect(deletion.demands(account, { loginTs: now() - RECENT - 1, amr: ['pwd', 'hwk', 'mfa'] })).resolves.toEqual({ freshSignIn: true, code: false });
+    await expect(deletion.demands(account, { loginTs: now() - 60, amr: ['pwd', 'hwk', 'mfa'] })).resolves.toEqual({ freshSignIn: false, code: false });
+  });
+});
