@@ -429,8 +429,7 @@ export async function buildContainer(config: Config, options: ContainerOptions =
     directories: services.scimDirectories,
     sessionIndex,
     provider: () => providerHolder.current(),
-    accountTokens: lifecycle.accountTokens,
-    mailer: lifecycle.mailer,
+    invite: lifecycle.operatorLinks.mailInvitation,
     invalidateAccess: () => access.invalidate(),
     eraseAccount: (accountId, actor) => erasure.eraseAccount(accountId, actor),
   });

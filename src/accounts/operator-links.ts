@@ -25,11 +25,17 @@ export interface OperatorLinkDeps {
  * person. A disabled account gets none (409): it could not sign in with the new password.
  */
 export function createOperatorLinks(deps: OperatorLinkDeps) {
+  /** The link and its mail, nothing else; returns the link's lifetime in seconds. */
+  async function mailLink(account: Pick<AccountRow, 'id' | 'email'>, kind: 'reset' | 'invitation'): Promise<number> {
+    const ttl = kind === 'reset' ? deps.resetTtl : deps.invitationTtl;
+    const token = await deps.tokens.issue({ account: account as AccountRow, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
+    await deps.mailer.send(account.email, kind === 'reset' ? 'password-reset' : 'invitation', { link: deps.links.reset(token), expiresIn: ttl });
+    return ttl;
+  }
+
   async function send(account: AccountRow, actor: Actor, kind: 'reset' | 'invitation'): Promise<void> {
     if (account.status !== 'active') throw new AppError('ACCOUNT_DISABLED', 409, 'the account is disabled: enable it before sending it a link');
-    const ttl = kind === 'reset' ? deps.resetTtl : deps.invitationTtl;
-    const token = await deps.tokens.issue({ account, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-    await deps.mailer.send(account.email, kind === 'reset' ? 'password-reset' : 'invitation', { link: deps.links.reset(token), expiresIn: ttl });
+    const ttl = await mailLink(account, kind);
     await recordChange(deps.audit, {
       type: kind === 'reset' ? 'account.password_reset_requested' : 'account.invited',
       actor,
@@ -43,6 +49,11 @@ export function createOperatorLinks(deps: OperatorLinkDeps) {
     sendResetLink: (account: AccountRow, actor: Actor) => send(account, actor, 'reset'),
     /** Mails the person an invitation: a link to set their password (SCIM_INVITATION_TTL). */
     sendInvitation: (account: AccountRow, actor: Actor) => send(account, actor, 'invitation'),
+    /**
+     * The invitation a SCIM directory's new active user gets: the same link and mail, for an account the
+     * directory has just created (active by then); the SCIM service records its own events.
+     */
+    mailInvitation: (account: Pick<AccountRow, 'id' | 'email'>) => mailLink(account, 'invitation').then(() => undefined),
   };
 }
 

@@ -1,10 +1,7 @@
 import type Provider from 'oidc-provider';
-import type { AccountTokens } from '../accounts/account-tokens.js';
-import { accountLinks } from '../accounts/links.js';
 import type { Actor } from '../audit/changes.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import type { Config } from '../config/load.js';
-import type { Mailer } from '../mail/outbox.js';
 import type { SessionIndex } from '../oidc/session-index.js';
 import type { ApiGuard } from '../rbac/api-guard.js';
 import type { Clock } from '../shared/clock.js';
@@ -36,14 +33,13 @@ export function buildScim(deps: {
   directories: DirectoryService;
   sessionIndex: SessionIndex;
   provider: () => Provider;
-  accountTokens: AccountTokens;
-  mailer: Mailer;
+  /** Mails a new user the invitation link (accounts/operator-links.ts, mailInvitation). */
+  invite: (account: { id: string; email: string }) => Promise<void>;
   invalidateAccess: () => void;
   eraseAccount: (accountId: string, actor: Actor) => Promise<unknown>;
 }) {
   const { config } = deps;
   const queries = createScimQueries(deps.db);
-  const links = accountLinks(config.issuer);
   const users = createUserService({
     queries,
     audit: deps.audit,
@@ -57,11 +53,7 @@ export function buildScim(deps: {
     eraseAccount: deps.eraseAccount,
     onChange: deps.invalidateAccess,
     // The invitation is a password-reset link with a longer life: setting the password proves the address.
-    async invite(account) {
-      const ttl = config.scim.invitationTtl;
-      const token = await deps.accountTokens.issue({ account: account as never, purpose: 'reset_password', email: account.email, ttlSeconds: ttl });
-      await deps.mailer.send(account.email, 'invitation', { link: links.reset(token), expiresIn: ttl });
-    },
+    invite: deps.invite,
   });
   const groups = createGroupService({ queries, audit: deps.audit, clock: deps.clock, onChange: deps.invalidateAccess });
   return {
