@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
-import { fail } from './section-kit.js';
+import { fail, type Page } from './section-kit.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 
-export { apiOf, cursorOf, fail, text } from './section-kit.js';
+export { apiOf, confirmPage, cursorOf, fail, lines, text, type Page } from './section-kit.js';
 
 /**
  * What the access-control sections (APIs, roles, groups, object grants) share beyond section-kit.ts:
@@ -12,11 +12,6 @@ export { apiOf, cursorOf, fail, text } from './section-kit.js';
  */
 
 export const PAGE_SIZE = 25;
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
 
 /**
  * A message placed on the page: `form` names which form of the page it belongs to, `field` the input;
@@ -47,7 +42,6 @@ export function formErrorOf(answer: ApiAnswer<unknown>, form: string): { error: 
 /** The message for an account typed into a form that the admin API does not know (by email or by id). */
 export const noSuchAccount = (typed: string) => (typed.includes('@') ? 'console.authz.noAccountWithEmail' : 'console.authz.noAccountWithId');
 
-export const lines = (value: string) => value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 export const bodyOf = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
 export const id = (value: string) => encodeURIComponent(value);
 

@@ -10,6 +10,12 @@ import { msg, type Msg, type Text } from '../i18n/catalogs.js';
 
 export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
 
+/** A page of one of the admin API's lists. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
 /** An admin API refusal the page cannot place next to a field: the same status, as an HTML page (never a 500 for a 4xx). */
 export function fail(answer: ApiAnswer<unknown>): never {
   const problem = answer.body as Problem;
@@ -32,6 +38,8 @@ export function fieldErrorOf(answer: ApiAnswer<unknown>, fields: readonly string
 }
 
 export const text = (value: unknown, max = 2000) => (typeof value === 'string' ? value.slice(0, max) : '');
+/** One entry per line, trimmed, empty ones left out. */
+export const lines = (value: string) => value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 /** One entry per line or comma, trimmed, empty ones left out. */
 export const entries = (value: string) => value.split(/[\r\n,]+/).map((entry) => entry.trim()).filter(Boolean);
 export const cursorOf = (ctx: Context) => (typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined);
