@@ -4,7 +4,7 @@ import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
@@ -155,10 +155,8 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/resources/:resourceId/delete', read, async (ctx) => {
     const { resource } = await loadApi(ctx);
     editable(resource);
-    showPage(deps, ctx, 'console-confirm', 'apis', {
-      title: 'console.apis.confirm.delete.heading', heading: 'console.apis.confirm.delete.heading', subject: `${resource.name} (${resource.identifier})`,
-      message: 'console.apis.confirm.delete.message', button: 'console.apis.confirm.delete.button', action: `/admin/resources/${id(resource.id)}/delete`, back: `/admin/resources/${id(resource.id)}`,
-    });
+    const confirmation = { heading: 'console.apis.confirm.delete.heading', message: 'console.apis.confirm.delete.message', button: 'console.apis.confirm.delete.button' };
+    confirmPage(deps, ctx, 'apis', confirmation, `${resource.name} (${resource.identifier})`, `/admin/resources/${id(resource.id)}/delete`, `/admin/resources/${id(resource.id)}`);
   });
 
   router.post('/admin/resources/:resourceId/delete', forms, requireCsrf(), write, async (ctx) => {
@@ -197,11 +195,9 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/resources/:resourceId/permissions/:permissionId/remove', read, async (ctx) => {
     const { resource, permission } = await loadPermission(ctx);
     editable(resource);
-    showPage(deps, ctx, 'console-confirm', 'apis', {
-      // The subject is data only (no English word between the names): the page shows it untranslated.
-      title: 'console.apis.confirm.remove.heading', heading: 'console.apis.confirm.remove.heading', subject: `${permission.name} (${resource.name})`,
-      message: 'console.apis.confirm.remove.message', button: 'console.apis.confirm.remove.button', action: `${permissionPath(resource, permission)}/remove`, back: permissionPath(resource, permission),
-    });
+    const confirmation = { heading: 'console.apis.confirm.remove.heading', message: 'console.apis.confirm.remove.message', button: 'console.apis.confirm.remove.button' };
+    // The subject is data only (no English word between the names): the page shows it untranslated.
+    confirmPage(deps, ctx, 'apis', confirmation, `${permission.name} (${resource.name})`, `${permissionPath(resource, permission)}/remove`, permissionPath(resource, permission));
   });
 
   router.post('/admin/resources/:resourceId/permissions/:permissionId/remove', forms, requireCsrf(), write, async (ctx) => {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
 import type { Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
@@ -210,10 +210,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/groups/:groupId/delete', read, async (ctx) => {
     const { group } = await loadGroup(ctx);
-    showPage(deps, ctx, 'console-confirm', 'groups', {
-      title: 'console.groups.deleteHeading', heading: 'console.groups.deleteHeading', subject: group.name,
-      message: 'console.groups.deleteMessage', button: 'console.groups.deleteButton', action: `/admin/groups/${id(group.id)}/delete`, back: `/admin/groups/${id(group.id)}`,
-    });
+    const confirmation = { heading: 'console.groups.deleteHeading', message: 'console.groups.deleteMessage', button: 'console.groups.deleteButton' };
+    confirmPage(deps, ctx, 'groups', confirmation, group.name, `/admin/groups/${id(group.id)}/delete`, `/admin/groups/${id(group.id)}`);
   });
 
   router.post('/admin/groups/:groupId/delete', forms, requireCsrf(), write, async (ctx) => {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
@@ -127,10 +127,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/roles/:roleId/delete', read, async (ctx) => {
     const { role } = await loadRole(ctx);
-    showPage(deps, ctx, 'console-confirm', 'roles', {
-      title: 'console.roles.deleteHeading', heading: 'console.roles.deleteHeading', subject: role.name,
-      message: 'console.roles.deleteMessage', button: 'console.roles.deleteButton', action: `/admin/roles/${id(role.id)}/delete`, back: `/admin/roles/${id(role.id)}`,
-    });
+    const confirmation = { heading: 'console.roles.deleteHeading', message: 'console.roles.deleteMessage', button: 'console.roles.deleteButton' };
+    confirmPage(deps, ctx, 'roles', confirmation, role.name, `/admin/roles/${id(role.id)}/delete`, `/admin/roles/${id(role.id)}`);
   });
 
   router.post('/admin/roles/:roleId/delete', forms, requireCsrf(), write, async (ctx) => {
