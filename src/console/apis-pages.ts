@@ -1,30 +1,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
 import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
+import type { permissionSchema, resourceSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Resource {
-  id: string;
-  identifier: string;
-  name: string;
-  description: string | null;
-  access_token_ttl: number | null;
-  token_format: 'jwt' | 'opaque';
-  system: boolean;
-  resource_server_client_ids: string[];
-}
-
-interface Permission {
-  id: string;
-  resource_id: string;
-  name: string;
-  description: string | null;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Resource = z.infer<typeof resourceSchema>;
+type Permission = z.infer<typeof permissionSchema>;
 
 /** The API form as typed, so a refused form comes back as it was sent. */
 interface ApiForm {

@@ -1,31 +1,19 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
 import { apiOf, bodyOf, confirmPage, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
 import type { Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
+import type { groupSchema, memberSchema, roleAssignmentSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Group {
-  id: string;
-  name: string;
-  description: string | null;
-  require_mfa: boolean;
-  require_phishing_resistant: boolean;
-}
-
-interface Member {
-  type: 'account' | 'group';
-  id: string;
-  name: string;
-}
-
-interface RoleAssignment {
-  role_id: string;
-  role: string;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Group = z.infer<typeof groupSchema>;
+type Member = z.infer<typeof memberSchema>;
+type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
 
 /** A nested group and the groups inside it, as far as the tree is drawn. */
 interface NestedGroup {

@@ -1,23 +1,17 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { query, type AdminApi } from './admin-api.js';
 import { apiOf, bodyOf, confirmPage, cursorOf, fail, findAccount, formErrorOf, id, listAll, noSuchAccount, permissionChoices, PAGE_SIZE, text, type FormError, type Page } from './authz-kit.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
+import type { objectGrantSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface ObjectGrant {
-  id: string;
-  permission_id: string;
-  resource: string;
-  permission: string;
-  object: string;
-  subject_type: 'account' | 'group';
-  subject_id: string;
-  created_at: string;
-}
+/** What the admin API answers, as its own schema declares it. */
+type ObjectGrant = z.infer<typeof objectGrantSchema>;
 
 /** The list's filters, as typed: an account by email or id, a group, a permission, an object. */
 interface Filter {

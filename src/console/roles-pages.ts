@@ -1,24 +1,17 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
 import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
+import type { roleAssignmentSchema, roleDetailSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Role {
-  id: string;
-  name: string;
-  description: string | null;
-  permissions: Array<{ permission_id: string; name: string; resource_id: string; resource: string }>;
-}
-
-interface Assignment {
-  subject_type: 'account' | 'group' | 'client';
-  subject_id: string;
-  created_at: string;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Role = z.infer<typeof roleDetailSchema>;
+type Assignment = z.infer<typeof roleAssignmentSchema>;
 
 const HOLDER_PAGE = 25;
 
