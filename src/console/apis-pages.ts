@@ -5,7 +5,7 @@ import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
 import type { permissionSchema, resourceSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
@@ -69,11 +69,8 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
   router.get('/admin/resources', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Resource>(apiOf(deps, ctx), '/resources', cursor);
-    if (page === 'bad-cursor') return seeOther(ctx, '/admin/resources');
-    const nextHref = page.next_cursor ? `/admin/resources?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-apis', 'apis', { title: 'console.apis.title', apis: page.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Resource>(ctx, apiOf(deps, ctx), '/resources', '/admin/resources');
+    if (page) showPage(deps, ctx, 'console-apis', 'apis', { title: 'console.apis.title', apis: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const blank: ApiForm = { identifier: '', name: '', description: '', access_token_ttl: '', token_format: 'jwt', resource_servers: '' };
@@ -102,13 +99,11 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   };
 
   async function showApi(ctx: Context, api: AdminApi, resource: Resource, extra: Record<string, unknown> = {}, status = 200) {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Permission>(api, `/resources/${id(resource.id)}/permissions`, cursor, 50);
-    if (page === 'bad-cursor') return seeOther(ctx, `/admin/resources/${id(resource.id)}`);
-    const nextHref = page.next_cursor ? `/admin/resources/${id(resource.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
+    const page = await listPage<Permission>(ctx, api, `/resources/${id(resource.id)}/permissions`, `/admin/resources/${id(resource.id)}`, 50);
+    if (!page) return;
     showPage(deps, ctx, 'console-api', 'apis', {
       title: resource.name, resource, form: formFromResource(resource), permissionForm: { name: '', description: '' },
-      permissions: page.items, nextHref, firstPage: !cursor, ...extra,
+      permissions: page.items, nextHref: page.nextHref, firstPage: page.firstPage, ...extra,
     }, status);
   }
 

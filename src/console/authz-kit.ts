@@ -3,15 +3,13 @@ import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.
 import { fail, type Page } from './section-kit.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 
-export { apiOf, confirmPage, cursorOf, fail, lines, text, type Page } from './section-kit.js';
+export { apiOf, confirmPage, cursorOf, fail, lines, listPage, PAGE_SIZE, text, type Page } from './section-kit.js';
 
 /**
  * What the access-control sections (APIs, roles, groups, object grants) share beyond section-kit.ts:
  * the admin API's refusals as a message for one of a page's several forms, lists through its cursors,
  * the permission picker that roles and object grants both offer, and an account named by email or id.
  */
-
-export const PAGE_SIZE = 25;
 
 /**
  * A message placed on the page: `form` names which form of the page it belongs to, `field` the input;
@@ -45,13 +43,6 @@ export const noSuchAccount = (typed: string) => (typed.includes('@') ? 'console.
 export const bodyOf = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
 export const id = (value: string) => encodeURIComponent(value);
 
-/** A page of a list through the API's cursors; a stale or foreign cursor starts again at the first page. */
-export async function listPage<T>(api: AdminApi, path: string, cursor: string | undefined, limit = PAGE_SIZE): Promise<Page<T> | 'bad-cursor'> {
-  const answer = await api.call<Page<T>>('GET', `${path}${query({ limit, cursor })}`);
-  if (answer.status === 400 && cursor) return 'bad-cursor';
-  if (answer.status !== 200) fail(answer);
-  return answer.body;
-}
 
 /** Every item of a list, for a picker, up to `max` (the API's largest page). */
 export async function listAll<T>(api: AdminApi, path: string, max = 200): Promise<T[]> {

@@ -5,15 +5,14 @@ import { ACCOUNT_CONSOLE_CLIENT_ID } from '../clients/account-console.js';
 import { ADMIN_CONSOLE_CLIENT_ID } from '../clients/admin-console.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
-import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
+import type { AdminApi, ApiAnswer, Problem } from './admin-api.js';
 import { msg, type Msg } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { Sealer } from './seal.js';
 import { secretFlash } from './secret-flash.js';
-import { apiOf, confirmPage, cursorOf, fail, lines, text } from './section-kit.js';
+import { apiOf, confirmPage, fail, lines, listPage, text } from './section-kit.js';
 
-const PAGE_SIZE = 25;
 /** The clients the server registers for itself: shown, never changed here (every start would undo it). */
 const BUILT_IN = new Set([ACCOUNT_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_CLIENT_ID]);
 
@@ -85,12 +84,8 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
   const takeSecret = flash.take;
 
   router.get('/admin/clients', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const answer = await apiOf(deps, ctx).call<{ items: Client[]; next_cursor: string | null }>('GET', `/clients${query({ limit: PAGE_SIZE, cursor })}`);
-    if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/clients');
-    if (answer.status !== 200) fail(answer);
-    const nextHref = answer.body.next_cursor ? `/admin/clients${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-clients', 'clients', { title: 'console.clients.title', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
+    const page = await listPage<Client>(ctx, apiOf(deps, ctx), '/clients', '/admin/clients');
+    if (page) showPage(deps, ctx, 'console-clients', 'clients', { title: 'console.clients.title', clients: page.items, builtIn: [...BUILT_IN], nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, require_phishing_resistant: false, default_max_age: '' };

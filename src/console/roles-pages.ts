@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, confirmPage, cursorOf, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
 import type { roleAssignmentSchema, roleDetailSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
@@ -36,11 +36,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
   router.get('/admin/roles', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Role>(apiOf(deps, ctx), '/roles', cursor);
-    if (page === 'bad-cursor') return seeOther(ctx, '/admin/roles');
-    const nextHref = page.next_cursor ? `/admin/roles?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-roles', 'roles', { title: 'console.roles.title', roles: page.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Role>(ctx, apiOf(deps, ctx), '/roles', '/admin/roles');
+    if (page) showPage(deps, ctx, 'console-roles', 'roles', { title: 'console.roles.title', roles: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   router.get('/admin/roles/new', read, (ctx) => {
@@ -64,9 +61,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   }
 
   async function showRole(ctx: Context, api: AdminApi, role: Role, extra: { form?: ReturnType<typeof roleForm>; error?: FormError } = {}, status = 200) {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Assignment>(api, `/roles/${id(role.id)}/assignments`, cursor, HOLDER_PAGE);
-    if (page === 'bad-cursor') return seeOther(ctx, `/admin/roles/${id(role.id)}`);
+    const page = await listPage<Assignment>(ctx, api, `/roles/${id(role.id)}/assignments`, `/admin/roles/${id(role.id)}`, HOLDER_PAGE);
+    if (!page) return;
     const holders = [];
     for (const holder of page.items) holders.push(await describeHolder(api, holder));
     const held = new Set(role.permissions.map((permission) => permission.permission_id));
@@ -75,10 +71,9 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
     const choices = operator.canWrite
       ? (await permissionChoices(api)).map((choice) => ({ ...choice, permissions: choice.permissions.filter((permission) => !held.has(permission.id)) })).filter((choice) => choice.permissions.length)
       : [];
-    const nextHref = page.next_cursor ? `/admin/roles/${id(role.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
     showPage(deps, ctx, 'console-role', 'roles', {
       title: role.name, role, form: extra.form ?? { name: role.name, description: role.description ?? '' }, error: extra.error,
-      choices, holders, nextHref, firstPage: !cursor,
+      choices, holders, nextHref: page.nextHref, firstPage: page.firstPage,
     }, status);
   }
 
