@@ -6,6 +6,7 @@ import { requireCsrf } from '../http/csrf.js';
 import { isUuid } from '../rbac/subjects.js';
 import { fail, loadAccount, text } from './account-kit.js';
 import { showPage } from './page-kit.js';
+import { confirmPage } from './section-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import { msg } from '../i18n/catalogs.js';
 
@@ -40,10 +41,8 @@ export function accountChangePages(router: Router, deps: ConsoleRouteDeps): void
 
   router.get('/admin/accounts/:accountId/reset-mfa', read, async (ctx) => {
     const { account } = await loadAccount(deps, ctx);
-    showPage(deps, ctx, 'console-confirm', 'accounts', {
-      title: 'console.accounts.confirm.resetMfa.heading', heading: 'console.accounts.confirm.resetMfa.heading',
-      message: 'console.accounts.confirm.resetMfa.message', button: 'console.accounts.confirm.resetMfa.button', subject: account.email, action: `/admin/accounts/${account.id}/reset-mfa`, back: `/admin/accounts/${account.id}`,
-    });
+    const confirmation = { heading: 'console.accounts.confirm.resetMfa.heading', message: 'console.accounts.confirm.resetMfa.message', button: 'console.accounts.confirm.resetMfa.button' };
+    confirmPage(deps, ctx, 'accounts', confirmation, account.email, `/admin/accounts/${account.id}/reset-mfa`, `/admin/accounts/${account.id}`);
   });
   router.post('/admin/accounts/:accountId/reset-mfa', forms, requireCsrf(), write, async (ctx) => {
     const { api, account } = await loadAccount(deps, ctx);

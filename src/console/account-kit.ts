@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.js';
 import { isUuid } from '../rbac/subjects.js';
-import { adminApiFor, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
-import type { Operator } from './guard.js';
+import type { AdminApi, ApiAnswer, Problem } from './admin-api.js';
 import type { ConsoleRouteDeps } from './routes.js';
+import { apiOf, fail } from './section-kit.js';
 import { msg, type Msg } from '../i18n/catalogs.js';
 
 /** What the accounts section's modules share: the account as the admin API shows it, and the call helpers. */
@@ -18,21 +18,7 @@ export interface Account {
   locked_at: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
-
-/** An admin API refusal the guard could not foresee (a role taken away a moment ago, a bad id) becomes the same AppError the API raised. */
-export function fail(answer: { status: number; body: unknown }): never {
-  const problem = answer.body as Problem;
-  const reason = problem.detail ?? problem.title ?? '';
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, reason || 'The admin API refused this request.', {
-    i18n: { key: 'console.common.apiRefused', values: { reason } },
-  });
-}
+export { apiOf, fail, type Page } from './section-kit.js';
 
 /**
  * A validation problem from the admin API (400), placed next to the form field it names. The API's

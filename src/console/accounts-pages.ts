@@ -11,7 +11,7 @@ import { query, type AdminApi, type Problem } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import { msg, type Msg } from '../i18n/catalogs.js';
-import type { Confirmation } from './section-kit.js';
+import { confirmPage, cursorOf, type Confirmation } from './section-kit.js';
 
 const PAGE_SIZE = 25;
 /** What starts an attribute search in the search field. */
@@ -82,7 +82,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/accounts', read, async (ctx) => {
     const api = apiOf(deps, ctx);
     const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 254) : '';
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;
+    const cursor = cursorOf(ctx);
     const locked = ctx.query.locked === '1';
     let accounts: Account[] = [];
     let nextCursor: string | null = null;
@@ -135,8 +135,7 @@ export function accountPages(router: Router, deps: ConsoleRouteDeps): void {
   for (const action of Object.keys(confirmations)) {
     router.get(`/admin/accounts/:accountId/${action}`, read, async (ctx) => {
       const { account } = await loadAccount(ctx);
-      const confirmation = confirmations[action];
-      showPage(deps, ctx, 'console-confirm', 'accounts', { title: confirmation.heading, ...confirmation, subject: account.email, action: `/admin/accounts/${account.id}/${action}`, back: `/admin/accounts/${account.id}` });
+      confirmPage(deps, ctx, 'accounts', confirmations[action], account.email, `/admin/accounts/${account.id}/${action}`, `/admin/accounts/${account.id}`);
     });
   }
 

@@ -1,30 +1,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, fail, formErrorOf, id, lines, listPage, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
+import type { permissionSchema, resourceSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Resource {
-  id: string;
-  identifier: string;
-  name: string;
-  description: string | null;
-  access_token_ttl: number | null;
-  token_format: 'jwt' | 'opaque';
-  system: boolean;
-  resource_server_client_ids: string[];
-}
-
-interface Permission {
-  id: string;
-  resource_id: string;
-  name: string;
-  description: string | null;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Resource = z.infer<typeof resourceSchema>;
+type Permission = z.infer<typeof permissionSchema>;
 
 /** The API form as typed, so a refused form comes back as it was sent. */
 interface ApiForm {
@@ -81,11 +69,8 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
   router.get('/admin/resources', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Resource>(apiOf(deps, ctx), '/resources', cursor);
-    if (page === 'bad-cursor') return seeOther(ctx, '/admin/resources');
-    const nextHref = page.next_cursor ? `/admin/resources?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-apis', 'apis', { title: 'console.apis.title', apis: page.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Resource>(ctx, apiOf(deps, ctx), '/resources', '/admin/resources');
+    if (page) showPage(deps, ctx, 'console-apis', 'apis', { title: 'console.apis.title', apis: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const blank: ApiForm = { identifier: '', name: '', description: '', access_token_ttl: '', token_format: 'jwt', resource_servers: '' };
@@ -114,13 +99,11 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   };
 
   async function showApi(ctx: Context, api: AdminApi, resource: Resource, extra: Record<string, unknown> = {}, status = 200) {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Permission>(api, `/resources/${id(resource.id)}/permissions`, cursor, 50);
-    if (page === 'bad-cursor') return seeOther(ctx, `/admin/resources/${id(resource.id)}`);
-    const nextHref = page.next_cursor ? `/admin/resources/${id(resource.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
+    const page = await listPage<Permission>(ctx, api, `/resources/${id(resource.id)}/permissions`, `/admin/resources/${id(resource.id)}`, 50);
+    if (!page) return;
     showPage(deps, ctx, 'console-api', 'apis', {
       title: resource.name, resource, form: formFromResource(resource), permissionForm: { name: '', description: '' },
-      permissions: page.items, nextHref, firstPage: !cursor, ...extra,
+      permissions: page.items, nextHref: page.nextHref, firstPage: page.firstPage, ...extra,
     }, status);
   }
 
@@ -155,10 +138,8 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/resources/:resourceId/delete', read, async (ctx) => {
     const { resource } = await loadApi(ctx);
     editable(resource);
-    showPage(deps, ctx, 'console-confirm', 'apis', {
-      title: 'console.apis.confirm.delete.heading', heading: 'console.apis.confirm.delete.heading', subject: `${resource.name} (${resource.identifier})`,
-      message: 'console.apis.confirm.delete.message', button: 'console.apis.confirm.delete.button', action: `/admin/resources/${id(resource.id)}/delete`, back: `/admin/resources/${id(resource.id)}`,
-    });
+    const confirmation = { heading: 'console.apis.confirm.delete.heading', message: 'console.apis.confirm.delete.message', button: 'console.apis.confirm.delete.button' };
+    confirmPage(deps, ctx, 'apis', confirmation, `${resource.name} (${resource.identifier})`, `/admin/resources/${id(resource.id)}/delete`, `/admin/resources/${id(resource.id)}`);
   });
 
   router.post('/admin/resources/:resourceId/delete', forms, requireCsrf(), write, async (ctx) => {
@@ -197,11 +178,9 @@ export function apiPages(router: Router, deps: ConsoleRouteDeps): void {
   router.get('/admin/resources/:resourceId/permissions/:permissionId/remove', read, async (ctx) => {
     const { resource, permission } = await loadPermission(ctx);
     editable(resource);
-    showPage(deps, ctx, 'console-confirm', 'apis', {
-      // The subject is data only (no English word between the names): the page shows it untranslated.
-      title: 'console.apis.confirm.remove.heading', heading: 'console.apis.confirm.remove.heading', subject: `${permission.name} (${resource.name})`,
-      message: 'console.apis.confirm.remove.message', button: 'console.apis.confirm.remove.button', action: `${permissionPath(resource, permission)}/remove`, back: permissionPath(resource, permission),
-    });
+    const confirmation = { heading: 'console.apis.confirm.remove.heading', message: 'console.apis.confirm.remove.message', button: 'console.apis.confirm.remove.button' };
+    // The subject is data only (no English word between the names): the page shows it untranslated.
+    confirmPage(deps, ctx, 'apis', confirmation, `${permission.name} (${resource.name})`, `${permissionPath(resource, permission)}/remove`, permissionPath(resource, permission));
   });
 
   router.post('/admin/resources/:resourceId/permissions/:permissionId/remove', forms, requireCsrf(), write, async (ctx) => {

@@ -5,9 +5,8 @@ import { requireCsrf } from '../http/csrf.js';
 import { query } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
-import { apiOf, confirmPage, cursorOf, entries, fail, fieldErrorOf, text } from './section-kit.js';
+import { apiOf, confirmPage, entries, fail, fieldErrorOf, listPage, text } from './section-kit.js';
 
-const PAGE_SIZE = 25;
 /** The attributes a scope form offers as claims (the admin API's largest page). */
 const CLAIM_CHOICES = 200;
 const TYPES = ['string', 'number', 'boolean', 'date', 'enum', 'string_list'] as const;
@@ -95,19 +94,8 @@ export function attributePages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
   const blank: AttributeForm = { name: '', type: 'string', label: '', description: '', required: false, editable_by: 'admin', show_at_signup: false, options: '', pattern: '', min_length: '', max_length: '' };
 
-  async function listPage<T>(ctx: Context, path: string): Promise<{ items: T[]; nextHref?: string; firstPage: boolean } | undefined> {
-    const cursor = cursorOf(ctx);
-    const answer = await apiOf(deps, ctx).call<{ items: T[]; next_cursor: string | null }>('GET', `${path.replace('/admin', '')}${query({ limit: PAGE_SIZE, cursor })}`);
-    if (answer.status === 400 && cursor) {
-      seeOther(ctx, path);
-      return undefined;
-    }
-    if (answer.status !== 200) fail(answer);
-    return { items: answer.body.items, nextHref: answer.body.next_cursor ? `${path}${query({ cursor: answer.body.next_cursor })}` : undefined, firstPage: !cursor };
-  }
-
   router.get('/admin/attributes', read, async (ctx) => {
-    const page = await listPage<Attribute>(ctx, '/admin/attributes');
+    const page = await listPage<Attribute>(ctx, apiOf(deps, ctx), '/attributes', '/admin/attributes');
     if (page) showPage(deps, ctx, 'console-attributes', 'attributes', { title: 'console.attributes.title', attributes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
@@ -183,7 +171,7 @@ export function attributePages(router: Router, deps: ConsoleRouteDeps): void {
   }
 
   router.get('/admin/scopes', read, async (ctx) => {
-    const page = await listPage<Scope>(ctx, '/admin/scopes');
+    const page = await listPage<Scope>(ctx, apiOf(deps, ctx), '/scopes', '/admin/scopes');
     if (page) showPage(deps, ctx, 'console-scopes', 'attributes', { title: 'console.scopes.title', scopes: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 

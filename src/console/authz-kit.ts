@@ -1,22 +1,15 @@
 import type { Context } from 'koa';
 import { query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
-import { fail } from './section-kit.js';
+import { fail, type Page } from './section-kit.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 
-export { apiOf, cursorOf, fail, text } from './section-kit.js';
+export { apiOf, confirmPage, cursorOf, fail, lines, listPage, PAGE_SIZE, text, type Page } from './section-kit.js';
 
 /**
  * What the access-control sections (APIs, roles, groups, object grants) share beyond section-kit.ts:
  * the admin API's refusals as a message for one of a page's several forms, lists through its cursors,
  * the permission picker that roles and object grants both offer, and an account named by email or id.
  */
-
-export const PAGE_SIZE = 25;
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
 
 /**
  * A message placed on the page: `form` names which form of the page it belongs to, `field` the input;
@@ -47,17 +40,9 @@ export function formErrorOf(answer: ApiAnswer<unknown>, form: string): { error: 
 /** The message for an account typed into a form that the admin API does not know (by email or by id). */
 export const noSuchAccount = (typed: string) => (typed.includes('@') ? 'console.authz.noAccountWithEmail' : 'console.authz.noAccountWithId');
 
-export const lines = (value: string) => value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 export const bodyOf = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
 export const id = (value: string) => encodeURIComponent(value);
 
-/** A page of a list through the API's cursors; a stale or foreign cursor starts again at the first page. */
-export async function listPage<T>(api: AdminApi, path: string, cursor: string | undefined, limit = PAGE_SIZE): Promise<Page<T> | 'bad-cursor'> {
-  const answer = await api.call<Page<T>>('GET', `${path}${query({ limit, cursor })}`);
-  if (answer.status === 400 && cursor) return 'bad-cursor';
-  if (answer.status !== 200) fail(answer);
-  return answer.body;
-}
 
 /** Every item of a list, for a picker, up to `max` (the API's largest page). */
 export async function listAll<T>(api: AdminApi, path: string, max = 200): Promise<T[]> {

@@ -5,15 +5,14 @@ import { ACCOUNT_CONSOLE_CLIENT_ID } from '../clients/account-console.js';
 import { ADMIN_CONSOLE_CLIENT_ID } from '../clients/admin-console.js';
 import { AppError } from '../errors/app-error.js';
 import { requireCsrf } from '../http/csrf.js';
-import { adminApiFor, query, type AdminApi, type ApiAnswer, type Problem } from './admin-api.js';
-import type { Operator } from './guard.js';
+import type { AdminApi, ApiAnswer, Problem } from './admin-api.js';
 import { msg, type Msg } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import type { Sealer } from './seal.js';
 import { secretFlash } from './secret-flash.js';
+import { apiOf, confirmPage, fail, lines, listPage, text } from './section-kit.js';
 
-const PAGE_SIZE = 25;
 /** The clients the server registers for itself: shown, never changed here (every start would undo it). */
 const BUILT_IN = new Set([ACCOUNT_CONSOLE_CLIENT_ID, ADMIN_CONSOLE_CLIENT_ID]);
 
@@ -43,29 +42,17 @@ interface ClientForm {
   default_max_age: string;
 }
 
-const apiOf = (deps: ConsoleRouteDeps, ctx: Context): AdminApi => adminApiFor(ctx, deps.issuer, (ctx.state.operator as Operator).session.accessToken);
-
-function fail(answer: ApiAnswer<unknown>): never {
-  const problem = answer.body as Problem;
-  const reason = problem.detail ?? problem.title ?? '';
-  throw new AppError(answer.status === 404 ? 'NOT_FOUND' : 'ADMIN_API_REFUSED', answer.status >= 400 && answer.status < 600 ? answer.status : 500, reason || 'The admin API refused this request.', {
-    i18n: { key: 'console.common.apiRefused', values: { reason } },
-  });
-}
-
-const lines = (text: string) => text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 function formOf(body: Record<string, unknown>): ClientForm {
   return {
-    name: text(body.name).slice(0, 500),
+    name: text(body.name, 500),
     type: text(body.type),
-    redirect_uris: text(body.redirect_uris).slice(0, 10_000),
-    post_logout_redirect_uris: text(body.post_logout_redirect_uris).slice(0, 10_000),
+    redirect_uris: text(body.redirect_uris, 10_000),
+    post_logout_redirect_uris: text(body.post_logout_redirect_uris, 10_000),
     first_party: body.first_party === 'yes',
     require_mfa: body.require_mfa === 'yes',
     require_phishing_resistant: body.require_phishing_resistant === 'yes',
-    default_max_age: text(body.default_max_age).trim().slice(0, 20),
+    default_max_age: text(body.default_max_age, 20).trim(),
   };
 }
 
@@ -97,12 +84,8 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
   const takeSecret = flash.take;
 
   router.get('/admin/clients', read, async (ctx) => {
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor.slice(0, 500) : undefined;
-    const answer = await apiOf(deps, ctx).call<{ items: Client[]; next_cursor: string | null }>('GET', `/clients${query({ limit: PAGE_SIZE, cursor })}`);
-    if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/clients');
-    if (answer.status !== 200) fail(answer);
-    const nextHref = answer.body.next_cursor ? `/admin/clients${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-clients', 'clients', { title: 'console.clients.title', clients: answer.body.items, builtIn: [...BUILT_IN], nextHref, firstPage: !cursor });
+    const page = await listPage<Client>(ctx, apiOf(deps, ctx), '/clients', '/admin/clients');
+    if (page) showPage(deps, ctx, 'console-clients', 'clients', { title: 'console.clients.title', clients: page.items, builtIn: [...BUILT_IN], nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const blank: ClientForm = { name: '', type: 'web', redirect_uris: '', post_logout_redirect_uris: '', first_party: false, require_mfa: false, require_phishing_resistant: false, default_max_age: '' };
@@ -183,7 +166,7 @@ export function clientPages(router: Router, deps: ConsoleRouteDeps & { secrets: 
       const { client } = await loadClient(ctx);
       editable(client);
       const id = encodeURIComponent(client.client_id);
-      showPage(deps, ctx, 'console-confirm', 'clients', { title: confirmations[action].heading, ...confirmations[action], subject: client.name, action: `/admin/clients/${id}/${action}`, back: `/admin/clients/${id}` });
+      confirmPage(deps, ctx, 'clients', confirmations[action], client.name, `/admin/clients/${id}/${action}`, `/admin/clients/${id}`);
     });
   }
 

@@ -2,12 +2,10 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
-import { query } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
-import { apiOf, confirmPage, cursorOf, entries, fail, fieldErrorOf, text } from './section-kit.js';
+import { apiOf, confirmPage, entries, fail, fieldErrorOf, listPage, text } from './section-kit.js';
 
-const PAGE_SIZE = 25;
 const PRESETS = ['google', 'github'] as const;
 const URL_FIELDS = ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const;
 const FIELDS = ['preset', 'slug', 'display_name', 'kind', ...URL_FIELDS, 'client_id', 'client_secret', 'scopes', 'domains'] as const;
@@ -88,12 +86,8 @@ export function connectionPages(router: Router, deps: ConsoleRouteDeps): void {
   const callbackBase = `${deps.issuer}/federation/callback/`;
 
   router.get('/admin/connections', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const answer = await apiOf(deps, ctx).call<{ items: Connection[]; next_cursor: string | null }>('GET', `/connections${query({ limit: PAGE_SIZE, cursor })}`);
-    if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/connections');
-    if (answer.status !== 200) fail(answer);
-    const nextHref = answer.body.next_cursor ? `/admin/connections${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-connections', 'connections', { title: 'console.connections.title', connections: answer.body.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Connection>(ctx, apiOf(deps, ctx), '/connections', '/admin/connections');
+    if (page) showPage(deps, ctx, 'console-connections', 'connections', { title: 'console.connections.title', connections: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   const showNew = (ctx: Context, form: ConnectionForm, error?: unknown, status = 200) =>

@@ -1,31 +1,19 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, fail, findAccount, formErrorOf, id, listAll, listPage, noSuchAccount, text, type FormError } from './authz-kit.js';
 import type { Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
+import type { groupSchema, memberSchema, roleAssignmentSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Group {
-  id: string;
-  name: string;
-  description: string | null;
-  require_mfa: boolean;
-  require_phishing_resistant: boolean;
-}
-
-interface Member {
-  type: 'account' | 'group';
-  id: string;
-  name: string;
-}
-
-interface RoleAssignment {
-  role_id: string;
-  role: string;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Group = z.infer<typeof groupSchema>;
+type Member = z.infer<typeof memberSchema>;
+type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
 
 /** A nested group and the groups inside it, as far as the tree is drawn. */
 interface NestedGroup {
@@ -78,11 +66,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
   router.get('/admin/groups', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Group>(apiOf(deps, ctx), '/groups', cursor);
-    if (page === 'bad-cursor') return seeOther(ctx, '/admin/groups');
-    const nextHref = page.next_cursor ? `/admin/groups?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-groups', 'groups', { title: 'console.groups.title', groups: page.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Group>(ctx, apiOf(deps, ctx), '/groups', '/admin/groups');
+    if (page) showPage(deps, ctx, 'console-groups', 'groups', { title: 'console.groups.title', groups: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   router.get('/admin/groups/new', read, (ctx) => {
@@ -111,9 +96,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
     error?: FormError;
   }
   async function showGroup(ctx: Context, api: AdminApi, group: Group, typed: Typed = {}, status = 200) {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Member>(api, `/groups/${id(group.id)}/members`, cursor, MEMBER_PAGE);
-    if (page === 'bad-cursor') return seeOther(ctx, `/admin/groups/${id(group.id)}`);
+    const page = await listPage<Member>(ctx, api, `/groups/${id(group.id)}/members`, `/admin/groups/${id(group.id)}`, MEMBER_PAGE);
+    if (!page) return;
     const roles = await listAll<RoleAssignment>(api, `/groups/${id(group.id)}/roles`);
     const nesting = await nestingOf(api, group.id);
     const canWrite = (ctx.state.operator as { canWrite: boolean }).canWrite;
@@ -126,9 +110,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
       const held = new Set(roles.map((role) => role.role_id));
       roleChoices = (await listAll<{ id: string; name: string }>(api, '/roles')).filter((role) => !held.has(role.id));
     }
-    const nextHref = page.next_cursor ? `/admin/groups/${id(group.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
     showPage(deps, ctx, 'console-group', 'groups', {
-      title: group.name, group, members: page.items, nextHref, firstPage: !cursor, roles, nesting, groupChoices, roleChoices,
+      title: group.name, group, members: page.items, nextHref: page.nextHref, firstPage: page.firstPage, roles, nesting, groupChoices, roleChoices,
       form: typed.form ?? { name: group.name, description: group.description ?? '', require_mfa: group.require_mfa, require_phishing_resistant: group.require_phishing_resistant },
       account: typed.account ?? '', error: typed.error,
     }, status);
@@ -210,10 +193,8 @@ export function groupPages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/groups/:groupId/delete', read, async (ctx) => {
     const { group } = await loadGroup(ctx);
-    showPage(deps, ctx, 'console-confirm', 'groups', {
-      title: 'console.groups.deleteHeading', heading: 'console.groups.deleteHeading', subject: group.name,
-      message: 'console.groups.deleteMessage', button: 'console.groups.deleteButton', action: `/admin/groups/${id(group.id)}/delete`, back: `/admin/groups/${id(group.id)}`,
-    });
+    const confirmation = { heading: 'console.groups.deleteHeading', message: 'console.groups.deleteMessage', button: 'console.groups.deleteButton' };
+    confirmPage(deps, ctx, 'groups', confirmation, group.name, `/admin/groups/${id(group.id)}/delete`, `/admin/groups/${id(group.id)}`);
   });
 
   router.post('/admin/groups/:groupId/delete', forms, requireCsrf(), write, async (ctx) => {

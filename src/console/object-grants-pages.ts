@@ -1,23 +1,17 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import { query, type AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, findAccount, formErrorOf, id, listAll, noSuchAccount, permissionChoices, PAGE_SIZE, text, type FormError, type Page } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, cursorOf, fail, findAccount, formErrorOf, id, listAll, noSuchAccount, permissionChoices, PAGE_SIZE, text, type FormError, type Page } from './authz-kit.js';
 import { msg, type Text } from '../i18n/catalogs.js';
 import { showPage } from './page-kit.js';
+import type { objectGrantSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface ObjectGrant {
-  id: string;
-  permission_id: string;
-  resource: string;
-  permission: string;
-  object: string;
-  subject_type: 'account' | 'group';
-  subject_id: string;
-  created_at: string;
-}
+/** What the admin API answers, as its own schema declares it. */
+type ObjectGrant = z.infer<typeof objectGrantSchema>;
 
 /** The list's filters, as typed: an account by email or id, a group, a permission, an object. */
 interface Filter {
@@ -145,12 +139,12 @@ export function objectGrantPages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/object-grants/:grantId/delete', read, async (ctx) => {
     const { grant } = await loadGrant(ctx);
-    showPage(deps, ctx, 'console-confirm', 'object-grants', {
-      // The subject line is data only (the object); the sentence names who holds what, in the page's language.
-      title: 'console.objectGrants.revokeHeading', heading: 'console.objectGrants.revokeHeading', subject: grant.object,
+    // The subject line is data only (the object); the sentence names who holds what, in the page's language.
+    const confirmation = {
+      heading: 'console.objectGrants.revokeHeading', button: 'console.objectGrants.revokeButton',
       message: msg(grant.subject_type === 'group' ? 'console.objectGrants.revokeGroup' : 'console.objectGrants.revokeAccount', { holder: grant.subject_name, permission: grant.permission }),
-      button: 'console.objectGrants.revokeButton', action: `/admin/object-grants/${id(grant.id)}/delete`, back: `/admin/object-grants/${id(grant.id)}`,
-    });
+    };
+    confirmPage(deps, ctx, 'object-grants', confirmation, grant.object, `/admin/object-grants/${id(grant.id)}/delete`, `/admin/object-grants/${id(grant.id)}`);
   });
 
   router.post('/admin/object-grants/:grantId/delete', forms, requireCsrf(), write, async (ctx) => {

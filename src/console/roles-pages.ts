@@ -1,24 +1,17 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { z } from 'zod';
 import { forms, seeOther } from '../accounts/routes/page-kit.js';
 import { requireCsrf } from '../http/csrf.js';
 import type { AdminApi } from './admin-api.js';
-import { apiOf, bodyOf, cursorOf, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
+import { apiOf, bodyOf, confirmPage, fail, formErrorOf, id, listPage, permissionChoices, text, type FormError } from './authz-kit.js';
 import { showPage } from './page-kit.js';
+import type { roleAssignmentSchema, roleDetailSchema } from '../admin/schemas.js';
 import type { ConsoleRouteDeps } from './routes.js';
 
-interface Role {
-  id: string;
-  name: string;
-  description: string | null;
-  permissions: Array<{ permission_id: string; name: string; resource_id: string; resource: string }>;
-}
-
-interface Assignment {
-  subject_type: 'account' | 'group' | 'client';
-  subject_id: string;
-  created_at: string;
-}
+/** What the admin API answers, as its own schemas declare it. */
+type Role = z.infer<typeof roleDetailSchema>;
+type Assignment = z.infer<typeof roleAssignmentSchema>;
 
 const HOLDER_PAGE = 25;
 
@@ -43,11 +36,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   const { read, write } = deps.guard;
 
   router.get('/admin/roles', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Role>(apiOf(deps, ctx), '/roles', cursor);
-    if (page === 'bad-cursor') return seeOther(ctx, '/admin/roles');
-    const nextHref = page.next_cursor ? `/admin/roles?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
-    showPage(deps, ctx, 'console-roles', 'roles', { title: 'console.roles.title', roles: page.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Role>(ctx, apiOf(deps, ctx), '/roles', '/admin/roles');
+    if (page) showPage(deps, ctx, 'console-roles', 'roles', { title: 'console.roles.title', roles: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   router.get('/admin/roles/new', read, (ctx) => {
@@ -71,9 +61,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
   }
 
   async function showRole(ctx: Context, api: AdminApi, role: Role, extra: { form?: ReturnType<typeof roleForm>; error?: FormError } = {}, status = 200) {
-    const cursor = cursorOf(ctx);
-    const page = await listPage<Assignment>(api, `/roles/${id(role.id)}/assignments`, cursor, HOLDER_PAGE);
-    if (page === 'bad-cursor') return seeOther(ctx, `/admin/roles/${id(role.id)}`);
+    const page = await listPage<Assignment>(ctx, api, `/roles/${id(role.id)}/assignments`, `/admin/roles/${id(role.id)}`, HOLDER_PAGE);
+    if (!page) return;
     const holders = [];
     for (const holder of page.items) holders.push(await describeHolder(api, holder));
     const held = new Set(role.permissions.map((permission) => permission.permission_id));
@@ -82,10 +71,9 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
     const choices = operator.canWrite
       ? (await permissionChoices(api)).map((choice) => ({ ...choice, permissions: choice.permissions.filter((permission) => !held.has(permission.id)) })).filter((choice) => choice.permissions.length)
       : [];
-    const nextHref = page.next_cursor ? `/admin/roles/${id(role.id)}?cursor=${encodeURIComponent(page.next_cursor)}` : undefined;
     showPage(deps, ctx, 'console-role', 'roles', {
       title: role.name, role, form: extra.form ?? { name: role.name, description: role.description ?? '' }, error: extra.error,
-      choices, holders, nextHref, firstPage: !cursor,
+      choices, holders, nextHref: page.nextHref, firstPage: page.firstPage,
     }, status);
   }
 
@@ -127,10 +115,8 @@ export function rolePages(router: Router, deps: ConsoleRouteDeps): void {
 
   router.get('/admin/roles/:roleId/delete', read, async (ctx) => {
     const { role } = await loadRole(ctx);
-    showPage(deps, ctx, 'console-confirm', 'roles', {
-      title: 'console.roles.deleteHeading', heading: 'console.roles.deleteHeading', subject: role.name,
-      message: 'console.roles.deleteMessage', button: 'console.roles.deleteButton', action: `/admin/roles/${id(role.id)}/delete`, back: `/admin/roles/${id(role.id)}`,
-    });
+    const confirmation = { heading: 'console.roles.deleteHeading', message: 'console.roles.deleteMessage', button: 'console.roles.deleteButton' };
+    confirmPage(deps, ctx, 'roles', confirmation, role.name, `/admin/roles/${id(role.id)}/delete`, `/admin/roles/${id(role.id)}`);
   });
 
   router.post('/admin/roles/:roleId/delete', forms, requireCsrf(), write, async (ctx) => {

@@ -6,9 +6,8 @@ import { query } from './admin-api.js';
 import { showPage } from './page-kit.js';
 import type { ConsoleRouteDeps } from './routes.js';
 import { secretFlash } from './secret-flash.js';
-import { apiOf, confirmPage, cursorOf, entries, fail, fieldErrorOf, text } from './section-kit.js';
+import { apiOf, confirmPage, cursorOf, entries, fail, fieldErrorOf, listPage, PAGE_SIZE, text } from './section-kit.js';
 
-const PAGE_SIZE = 25;
 const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
 const FIELDS = ['url', 'event_types', 'description'] as const;
 
@@ -51,12 +50,8 @@ export function webhookPages(router: Router, deps: ConsoleRouteDeps): void {
   const blank = { url: '', event_types: '', description: '' };
 
   router.get('/admin/webhooks', read, async (ctx) => {
-    const cursor = cursorOf(ctx);
-    const answer = await apiOf(deps, ctx).call<{ items: Webhook[]; next_cursor: string | null }>('GET', `/webhooks${query({ limit: PAGE_SIZE, cursor })}`);
-    if (answer.status === 400 && cursor) return seeOther(ctx, '/admin/webhooks');
-    if (answer.status !== 200) fail(answer);
-    const nextHref = answer.body.next_cursor ? `/admin/webhooks${query({ cursor: answer.body.next_cursor })}` : undefined;
-    showPage(deps, ctx, 'console-webhooks', 'webhooks', { title: 'console.webhooks.title', webhooks: answer.body.items, nextHref, firstPage: !cursor });
+    const page = await listPage<Webhook>(ctx, apiOf(deps, ctx), '/webhooks', '/admin/webhooks');
+    if (page) showPage(deps, ctx, 'console-webhooks', 'webhooks', { title: 'console.webhooks.title', webhooks: page.items, nextHref: page.nextHref, firstPage: page.firstPage });
   });
 
   router.get('/admin/webhooks/new', read, (ctx) => {

@@ -3,7 +3,8 @@ import type { Clock } from '../../src/shared/clock.js';
 import { currentCode, isChallenge, submitCode } from './mfa.js';
 import { TEST_ACTOR } from './rbac.js';
 import { submitConsent, submitLogin } from './relying-party.js';
-import type { TestServer } from './server.js';
+import { ManualClock } from './manual-clock.js';
+import { startTestServer, type TestServer } from './server.js';
 import { UserAgent, type Page } from './user-agent.js';
 
 export interface Operator {
@@ -57,4 +58,35 @@ export async function signInToConsole(server: TestServer, operator: Operator, cl
   const agent = new UserAgent();
   const page = await completeSignIn(agent, await agent.request(`${server.issuer}${path}`), operator, clock);
   return { agent, page };
+}
+
+/** A console section's test set-up: see openConsole. */
+export interface ConsoleSession {
+  server: TestServer;
+  clock: ManualClock;
+  /** The operator signed in, holding admin:read and admin:write (and a TOTP factor). */
+  writer: Operator;
+  agent: UserAgent;
+  /** The page the sign-in ended on (`path`); its CSRF token goes with every `post`. */
+  page: Page;
+  get(path: string): Promise<Page>;
+  /** Posts a form with the CSRF token; a URLSearchParams may repeat a field (checkboxes), sent as it is. */
+  post(path: string, form: Record<string, string> | URLSearchParams): Promise<Page>;
+}
+
+/** A test server on its own manual clock, and a writing operator signed in to the console at `path`. */
+export async function openConsole(path: string): Promise<ConsoleSession> {
+  const clock = new ManualClock(Date.now());
+  const server = await startTestServer({ clock });
+  const writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
+  const { agent, page } = await signInToConsole(server, writer, clock, path);
+  return {
+    server, clock, writer, agent, page,
+    get: (target) => agent.request(`${server.issuer}${target}`),
+    post: (target, form) => {
+      const params = new URLSearchParams(form instanceof URLSearchParams ? form : Object.entries(form));
+      params.set('csrf', UserAgent.field(page, 'csrf'));
+      return agent.request(`${server.issuer}${target}`, { form: params as unknown as Record<string, string> });
+    },
+  };
 }

@@ -1,26 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page } from '../../support/user-agent.js';
 
 /** Issue 16, APIs and permissions (/admin/resources: a path under /admin/api would be taken for the admin API's): every change through the admin API; bad input is a message on the form. */
 describe('admin console: APIs and permissions', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
-  let agent: UserAgent;
   let page: Page;
+  let get: ConsoleSession['get'];
+  let post: ConsoleSession['post'];
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/resources'));
+    ({ server, writer, page, get, post } = await openConsole('/admin/resources'));
   });
   afterAll(() => server.close());
 
-  const get = (path: string) => agent.request(`${server.issuer}${path}`);
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
   const resources = () => server.container.resources.listResources();
 
   it('lists the server’s own APIs as built-in, without change buttons', async () => {

@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page, UserAgent } from '../../support/user-agent.js';
 
 /** Issue 16, attributes and scopes: the profile schema and custom scopes through the admin API. */
 describe('admin console: attributes and scopes', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
   let agent: UserAgent;
   let page: Page;
+  let post: ConsoleSession['post'];
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/attributes'));
+    ({ server, writer, agent, page, post } = await openConsole('/admin/attributes'));
   });
   afterAll(() => server.close());
 
-  /** Posts a form; a URLSearchParams may repeat a field (checkboxes), which the user agent sends as it is. */
-  const post = (path: string, form: Record<string, string> | URLSearchParams) => {
-    const params = new URLSearchParams(form instanceof URLSearchParams ? form : Object.entries(form));
-    params.set('csrf', UserAgent.field(page, 'csrf'));
-    return agent.request(`${server.issuer}${path}`, { form: params as unknown as Record<string, string> });
-  };
   const attributes = async () => (await server.container.attributes.listAttributesPage({ limit: 50 })).items;
 
   it('says what to do when there is no attribute or scope yet', async () => {

@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { ADMIN_CONSOLE_CLIENT_ID } from '../../../src/clients/admin-console.js';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page, UserAgent } from '../../support/user-agent.js';
 
 /** Issue 16, clients section: every change through the admin API; bad input is a message next to its field. */
 describe('admin console: clients', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
   let agent: UserAgent;
-  let page: Page;
+  let post: ConsoleSession['post'];
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/clients/new'));
+    ({ server, writer, agent, post } = await openConsole('/admin/clients/new'));
   });
   afterAll(() => server.close());
 
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
   const secretOf = (shown: Page) => /class="secret-value">([^<]+)</.exec(shown.body)?.[1];
   const countClients = async () => (await server.container.clients.listClients()).length;
 

@@ -1,28 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page, UserAgent } from '../../support/user-agent.js';
 
 const SECRET = 'upstream-secret-never-shown';
 const NEW_SECRET = 'replaced-upstream-secret-never-shown';
 
 /** Issue 16, upstream connections: add, edit, remove through the admin API; the client secret is write-only. */
 describe('admin console: upstream connections', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
   let agent: UserAgent;
   let page: Page;
+  let post: ConsoleSession['post'];
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/connections'));
+    ({ server, writer, agent, page, post } = await openConsole('/admin/connections'));
   });
   afterAll(() => server.close());
 
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
   const sealedSecret = async (id: string) => (await server.container.db('federation_connections').where({ id }).first()).client_secret_sealed as string;
   const acme = { slug: 'acme', kind: 'oidc', display_name: 'Acme SSO', issuer: 'https://login.acme.example', client_id: 'our-id', client_secret: SECRET, domains: 'acme.example', enabled: 'yes', allow_jit: 'yes' };
 

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page } from '../../support/user-agent.js';
 
 /**
  * Issue 16, groups: create, edit (name, description, require_mfa), delete behind a confirmation;
@@ -11,23 +10,19 @@ import { UserAgent, type Page } from '../../support/user-agent.js';
  * refusals (a loop, an unknown account, a name taken) are messages on the page.
  */
 describe('admin console: groups', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
-  let agent: UserAgent;
   let page: Page;
+  let get: ConsoleSession['get'];
+  let post: ConsoleSession['post'];
   let personId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
+    ({ server, writer, page, get, post } = await openConsole('/admin/groups'));
     personId = (await server.container.accounts.createAccount({ email: 'member@example.com', password: 'a long enough password', emailVerified: true })).id;
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/groups'));
   });
   afterAll(() => server.close());
 
-  const get = (path: string) => agent.request(`${server.issuer}${path}`);
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
   const membersOf = async (groupId: string) =>
     (await server.container.groups.listMembersPage(groupId, { limit: 50 })).items.map((member) => `${member.type}:${member.name}`).sort();
 

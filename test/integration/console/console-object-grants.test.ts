@@ -1,33 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
 import { defineApi, TEST_ACTOR } from '../../support/rbac.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page } from '../../support/user-agent.js';
 
 /** Issue 16, object grants: the list filtered as the admin API allows, creation, revocation behind a confirmation. */
 describe('admin console: object grants', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
-  let agent: UserAgent;
   let page: Page;
+  let get: ConsoleSession['get'];
+  let post: ConsoleSession['post'];
   let ids: Record<string, string>;
   let personId: string;
   let groupId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
+    ({ server, writer, page, get, post } = await openConsole('/admin/object-grants'));
     ({ ids } = await defineApi(server.container, 'https://docs.example.com', ['docs:read', 'docs:edit']));
     personId = (await server.container.accounts.createAccount({ email: 'reader@example.com', password: 'a long enough password', emailVerified: true })).id;
     groupId = (await server.container.groups.createGroup({ name: 'Editors' }, TEST_ACTOR)).id;
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/object-grants'));
   });
   afterAll(() => server.close());
 
-  const get = (path: string) => agent.request(`${server.issuer}${path}`);
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
   const grants = async () => (await server.container.objectGrants.listObjectGrantsPage({}, { limit: 100 })).items;
 
   it('says what to do when there are none, grants to an account by email and to a group, lists and filters them', async () => {

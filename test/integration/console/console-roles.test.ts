@@ -1,35 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createOperator, signInToConsole, type Operator } from '../../support/console.js';
-import { ManualClock } from '../../support/manual-clock.js';
+import { openConsole, type ConsoleSession, type Operator } from '../../support/console.js';
 import { TEST_ACTOR } from '../../support/rbac.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { UserAgent, type Page } from '../../support/user-agent.js';
+import type { TestServer } from '../../support/server.js';
+import type { Page } from '../../support/user-agent.js';
 
 /** Issue 16, roles: create, rename, permissions picked from the APIs', who holds it, delete behind a confirmation. */
 describe('admin console: roles', () => {
-  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let writer: Operator;
-  let agent: UserAgent;
   let page: Page;
+  let get: ConsoleSession['get'];
+  let post: ConsoleSession['post'];
   let readId: string;
   let writeId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
-    writer = await createOperator(server, clock, 'writer@example.com', ['admin:read', 'admin:write']);
+    ({ server, writer, page, get, post } = await openConsole('/admin/roles'));
     const resource = await server.container.resources.createResource(
       { identifier: 'https://orders.example.com', name: 'Orders', permissions: [{ name: 'orders:read', description: 'See orders' }, { name: 'orders:write' }] },
       TEST_ACTOR,
     );
     readId = resource.permissions.find((permission) => permission.name === 'orders:read')!.id;
     writeId = resource.permissions.find((permission) => permission.name === 'orders:write')!.id;
-    ({ agent, page } = await signInToConsole(server, writer, clock, '/admin/roles'));
   });
   afterAll(() => server.close());
 
-  const get = (path: string) => agent.request(`${server.issuer}${path}`);
-  const post = (path: string, form: Record<string, string>) => agent.request(`${server.issuer}${path}`, { form: { csrf: UserAgent.field(page, 'csrf'), ...form } });
 
   it('creates a role, adds permissions from the picker, renames it, removes one, and deletes it', async () => {
     expect(page.status).toBe(200);
