@@ -50,7 +50,13 @@ describeInBrowser('how the hosted pages look in Chromium', () => {
   async function checkPage(page: Page, shot: string) {
     expect(await page.title()).toMatch(/ · Acme ID$/);
     expect((await page.locator('.brand-name').textContent())?.trim()).toBe('Acme ID');
-    expect(await page.locator('.brand-logo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    // The logo loaded under the CSP: waited for (a page reached by a click may still be fetching it), then decoded.
+    const logoLoaded = await page.locator('.brand-logo').evaluate((img: HTMLImageElement) =>
+      img.complete ? img.naturalWidth > 0 : new Promise<boolean>((done) => {
+        img.addEventListener('load', () => done(img.naturalWidth > 0), { once: true });
+        img.addEventListener('error', () => done(false), { once: true });
+      }));
+    expect(logoLoaded).toBe(true);
     // The stylesheet loaded under the CSP: unstyled, the card would have no border radius.
     expect(await page.locator('.card').evaluate((card) => getComputedStyle(card).borderTopLeftRadius)).not.toBe('0px');
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
